@@ -1,0 +1,133 @@
+//! What each `herald` subcommand does, called by `main.rs` once it has
+//! parsed the command line. Errors here are `anyhow` errors for the person
+//! at the terminal: each says what went wrong and where.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::content::input::{ImageSource, parse_story_json};
+use crate::content::media::{MAX_IMAGE_BYTES, sniff_image};
+use crate::server::{self, AppState};
+use crate::store::{MediaUpload, Store};
+
+/// `herald serve`: opens the data folder, seeds the demo when asked, and
+/// serves until SIGINT or SIGTERM.
+pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let store = Store::open_data_folder(&config.data).await?;
+    if demo {
+        crate::demo::seed(&store, Utc::now()).await?;
+    }
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let address = listener.local_addr()?;
+    tracing::info!(data = %config.data.display(), "Herald is serving http://{address}/");
+    let state = AppState::new(store.clone(), config);
+    server::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}
+
+/// `herald story add FILE [--publish]`: creates or updates a story from the
+/// import JSON (`-` reads standard input) and returns its URL. Nothing is
+/// stored unless every field is valid.
+pub async fn add_story(config: &Config, source: &str, publish: bool) -> anyhow::Result<String> {
+    let (text, base_dir) = if source == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read the story from standard input")?;
+        (text, std::env::current_dir().unwrap_or_default())
+    } else {
+        let path = PathBuf::from(source);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        (text, dir)
+    };
+    let draft = parse_story_json(&text)
+        .and_then(|input| input.validate())
+        .map_err(|errors| {
+            let lines: Vec<String> = errors.0.iter().map(|e| format!("  {e}")).collect();
+            anyhow::anyhow!(
+                "the story is not valid; nothing was stored:\n{}",
+                lines.join("\n")
+            )
+        })?;
+    let upload = match draft.image.as_ref().map(|i| &i.source) {
+        Some(ImageSource::Path(path)) => Some(read_image(&base_dir.join(path))?),
+        _ => None,
+    };
+    let store = Store::open_data_folder(&config.data).await?;
+    let outcome = store
+        .save_story(&draft, upload.as_ref(), publish, false, Utc::now())
+        .await?;
+    store.close().await;
+    let url = config.absolute(&crate::content::model::story_path(&outcome.slug));
+    let state = match outcome.published_at {
+        None => "saved as a draft (not visible; add --publish to publish)".to_owned(),
+        Some(at) if at > Utc::now() => format!("scheduled for {}", at.to_rfc3339()),
+        Some(_) => "published".to_owned(),
+    };
+    let verb = if outcome.created {
+        "created"
+    } else {
+        "updated"
+    };
+    eprintln!("story {verb}, {state}");
+    Ok(url)
+}
+
+/// Reads a featured image and checks it by content.
+fn read_image(path: &Path) -> anyhow::Result<MediaUpload> {
+    let metadata = std::fs::metadata(path)
+        .with_context(|| format!("image.path: cannot read {}", path.display()))?;
+    if metadata.len() > MAX_IMAGE_BYTES as u64 {
+        bail!(
+            "image.path: {} is {} bytes; the limit is {MAX_IMAGE_BYTES}",
+            path.display(),
+            metadata.len()
+        );
+    }
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("image.path: cannot read {}", path.display()))?;
+    let kind = sniff_image(&bytes).with_context(|| {
+        format!(
+            "image.path: {} is not a JPEG, PNG, WebP, GIF or SVG image",
+            path.display()
+        )
+    })?;
+    Ok(MediaUpload {
+        bytes,
+        content_type: kind.content_type,
+        extension: kind.extension,
+    })
+}

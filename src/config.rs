@@ -1,0 +1,243 @@
+//! Herald's configuration: where it listens, where it keeps its data, how it
+//! names itself. Every option can be given as a command-line flag, as an
+//! environment variable, or in a TOML config file, under the same name; the
+//! flag wins over the variable, the variable over the file, the file over the
+//! default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use url::Url;
+
+/// Options shared by every command, as given on the command line or in the
+/// environment (clap reads both). `None` means "not given here".
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Config file (TOML) with the same option names.
+    #[arg(long, env = "HERALD_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Data folder: the SQLite database and the keys live here.
+    #[arg(long, env = "HERALD_DATA", global = true)]
+    pub data: Option<PathBuf>,
+    /// Address the web server listens on.
+    #[arg(long, env = "HERALD_BIND", global = true)]
+    pub bind: Option<SocketAddr>,
+    /// Public address of the site, used in canonical links, feeds and sitemaps.
+    #[arg(long = "base-url", env = "HERALD_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+}
+
+/// What a config file may hold. Unknown keys are refused so that a typo does
+/// not silently fall back to a default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<SocketAddr>,
+    data: Option<PathBuf>,
+    base_url: Option<String>,
+    site: Option<SiteFileConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiteFileConfig {
+    name: Option<String>,
+    description: Option<String>,
+    language: Option<String>,
+    page_size: Option<u32>,
+    feed_content: Option<FeedContent>,
+    feed_items: Option<u32>,
+}
+
+/// Whether feeds carry each story's whole body or only its standfirst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedContent {
+    Full,
+    Summary,
+}
+
+/// How the site presents itself.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub name: String,
+    pub description: String,
+    /// BCP 47 language tag of the content, e.g. `en-GB`.
+    pub language: String,
+    /// Stories per page on the home and topic pages.
+    pub page_size: u32,
+    pub feed_content: FeedContent,
+    /// Stories per feed.
+    pub feed_items: u32,
+}
+
+/// The resolved configuration every command runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data: PathBuf,
+    /// Always ends without a trailing slash, e.g. `https://news.example.org`.
+    pub base_url: Url,
+    pub site: SiteConfig,
+}
+
+/// A configuration that cannot be used, with what is wrong and where.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("base_url {value:?} is not valid: {reason}")]
+    BaseUrl { value: String, reason: String },
+    #[error("site.page_size must be between 1 and 100, got {0}")]
+    PageSize(u32),
+}
+
+const DEFAULT_BIND: &str = "127.0.0.1:8080";
+const DEFAULT_DATA: &str = "herald-data";
+
+impl Config {
+    /// Resolves the configuration from flags and environment (`args`) over
+    /// the config file (when one is named) over the defaults.
+    pub fn load(args: &GlobalArgs) -> Result<Config, ConfigError> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let site_file = file.site.unwrap_or_default();
+        let bind = args
+            .bind
+            .or(file.bind)
+            .unwrap_or_else(|| DEFAULT_BIND.parse().expect("the default address parses"));
+        let data = args
+            .data
+            .clone()
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
+        let base_url = match args.base_url.clone().or(file.base_url) {
+            Some(value) => parse_base_url(&value)?,
+            None => parse_base_url(&format!("http://{bind}"))?,
+        };
+        let page_size = site_file.page_size.unwrap_or(12);
+        if !(1..=100).contains(&page_size) {
+            return Err(ConfigError::PageSize(page_size));
+        }
+        Ok(Config {
+            bind,
+            data,
+            base_url,
+            site: SiteConfig {
+                name: site_file.name.unwrap_or_else(|| "Herald".to_owned()),
+                description: site_file.description.unwrap_or_else(|| {
+                    "News as it happens, and a reminder when a story lands on a topic you follow."
+                        .to_owned()
+                }),
+                language: site_file.language.unwrap_or_else(|| "en".to_owned()),
+                page_size,
+                feed_content: site_file.feed_content.unwrap_or(FeedContent::Full),
+                feed_items: site_file.feed_items.unwrap_or(30).clamp(1, 200),
+            },
+        })
+    }
+
+    /// A configuration for tests: everything default but the data folder.
+    pub fn for_data(data: &Path) -> Config {
+        Config::load(&GlobalArgs {
+            data: Some(data.to_path_buf()),
+            ..GlobalArgs::default()
+        })
+        .expect("the default configuration is valid")
+    }
+
+    /// The absolute URL of a site path such as `/stories/x`.
+    pub fn absolute(&self, path: &str) -> String {
+        let base = self.base_url.as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: &str| ConfigError::BaseUrl {
+        value: value.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(value).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("a base URL has no query or fragment"));
+    }
+    if url.path() != "/" {
+        return Err(invalid(
+            "Herald serves from the root of its host; drop the path",
+        ));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_wins_over_file_and_file_over_default() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("herald.toml");
+        std::fs::write(
+            &file,
+            "bind = \"127.0.0.1:9000\"\ndata = \"from-file\"\n[site]\nname = \"The Courier\"\n",
+        )
+        .expect("write");
+        let args = GlobalArgs {
+            config: Some(file),
+            data: Some(PathBuf::from("from-flag")),
+            ..GlobalArgs::default()
+        };
+        let config = Config::load(&args).expect("loads");
+        assert_eq!(config.data, PathBuf::from("from-flag"));
+        assert_eq!(config.bind.port(), 9000);
+        assert_eq!(config.site.name, "The Courier");
+        assert_eq!(config.base_url.as_str(), "http://127.0.0.1:9000/");
+    }
+
+    #[test]
+    fn unknown_key_in_file_is_refused_with_its_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("herald.toml");
+        std::fs::write(&file, "bnd = \"x\"\n").expect("write");
+        let args = GlobalArgs {
+            config: Some(file),
+            ..GlobalArgs::default()
+        };
+        let err = Config::load(&args).expect_err("refused").to_string();
+        assert!(err.contains("bnd"), "{err}");
+    }
+
+    #[test]
+    fn base_url_must_be_http_without_path() {
+        for bad in ["ftp://x.org", "https://x.org/news", "not a url"] {
+            let args = GlobalArgs {
+                base_url: Some(bad.to_owned()),
+                ..GlobalArgs::default()
+            };
+            assert!(Config::load(&args).is_err(), "{bad} accepted");
+        }
+    }
+}

@@ -1,0 +1,447 @@
+//! The JSON shape in which stories enter Herald (`herald story add`, and
+//! scripts that import content), and its validation. Parsing is strict:
+//! unknown fields are refused, and every problem is reported with the field
+//! it concerns, before anything is stored.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::slug;
+
+/// A story as written in the import JSON. See README.md, "Story JSON".
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoryInput {
+    pub headline: String,
+    pub body_markdown: String,
+    pub slug: Option<String>,
+    /// The slug this story had before; the story is found by it, renamed,
+    /// and its old URL redirects permanently to the new one.
+    pub previous_slug: Option<String>,
+    pub standfirst: Option<String>,
+    pub image: Option<ImageInput>,
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    pub call_to_action: Option<CallToActionInput>,
+    /// RFC 3339, e.g. `2026-11-27T08:00:00Z`.
+    pub published_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageInput {
+    /// A local JPEG, PNG, WebP, GIF or SVG file, relative to the JSON file.
+    pub path: Option<String>,
+    /// An absolute http(s) URL of an image hosted elsewhere.
+    pub url: Option<String>,
+    pub alt: String,
+    pub credit: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallToActionInput {
+    pub text: String,
+    pub url: String,
+}
+
+/// Where a featured image comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageSource {
+    Path(String),
+    Url(String),
+}
+
+/// A validated featured image, not yet stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageDraft {
+    pub source: ImageSource,
+    pub alt: String,
+    pub credit: Option<String>,
+}
+
+/// A topic named by a story: its display name and derived slug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicName {
+    pub name: String,
+    pub slug: String,
+}
+
+/// A story that passed validation and can be stored as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoryDraft {
+    pub slug: String,
+    pub previous_slug: Option<String>,
+    pub headline: String,
+    pub standfirst: String,
+    pub body_markdown: String,
+    pub image: Option<ImageDraft>,
+    pub topics: Vec<TopicName>,
+    pub authors: Vec<String>,
+    pub call_to_action: Option<super::CallToAction>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// One thing wrong with the input, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    /// The JSON path of the field, e.g. `image.alt` or `topics[2]`.
+    pub field: String,
+    pub message: String,
+}
+
+/// Everything wrong with an input, so that an author can fix it in one go.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct InputErrors(pub Vec<FieldError>);
+
+const MAX_HEADLINE: usize = 200;
+const MAX_STANDFIRST: usize = 500;
+const MAX_BODY: usize = 200_000;
+const MAX_SHORT_TEXT: usize = 300;
+const MAX_TOPICS: usize = 12;
+const MAX_AUTHORS: usize = 10;
+
+/// Parses the import JSON, naming the field of any type or shape error.
+pub fn parse_story_json(text: &str) -> Result<StoryInput, InputErrors> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            "story".to_owned()
+        } else {
+            path
+        };
+        InputErrors(vec![FieldError {
+            field,
+            message: e.into_inner().to_string(),
+        }])
+    })
+}
+
+impl StoryInput {
+    /// Checks every field and returns the draft to store, or every problem.
+    pub fn validate(self) -> Result<StoryDraft, InputErrors> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &str, message: String| {
+            errors.push(FieldError {
+                field: field.to_owned(),
+                message,
+            })
+        };
+
+        let headline = one_line(&self.headline);
+        if headline.is_empty() {
+            fail("headline", "must not be empty".into());
+        } else if headline.chars().count() > MAX_HEADLINE {
+            fail(
+                "headline",
+                format!("must be at most {MAX_HEADLINE} characters"),
+            );
+        }
+        if self.body_markdown.trim().is_empty() {
+            fail("body_markdown", "must not be empty".into());
+        } else if self.body_markdown.len() > MAX_BODY {
+            fail("body_markdown", format!("must be at most {MAX_BODY} bytes"));
+        }
+        let standfirst = one_line(self.standfirst.as_deref().unwrap_or(""));
+        if standfirst.chars().count() > MAX_STANDFIRST {
+            fail(
+                "standfirst",
+                format!("must be at most {MAX_STANDFIRST} characters"),
+            );
+        }
+
+        let slug = match &self.slug {
+            Some(given) if !slug::is_valid(given) => {
+                fail(
+                    "slug",
+                    format!(
+                        "{given:?} is not a slug: use lowercase ASCII letters and digits in words joined by single hyphens, at most {} characters",
+                        slug::MAX_LEN
+                    ),
+                );
+                String::new()
+            }
+            Some(given) => given.clone(),
+            None => {
+                let derived = slug::slugify(&headline);
+                if derived.is_empty() && !headline.is_empty() {
+                    fail(
+                        "slug",
+                        "cannot be derived from a headline without letters or digits; give one"
+                            .into(),
+                    );
+                }
+                derived
+            }
+        };
+        if let Some(previous) = &self.previous_slug {
+            if !slug::is_valid(previous) {
+                fail("previous_slug", format!("{previous:?} is not a slug"));
+            }
+        }
+
+        let image = self.image.and_then(|image| {
+            let alt = one_line(&image.alt);
+            if alt.is_empty() {
+                fail(
+                    "image.alt",
+                    "describe the image for readers who cannot see it".into(),
+                );
+            }
+            let credit = image
+                .credit
+                .as_deref()
+                .map(one_line)
+                .filter(|c| !c.is_empty());
+            if credit
+                .as_ref()
+                .is_some_and(|c| c.chars().count() > MAX_SHORT_TEXT)
+            {
+                fail(
+                    "image.credit",
+                    format!("must be at most {MAX_SHORT_TEXT} characters"),
+                );
+            }
+            let source = match (image.path, image.url) {
+                (Some(path), None) if !path.trim().is_empty() => Some(ImageSource::Path(path)),
+                (None, Some(url)) => match absolute_http_url(&url) {
+                    Ok(()) => Some(ImageSource::Url(url)),
+                    Err(reason) => {
+                        fail("image.url", reason);
+                        None
+                    }
+                },
+                (Some(_), Some(_)) => {
+                    fail("image", "give either path or url, not both".into());
+                    None
+                }
+                _ => {
+                    fail("image", "needs a path (a local file) or a url".into());
+                    None
+                }
+            };
+            source.map(|source| ImageDraft {
+                source,
+                alt,
+                credit,
+            })
+        });
+
+        let mut topics: Vec<TopicName> = Vec::new();
+        if self.topics.len() > MAX_TOPICS {
+            fail("topics", format!("at most {MAX_TOPICS} topics"));
+        }
+        for (i, name) in self.topics.iter().enumerate() {
+            let name = one_line(name);
+            let slug = slug::slugify(&name);
+            if slug.is_empty() {
+                fail(
+                    &format!("topics[{i}]"),
+                    "a topic name needs letters or digits".into(),
+                );
+            } else if name.chars().count() > 60 {
+                fail(
+                    &format!("topics[{i}]"),
+                    "must be at most 60 characters".into(),
+                );
+            } else if !topics.iter().any(|t| t.slug == slug) {
+                topics.push(TopicName { name, slug });
+            }
+        }
+
+        let mut authors = Vec::new();
+        if self.authors.len() > MAX_AUTHORS {
+            fail("authors", format!("at most {MAX_AUTHORS} authors"));
+        }
+        for (i, author) in self.authors.iter().enumerate() {
+            let author = one_line(author);
+            if author.is_empty() || author.chars().count() > 100 {
+                fail(
+                    &format!("authors[{i}]"),
+                    "must be a name of 1 to 100 characters".into(),
+                );
+            } else {
+                authors.push(author);
+            }
+        }
+
+        let call_to_action = self.call_to_action.and_then(|cta| {
+            let text = one_line(&cta.text);
+            if text.is_empty() || text.chars().count() > MAX_SHORT_TEXT {
+                fail(
+                    "call_to_action.text",
+                    format!("must be 1 to {MAX_SHORT_TEXT} characters"),
+                );
+            }
+            let url = cta.url.trim().to_owned();
+            let url_ok = if url.starts_with('/') && !url.starts_with("//") {
+                Ok(())
+            } else {
+                absolute_http_url(&url)
+            };
+            if let Err(reason) = url_ok {
+                fail("call_to_action.url", reason);
+            }
+            Some(super::CallToAction { text, url })
+        });
+
+        let published_at = self.published_at.as_deref().and_then(|value| {
+            match DateTime::parse_from_rfc3339(value.trim()) {
+                Ok(at) => Some(at.with_timezone(&Utc)),
+                Err(e) => {
+                    fail(
+                        "published_at",
+                        format!(
+                            "{value:?} is not an RFC 3339 time such as 2026-11-27T08:00:00Z ({e})"
+                        ),
+                    );
+                    None
+                }
+            }
+        });
+
+        if !errors.is_empty() {
+            return Err(InputErrors(errors));
+        }
+        Ok(StoryDraft {
+            slug,
+            previous_slug: self.previous_slug,
+            headline,
+            standfirst,
+            body_markdown: self.body_markdown,
+            image,
+            topics,
+            authors,
+            call_to_action,
+            published_at,
+        })
+    }
+}
+
+/// Collapses runs of whitespace (newlines included) into single spaces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Accepts only absolute http and https URLs with a host.
+pub fn absolute_http_url(value: &str) -> Result<(), String> {
+    match url::Url::parse(value.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        Ok(url) => Err(format!(
+            "{:?} must be an http or https URL (got scheme {:?})",
+            value,
+            url.scheme()
+        )),
+        Err(e) => Err(format!("{value:?} is not a URL ({e})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<StoryDraft, InputErrors> {
+        parse_story_json(json)?.validate()
+    }
+
+    #[test]
+    fn a_minimal_story_derives_its_slug() {
+        let draft = parse(r#"{"headline": "Floods hit the valley", "body_markdown": "Water."}"#)
+            .expect("valid");
+        assert_eq!(draft.slug, "floods-hit-the-valley");
+        assert!(draft.topics.is_empty());
+        assert_eq!(draft.published_at, None);
+    }
+
+    #[test]
+    fn topics_are_deduplicated_by_slug_and_keep_their_names() {
+        let draft = parse(
+            r#"{"headline": "H", "body_markdown": "B", "topics": ["World News", "world news", "Politics"]}"#,
+        )
+        .expect("valid");
+        let slugs: Vec<_> = draft.topics.iter().map(|t| t.slug.as_str()).collect();
+        assert_eq!(slugs, ["world-news", "politics"]);
+        assert_eq!(draft.topics[0].name, "World News");
+    }
+
+    #[test]
+    fn missing_required_field_is_named() {
+        let err = parse(r#"{"headline": "H"}"#)
+            .expect_err("invalid")
+            .to_string();
+        assert!(err.contains("body_markdown"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_named_by_its_path() {
+        let err = parse(r#"{"headline": "H", "body_markdown": "B", "image": {"alt": 3}}"#)
+            .expect_err("invalid")
+            .to_string();
+        assert!(err.starts_with("image.alt"), "{err}");
+    }
+
+    #[test]
+    fn unknown_field_is_refused() {
+        let err = parse(r#"{"headline": "H", "body_markdown": "B", "hedline": "x"}"#)
+            .expect_err("invalid")
+            .to_string();
+        assert!(err.contains("hedline"), "{err}");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let err = parse(
+            r#"{"headline": " ", "body_markdown": "B", "slug": "Bad Slug",
+                "image": {"url": "javascript:alert(1)", "alt": ""},
+                "call_to_action": {"text": "Give", "url": "data:text/html,x"},
+                "published_at": "yesterday"}"#,
+        )
+        .expect_err("invalid");
+        let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "headline",
+                "slug",
+                "image.alt",
+                "image.url",
+                "call_to_action.url",
+                "published_at"
+            ]
+        );
+    }
+
+    #[test]
+    fn published_at_accepts_offsets() {
+        let draft = parse(
+            r#"{"headline": "H", "body_markdown": "B", "published_at": "2026-11-27T09:30:00+01:00"}"#,
+        )
+        .expect("valid");
+        assert_eq!(
+            draft.published_at.map(|t| t.to_rfc3339()),
+            Some("2026-11-27T08:30:00+00:00".to_owned())
+        );
+    }
+
+    #[test]
+    fn call_to_action_may_point_inside_the_site() {
+        let draft = parse(
+            r#"{"headline": "H", "body_markdown": "B", "call_to_action": {"text": "Follow", "url": "/notifications"}}"#,
+        )
+        .expect("valid");
+        assert_eq!(
+            draft.call_to_action.map(|c| c.url),
+            Some("/notifications".to_owned())
+        );
+        let err = parse(
+            r#"{"headline": "H", "body_markdown": "B", "call_to_action": {"text": "Go", "url": "//evil.example"}}"#,
+        )
+        .expect_err("protocol-relative URL refused");
+        assert_eq!(err.0[0].field, "call_to_action.url");
+    }
+}

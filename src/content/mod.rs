@@ -1,0 +1,16 @@
+//! The content model — stories, topics, and how a story's Markdown becomes
+//! safe HTML — plus the pure functions that turn stories into feeds,
+//! sitemaps and structured data. Nothing here performs I/O or knows about
+//! the web server or the database.
+
+pub mod embed;
+pub mod feeds;
+pub mod input;
+pub mod jsonld;
+pub mod markdown;
+pub mod media;
+pub mod model;
+pub mod sitemap;
+pub mod slug;
+
+pub use model::{CallToAction, Image, Story, StorySummary, Topic, TopicRef};

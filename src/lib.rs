@@ -1,0 +1,10 @@
+//! Herald: a news publishing platform whose readers never miss a new story on
+//! the topics they follow. See docs/ARCHITECTURE.md for how the parts fit.
+
+pub mod commands;
+pub mod config;
+pub mod content;
+pub mod demo;
+pub mod server;
+pub mod site;
+pub mod store;

@@ -1,0 +1,78 @@
+//! The `herald` command: parses the command line and calls the library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use herald::config::{Config, GlobalArgs};
+
+/// Herald: news publishing whose readers never miss a story on the topics they follow.
+#[derive(Debug, Parser)]
+#[command(name = "herald", version, about)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the site.
+    Serve {
+        /// Seed the demo stories into a new site.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage stories.
+    Story {
+        #[command(subcommand)]
+        command: StoryCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StoryCommand {
+    /// Create or update a story from its JSON (see README.md, "Story JSON").
+    Add {
+        /// The JSON file, or `-` for standard input.
+        file: String,
+        /// Publish the story (at its `published_at`, or now).
+        #[arg(long)]
+        publish: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(&cli.global)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve { demo } => herald::commands::serve(config, demo).await,
+            Command::Story {
+                command: StoryCommand::Add { file, publish },
+            } => {
+                let url = herald::commands::add_story(&config, &file, publish).await?;
+                println!("{url}");
+                Ok(())
+            }
+        }
+    })
+}

@@ -1,0 +1,114 @@
+//! Static assets embedded in the binary (stylesheet, script, logo) and the
+//! stored images. Asset URLs carry a content hash, so they can be cached for
+//! a year; so can media, whose names are content hashes.
+
+use std::sync::LazyLock;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use chrono::DateTime;
+use sha2::{Digest, Sha256};
+
+use super::cache::{CachedPage, Rendered};
+use super::error::AppError;
+use crate::server::AppState;
+
+const STYLESHEET: &str = include_str!("../../static/style.css");
+const SCRIPT: &str = include_str!("../../static/site.js");
+const LOGO: &str = include_str!("../../static/logo.svg");
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const SHORT: &str = "public, max-age=300";
+
+/// A short content hash, the version in an asset's URL.
+fn version(content: &str) -> String {
+    Sha256::digest(content.as_bytes())[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+static STYLESHEET_VERSION: LazyLock<String> = LazyLock::new(|| version(STYLESHEET));
+static SCRIPT_VERSION: LazyLock<String> = LazyLock::new(|| version(SCRIPT));
+
+pub fn stylesheet_path() -> String {
+    format!("/assets/style.css?v={}", *STYLESHEET_VERSION)
+}
+
+pub fn script_path() -> String {
+    format!("/assets/site.js?v={}", *SCRIPT_VERSION)
+}
+
+/// `/assets/style.css` and `/assets/site.js`: immutable when asked for by
+/// their current version, briefly cacheable otherwise.
+pub async fn asset(
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (content, content_type, current) = match file.as_str() {
+        "style.css" => (STYLESHEET, "text/css; charset=utf-8", &*STYLESHEET_VERSION),
+        "site.js" => (SCRIPT, "text/javascript; charset=utf-8", &*SCRIPT_VERSION),
+        _ => return Err(AppError::NotFound),
+    };
+    let versioned = query.as_deref() == Some(&format!("v={current}"));
+    Ok(static_answer(
+        content.as_bytes(),
+        content_type,
+        if versioned { IMMUTABLE } else { SHORT },
+        &headers,
+    ))
+}
+
+pub async fn logo(headers: HeaderMap) -> Response {
+    static_answer(LOGO.as_bytes(), "image/svg+xml", SHORT, &headers)
+}
+
+/// A stored image by name.
+pub async fn media(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let valid = name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.');
+    if !valid {
+        return Err(AppError::NotFound);
+    }
+    let media = state.store.media(&name).await?.ok_or(AppError::NotFound)?;
+    let content_type = match media.content_type.as_str() {
+        "image/jpeg" => "image/jpeg",
+        "image/png" => "image/png",
+        "image/webp" => "image/webp",
+        "image/gif" => "image/gif",
+        "image/svg+xml" => "image/svg+xml",
+        _ => "application/octet-stream",
+    };
+    let mut response = static_answer(&media.bytes, content_type, IMMUTABLE, &headers);
+    // An SVG opened on its own must not run script or load anything.
+    response.headers_mut().insert(
+        "content-security-policy",
+        header::HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+    );
+    Ok(response)
+}
+
+fn static_answer(
+    bytes: &[u8],
+    content_type: &'static str,
+    cache_control: &'static str,
+    headers: &HeaderMap,
+) -> Response {
+    CachedPage::new(Rendered {
+        body: Bytes::copy_from_slice(bytes),
+        content_type,
+        last_modified: DateTime::UNIX_EPOCH,
+        cache_control,
+    })
+    .respond(headers)
+    .into_response()
+}

@@ -1,0 +1,241 @@
+//! Rendered pages, kept in memory and answered with HTTP validators.
+//!
+//! Pages are cached by path and query until content changes — a write by
+//! this process or any other (see `server::watch_content`) — or until they
+//! are a minute old, whichever comes first. Every answer carries
+//! `Cache-Control`, `ETag` and `Last-Modified`, and a conditional request
+//! that still matches gets `304 Not Modified`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use super::error::AppError;
+
+/// A freshly rendered answer.
+#[derive(Debug)]
+pub struct Rendered {
+    pub body: Bytes,
+    pub content_type: &'static str,
+    pub last_modified: DateTime<Utc>,
+    pub cache_control: &'static str,
+}
+
+/// A rendered answer with its validators, ready to serve many times.
+#[derive(Debug)]
+pub struct CachedPage {
+    body: Bytes,
+    content_type: HeaderValue,
+    cache_control: HeaderValue,
+    etag: HeaderValue,
+    last_modified: SystemTime,
+    last_modified_header: HeaderValue,
+    created: Instant,
+}
+
+impl CachedPage {
+    pub fn new(rendered: Rendered) -> CachedPage {
+        let digest = Sha256::digest(&rendered.body);
+        let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..12]);
+        let last_modified = SystemTime::from(rendered.last_modified.min(Utc::now()));
+        CachedPage {
+            content_type: HeaderValue::from_static(rendered.content_type),
+            cache_control: HeaderValue::from_static(rendered.cache_control),
+            etag: HeaderValue::from_str(&format!("\"{tag}\"")).expect("base64 is a valid header"),
+            last_modified_header: HeaderValue::from_str(&httpdate::fmt_http_date(last_modified))
+                .expect("an HTTP date is a valid header"),
+            last_modified,
+            body: rendered.body,
+            created: Instant::now(),
+        }
+    }
+
+    /// The answer to a request with these headers: 304 when the client's
+    /// copy is current, the page otherwise.
+    pub fn respond(&self, request: &HeaderMap) -> Response {
+        let not_modified = match request.get(header::IF_NONE_MATCH) {
+            Some(tags) => etag_matches(tags, &self.etag),
+            None => request
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| httpdate::parse_http_date(v).ok())
+                .is_some_and(|since| since >= self.last_modified_truncated()),
+        };
+        let mut builder = Response::builder()
+            .header(header::CACHE_CONTROL, self.cache_control.clone())
+            .header(header::ETAG, self.etag.clone())
+            .header(header::LAST_MODIFIED, self.last_modified_header.clone());
+        let body = if not_modified {
+            builder = builder.status(StatusCode::NOT_MODIFIED);
+            Body::empty()
+        } else {
+            builder = builder.header(header::CONTENT_TYPE, self.content_type.clone());
+            Body::from(self.body.clone())
+        };
+        builder
+            .body(body)
+            .expect("valid headers make a valid response")
+    }
+
+    fn last_modified_truncated(&self) -> SystemTime {
+        let secs = self
+            .last_modified
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+}
+
+/// Whether an `If-None-Match` list names this entity tag (weak comparison,
+/// as RFC 9110 asks for `If-None-Match`).
+fn etag_matches(header: &HeaderValue, etag: &HeaderValue) -> bool {
+    let Ok(list) = header.to_str() else {
+        return false;
+    };
+    let ours = etag.to_str().unwrap_or_default();
+    list.split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == ours)
+}
+
+/// The cache of rendered pages.
+#[derive(Debug)]
+pub struct PageCache {
+    entries: RwLock<HashMap<String, Arc<CachedPage>>>,
+    generation: AtomicU64,
+    max_age: Duration,
+    max_entries: usize,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        PageCache {
+            entries: RwLock::default(),
+            generation: AtomicU64::new(0),
+            max_age: Duration::from_secs(60),
+            max_entries: 5_000,
+        }
+    }
+}
+
+impl PageCache {
+    /// Forgets every page: content changed.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut entries) = self.entries.write() {
+            entries.clear();
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        let entries = self.entries.read().ok()?;
+        entries
+            .get(key)
+            .filter(|page| page.created.elapsed() < self.max_age)
+            .cloned()
+    }
+
+    fn insert(&self, key: String, page: Arc<CachedPage>, generation: u64) {
+        let Ok(mut entries) = self.entries.write() else {
+            return;
+        };
+        // A page rendered before an invalidation may be stale: drop it.
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        if entries.len() >= self.max_entries {
+            entries.clear();
+        }
+        entries.insert(key, page);
+    }
+
+    /// Answers from the cache, or renders, caches and answers.
+    pub async fn serve<F>(
+        &self,
+        key: String,
+        request: &HeaderMap,
+        render: F,
+    ) -> Result<Response, AppError>
+    where
+        F: Future<Output = Result<Rendered, AppError>>,
+    {
+        if let Some(page) = self.get(&key) {
+            return Ok(page.respond(request));
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let page = Arc::new(CachedPage::new(render.await?));
+        let response = page.respond(request);
+        self.insert(key, page, generation);
+        Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> CachedPage {
+        CachedPage::new(Rendered {
+            body: Bytes::from_static(b"<p>hi</p>"),
+            content_type: "text/html; charset=utf-8",
+            last_modified: DateTime::from_timestamp(1_700_000_000, 0).expect("valid"),
+            cache_control: "public, max-age=30",
+        })
+    }
+
+    fn headers(name: header::HeaderName, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).expect("valid"));
+        h
+    }
+
+    #[test]
+    fn matching_etag_gives_304_and_other_etag_gives_200() {
+        let page = page();
+        let etag = page.etag.to_str().expect("ascii").to_owned();
+        assert_eq!(
+            page.respond(&headers(header::IF_NONE_MATCH, &etag))
+                .status(),
+            304
+        );
+        let list = format!("\"other\", W/{etag}");
+        assert_eq!(
+            page.respond(&headers(header::IF_NONE_MATCH, &list))
+                .status(),
+            304
+        );
+        assert_eq!(
+            page.respond(&headers(header::IF_NONE_MATCH, "\"other\""))
+                .status(),
+            200
+        );
+    }
+
+    #[test]
+    fn if_modified_since_compares_whole_seconds() {
+        let page = page();
+        let at = |s: u64| httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(
+            page.respond(&headers(header::IF_MODIFIED_SINCE, &at(1_700_000_000)))
+                .status(),
+            304
+        );
+        assert_eq!(
+            page.respond(&headers(header::IF_MODIFIED_SINCE, &at(1_699_999_999)))
+                .status(),
+            200
+        );
+        // If-None-Match wins over If-Modified-Since.
+        let mut both = headers(header::IF_MODIFIED_SINCE, &at(1_700_000_000));
+        both.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
+        assert_eq!(page.respond(&both).status(), 200);
+    }
+}

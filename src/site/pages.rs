@@ -1,0 +1,276 @@
+//! The reader's pages: home, story, topic, and the topic index.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+
+use super::cache::Rendered;
+use super::error::AppError;
+use super::templates::{self, ArticleHead, Card, PageMeta, SocialImage};
+use super::view;
+use crate::content::model::story_path;
+use crate::content::{jsonld, markdown, slug};
+use crate::server::AppState;
+
+/// How long browsers and CDNs may reuse a page before asking again.
+pub const PAGE_CACHE_CONTROL: &str = "public, max-age=30, stale-while-revalidate=60";
+
+pub async fn show_home(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let page = view::page_number(query.as_deref())?;
+    let key = view::list_path("/", page);
+    state
+        .pages
+        .serve(key, &headers, render_home(&state, page))
+        .await
+}
+
+async fn render_home(state: &AppState, page: i64) -> Result<Rendered, AppError> {
+    let size = i64::from(state.config.site.page_size);
+    let list = state
+        .store
+        .published_stories(None, Utc::now(), size, (page - 1) * size)
+        .await?;
+    let pager = view::pager("/", page, size, list.total)?;
+    let site = view::site_view(state).await?;
+    let name = state.config.site.name.clone();
+    let title = if page == 1 {
+        name
+    } else {
+        format!("Latest stories, page {page}")
+    };
+    let meta = view::page_meta(
+        state,
+        &title,
+        &state.config.site.description,
+        &view::list_path("/", page),
+    );
+    let last_modified = latest(list.stories.iter().map(|s| s.modified_at));
+    html(
+        templates::HomePage {
+            site: &site,
+            meta,
+            stories: list.stories.iter().map(Card::from).collect(),
+            pager,
+        }
+        .render()?,
+        last_modified,
+    )
+}
+
+pub async fn show_topic(
+    State(state): State<AppState>,
+    Path(topic_slug): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if !slug::is_valid(&topic_slug) {
+        return Err(AppError::NotFound);
+    }
+    let page = view::page_number(query.as_deref())?;
+    let key = view::list_path(&format!("/topics/{topic_slug}"), page);
+    state
+        .pages
+        .serve(key, &headers, render_topic(&state, &topic_slug, page))
+        .await
+}
+
+async fn render_topic(state: &AppState, topic_slug: &str, page: i64) -> Result<Rendered, AppError> {
+    let now = Utc::now();
+    let topic = state
+        .store
+        .topic_by_slug(topic_slug, now)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let size = i64::from(state.config.site.page_size);
+    let list = state
+        .store
+        .published_stories(Some(topic.id), now, size, (page - 1) * size)
+        .await?;
+    let path = format!("/topics/{}", topic.slug);
+    let pager = view::pager(&path, page, size, list.total)?;
+    let site = view::site_view(state).await?;
+    let title = if page == 1 {
+        topic.name.clone()
+    } else {
+        format!("{}, page {page}", topic.name)
+    };
+    let description = if topic.description.is_empty() {
+        format!(
+            "The latest stories on {} from {}.",
+            topic.name, state.config.site.name
+        )
+    } else {
+        topic.description.clone()
+    };
+    let mut meta = view::page_meta(state, &title, &description, &view::list_path(&path, page));
+    let topic_ref = crate::content::TopicRef {
+        slug: topic.slug.clone(),
+        name: topic.name.clone(),
+    };
+    meta.feeds.extend(view::feed_links(state, Some(&topic_ref)));
+    let last_modified = latest(list.stories.iter().map(|s| s.modified_at));
+    html(
+        templates::TopicPage {
+            site: &site,
+            meta,
+            topic,
+            stories: list.stories.iter().map(Card::from).collect(),
+            pager,
+        }
+        .render()?,
+        last_modified,
+    )
+}
+
+pub async fn list_topics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    state
+        .pages
+        .serve("/topics".to_owned(), &headers, render_topics(&state))
+        .await
+}
+
+async fn render_topics(state: &AppState) -> Result<Rendered, AppError> {
+    let mut topics = state.store.topics(Utc::now()).await?;
+    topics.retain(|t| t.story_count > 0);
+    let site = view::site_view(state).await?;
+    let meta = view::page_meta(
+        state,
+        "Topics",
+        &format!("Every topic {} covers.", state.config.site.name),
+        "/topics",
+    );
+    let last_modified = latest(topics.iter().filter_map(|t| t.last_modified));
+    html(
+        templates::TopicsPage {
+            site: &site,
+            meta,
+            topics,
+        }
+        .render()?,
+        last_modified,
+    )
+}
+
+pub async fn show_story(
+    State(state): State<AppState>,
+    Path(story_slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if !slug::is_valid(&story_slug) {
+        return Err(AppError::NotFound);
+    }
+    let key = story_path(&story_slug);
+    match state
+        .pages
+        .serve(key, &headers, render_story(&state, &story_slug))
+        .await
+    {
+        Err(AppError::NotFound) => match state.store.redirect_for(&story_slug).await? {
+            Some(current) => Ok((
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, story_path(&current))],
+            )
+                .into_response()),
+            None => Err(AppError::NotFound),
+        },
+        other => other,
+    }
+}
+
+async fn render_story(state: &AppState, story_slug: &str) -> Result<Rendered, AppError> {
+    let now = Utc::now();
+    let story = state
+        .store
+        .story_by_slug(story_slug)
+        .await?
+        .filter(|s| s.is_visible(now))
+        .ok_or(AppError::NotFound)?;
+    let published = story.published_at.ok_or(AppError::NotFound)?;
+    let site = view::site_view(state).await?;
+    let config = &state.config;
+    let canonical = config.absolute(&story.path());
+    let image = story.image.as_ref().map(|i| SocialImage {
+        url: absolute_src(state, &i.src),
+        alt: i.alt.clone(),
+    });
+    let modified = story.updated_at.unwrap_or(published);
+    let sections: Vec<&str> = story.topics.iter().map(|t| t.name.as_str()).collect();
+    let publisher = jsonld::Publisher {
+        name: config.site.name.clone(),
+        url: config.absolute("/"),
+        logo_url: config.absolute("/logo.svg"),
+    };
+    let description = if story.standfirst.is_empty() {
+        story.headline.clone()
+    } else {
+        story.standfirst.clone()
+    };
+    let article = jsonld::news_article(&jsonld::ArticleFacts {
+        url: &canonical,
+        headline: &story.headline,
+        description: &description,
+        image_url: image.as_ref().map(|i| i.url.as_str()),
+        published,
+        modified,
+        authors: &story.authors,
+        sections: sections.clone(),
+        publisher: &publisher,
+    });
+    let mut meta: PageMeta = view::page_meta(state, &story.headline, &description, &story.path());
+    meta.og_type = "article";
+    meta.image = image;
+    meta.scripts = true;
+    meta.article = Some(ArticleHead {
+        published: published.to_rfc3339(),
+        modified: modified.to_rfc3339(),
+        sections: sections.iter().map(|s| s.to_string()).collect(),
+        json_ld: jsonld::to_script_text(&article),
+    });
+    let last_modified = story.modified_at;
+    let page = templates::StoryPage {
+        site: &site,
+        meta,
+        authors: templates::join_names(&story.authors),
+        published_iso: published.to_rfc3339(),
+        published_human: templates::human_time(published),
+        updated: story
+            .updated_at
+            .map(|at| (at.to_rfc3339(), templates::human_time(at))),
+        body_html: markdown::render_body(&story.body_markdown),
+        story,
+    };
+    html(page.render()?, last_modified)
+}
+
+/// An image source as an absolute URL, for social cards and structured data.
+pub fn absolute_src(state: &AppState, src: &str) -> String {
+    if src.starts_with('/') {
+        state.config.absolute(src)
+    } else {
+        src.to_owned()
+    }
+}
+
+/// The newest of some times, or the epoch when there are none.
+pub fn latest(times: impl Iterator<Item = DateTime<Utc>>) -> DateTime<Utc> {
+    times.max().unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+fn html(body: String, last_modified: DateTime<Utc>) -> Result<Rendered, AppError> {
+    Ok(Rendered {
+        body: Bytes::from(body),
+        content_type: "text/html; charset=utf-8",
+        last_modified,
+        cache_control: PAGE_CACHE_CONTROL,
+    })
+}

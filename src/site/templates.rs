@@ -1,0 +1,176 @@
+//! The page templates (askama, compiled into the binary, HTML-escaped by
+//! default) and the view models they read. View models hold display-ready
+//! values so that templates contain no logic beyond loops and conditions.
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use crate::content::{Image, Story, StorySummary, Topic, TopicRef};
+
+/// What every page shares: the site's name, navigation and assets.
+#[derive(Debug, Clone)]
+pub struct SiteView {
+    pub name: String,
+    pub description: String,
+    pub language: String,
+    pub og_locale: String,
+    pub nav_topics: Vec<TopicRef>,
+    pub stylesheet: String,
+    pub script: String,
+}
+
+/// An alternate (feed) link in the page head.
+#[derive(Debug, Clone)]
+pub struct FeedLink {
+    pub mime: &'static str,
+    pub title: String,
+    pub href: String,
+}
+
+/// An image for social cards, with an absolute URL.
+#[derive(Debug, Clone)]
+pub struct SocialImage {
+    pub url: String,
+    pub alt: String,
+}
+
+/// Article facts for the head of a story page.
+#[derive(Debug, Clone)]
+pub struct ArticleHead {
+    pub published: String,
+    pub modified: String,
+    pub sections: Vec<String>,
+    /// Already made safe for a `<script>` element.
+    pub json_ld: String,
+}
+
+/// The head of a page: title, description, canonical URL, social tags.
+#[derive(Debug, Clone)]
+pub struct PageMeta {
+    pub title: String,
+    pub og_title: String,
+    pub description: String,
+    pub canonical: String,
+    pub og_type: &'static str,
+    pub image: Option<SocialImage>,
+    pub feeds: Vec<FeedLink>,
+    pub article: Option<ArticleHead>,
+    pub noindex: bool,
+    /// Whether the page loads the site script (embeds, later the soft prompt).
+    pub scripts: bool,
+}
+
+/// A story in a list.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub path: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub image: Option<Image>,
+    pub topics: Vec<TopicRef>,
+    pub sample: bool,
+    pub published_iso: String,
+    pub published_human: String,
+}
+
+impl From<&StorySummary> for Card {
+    fn from(story: &StorySummary) -> Card {
+        Card {
+            path: story.path(),
+            headline: story.headline.clone(),
+            standfirst: story.standfirst.clone(),
+            image: story.image.clone(),
+            topics: story.topics.clone(),
+            sample: story.sample,
+            published_iso: story.published_at.to_rfc3339(),
+            published_human: human_time(story.published_at),
+        }
+    }
+}
+
+/// Links between the pages of a list.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub newer: Option<String>,
+    pub older: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage<'a> {
+    pub site: &'a SiteView,
+    pub meta: PageMeta,
+    pub stories: Vec<Card>,
+    pub pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "topic.html")]
+pub struct TopicPage<'a> {
+    pub site: &'a SiteView,
+    pub meta: PageMeta,
+    pub topic: Topic,
+    pub stories: Vec<Card>,
+    pub pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "topics.html")]
+pub struct TopicsPage<'a> {
+    pub site: &'a SiteView,
+    pub meta: PageMeta,
+    pub topics: Vec<Topic>,
+}
+
+#[derive(Template)]
+#[template(path = "story.html")]
+pub struct StoryPage<'a> {
+    pub site: &'a SiteView,
+    pub meta: PageMeta,
+    pub story: Story,
+    pub authors: String,
+    pub published_iso: String,
+    pub published_human: String,
+    /// ISO and human forms of the "Updated" time.
+    pub updated: Option<(String, String)>,
+    pub body_html: String,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub site: &'a SiteView,
+    pub meta: PageMeta,
+    pub heading: String,
+    pub message: String,
+}
+
+/// A time as readers see it, e.g. "27 November 2026, 08:05 UTC".
+pub fn human_time(at: DateTime<Utc>) -> String {
+    at.format("%-d %B %Y, %H:%M UTC").to_string()
+}
+
+/// "A", "A and B", "A, B and C".
+pub fn join_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_join_like_a_byline() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(join_names(&names(&[])), "");
+        assert_eq!(join_names(&names(&["Ana"])), "Ana");
+        assert_eq!(join_names(&names(&["Ana", "Ben"])), "Ana and Ben");
+        assert_eq!(join_names(&names(&["Ana", "Ben", "Cy"])), "Ana, Ben and Cy");
+    }
+}

@@ -1,0 +1,176 @@
+//! Building what templates read: the site's chrome, page heads, and pagers.
+//! Shared by every page handler so that each one states only what is its own.
+
+use chrono::Utc;
+
+use super::assets;
+use super::error::AppError;
+use super::templates::{FeedLink, PageMeta, Pager, SiteView};
+use crate::content::TopicRef;
+use crate::server::AppState;
+
+/// How many topics the header navigation shows.
+const NAV_TOPICS: usize = 7;
+
+/// The site's chrome, with the busiest topics in the navigation.
+pub async fn site_view(state: &AppState) -> Result<SiteView, AppError> {
+    let mut topics = state.store.topics(Utc::now()).await?;
+    topics.retain(|t| t.story_count > 0);
+    topics.sort_by(|a, b| b.story_count.cmp(&a.story_count).then(a.name.cmp(&b.name)));
+    let site = &state.config.site;
+    Ok(SiteView {
+        name: site.name.clone(),
+        description: site.description.clone(),
+        language: site.language.clone(),
+        og_locale: site.language.replace('-', "_"),
+        nav_topics: topics
+            .into_iter()
+            .take(NAV_TOPICS)
+            .map(|t| TopicRef {
+                slug: t.slug,
+                name: t.name,
+            })
+            .collect(),
+        stylesheet: assets::stylesheet_path(),
+        script: assets::script_path(),
+    })
+}
+
+/// The feeds a page advertises: the site's, and a topic's when given.
+pub fn feed_links(state: &AppState, topic: Option<&TopicRef>) -> Vec<FeedLink> {
+    let site = &state.config.site.name;
+    let (prefix, title) = match topic {
+        Some(t) => (format!("/topics/{}", t.slug), format!("{site}: {}", t.name)),
+        None => (String::new(), site.clone()),
+    };
+    [
+        ("application/rss+xml", "RSS", "feed.xml"),
+        ("application/atom+xml", "Atom", "atom.xml"),
+        ("application/feed+json", "JSON Feed", "feed.json"),
+    ]
+    .into_iter()
+    .map(|(mime, kind, file)| FeedLink {
+        mime,
+        title: format!("{title} ({kind})"),
+        href: format!("{prefix}/{file}"),
+    })
+    .collect()
+}
+
+/// A plain page head: title, description and canonical URL.
+pub fn page_meta(state: &AppState, title: &str, description: &str, path: &str) -> PageMeta {
+    let site = &state.config.site.name;
+    PageMeta {
+        title: if title == site.as_str() {
+            site.clone()
+        } else {
+            format!("{title} | {site}")
+        },
+        og_title: title.to_owned(),
+        description: description.to_owned(),
+        canonical: state.config.absolute(path),
+        og_type: "website",
+        image: None,
+        feeds: feed_links(state, None),
+        article: None,
+        noindex: false,
+        scripts: false,
+    }
+}
+
+/// The head of an error page, kept out of search engines.
+pub fn error_meta(state: &AppState, heading: &str) -> PageMeta {
+    PageMeta {
+        noindex: true,
+        ..page_meta(state, heading, heading, "/")
+    }
+}
+
+/// The page number in a `page=N` query. Absent means 1; anything that is not
+/// a whole number from 1 is a clear 400.
+pub fn page_number(query: Option<&str>) -> Result<i64, AppError> {
+    let value = query.and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "page")
+            .map(|(_, v)| v.into_owned())
+    });
+    match value {
+        None => Ok(1),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+            _ => Err(AppError::BadRequest(format!(
+                "The page number {v:?} is not valid: use a whole number from 1, as in ?page=2."
+            ))),
+        },
+    }
+}
+
+/// Links to the newer and older pages of a list at `path`. A page past the
+/// last is not found (except page 1 of an empty list).
+pub fn pager(path: &str, page: i64, page_size: i64, total: i64) -> Result<Pager, AppError> {
+    let pages = ((total + page_size - 1) / page_size).max(1);
+    if page > pages {
+        return Err(AppError::NotFound);
+    }
+    let link = |n: i64| {
+        if n == 1 {
+            path.to_owned()
+        } else {
+            format!("{path}?page={n}")
+        }
+    };
+    Ok(Pager {
+        page,
+        pages,
+        newer: (page > 1).then(|| link(page - 1)),
+        older: (page < pages).then(|| link(page + 1)),
+    })
+}
+
+/// The cache key and canonical path of page `page` of a list at `path`.
+pub fn list_path(path: &str, page: i64) -> String {
+    if page == 1 {
+        path.to_owned()
+    } else {
+        format!("{path}?page={page}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_numbers_are_whole_numbers_from_one() {
+        assert_eq!(page_number(None).ok(), Some(1));
+        assert_eq!(page_number(Some("page=3")).ok(), Some(3));
+        assert_eq!(page_number(Some("utm=x&page=2")).ok(), Some(2));
+        for bad in [
+            "page=0",
+            "page=-1",
+            "page=abc",
+            "page=",
+            "page=1.5",
+            "page=99999999999999999999",
+        ] {
+            assert!(
+                matches!(page_number(Some(bad)), Err(AppError::BadRequest(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn pager_links_and_edges() {
+        let p = pager("/", 1, 10, 25).expect("page 1");
+        assert_eq!(
+            (p.pages, p.newer, p.older.as_deref()),
+            (3, None, Some("/?page=2"))
+        );
+        let p = pager("/", 3, 10, 25).expect("page 3");
+        assert_eq!((p.newer.as_deref(), p.older), (Some("/?page=2"), None));
+        assert!(matches!(pager("/", 4, 10, 25), Err(AppError::NotFound)));
+        assert_eq!(pager("/", 1, 10, 0).expect("empty list").pages, 1);
+        assert_eq!(pager("/", 2, 10, 20).expect("exact").older, None);
+    }
+}

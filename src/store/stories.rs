@@ -1,0 +1,410 @@
+//! Stories: saving a validated draft (with its topics, image and redirects)
+//! in one transaction, and the reads the reader's site needs.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::media::{MediaUpload, insert_media};
+use super::rows::{self, STORY_COLUMNS, SUMMARY_COLUMNS};
+use super::topics::ensure_topics;
+use super::{Store, StoreError};
+use crate::content::input::{ImageSource, StoryDraft};
+use crate::content::{Image, Story, StorySummary, TopicRef};
+
+/// What saving a story did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveOutcome {
+    pub id: i64,
+    pub slug: String,
+    pub created: bool,
+    /// The story went from draft to published (now or scheduled) in this save.
+    pub published_now: bool,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// One page of a story list, and how many stories the whole list has.
+#[derive(Debug, Clone)]
+pub struct StoryPage {
+    pub stories: Vec<StorySummary>,
+    pub total: i64,
+}
+
+/// The existing row a save updates.
+struct Existing {
+    id: i64,
+    slug: String,
+    published_at: Option<i64>,
+}
+
+impl Store {
+    /// Creates or updates (by slug, or by `previous_slug` for a rename) a
+    /// story, its topics (creating missing ones) and its image, in one
+    /// transaction. With `publish`, a draft becomes published at the draft's
+    /// `published_at` or `now`. Editing a visible story records `updated_at`.
+    pub async fn save_story(
+        &self,
+        draft: &StoryDraft,
+        upload: Option<&MediaUpload>,
+        publish: bool,
+        sample: bool,
+        now: DateTime<Utc>,
+    ) -> Result<SaveOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let now_s = now.timestamp();
+
+        let existing = match &draft.previous_slug {
+            Some(previous) => match find_by_slug(&mut tx, previous).await? {
+                Some(found) => Some(found),
+                None => {
+                    return Err(StoreError::Conflict {
+                        field: "previous_slug",
+                        message: format!("no story has the slug {previous:?}"),
+                    });
+                }
+            },
+            None => find_by_slug(&mut tx, &draft.slug).await?,
+        };
+        if let Some(existing) = &existing {
+            if existing.slug != draft.slug && find_by_slug(&mut tx, &draft.slug).await?.is_some() {
+                return Err(StoreError::Conflict {
+                    field: "slug",
+                    message: format!("another story already has the slug {:?}", draft.slug),
+                });
+            }
+        }
+
+        let image = match &draft.image {
+            None => None,
+            Some(image) => {
+                let src = match (&image.source, upload) {
+                    (ImageSource::Url(url), _) => url.clone(),
+                    (ImageSource::Path(_), Some(upload)) => {
+                        insert_media(&mut tx, upload, now_s).await?.path()
+                    }
+                    (ImageSource::Path(path), None) => {
+                        return Err(StoreError::Conflict {
+                            field: "image.path",
+                            message: format!("{path:?} was not read"),
+                        });
+                    }
+                };
+                Some(Image {
+                    src,
+                    alt: image.alt.clone(),
+                    credit: image.credit.clone(),
+                })
+            }
+        };
+
+        let was_published = existing.as_ref().and_then(|e| e.published_at);
+        let published_at = match (was_published, publish) {
+            (Some(at), _) => Some(draft.published_at.map_or(at, |t| t.timestamp())),
+            (None, true) => Some(draft.published_at.map_or(now_s, |t| t.timestamp())),
+            (None, false) => None,
+        };
+        let updated_at = was_published.filter(|at| *at <= now_s).map(|_| now_s);
+        let authors = serde_json::to_string(&draft.authors)
+            .map_err(|e| StoreError::Corrupt(format!("authors: {e}")))?;
+        let (cta_text, cta_url) = match &draft.call_to_action {
+            Some(cta) => (Some(cta.text.clone()), Some(cta.url.clone())),
+            None => (None, None),
+        };
+
+        let id = match &existing {
+            Some(existing) => {
+                sqlx::query(
+                    "UPDATE stories SET slug = $1, headline = $2, standfirst = $3, body_markdown = $4,
+                        image_src = $5, image_alt = $6, image_credit = $7, cta_text = $8, cta_url = $9,
+                        authors = $10, sample = $11, published_at = $12,
+                        updated_at = COALESCE($13, updated_at), modified_at = $14
+                     WHERE id = $15",
+                )
+                .bind(&draft.slug)
+                .bind(&draft.headline)
+                .bind(&draft.standfirst)
+                .bind(&draft.body_markdown)
+                .bind(image.as_ref().map(|i| i.src.clone()))
+                .bind(image.as_ref().map(|i| i.alt.clone()))
+                .bind(image.as_ref().and_then(|i| i.credit.clone()))
+                .bind(cta_text)
+                .bind(cta_url)
+                .bind(authors)
+                .bind(i64::from(sample))
+                .bind(published_at)
+                .bind(updated_at)
+                .bind(now_s)
+                .bind(existing.id)
+                .execute(&mut *tx)
+                .await?;
+                if existing.slug != draft.slug {
+                    sqlx::query(
+                        "INSERT INTO story_redirects (old_slug, story_id) VALUES ($1, $2)
+                         ON CONFLICT (old_slug) DO UPDATE SET story_id = excluded.story_id",
+                    )
+                    .bind(&existing.slug)
+                    .bind(existing.id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                existing.id
+            }
+            None => {
+                let row = sqlx::query(
+                    "INSERT INTO stories (slug, headline, standfirst, body_markdown, image_src,
+                        image_alt, image_credit, cta_text, cta_url, authors, sample, published_at,
+                        created_at, modified_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+                     RETURNING id",
+                )
+                .bind(&draft.slug)
+                .bind(&draft.headline)
+                .bind(&draft.standfirst)
+                .bind(&draft.body_markdown)
+                .bind(image.as_ref().map(|i| i.src.clone()))
+                .bind(image.as_ref().map(|i| i.alt.clone()))
+                .bind(image.as_ref().and_then(|i| i.credit.clone()))
+                .bind(cta_text)
+                .bind(cta_url)
+                .bind(authors)
+                .bind(i64::from(sample))
+                .bind(published_at)
+                .bind(now_s)
+                .fetch_one(&mut *tx)
+                .await?;
+                row.try_get(0)?
+            }
+        };
+        // The live story owns its slug: an older redirect from it goes.
+        sqlx::query("DELETE FROM story_redirects WHERE old_slug = $1")
+            .bind(&draft.slug)
+            .execute(&mut *tx)
+            .await?;
+
+        let topic_ids = ensure_topics(&mut tx, &draft.topics, now_s).await?;
+        sqlx::query("DELETE FROM story_topics WHERE story_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for (position, topic_id) in topic_ids.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO story_topics (story_id, topic_id, position) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(topic_id)
+            .bind(position as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        super::site_state::bump_content_version(&mut tx).await?;
+        tx.commit().await?;
+
+        Ok(SaveOutcome {
+            id,
+            slug: draft.slug.clone(),
+            created: existing.is_none(),
+            published_now: was_published.is_none() && published_at.is_some(),
+            published_at: published_at.map(rows::time).transpose()?,
+        })
+    }
+
+    /// A story by its current slug, whatever its state.
+    pub async fn story_by_slug(&self, slug: &str) -> Result<Option<Story>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {STORY_COLUMNS} FROM stories s WHERE s.slug = $1"
+        ))
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut story = rows::story_from_row(&row)?;
+        story.topics = self
+            .topics_of(&[story.id])
+            .await?
+            .into_iter()
+            .map(|(_, topic)| topic)
+            .collect();
+        Ok(Some(story))
+    }
+
+    /// The current slug of a story that used to have `old_slug`.
+    pub async fn redirect_for(&self, old_slug: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.slug FROM story_redirects r JOIN stories s ON s.id = r.story_id WHERE r.old_slug = $1",
+        )
+        .bind(old_slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// Visible stories, newest first, optionally of one topic.
+    pub async fn published_stories(
+        &self,
+        topic_id: Option<i64>,
+        now: DateTime<Utc>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<StoryPage, StoreError> {
+        let (from, filter) = match topic_id {
+            Some(_) => (
+                "stories s JOIN story_topics st ON st.story_id = s.id",
+                "AND st.topic_id = $2",
+            ),
+            None => ("stories s", ""),
+        };
+        let list_sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM {from}
+             WHERE s.published_at IS NOT NULL AND s.published_at <= $1 {filter}
+             ORDER BY s.published_at DESC, s.id DESC LIMIT {limit} OFFSET {offset}",
+            limit = limit.max(0),
+            offset = offset.max(0),
+        );
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM {from} WHERE s.published_at IS NOT NULL AND s.published_at <= $1 {filter}"
+        );
+        let mut list = sqlx::query(&list_sql).bind(now.timestamp());
+        let mut count = sqlx::query(&count_sql).bind(now.timestamp());
+        if let Some(topic_id) = topic_id {
+            list = list.bind(topic_id);
+            count = count.bind(topic_id);
+        }
+        let rows = list.fetch_all(&self.pool).await?;
+        let total: i64 = count.fetch_one(&self.pool).await?.try_get(0)?;
+        Ok(StoryPage {
+            stories: self.summaries_with_topics(&rows).await?,
+            total,
+        })
+    }
+
+    /// Visible stories published at or after `since`, newest first.
+    pub async fn published_since(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<StorySummary>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM stories s
+             WHERE s.published_at >= $1 AND s.published_at <= $2
+             ORDER BY s.published_at DESC, s.id DESC LIMIT 1000"
+        ))
+        .bind(since.timestamp())
+        .bind(now.timestamp())
+        .fetch_all(&self.pool)
+        .await?;
+        self.summaries_with_topics(&rows).await
+    }
+
+    /// Every visible story's slug and last change, for the sitemap.
+    pub async fn sitemap_stories(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        sqlx::query(
+            "SELECT slug, modified_at FROM stories
+             WHERE published_at IS NOT NULL AND published_at <= $1
+             ORDER BY published_at DESC, id DESC LIMIT 50000",
+        )
+        .bind(now.timestamp())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, rows::time(row.try_get(1)?)?)))
+        .collect()
+    }
+
+    /// Full stories by id (any state), in the order given. For feeds that
+    /// carry whole bodies.
+    pub async fn stories_by_ids(&self, ids: &[i64]) -> Result<Vec<Story>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {STORY_COLUMNS} FROM stories s WHERE s.id IN ({})",
+            rows::placeholders(1, ids.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(id);
+        }
+        let mut found = query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(rows::story_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut topics = self.topics_of(ids).await?;
+        for story in &mut found {
+            story.topics = take_topics(&mut topics, story.id);
+        }
+        let stories = ids
+            .iter()
+            .filter_map(|id| {
+                found
+                    .iter()
+                    .position(|s| s.id == *id)
+                    .map(|i| found.swap_remove(i))
+            })
+            .collect();
+        Ok(stories)
+    }
+
+    async fn summaries_with_topics(
+        &self,
+        rows: &[AnyRow],
+    ) -> Result<Vec<StorySummary>, StoreError> {
+        let mut summaries = rows
+            .iter()
+            .map(rows::summary_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<i64> = summaries.iter().map(|s| s.id).collect();
+        let mut topics = self.topics_of(&ids).await?;
+        for summary in &mut summaries {
+            summary.topics = take_topics(&mut topics, summary.id);
+        }
+        Ok(summaries)
+    }
+
+    /// The topics of each story, in each story's own order.
+    async fn topics_of(&self, story_ids: &[i64]) -> Result<Vec<(i64, TopicRef)>, StoreError> {
+        if story_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT st.story_id, t.slug, t.name FROM story_topics st JOIN topics t ON t.id = st.topic_id
+             WHERE st.story_id IN ({}) ORDER BY st.story_id, st.position",
+            rows::placeholders(1, story_ids.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in story_ids {
+            query = query.bind(id);
+        }
+        rows::topic_refs(&query.fetch_all(&self.pool).await?)
+    }
+}
+
+fn take_topics(topics: &mut Vec<(i64, TopicRef)>, story_id: i64) -> Vec<TopicRef> {
+    let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(topics)
+        .into_iter()
+        .partition(|(id, _)| *id == story_id);
+    *topics = rest;
+    mine.into_iter().map(|(_, topic)| topic).collect()
+}
+
+async fn find_by_slug(
+    tx: &mut Transaction<'_, Any>,
+    slug: &str,
+) -> Result<Option<Existing>, StoreError> {
+    let row = sqlx::query("SELECT id, slug, published_at FROM stories WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|row| {
+        Ok(Existing {
+            id: row.try_get(0)?,
+            slug: row.try_get(1)?,
+            published_at: row.try_get(2)?,
+        })
+    })
+    .transpose()
+}
