@@ -17,7 +17,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub use media::{MediaUpload, StoredMedia};
 pub use site_state::Fingerprint;
@@ -58,6 +58,12 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// Set on every SQLite connection: wait for locks rather than fail at once,
+/// write-ahead logging so readers never block the writer, and enforced
+/// foreign keys.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
 /// The database file's name inside the data folder.
 pub const DATABASE_FILE: &str = "herald.db";
 
@@ -82,16 +88,23 @@ impl Store {
         sqlx::any::install_default_drivers();
         let url = format!("sqlite://{}?mode=rwc", percent_encode_path(&path));
         let options = AnyConnectOptions::from_str(&url).map_err(open_error)?;
+        // One connection first, so that a corrupt or locked file is reported
+        // as what it is rather than as a pool that never fills.
+        let mut first = AnyConnection::connect_with(&options)
+            .await
+            .map_err(open_error)?;
+        first.execute(SQLITE_PRAGMAS).await.map_err(open_error)?;
+        first
+            .execute("SELECT COUNT(*) FROM sqlite_master")
+            .await
+            .map_err(open_error)?;
+        first.close().await.map_err(open_error)?;
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                         PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                    )
-                    .await?;
+                    conn.execute(SQLITE_PRAGMAS).await?;
                     Ok(())
                 })
             })

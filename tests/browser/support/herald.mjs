@@ -1,0 +1,123 @@
+// Starts the real herald binary for the browser tests: a free loopback port,
+// a fresh temporary data folder, `serve --demo`, plus one fixture story that
+// carries every part of a story page (image, pull quote, YouTube embed,
+// call-to-action box). Stops it and removes the folder when done.
+
+import { spawn, execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, "..", "..", "..");
+export const fixtures = path.resolve(here, "..", "fixtures");
+
+/** The fixture story's slug (see fixtures/story.json). */
+export const FIXTURE_SLUG = "browser-test-lighthouse-keepers-return";
+
+/** The binary under test: $HERALD_BIN, or target/debug/herald in the repository. */
+export const heraldBin = process.env.HERALD_BIN
+  ? path.resolve(repoRoot, process.env.HERALD_BIN)
+  : path.join(repoRoot, "target", "debug", "herald");
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilHealthy(base, child, log) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`herald exited with ${child.exitCode} before serving:\n${log()}`);
+    }
+    try {
+      const res = await fetch(`${base}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`herald did not answer ${base}/healthz within 30 s:\n${log()}`);
+}
+
+/**
+ * Starts herald and returns { base, get(path), stop() }.
+ * The fixture story is added before the server starts, so it is there from
+ * the first request.
+ */
+export async function startHerald() {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "herald-browser-"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const global = ["--data", dataDir, "--bind", `127.0.0.1:${port}`, "--base-url", base];
+
+  await promisify(execFile)(
+    heraldBin,
+    [...global, "story", "add", path.join(fixtures, "story.json"), "--publish"],
+    { env: { ...process.env, RUST_LOG: "warn" } },
+  );
+
+  let output = "";
+  const child = spawn(heraldBin, [...global, "serve", "--demo"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn", NO_COLOR: "1" },
+  });
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+
+  try {
+    await waitUntilHealthy(base, child, () => output);
+  } catch (err) {
+    child.kill("SIGKILL");
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+
+  return {
+    base,
+    async get(urlPath) {
+      const res = await fetch(base + urlPath);
+      return { status: res.status, html: await res.text() };
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The pages every test checks, as [name, path, expected status]. The second
+ * home page and the topic come from the running site, so they follow the demo
+ * content whatever it is.
+ */
+export async function pagesToCheck(site) {
+  const home = await site.get("/");
+  const hasPage2 = /href="\/\?page=2"/.test(home.html);
+  const pages = [
+    ["home", "/", 200],
+    ["story", `/stories/${FIXTURE_SLUG}`, 200],
+    ["topic", "/topics/science", 200],
+    ["topics", "/topics", 200],
+    ["not-found", "/nowhere", 404],
+  ];
+  if (hasPage2) pages.splice(1, 0, ["home-page-2", "/?page=2", 200]);
+  return pages;
+}

@@ -1,0 +1,378 @@
+//! The reader's pages through the real server: every page type, the story
+//! anatomy, pagination edges, 404s, redirects and conditional requests.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{TestSite, select_attr, select_text, story_json};
+
+#[tokio::test]
+async fn story_page_shows_the_whole_anatomy() {
+    let site = TestSite::start().await;
+    site.publish(
+        &serde_json::json!({
+            "slug": "floods-in-the-valley",
+            "headline": "Floods cut off the valley towns",
+            "standfirst": "Three towns are reachable only by boat after a week of rain.",
+            "image": {"url": "https://images.example.org/flood.jpg", "alt": "A flooded high street", "credit": "Mara Lind"},
+            "topics": ["World News", "Climate"],
+            "authors": ["Ana Reporter", "Ben Writer"],
+            "call_to_action": {"text": "To donate to the emergency appeal, go here", "url": "https://appeal.example.org/"},
+            "body_markdown": "The water rose overnight.\n\n> \"We lost everything,\" said a shop owner.\n\n> [!PULLQUOTE]\n> The river does not care about borders.\n\nhttps://www.youtube.com/watch?v=abcdefghijk\n"
+        })
+        .to_string(),
+    )
+    .await;
+    let (status, html) = site.text("/stories/floods-in-the-valley").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        select_text(&html, "h1"),
+        ["Floods cut off the valley towns"]
+    );
+    assert_eq!(
+        select_text(&html, "title"),
+        ["Floods cut off the valley towns | Herald"]
+    );
+    assert_eq!(
+        select_text(&html, ".standfirst"),
+        ["Three towns are reachable only by boat after a week of rain."]
+    );
+    assert_eq!(
+        select_attr(&html, ".featured-image img", "alt"),
+        ["A flooded high street"]
+    );
+    assert_eq!(
+        select_text(&html, ".featured-image figcaption"),
+        ["Image credit: Mara Lind"]
+    );
+    assert_eq!(
+        select_text(&html, ".story-body blockquote:not(.pull-quote)").len(),
+        1
+    );
+    assert_eq!(
+        select_text(&html, ".story-body blockquote.pull-quote"),
+        ["The river does not care about borders."]
+    );
+    assert_eq!(
+        select_attr(&html, "figure.embed-youtube", "data-embed-id"),
+        ["abcdefghijk"]
+    );
+    assert!(
+        select_attr(&html, "iframe", "src").is_empty(),
+        "no third-party frame on load"
+    );
+    assert_eq!(
+        select_attr(&html, ".call-to-action a", "href"),
+        ["https://appeal.example.org/"]
+    );
+    assert_eq!(
+        select_text(&html, ".story-topics"),
+        ["Topics: World News, Climate"]
+    );
+    assert_eq!(
+        select_attr(&html, ".story-topics a", "href"),
+        ["/topics/world-news", "/topics/climate"]
+    );
+    assert_eq!(
+        select_text(&html, ".authors"),
+        ["By Ana Reporter and Ben Writer"]
+    );
+    assert_eq!(select_text(&html, ".published time").len(), 1);
+    assert!(select_text(&html, ".updated").is_empty(), "not edited yet");
+    // Landmarks and the skip link.
+    assert_eq!(select_attr(&html, "a.skip-link", "href"), ["#main"]);
+    for landmark in ["header", "nav", "main#main", "footer.site-footer"] {
+        assert!(!select_text(&html, landmark).is_empty(), "{landmark}");
+    }
+}
+
+#[tokio::test]
+async fn an_edit_after_publishing_shows_the_updated_time() {
+    let site = TestSite::start().await;
+    let json = story_json("budget-vote", "Budget vote delayed", &["Politics"]);
+    site.save(&json, true, Utc::now() - Duration::hours(2))
+        .await;
+    let edited = json.replace("Budget vote delayed", "Budget vote delayed again");
+    site.publish(&edited).await;
+    let (_, html) = site.text("/stories/budget-vote").await;
+    assert_eq!(select_text(&html, "h1"), ["Budget vote delayed again"]);
+    assert_eq!(select_text(&html, ".updated time").len(), 1);
+}
+
+#[tokio::test]
+async fn drafts_and_scheduled_stories_are_not_visible() {
+    let site = TestSite::start().await;
+    site.save(
+        &story_json("a-draft", "A draft", &["Politics"]),
+        false,
+        Utc::now(),
+    )
+    .await;
+    let scheduled = serde_json::json!({
+        "slug": "later", "headline": "Later", "body_markdown": "x",
+        "published_at": (Utc::now() + Duration::hours(3)).to_rfc3339(),
+    });
+    site.publish(&scheduled.to_string()).await;
+    assert_eq!(site.get("/stories/a-draft").await.status(), 404);
+    assert_eq!(site.get("/stories/later").await.status(), 404);
+    let (_, home) = site.text("/").await;
+    assert!(
+        !home.contains("A draft") && !home.contains("Later"),
+        "{home}"
+    );
+}
+
+#[tokio::test]
+async fn home_and_topic_pages_list_newest_first_and_paginate() {
+    let site = TestSite::start_with(|c| c.site.page_size = 3).await;
+    let now = Utc::now();
+    for i in 0..7 {
+        let topics: &[&str] = if i % 2 == 0 {
+            &["Politics"]
+        } else {
+            &["Sport"]
+        };
+        let json = story_json(&format!("story-{i}"), &format!("Story number {i}"), topics);
+        site.save(&json, true, now - Duration::minutes(100 - i))
+            .await;
+    }
+    let (_, page1) = site.text("/").await;
+    assert_eq!(
+        select_text(&page1, ".card-headline"),
+        ["Story number 6", "Story number 5", "Story number 4"]
+    );
+    assert_eq!(
+        select_attr(&page1, ".pager a[rel=next]", "href"),
+        ["/?page=2"]
+    );
+    assert!(select_attr(&page1, ".pager a[rel=prev]", "href").is_empty());
+    let (_, page3) = site.text("/?page=3").await;
+    assert_eq!(select_text(&page3, ".card-headline"), ["Story number 0"]);
+    assert_eq!(
+        select_attr(&page3, ".pager a[rel=prev]", "href"),
+        ["/?page=2"]
+    );
+    assert!(select_attr(&page3, ".pager a[rel=next]", "href").is_empty());
+    assert_eq!(site.get("/?page=4").await.status(), 404);
+
+    let (status, politics) = site.text("/topics/politics").await;
+    assert_eq!(status, 200);
+    assert_eq!(select_text(&politics, "h1"), ["Politics"]);
+    assert_eq!(
+        select_text(&politics, ".card-headline"),
+        ["Story number 6", "Story number 4", "Story number 2"]
+    );
+    let (_, politics2) = site.text("/topics/politics?page=2").await;
+    assert_eq!(
+        select_text(&politics2, ".card-headline"),
+        ["Story number 0"]
+    );
+    assert_eq!(site.get("/topics/politics?page=3").await.status(), 404);
+
+    let (_, topics) = site.text("/topics").await;
+    assert_eq!(
+        select_text(&topics, ".topic-index a"),
+        ["Politics", "Sport"]
+    );
+}
+
+#[tokio::test]
+async fn malformed_page_numbers_are_a_clear_400() {
+    let site = TestSite::start().await;
+    for query in [
+        "page=abc",
+        "page=0",
+        "page=-2",
+        "page=1e3",
+        "page=99999999999999999999999",
+    ] {
+        let (status, html) = site.text(&format!("/?{query}")).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(html.contains("page number"), "{query}: {html}");
+        let (status, _) = site.text(&format!("/topics/x?{query}")).await;
+        assert!(status == 400 || status == 404, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_addresses_get_the_404_page_with_a_way_back() {
+    let site = TestSite::start().await;
+    for path in [
+        "/stories/no-such-story",
+        "/stories/Bad%20Slug",
+        "/topics/no-such-topic",
+        "/topics/no-such-topic/feed.xml",
+        "/nowhere",
+        "/media/none.png",
+        "/assets/nope.css",
+    ] {
+        let response = site.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        let html = response.text().await.expect("body");
+        assert_eq!(select_text(&html, "h1"), ["Page not found"], "{path}");
+        assert!(
+            select_attr(&html, "main a", "href").contains(&"/".to_owned()),
+            "{path}"
+        );
+        assert_eq!(
+            select_attr(&html, "meta[name=robots]", "content"),
+            ["noindex"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_renamed_story_redirects_permanently_from_its_old_url() {
+    let site = TestSite::start().await;
+    site.publish(&story_json("old-name", "A story", &[])).await;
+    let renamed = serde_json::json!({
+        "slug": "new-name", "previous_slug": "old-name", "headline": "A story", "body_markdown": "x"
+    });
+    site.publish(&renamed.to_string()).await;
+    let response = site.get("/stories/old-name").await;
+    assert_eq!(response.status(), 301);
+    assert_eq!(response.headers()["location"], "/stories/new-name");
+    assert_eq!(site.get("/stories/new-name").await.status(), 200);
+    // Renamed twice: the first URL still lands on the current one.
+    let again = serde_json::json!({
+        "slug": "newest-name", "previous_slug": "new-name", "headline": "A story", "body_markdown": "x"
+    });
+    site.publish(&again.to_string()).await;
+    site.settle().await;
+    for old in ["old-name", "new-name"] {
+        let response = site.get(&format!("/stories/{old}")).await;
+        assert_eq!(
+            response.headers()["location"],
+            "/stories/newest-name",
+            "{old}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_carry_validators_and_answer_conditional_requests() {
+    let site = TestSite::start().await;
+    site.publish(&story_json("cached", "Cached story", &["Politics"]))
+        .await;
+    for path in [
+        "/",
+        "/stories/cached",
+        "/topics/politics",
+        "/topics",
+        "/feed.xml",
+        "/sitemap.xml",
+    ] {
+        let first = site.get(path).await;
+        assert_eq!(first.status(), 200, "{path}");
+        let etag = first.headers()["etag"].to_str().expect("etag").to_owned();
+        let modified = first.headers()["last-modified"]
+            .to_str()
+            .expect("lm")
+            .to_owned();
+        assert!(
+            first.headers()["cache-control"]
+                .to_str()
+                .expect("cc")
+                .contains("max-age"),
+            "{path}"
+        );
+
+        let by_etag = site
+            .client
+            .get(format!("{}{path}", site.base))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(by_etag.status(), 304, "{path}");
+        assert_eq!(by_etag.headers()["etag"], etag.as_str());
+        assert!(by_etag.bytes().await.expect("body").is_empty());
+
+        let by_date = site
+            .client
+            .get(format!("{}{path}", site.base))
+            .header("if-modified-since", &modified)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(by_date.status(), 304, "{path}");
+
+        let stale = site
+            .client
+            .get(format!("{}{path}", site.base))
+            .header("if-none-match", "\"something-else\"")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(stale.status(), 200, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_change_shows_within_seconds_and_changes_the_etag() {
+    let site = TestSite::start().await;
+    site.publish(&story_json("first", "First story", &[])).await;
+    site.settle().await;
+    let before = site.get("/").await;
+    let etag = before.headers()["etag"].to_str().expect("etag").to_owned();
+    site.publish(&story_json("second", "Second story", &[]))
+        .await;
+    site.settle().await;
+    let after = site.get("/").await;
+    assert_ne!(after.headers()["etag"].to_str().expect("etag"), etag);
+    let html = after.text().await.expect("body");
+    assert_eq!(
+        select_text(&html, ".card-headline"),
+        ["Second story", "First story"]
+    );
+}
+
+#[tokio::test]
+async fn author_html_is_sanitised_on_the_page() {
+    let site = TestSite::start().await;
+    let json = serde_json::json!({
+        "slug": "hostile", "headline": "<script>alert('h')</script> Headline",
+        "standfirst": "\"><img src=x onerror=alert(1)>",
+        "body_markdown": "<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click](javascript:alert(3))\n",
+    });
+    site.publish(&json.to_string()).await;
+    let (status, html) = site.text("/stories/hostile").await;
+    assert_eq!(status, 200);
+    common::assert_no_active_content(&html);
+    assert_eq!(
+        select_text(&html, "h1"),
+        ["<script>alert('h')</script> Headline"]
+    );
+}
+
+#[tokio::test]
+async fn robots_and_health() {
+    let site = TestSite::start().await;
+    let (status, robots) = site.text("/robots.txt").await;
+    assert_eq!(status, 200);
+    assert!(
+        robots.contains(&format!("Sitemap: {}/sitemap.xml", site.base)),
+        "{robots}"
+    );
+    assert!(
+        robots.contains(&format!("Sitemap: {}/news-sitemap.xml", site.base)),
+        "{robots}"
+    );
+    let (status, health) = site.text("/healthz").await;
+    assert_eq!((status, health.as_str()), (200, "ok\n"));
+    site.store.close().await;
+    assert_eq!(site.get("/healthz").await.status(), 503);
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let site = TestSite::start().await;
+    for path in ["/", "/nowhere", "/robots.txt"] {
+        let response = site.get(path).await;
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .expect("csp");
+        assert!(csp.contains("script-src 'self'"), "{path}");
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    }
+}
