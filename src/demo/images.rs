@@ -1,0 +1,32 @@
+//! Illustrations bundled for the demo stories, embedded in the binary.
+
+/// Each demo image's file name (as referenced by `stories.json`, without `images/`) and its bytes.
+pub const IMAGES: &[(&str, &[u8])] = &[
+    ("book.svg", include_bytes!("images/book.svg")),
+    ("chart.svg", include_bytes!("images/chart.svg")),
+    ("circuit.svg", include_bytes!("images/circuit.svg")),
+    ("field.svg", include_bytes!("images/field.svg")),
+    ("film.svg", include_bytes!("images/film.svg")),
+    ("fire.svg", include_bytes!("images/fire.svg")),
+    ("flood.svg", include_bytes!("images/flood.svg")),
+    ("globe.svg", include_bytes!("images/globe.svg")),
+    ("grid.svg", include_bytes!("images/grid.svg")),
+    ("harbour.svg", include_bytes!("images/harbour.svg")),
+    ("hospital.svg", include_bytes!("images/hospital.svg")),
+    ("lanterns.svg", include_bytes!("images/lanterns.svg")),
+    ("mountain.svg", include_bytes!("images/mountain.svg")),
+    ("museum.svg", include_bytes!("images/museum.svg")),
+    ("music.svg", include_bytes!("images/music.svg")),
+    ("ocean.svg", include_bytes!("images/ocean.svg")),
+    ("parliament.svg", include_bytes!("images/parliament.svg")),
+    ("pills.svg", include_bytes!("images/pills.svg")),
+    ("rail.svg", include_bytes!("images/rail.svg")),
+    ("robot.svg", include_bytes!("images/robot.svg")),
+    ("rocket.svg", include_bytes!("images/rocket.svg")),
+    ("runner.svg", include_bytes!("images/runner.svg")),
+    ("sail.svg", include_bytes!("images/sail.svg")),
+    ("stadium.svg", include_bytes!("images/stadium.svg")),
+    ("sun.svg", include_bytes!("images/sun.svg")),
+    ("telescope.svg", include_bytes!("images/telescope.svg")),
+    ("wind.svg", include_bytes!("images/wind.svg")),
+];
