@@ -35,6 +35,7 @@ pub struct GlobalArgs {
 struct FileConfig {
     bind: Option<SocketAddr>,
     data: Option<PathBuf>,
+    #[serde(alias = "base-url")]
     base_url: Option<String>,
     site: Option<SiteFileConfig>,
 }

@@ -25,7 +25,7 @@ async fn story_page_carries_news_article_json_ld_and_social_tags() {
     let url = format!("{}/stories/summit-ends", site.base);
     assert_eq!(
         select_attr(&html, "link[rel=canonical]", "href"),
-        [url.clone()]
+        [url.as_str()]
     );
     let meta = |selector: &str| select_attr(&html, selector, "content");
     assert_eq!(meta("meta[property='og:type']"), ["article"]);
@@ -33,7 +33,7 @@ async fn story_page_carries_news_article_json_ld_and_social_tags() {
         meta("meta[property='og:title']"),
         ["Summit ends with a </script> deal"]
     );
-    assert_eq!(meta("meta[property='og:url']"), [url.clone()]);
+    assert_eq!(meta("meta[property='og:url']"), [url.as_str()]);
     assert_eq!(
         meta("meta[property='og:image']"),
         ["https://img.example.org/summit.jpg"]

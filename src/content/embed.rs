@@ -153,10 +153,11 @@ pub fn render(embed: &Embed) -> String {
         html,
         "><a class=\"embed-link\" href=\"{href}\"><span class=\"embed-provider\">{label}</span> \
          <span class=\"embed-url\">{shown}</span></a>\
-         <figcaption class=\"embed-note\">Embedded content from {host} loads only when you open it.</figcaption></figure>\n",
+         <figcaption class=\"embed-note\">Embedded content from {host} loads only when you open it.</figcaption></figure>",
         label = embed.provider.label(),
         host = escape(embed.url.host_str().unwrap_or("")),
     );
+    html.push('\n');
     html
 }
 

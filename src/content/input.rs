@@ -179,10 +179,8 @@ impl StoryInput {
                 derived
             }
         };
-        if let Some(previous) = &self.previous_slug {
-            if !slug::is_valid(previous) {
-                fail("previous_slug", format!("{previous:?} is not a slug"));
-            }
+        if let Some(previous) = self.previous_slug.as_ref().filter(|p| !slug::is_valid(p)) {
+            fail("previous_slug", format!("{previous:?} is not a slug"));
         }
 
         let image = self.image.and_then(|image| {
@@ -270,7 +268,7 @@ impl StoryInput {
             }
         }
 
-        let call_to_action = self.call_to_action.and_then(|cta| {
+        let call_to_action = self.call_to_action.map(|cta| {
             let text = one_line(&cta.text);
             if text.is_empty() || text.chars().count() > MAX_SHORT_TEXT {
                 fail(
@@ -287,7 +285,7 @@ impl StoryInput {
             if let Err(reason) = url_ok {
                 fail("call_to_action.url", reason);
             }
-            Some(super::CallToAction { text, url })
+            super::CallToAction { text, url }
         });
 
         let published_at = self.published_at.as_deref().and_then(|value| {

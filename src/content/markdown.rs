@@ -55,12 +55,11 @@ fn transform(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
             Event::Start(Tag::Paragraph) => {
                 if let (Some(Event::Text(text)), Some(Event::End(TagEnd::Paragraph))) =
                     (events.get(i + 1), events.get(i + 2))
+                    && let Some(found) = embed::recognise(text)
                 {
-                    if let Some(found) = embed::recognise(text) {
-                        out.push(Event::Html(CowStr::from(embed::render(&found))));
-                        i += 3;
-                        continue;
-                    }
+                    out.push(Event::Html(CowStr::from(embed::render(&found))));
+                    i += 3;
+                    continue;
                 }
                 out.push(events[i].clone());
             }

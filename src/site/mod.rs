@@ -98,13 +98,13 @@ async fn security_headers(mut response: Response) -> Response {
         "referrer-policy",
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
-    headers.insert(
-        "content-security-policy",
-        HeaderValue::from_static(
+    // A handler may set a stricter policy of its own (media does).
+    headers
+        .entry("content-security-policy")
+        .or_insert(HeaderValue::from_static(
             "default-src 'self'; img-src 'self' https: data:; script-src 'self'; style-src 'self'; \
              frame-src https://www.youtube-nocookie.com; object-src 'none'; base-uri 'none'; \
              form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
+        ));
     response
 }

@@ -65,13 +65,14 @@ impl Store {
             },
             None => find_by_slug(&mut tx, &draft.slug).await?,
         };
-        if let Some(existing) = &existing {
-            if existing.slug != draft.slug && find_by_slug(&mut tx, &draft.slug).await?.is_some() {
-                return Err(StoreError::Conflict {
-                    field: "slug",
-                    message: format!("another story already has the slug {:?}", draft.slug),
-                });
-            }
+        if let Some(existing) = &existing
+            && existing.slug != draft.slug
+            && find_by_slug(&mut tx, &draft.slug).await?.is_some()
+        {
+            return Err(StoreError::Conflict {
+                field: "slug",
+                message: format!("another story already has the slug {:?}", draft.slug),
+            });
         }
 
         let image = match &draft.image {

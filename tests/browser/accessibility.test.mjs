@@ -1,0 +1,244 @@
+// The reader's site in real headless Chromium: axe-core finds no WCAG 2.2 AA
+// violation at desktop and mobile widths; the skip link comes first and moves
+// focus to main; keyboard focus is visible; a story reads with JavaScript off;
+// a YouTube embed loads no third-party frame until the reader asks for it.
+// Screenshots of the home and story pages go to $HERALD_SCREENSHOTS (default
+// <tmp>/herald-screenshots) for a human to look at.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { startHerald, pagesToCheck, FIXTURE_SLUG } from "./support/herald.mjs";
+
+const require = createRequire(import.meta.url);
+const axeSource = await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+const VIEWPORTS = {
+  desktop: { width: 1280, height: 900 },
+  mobile: { width: 375, height: 740 },
+};
+const STORY = `/stories/${FIXTURE_SLUG}`;
+const screenshots = process.env.HERALD_SCREENSHOTS ?? path.join(tmpdir(), "herald-screenshots");
+
+let site;
+let browser;
+
+before(async () => {
+  site = await startHerald();
+  // Playwright gives the browser a fresh temporary profile of its own.
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.stop();
+});
+
+/**
+ * A new browser context whose requests may reach only the herald under test:
+ * anything else (YouTube, example.org) is aborted and recorded.
+ */
+async function newContext(options = {}) {
+  const context = await browser.newContext(options);
+  const blocked = [];
+  await context.route("**/*", (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname === "127.0.0.1") return route.continue();
+    blocked.push(url.href);
+    return route.abort("blockedbyclient");
+  });
+  return { context, blocked };
+}
+
+async function axeViolations(page) {
+  // Evaluated through the DevTools protocol, so the site's strict CSP
+  // (script-src 'self') stays on while axe runs.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags } }),
+    WCAG_TAGS,
+  );
+  return result.violations.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help}\n` +
+      v.nodes.map((n) => `    ${n.target.join(" ")}: ${n.failureSummary?.split("\n").join(" ")}`).join("\n"),
+  );
+}
+
+for (const [label, viewport] of Object.entries(VIEWPORTS)) {
+  test(`axe finds no WCAG 2.2 AA violations at ${label} width`, async () => {
+    const { context } = await newContext({ viewport });
+    const page = await context.newPage();
+    const problems = [];
+    try {
+      for (const [name, urlPath, status] of await pagesToCheck(site)) {
+        const res = await page.goto(site.base + urlPath, { waitUntil: "load" });
+        assert.equal(res.status(), status, `${urlPath} answered ${res.status()}`);
+        for (const v of await axeViolations(page)) problems.push(`${name} ${urlPath}: ${v}`);
+        // Nothing may stick out sideways on a phone.
+        const overflow = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
+        if (overflow > 0) problems.push(`${name} ${urlPath}: scrolls sideways by ${overflow}px`);
+      }
+    } finally {
+      await context.close();
+    }
+    assert.deepEqual(problems, [], "accessibility problems");
+  });
+}
+
+test("the skip link is the first focusable element and moves focus to main", async () => {
+  const { context } = await newContext({ viewport: VIEWPORTS.desktop });
+  const page = await context.newPage();
+  try {
+    for (const [, urlPath] of await pagesToCheck(site)) {
+      await page.goto(site.base + urlPath);
+      await page.keyboard.press("Tab");
+      const first = await page.evaluate(() => ({
+        tag: document.activeElement.tagName,
+        href: document.activeElement.getAttribute("href"),
+        text: document.activeElement.textContent.trim(),
+        visible: (() => {
+          const r = document.activeElement.getBoundingClientRect();
+          return r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < window.innerHeight;
+        })(),
+      }));
+      assert.deepEqual(
+        first,
+        { tag: "A", href: "#main", text: "Skip to content", visible: true },
+        `${urlPath}: first Tab`,
+      );
+      await page.keyboard.press("Enter");
+      const focused = await page.evaluate(() => document.activeElement.id);
+      assert.equal(focused, "main", `${urlPath}: the skip link did not move focus to main`);
+      // The next Tab continues inside main, not back at the header.
+      await page.keyboard.press("Tab");
+      const inMain = await page.evaluate(() => !!document.activeElement.closest("main"));
+      assert.ok(inMain, `${urlPath}: Tab after the skip link left main`);
+    }
+  } finally {
+    await context.close();
+  }
+});
+
+test("keyboard focus is always visible", async () => {
+  const { context } = await newContext({ viewport: VIEWPORTS.desktop });
+  const page = await context.newPage();
+  try {
+    for (const urlPath of ["/", STORY]) {
+      await page.goto(site.base + urlPath);
+      // Tab through the first dozen focusable elements: header, nav, main.
+      for (let i = 0; i < 12; i++) {
+        await page.keyboard.press("Tab");
+        const focus = await page.evaluate(() => {
+          const el = document.activeElement;
+          const style = getComputedStyle(el);
+          return {
+            what: `${el.tagName.toLowerCase()} ${el.getAttribute("href") ?? el.textContent.trim().slice(0, 40)}`,
+            outlineStyle: style.outlineStyle,
+            outlineWidth: parseFloat(style.outlineWidth),
+            body: el === document.body,
+          };
+        });
+        if (focus.body) break;
+        assert.ok(
+          focus.outlineStyle !== "none" && focus.outlineWidth >= 2,
+          `${urlPath}: Tab ${i + 1} focused ${focus.what} with outline ${focus.outlineStyle} ${focus.outlineWidth}px`,
+        );
+      }
+    }
+  } finally {
+    await context.close();
+  }
+});
+
+test("a story reads with JavaScript disabled", async () => {
+  const { context } = await newContext({ viewport: VIEWPORTS.mobile, javaScriptEnabled: false });
+  const page = await context.newPage();
+  try {
+    await page.goto(site.base + STORY);
+    assert.equal(
+      (await page.locator("h1").textContent()).trim(),
+      "Lighthouse keepers return to Gull Point for a winter of repairs",
+    );
+    const body = await page.locator(".story-body").innerText();
+    assert.match(body, /Two keepers arrived at Gull Point on Monday/);
+    assert.match(body, /The light has not been staffed for twelve years\./);
+    assert.ok(await page.locator(".featured-image img").isVisible(), "featured image shown");
+    // The embed is a plain link to the video, and there is no player button.
+    const link = page.locator("figure.embed-youtube a.embed-link");
+    assert.equal(await link.getAttribute("href"), "https://www.youtube.com/watch?v=GullPoint01");
+    assert.equal(await page.locator("figure.embed-youtube button").count(), 0);
+    assert.equal(await page.locator("iframe").count(), 0);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a YouTube embed is a link card until the reader asks for the player", async () => {
+  const { context, blocked } = await newContext({ viewport: VIEWPORTS.desktop });
+  const page = await context.newPage();
+  try {
+    await page.goto(site.base + STORY, { waitUntil: "load" });
+    const figure = page.locator("figure.embed-youtube");
+    assert.equal(await figure.count(), 1);
+    assert.ok(await figure.locator("a.embed-link").isVisible(), "the link card is shown");
+    assert.equal(await page.locator("iframe").count(), 0, "no iframe before the click");
+    assert.deepEqual(blocked, [], "no third-party request before the click");
+
+    const button = figure.getByRole("button", { name: /Play the video here/ });
+    // The player's request is made (the CSP allows the frame) and aborted by
+    // the route above, so no real network is used.
+    const playerRequest = page.waitForEvent("request", (r) =>
+      r.url().startsWith("https://www.youtube-nocookie.com/embed/GullPoint01"),
+    );
+    await button.click();
+    await playerRequest;
+    const frame = figure.locator("iframe");
+    await frame.waitFor({ state: "attached" });
+    const src = await frame.getAttribute("src");
+    assert.ok(
+      src.startsWith("https://www.youtube-nocookie.com/embed/GullPoint01"),
+      `iframe src ${src}`,
+    );
+    assert.ok(await frame.getAttribute("title"), "the iframe has a title");
+  } finally {
+    await context.close();
+  }
+});
+
+test("screenshots of the home and story pages", async () => {
+  await mkdir(screenshots, { recursive: true });
+  for (const [label, viewport] of Object.entries(VIEWPORTS)) {
+    const { context } = await newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      for (const [name, urlPath] of [["home", "/"], ["story", STORY]]) {
+        await page.goto(site.base + urlPath, { waitUntil: "load" });
+        const file = path.join(screenshots, `${name}-${label}.png`);
+        await page.screenshot({ path: file, fullPage: true });
+        console.log(`screenshot: ${file}`);
+      }
+    } finally {
+      await context.close();
+    }
+  }
+});

@@ -1,0 +1,100 @@
+//! The demo content: seeded once into a new site, about forty valid sample
+//! stories across ten topics, every one rendering safely.
+
+mod common;
+
+use chrono::Utc;
+use common::TestSite;
+
+#[tokio::test]
+async fn demo_seeds_once_and_every_story_renders() {
+    let site = TestSite::start().await;
+    let seeded = herald::demo::seed(&site.store, Utc::now())
+        .await
+        .expect("seeded");
+    assert!((35..=50).contains(&seeded), "{seeded} stories");
+    assert_eq!(
+        herald::demo::seed(&site.store, Utc::now())
+            .await
+            .expect("again"),
+        0
+    );
+
+    let topics = site.store.topics(Utc::now()).await.expect("topics");
+    assert!((8..=10).contains(&topics.len()), "{} topics", topics.len());
+    assert!(topics.iter().all(|t| t.story_count >= 3), "{topics:?}");
+
+    let page = site
+        .store
+        .published_stories(None, Utc::now(), 100, 0)
+        .await
+        .expect("stories");
+    assert_eq!(page.total as usize, seeded, "seeding twice made duplicates");
+    assert!(
+        page.stories.iter().all(|s| s.sample),
+        "every demo story is marked as sample"
+    );
+    // Newest first, and the newest within the news sitemap's 48 hours.
+    assert!(
+        page.stories
+            .windows(2)
+            .all(|w| w[0].published_at >= w[1].published_at)
+    );
+    assert!(Utc::now() - page.stories[0].published_at < chrono::Duration::hours(48));
+
+    let mut embeds = 0;
+    let mut pull_quotes = 0;
+    for story in &page.stories {
+        let (status, html) = site.text(&story.path()).await;
+        assert_eq!(status, 200, "{}", story.slug);
+        common::assert_no_active_content(&html);
+        assert_eq!(
+            common::select_text(&html, ".sample-note").len(),
+            1,
+            "{}",
+            story.slug
+        );
+        embeds += common::select_text(&html, "figure.embed").len();
+        pull_quotes += common::select_text(&html, "blockquote.pull-quote").len();
+        if let Some(image) = &story.image {
+            assert_eq!(site.get(&image.src).await.status(), 200, "{}", image.src);
+        }
+    }
+    assert!(
+        embeds >= 7 && pull_quotes >= 5,
+        "{embeds} embeds, {pull_quotes} pull quotes"
+    );
+}
+
+#[tokio::test]
+async fn demo_images_are_served_as_immutable_svg_without_script() {
+    let site = TestSite::start().await;
+    herald::demo::seed(&site.store, Utc::now())
+        .await
+        .expect("seeded");
+    let page = site
+        .store
+        .published_stories(None, Utc::now(), 1, 0)
+        .await
+        .expect("stories");
+    let src = page.stories[0]
+        .image
+        .as_ref()
+        .expect("an image")
+        .src
+        .clone();
+    let response = site.get(&src).await;
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .expect("cc")
+            .contains("immutable")
+    );
+    assert!(
+        response.headers()["content-security-policy"]
+            .to_str()
+            .expect("csp")
+            .contains("sandbox")
+    );
+}
