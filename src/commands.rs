@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::content::input::{ImageSource, parse_story_json};
 use crate::content::media::{MAX_IMAGE_BYTES, sniff_image};
+use crate::push::allowlist::Resolver;
 use crate::server::{self, AppState};
 use crate::store::{MediaUpload, Store};
 
@@ -27,7 +28,8 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
     tracing::info!(data = %config.data.display(), "Herald is serving http://{address}/");
-    let state = AppState::new(store.clone(), config);
+    let vapid = crate::push::keys::load_or_generate(&config.data)?;
+    let state = AppState::new(store.clone(), config, &vapid, Resolver::System)?;
     server::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");
@@ -130,4 +132,26 @@ fn read_image(path: &Path) -> anyhow::Result<MediaUpload> {
         content_type: kind.content_type,
         extension: kind.extension,
     })
+}
+
+/// `herald vapid show`: the public key, as browsers take it. Generates the
+/// pair on first use, like the server's first start.
+pub fn show_vapid_key(config: &Config) -> anyhow::Result<String> {
+    prepare_data_folder(&config.data)?;
+    Ok(crate::push::keys::load_or_generate(&config.data)?.public_key_base64url())
+}
+
+/// `herald vapid generate`: a new key pair, replacing the old one.
+pub fn generate_vapid_key(config: &Config) -> anyhow::Result<String> {
+    prepare_data_folder(&config.data)?;
+    eprintln!(
+        "warning: a new VAPID key pair replaces the old one; every existing push subscription \
+         stops working and readers must subscribe again"
+    );
+    Ok(crate::push::keys::regenerate(&config.data)?.public_key_base64url())
+}
+
+fn prepare_data_folder(data: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("cannot use the data folder {}", data.display()))
 }

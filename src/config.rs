@@ -26,6 +26,23 @@ pub struct GlobalArgs {
     /// Public address of the site, used in canonical links, feeds and sitemaps.
     #[arg(long = "base-url", env = "HERALD_BASE_URL", global = true)]
     pub base_url: Option<String>,
+    /// Contact for push services (RFC 8292): a mailto: or https: URL.
+    #[arg(long = "vapid-subject", env = "HERALD_VAPID_SUBJECT", global = true)]
+    pub vapid_subject: Option<String>,
+    /// Extra push-service hosts, comma-separated `[scheme://]host[:port]`.
+    #[arg(
+        long = "push-allowed-hosts",
+        env = "HERALD_PUSH_ALLOWED_HOSTS",
+        global = true
+    )]
+    pub push_allowed_hosts: Option<String>,
+    /// Subscription registrations allowed per IP address per hour; 0 = no limit.
+    #[arg(
+        long = "push-registrations-per-ip-per-hour",
+        env = "HERALD_PUSH_REGISTRATIONS_PER_IP_PER_HOUR",
+        global = true
+    )]
+    pub push_registrations_per_ip_per_hour: Option<u32>,
 }
 
 /// What a config file may hold. Unknown keys are refused so that a typo does
@@ -38,6 +55,51 @@ struct FileConfig {
     #[serde(alias = "base-url")]
     base_url: Option<String>,
     site: Option<SiteFileConfig>,
+    push: Option<PushFileConfig>,
+    prompt: Option<PromptFileConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushFileConfig {
+    vapid_subject: Option<String>,
+    allowed_hosts: Option<Vec<String>>,
+    registrations_per_ip_per_hour: Option<u32>,
+    max_topics: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromptFileConfig {
+    text: Option<String>,
+    delay_seconds: Option<u32>,
+    scroll_fraction: Option<f64>,
+    snooze_days: Option<u32>,
+}
+
+/// Web Push settings.
+#[derive(Debug, Clone)]
+pub struct PushConfig {
+    /// The VAPID `sub` claim; sending refuses without it.
+    pub vapid_subject: Option<String>,
+    /// Push-service hosts the operator added to the built-in allow-list.
+    pub allowed_hosts: Vec<String>,
+    /// 0 means no limit.
+    pub registrations_per_ip_per_hour: u32,
+    /// Most topics one subscription may follow.
+    pub max_topics: usize,
+}
+
+/// The site's own invitation to receive notifications (the "soft prompt").
+#[derive(Debug, Clone)]
+pub struct PromptConfig {
+    pub text: String,
+    /// Seconds on a page before the prompt may appear.
+    pub delay_seconds: u32,
+    /// Or: how far down the story (0–1) the reader has scrolled.
+    pub scroll_fraction: f64,
+    /// Days "Not now" keeps the prompt away.
+    pub snooze_days: u32,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -81,6 +143,8 @@ pub struct Config {
     /// Always ends without a trailing slash, e.g. `https://news.example.org`.
     pub base_url: Url,
     pub site: SiteConfig,
+    pub push: PushConfig,
+    pub prompt: PromptConfig,
 }
 
 /// A configuration that cannot be used, with what is wrong and where.
@@ -97,6 +161,8 @@ pub enum ConfigError {
     BaseUrl { value: String, reason: String },
     #[error("site.page_size must be between 1 and 100, got {0}")]
     PageSize(u32),
+    #[error("prompt.scroll_fraction must be between 0 and 1, got {0}")]
+    ScrollFraction(f64),
 }
 
 const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -111,6 +177,21 @@ impl Config {
             None => FileConfig::default(),
         };
         let site_file = file.site.unwrap_or_default();
+        let push_file = file.push.unwrap_or_default();
+        let prompt_file = file.prompt.unwrap_or_default();
+        let allowed_hosts = match &args.push_allowed_hosts {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None => push_file.allowed_hosts.unwrap_or_default(),
+        };
+        let scroll_fraction = prompt_file.scroll_fraction.unwrap_or(0.5);
+        if !(0.0..=1.0).contains(&scroll_fraction) {
+            return Err(ConfigError::ScrollFraction(scroll_fraction));
+        }
         let bind = args
             .bind
             .or(file.bind)
@@ -142,6 +223,23 @@ impl Config {
                 page_size,
                 feed_content: site_file.feed_content.unwrap_or(FeedContent::Full),
                 feed_items: site_file.feed_items.unwrap_or(30).clamp(1, 200),
+            },
+            push: PushConfig {
+                vapid_subject: args.vapid_subject.clone().or(push_file.vapid_subject),
+                allowed_hosts,
+                registrations_per_ip_per_hour: args
+                    .push_registrations_per_ip_per_hour
+                    .or(push_file.registrations_per_ip_per_hour)
+                    .unwrap_or(30),
+                max_topics: push_file.max_topics.unwrap_or(50).clamp(1, 500),
+            },
+            prompt: PromptConfig {
+                text: prompt_file.text.unwrap_or_else(|| {
+                    "Never miss your favourite new stories: we can send you a reminder when one lands. Press OK, then Allow.".to_owned()
+                }),
+                delay_seconds: prompt_file.delay_seconds.unwrap_or(10),
+                scroll_fraction,
+                snooze_days: prompt_file.snooze_days.unwrap_or(14),
             },
         })
     }

@@ -1,10 +1,12 @@
 //! Herald: a news publishing platform whose readers never miss a new story on
 //! the topics they follow. See docs/ARCHITECTURE.md for how the parts fit.
 
+pub mod api;
 pub mod commands;
 pub mod config;
 pub mod content;
 pub mod demo;
+pub mod push;
 pub mod server;
 pub mod site;
 pub mod store;

@@ -28,6 +28,19 @@ enum Command {
         #[command(subcommand)]
         command: StoryCommand,
     },
+    /// Manage the site's VAPID key pair (Web Push identity).
+    Vapid {
+        #[command(subcommand)]
+        command: VapidCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum VapidCommand {
+    /// Print the public key (base64url), generating the pair if there is none.
+    Show,
+    /// Replace the key pair: existing subscriptions stop working.
+    Generate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +96,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } => {
                 let url = herald::commands::add_story(&config, &file, publish).await?;
                 println!("{url}");
+                Ok(())
+            }
+            Command::Vapid { command } => {
+                let key = match command {
+                    VapidCommand::Show => herald::commands::show_vapid_key(&config)?,
+                    VapidCommand::Generate => herald::commands::generate_vapid_key(&config)?,
+                };
+                println!("{key}");
                 Ok(())
             }
         }

@@ -9,6 +9,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::Config;
+use crate::push::allowlist::{AllowList, Resolver};
+use crate::push::limits::RegistrationLimiter;
 use crate::site::cache::PageCache;
 use crate::store::Store;
 
@@ -18,15 +20,51 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub pages: Arc<PageCache>,
+    pub push: Arc<PushState>,
 }
 
+/// What the push API needs besides the store.
+#[derive(Debug)]
+pub struct PushState {
+    /// The site's VAPID public key, base64url, as browsers take it.
+    pub public_key: String,
+    pub allow_list: AllowList,
+    pub limiter: RegistrationLimiter,
+}
+
+/// A configuration the server cannot start with.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StateError(String);
+
 impl AppState {
-    pub fn new(store: Store, config: Config) -> AppState {
-        AppState {
-            store,
-            config: Arc::new(config),
-            pages: Arc::new(PageCache::default()),
+    /// The state for `config`, signing with `vapid`, resolving push hosts with
+    /// `resolver`.
+    pub fn new(
+        store: Store,
+        config: Config,
+        vapid: &webpush::VapidKeys,
+        resolver: Resolver,
+    ) -> Result<AppState, StateError> {
+        let allow_list =
+            AllowList::new(&config.push.allowed_hosts, resolver).map_err(StateError)?;
+        for entry in allow_list.explicit_entries() {
+            tracing::warn!(
+                entry = %entry,
+                "PUSH ALLOW-LIST: {entry} is trusted without the private-address check; use this only for local push services"
+            );
         }
+        let limiter = RegistrationLimiter::new(config.push.registrations_per_ip_per_hour);
+        Ok(AppState {
+            store,
+            pages: Arc::new(PageCache::default()),
+            push: Arc::new(PushState {
+                public_key: vapid.public_key_base64url(),
+                allow_list,
+                limiter,
+            }),
+            config: Arc::new(config),
+        })
     }
 }
 
@@ -43,9 +81,12 @@ pub async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let watcher = tokio::spawn(watch_content(state.clone(), stop_rx));
     let app = crate::site::router(state);
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     let _ = stop_tx.send(true);
     let _ = watcher.await;
     result

@@ -1,9 +1,19 @@
-// Herald's page script. The site works without it; with it, an embedded
-// video loads its player only when the reader asks for it.
+// Herald's page script. Every page works without it. With it:
+// - an embedded video loads its player only when the reader asks for it;
+// - the soft prompt offers notifications, and Follow buttons follow topics;
+// - /notifications shows and changes what this browser follows;
+// - on every visit, the browser's push subscription and the server's record
+//   are compared, and drift (a changed or lost endpoint) is repaired.
 "use strict";
 
 (function () {
   var YOUTUBE_ID = /^[A-Za-z0-9_-]{11}$/;
+  var TOKEN_KEY = "herald.token";
+  var SNOOZE_KEY = "herald.prompt.snoozedUntil";
+  var TOKEN_CACHE = "herald-push";
+  var TOKEN_URL = "/__herald/token";
+
+  // --- Embeds -------------------------------------------------------------
 
   function enhanceVideo(figure) {
     var id = figure.getAttribute("data-embed-id");
@@ -28,4 +38,298 @@
   }
 
   document.querySelectorAll("figure.embed-youtube").forEach(enhanceVideo);
+
+  // --- Push: support, token, API -----------------------------------------
+
+  function pushSupported() {
+    return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+  }
+
+  function token() {
+    try { return localStorage.getItem(TOKEN_KEY); } catch (e) { return null; }
+  }
+
+  // The token is kept where the page and the service worker can both read it.
+  function saveToken(value) {
+    try {
+      if (value) localStorage.setItem(TOKEN_KEY, value); else localStorage.removeItem(TOKEN_KEY);
+    } catch (e) { /* storage disabled */ }
+    if (!("caches" in window)) return Promise.resolve();
+    return caches.open(TOKEN_CACHE).then(function (cache) {
+      return value ? cache.put(TOKEN_URL, new Response(value)) : cache.delete(TOKEN_URL);
+    }).catch(function () {});
+  }
+
+  function api(method, path, body, withToken) {
+    var headers = { "content-type": "application/json" };
+    var t = token();
+    if (withToken !== false && t) headers.authorization = "Bearer " + t;
+    return fetch("/api/v1/push/" + path, {
+      method: method,
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin"
+    }).then(function (response) {
+      if (response.status === 204) return { status: 204, body: null };
+      return response.json().then(function (json) { return { status: response.status, body: json }; });
+    });
+  }
+
+  function keyBytes(base64url) {
+    var base64 = base64url.replace(/-/g, "+").replace(/_/g, "/");
+    var raw = atob(base64 + "===".slice((base64.length + 3) % 4));
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes;
+  }
+
+  function registration() {
+    return navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
+      return navigator.serviceWorker.ready;
+    });
+  }
+
+  function browserSubscription(reg) {
+    return reg.pushManager.getSubscription().then(function (existing) {
+      if (existing) return existing;
+      return api("GET", "vapid-public-key", undefined, false).then(function (answer) {
+        return reg.pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: keyBytes(answer.body.public_key)
+        });
+      });
+    });
+  }
+
+  // Registers this browser's subscription with the server, following `topics`.
+  function register(subscription, topics) {
+    return api("POST", "subscriptions", { subscription: subscription.toJSON(), topics: topics })
+      .then(function (answer) {
+        if (answer.status === 401) {
+          // Our token is stale: register afresh.
+          return saveToken(null).then(function () { return register(subscription, topics); });
+        }
+        if (answer.status !== 200 && answer.status !== 201) {
+          throw new Error(answer.body && answer.body.error ? answer.body.error.message : "registration failed");
+        }
+        return saveToken(answer.body.token).then(function () { return answer.body; });
+      });
+  }
+
+  // The browser's permission request, then subscription and registration.
+  function subscribe(topics) {
+    return Notification.requestPermission().then(function (permission) {
+      if (permission !== "granted") return null;
+      return registration().then(browserSubscription).then(function (sub) {
+        return register(sub, topics);
+      });
+    });
+  }
+
+  function say(message) {
+    var status = document.getElementById("push-status");
+    if (!status) return;
+    status.textContent = message;
+    status.classList.add("visible");
+    setTimeout(function () { status.classList.remove("visible"); }, 8000);
+  }
+
+  function names(topics) {
+    var list = topics.map(function (t) { return t.name; });
+    if (list.length < 2) return list.join("");
+    return list.slice(0, -1).join(", ") + " and " + list[list.length - 1];
+  }
+
+  // --- Follow state --------------------------------------------------------
+
+  var followed = null; // slugs, once known
+
+  function showFollowState() {
+    document.querySelectorAll(".follow-button, .topic-toggle").forEach(function (button) {
+      var slug = button.getAttribute("data-topic");
+      var on = !!followed && followed.indexOf(slug) !== -1;
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      if (button.classList.contains("follow-button")) {
+        var name = button.getAttribute("data-topic-name");
+        button.textContent = (on ? "Following " : "Follow ") + name;
+      }
+    });
+  }
+
+  function setFollowed(topics) {
+    followed = topics.map(function (t) { return t.slug; });
+    showFollowState();
+  }
+
+  function toggleTopic(button) {
+    var slug = button.getAttribute("data-topic");
+    if (!token() || Notification.permission !== "granted") {
+      subscribe([slug, "breaking"]).then(function (answer) {
+        if (!answer) return;
+        setFollowed(answer.topics);
+        refreshPreferences();
+        say("You now follow " + names(answer.topics) + ".");
+      }).catch(function (e) { say("Could not turn on notifications: " + e.message); });
+      return;
+    }
+    var next = (followed || []).filter(function (s) { return s !== slug; });
+    var adding = next.length === (followed || []).length;
+    if (adding) next.push(slug);
+    api("PUT", "subscriptions/topics", { topics: next }).then(function (answer) {
+      if (answer.status !== 200) throw new Error(answer.body.error.message);
+      setFollowed(answer.body.topics);
+      say((adding ? "You now follow " : "You no longer follow ") + button.getAttribute("data-topic-name") + ".");
+    }).catch(function (e) { say("Could not change your topics: " + e.message); });
+  }
+
+  // --- The soft prompt ------------------------------------------------------
+
+  function snoozed() {
+    try { return Number(localStorage.getItem(SNOOZE_KEY) || 0) > Date.now(); } catch (e) { return false; }
+  }
+
+  function setupPrompt() {
+    var prompt = document.getElementById("push-prompt");
+    if (!prompt || token() || Notification.permission !== "default" || snoozed()) return;
+    var delay = Number(prompt.getAttribute("data-delay-seconds")) * 1000;
+    var fraction = Number(prompt.getAttribute("data-scroll-fraction"));
+    var snoozeDays = Number(prompt.getAttribute("data-snooze-days"));
+    var shown = false;
+    function show() {
+      if (shown || token() || Notification.permission !== "default") return;
+      shown = true;
+      prompt.hidden = false;
+      window.removeEventListener("scroll", onScroll);
+    }
+    function hide() {
+      prompt.hidden = true;
+    }
+    function onScroll() {
+      var article = document.querySelector("article.story") || document.querySelector("main");
+      var rect = article.getBoundingClientRect();
+      var read = (window.innerHeight - rect.top) / Math.max(rect.height, 1);
+      if (read >= fraction) show();
+    }
+    setTimeout(show, delay);
+    window.addEventListener("scroll", onScroll, { passive: true });
+    prompt.querySelector("[data-prompt=ok]").addEventListener("click", function () {
+      hide();
+      var article = document.querySelector("article.story");
+      var topics = [];
+      var own = document.querySelector(".topic-head .follow-button");
+      if (article) topics = (article.getAttribute("data-topics") || "").split(" ").filter(Boolean);
+      else if (own) topics = [own.getAttribute("data-topic")];
+      if (topics.indexOf("breaking") === -1) topics.push("breaking");
+      subscribe(topics).then(function (answer) {
+        if (!answer) { say("Notifications were not allowed. You can turn them on later from the Notifications page."); return; }
+        setFollowed(answer.topics);
+        say("Done. You now follow " + names(answer.topics) + ".");
+      }).catch(function (e) { say("Could not turn on notifications: " + e.message); });
+    });
+    prompt.querySelector("[data-prompt=not-now]").addEventListener("click", function () {
+      try { localStorage.setItem(SNOOZE_KEY, String(Date.now() + snoozeDays * 86400000)); } catch (e) { /* ignore */ }
+      hide();
+    });
+    prompt.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") prompt.querySelector("[data-prompt=not-now]").click();
+    });
+  }
+
+  // --- The preferences page ---------------------------------------------------
+
+  function refreshPreferences() {
+    var unsupported = document.getElementById("prefs-unsupported");
+    if (!unsupported) return;
+    var off = document.getElementById("prefs-off");
+    var on = document.getElementById("prefs-on");
+    if (!pushSupported()) return;
+    unsupported.hidden = true;
+    var subscribed = !!token() && Notification.permission === "granted";
+    off.hidden = subscribed;
+    on.hidden = !subscribed;
+    document.getElementById("prefs-blocked").hidden = Notification.permission !== "denied";
+  }
+
+  function setupPreferences() {
+    var page = document.getElementById("prefs-on");
+    if (!page) return;
+    refreshPreferences();
+    document.querySelector("[data-action=subscribe]").addEventListener("click", function () {
+      subscribe(["breaking"]).then(function (answer) {
+        if (answer) { setFollowed(answer.topics); say("Notifications are on."); }
+        refreshPreferences();
+      }).catch(function (e) { say("Could not turn on notifications: " + e.message); });
+    });
+    var pause = document.querySelector("[data-action=pause]");
+    pause.addEventListener("click", function () {
+      var next = pause.getAttribute("aria-pressed") !== "true";
+      api("PUT", "subscriptions/paused", { paused: next }).then(function (answer) {
+        if (answer.status !== 200) throw new Error(answer.body.error.message);
+        pause.setAttribute("aria-pressed", next ? "true" : "false");
+        pause.textContent = next ? "Resume notifications" : "Pause all notifications";
+        say(next ? "Notifications are paused." : "Notifications are back on.");
+      }).catch(function (e) { say("Could not change this: " + e.message); });
+    });
+    document.querySelector("[data-action=unsubscribe]").addEventListener("click", function () {
+      api("DELETE", "subscriptions").then(function () {
+        return registration().then(function (reg) { return reg.pushManager.getSubscription(); });
+      }).then(function (sub) {
+        return sub ? sub.unsubscribe() : true;
+      }).then(function () {
+        return saveToken(null);
+      }).then(function () {
+        followed = [];
+        showFollowState();
+        refreshPreferences();
+        say("You are unsubscribed. You will get no more notifications.");
+      }).catch(function (e) { say("Could not unsubscribe: " + e.message); });
+    });
+  }
+
+  // --- Every visit: compare and repair --------------------------------------
+
+  function syncWithServer() {
+    if (!token() && Notification.permission !== "granted") return Promise.resolve();
+    return navigator.serviceWorker.getRegistration("/").then(function (reg) {
+      return reg ? reg.pushManager.getSubscription() : null;
+    }).then(function (sub) {
+      if (!token()) {
+        // Permission without a token (storage cleared): register what we have.
+        return sub ? register(sub, []).then(function (a) { setFollowed(a.topics); }) : null;
+      }
+      return api("GET", "subscriptions").then(function (answer) {
+        if (answer.status === 401) {
+          return saveToken(null).then(function () { followed = []; showFollowState(); });
+        }
+        if (answer.status !== 200) return null;
+        var server = answer.body;
+        var pause = document.querySelector("[data-action=pause]");
+        if (pause) {
+          pause.setAttribute("aria-pressed", server.paused ? "true" : "false");
+          pause.textContent = server.paused ? "Resume notifications" : "Pause all notifications";
+        }
+        setFollowed(server.topics);
+        if (Notification.permission !== "granted") return null;
+        if (!sub || sub.endpoint !== server.endpoint) {
+          // Drift: the browser's subscription changed or expired. Move ours.
+          return registration().then(browserSubscription).then(function (fresh) {
+            return register(fresh, []);
+          }).then(function (a) { setFollowed(a.topics); });
+        }
+        return null;
+      });
+    }).catch(function () { /* offline or blocked: try next visit */ });
+  }
+
+  if (!pushSupported()) return;
+  document.querySelectorAll(".follow-button").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { toggleTopic(button); });
+  });
+  document.querySelectorAll(".topic-toggle").forEach(function (button) {
+    button.addEventListener("click", function () { toggleTopic(button); });
+  });
+  setupPreferences();
+  setupPrompt();
+  syncWithServer().then(refreshPreferences);
 })();

@@ -66,11 +66,11 @@ async fn story_page_shows_the_whole_anatomy() {
         ["https://appeal.example.org/"]
     );
     assert_eq!(
-        select_text(&html, ".story-topics"),
+        select_text(&html, ".story-topics p"),
         ["Topics: World News, Climate"]
     );
     assert_eq!(
-        select_attr(&html, ".story-topics a", "href"),
+        select_attr(&html, ".story-topics p a", "href"),
         ["/topics/world-news", "/topics/climate"]
     );
     assert_eq!(
@@ -374,5 +374,94 @@ async fn every_answer_carries_the_security_headers() {
             .expect("csp");
         assert!(csp.contains("script-src 'self'"), "{path}");
         assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    }
+}
+
+#[tokio::test]
+async fn story_and_topic_pages_offer_the_prompt_and_follow_buttons() {
+    let site = TestSite::start().await;
+    site.publish(&story_json(
+        "followable",
+        "Followable",
+        &["Politics", "World News"],
+    ))
+    .await;
+    let (_, story) = site.text("/stories/followable").await;
+    assert_eq!(select_attr(&story, "#push-prompt", "role"), ["dialog"]);
+    assert_eq!(
+        select_text(&story, "#push-prompt button"),
+        ["OK", "Not now"]
+    );
+    assert_eq!(
+        select_attr(&story, "#push-prompt", "hidden").len(),
+        1,
+        "hidden until engagement"
+    );
+    assert_eq!(
+        select_text(&story, ".story-topics .follow-button"),
+        ["Follow Politics", "Follow World News"]
+    );
+    assert_eq!(
+        select_attr(&story, ".follow-button", "aria-pressed"),
+        ["false", "false"]
+    );
+    let (_, topic) = site.text("/topics/politics").await;
+    assert_eq!(
+        select_text(&topic, ".topic-head .follow-button"),
+        ["Follow Politics"]
+    );
+    assert_eq!(select_attr(&topic, "#push-prompt", "role"), ["dialog"]);
+    let (_, home) = site.text("/").await;
+    assert!(
+        select_attr(&home, "#push-prompt", "role").is_empty(),
+        "no prompt on the home page"
+    );
+}
+
+#[tokio::test]
+async fn notifications_page_lists_every_topic_and_explains_without_push() {
+    let site = TestSite::start().await;
+    site.publish(&story_json("x", "X", &["Politics"])).await;
+    let (status, html) = site.text("/notifications").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        select_text(&html, ".topic-toggle"),
+        ["Breaking news", "Politics"]
+    );
+    assert!(
+        select_text(&html, "#prefs-unsupported")
+            .join(" ")
+            .contains("Home Screen")
+    );
+    assert_eq!(
+        select_attr(&html, "#prefs-unsupported a", "href"),
+        [
+            "/topics/breaking/feed.xml",
+            "/topics/breaking/atom.xml",
+            "/topics/politics/feed.xml",
+            "/topics/politics/atom.xml"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_service_worker_is_served_from_the_root_without_caching() {
+    let site = TestSite::start().await;
+    let response = site.get("/sw.js").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-cache");
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/javascript")
+    );
+    let body = response.text().await.expect("body");
+    for handler in [
+        "\"push\"",
+        "\"notificationclick\"",
+        "\"pushsubscriptionchange\"",
+    ] {
+        assert!(body.contains(handler), "{handler}");
     }
 }

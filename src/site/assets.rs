@@ -18,6 +18,7 @@ use crate::server::AppState;
 const STYLESHEET: &str = include_str!("../../static/style.css");
 const SCRIPT: &str = include_str!("../../static/site.js");
 const LOGO: &str = include_str!("../../static/logo.svg");
+const SERVICE_WORKER: &str = include_str!("../../static/sw.js");
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const SHORT: &str = "public, max-age=300";
@@ -60,6 +61,17 @@ pub async fn asset(
         if versioned { IMMUTABLE } else { SHORT },
         &headers,
     ))
+}
+
+/// The service worker, at the root so that its scope is the whole site, and
+/// revalidated on every check so that an update reaches readers at once.
+pub async fn service_worker(headers: HeaderMap) -> Response {
+    static_answer(
+        SERVICE_WORKER.as_bytes(),
+        "text/javascript; charset=utf-8",
+        "no-cache",
+        &headers,
+    )
 }
 
 pub async fn logo(headers: HeaderMap) -> Response {

@@ -115,6 +115,7 @@ async fn render_topic(state: &AppState, topic_slug: &str, page: i64) -> Result<R
         name: topic.name.clone(),
     };
     meta.feeds.extend(view::feed_links(state, Some(&topic_ref)));
+    meta.prompt = true;
     let last_modified = latest(list.stories.iter().map(|s| s.modified_at));
     html(
         templates::TopicPage {
@@ -152,6 +153,42 @@ async fn render_topics(state: &AppState) -> Result<Rendered, AppError> {
     let last_modified = latest(topics.iter().filter_map(|t| t.last_modified));
     html(
         templates::TopicsPage {
+            site: &site,
+            meta,
+            topics,
+        }
+        .render()?,
+        last_modified,
+    )
+}
+
+pub async fn show_notifications(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    state
+        .pages
+        .serve(
+            "/notifications".to_owned(),
+            &headers,
+            render_notifications(&state),
+        )
+        .await
+}
+
+async fn render_notifications(state: &AppState) -> Result<Rendered, AppError> {
+    let topics = state.store.topics(Utc::now()).await?;
+    let site = view::site_view(state).await?;
+    let mut meta = view::page_meta(
+        state,
+        "Notifications",
+        "Choose the topics you hear about when a new story lands.",
+        "/notifications",
+    );
+    meta.noindex = true;
+    let last_modified = latest(topics.iter().filter_map(|t| t.last_modified));
+    html(
+        templates::NotificationsPage {
             site: &site,
             meta,
             topics,
@@ -229,7 +266,7 @@ async fn render_story(state: &AppState, story_slug: &str) -> Result<Rendered, Ap
     let mut meta: PageMeta = view::page_meta(state, &story.headline, &description, &story.path());
     meta.og_type = "article";
     meta.image = image;
-    meta.scripts = true;
+    meta.prompt = true;
     meta.article = Some(ArticleHead {
         published: published.to_rfc3339(),
         modified: modified.to_rfc3339(),

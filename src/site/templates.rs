@@ -17,6 +17,10 @@ pub struct SiteView {
     pub nav_topics: Vec<TopicRef>,
     pub stylesheet: String,
     pub script: String,
+    pub prompt_text: String,
+    pub prompt_delay_seconds: u32,
+    pub prompt_scroll_fraction: f64,
+    pub prompt_snooze_days: u32,
 }
 
 /// An alternate (feed) link in the page head.
@@ -56,8 +60,8 @@ pub struct PageMeta {
     pub feeds: Vec<FeedLink>,
     pub article: Option<ArticleHead>,
     pub noindex: bool,
-    /// Whether the page loads the site script (embeds, later the soft prompt).
-    pub scripts: bool,
+    /// Whether the page may offer the soft prompt for notifications.
+    pub prompt: bool,
 }
 
 /// A story in a list.
@@ -136,6 +140,14 @@ pub struct StoryPage<'a> {
     /// ISO and human forms of the "Updated" time.
     pub updated: Option<(String, String)>,
     pub body_html: String,
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+pub struct NotificationsPage<'a> {
+    pub site: &'a SiteView,
+    pub meta: PageMeta,
+    pub topics: Vec<Topic>,
 }
 
 #[derive(Template)]

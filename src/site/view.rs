@@ -33,6 +33,10 @@ pub async fn site_view(state: &AppState) -> Result<SiteView, AppError> {
             .collect(),
         stylesheet: assets::stylesheet_path(),
         script: assets::script_path(),
+        prompt_text: state.config.prompt.text.clone(),
+        prompt_delay_seconds: state.config.prompt.delay_seconds,
+        prompt_scroll_fraction: state.config.prompt.scroll_fraction,
+        prompt_snooze_days: state.config.prompt.snooze_days,
     })
 }
 
@@ -74,7 +78,7 @@ pub fn page_meta(state: &AppState, title: &str, description: &str, path: &str) -
         feeds: feed_links(state, None),
         article: None,
         noindex: false,
-        scripts: false,
+        prompt: false,
     }
 }
 

@@ -13,11 +13,18 @@ struct Migration {
     sql: &'static str,
 }
 
-const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "content",
-    sql: include_str!("../../migrations/sqlite/0001_content.sql"),
-}];
+const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "content",
+        sql: include_str!("../../migrations/sqlite/0001_content.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "push_subscriptions",
+        sql: include_str!("../../migrations/sqlite/0002_push_subscriptions.sql"),
+    },
+];
 
 impl Store {
     /// Applies every migration this database has not seen yet.

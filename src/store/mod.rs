@@ -10,6 +10,7 @@ mod migrate;
 mod rows;
 mod site_state;
 mod stories;
+mod subscriptions;
 mod topics;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 pub use media::{MediaUpload, StoredMedia};
 pub use site_state::Fingerprint;
 pub use stories::{SaveOutcome, StoryPage};
+pub use subscriptions::{NewSubscription, Registered, SubscriptionRecord};
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,21 +16,31 @@ pub(super) async fn ensure_topics(
 ) -> Result<Vec<i64>, StoreError> {
     let mut ids = Vec::with_capacity(topics.len());
     for topic in topics {
-        sqlx::query(
-            "INSERT INTO topics (slug, name, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT (slug) DO NOTHING",
+        // A topic is known by its slug or, whatever its slug, by its name:
+        // "Breaking news" is the built-in topic `breaking`.
+        let existing = sqlx::query(
+            "SELECT id FROM topics WHERE slug = $1 OR lower(name) = lower($2)
+             ORDER BY CASE WHEN slug = $1 THEN 0 ELSE 1 END LIMIT 1",
         )
         .bind(&topic.slug)
         .bind(&topic.name)
-        .bind(now)
-        .execute(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await?;
-        let id: i64 = sqlx::query("SELECT id FROM topics WHERE slug = $1")
+        let id: i64 = match existing {
+            Some(row) => row.try_get(0)?,
+            None => sqlx::query(
+                "INSERT INTO topics (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+            )
             .bind(&topic.slug)
+            .bind(&topic.name)
+            .bind(now)
             .fetch_one(&mut **tx)
             .await?
-            .try_get(0)?;
-        ids.push(id);
+            .try_get(0)?,
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
     }
     Ok(ids)
 }
@@ -43,6 +53,27 @@ const TOPIC_SELECT: &str = "SELECT t.id, t.slug, t.name, t.description,
      FROM topics t";
 
 impl Store {
+    /// The ids of these topic slugs; slugs of no topic are left out.
+    pub async fn topic_ids(&self, slugs: &[String]) -> Result<Vec<(String, i64)>, StoreError> {
+        if slugs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT slug, id FROM topics WHERE slug IN ({})",
+            rows::placeholders(1, slugs.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for slug in slugs {
+            query = query.bind(slug);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect()
+    }
+
     /// Every topic, by name, with its visible story count at `now`.
     pub async fn topics(
         &self,

@@ -39,7 +39,9 @@ impl TestSite {
         config.base_url = format!("http://{address}/").parse().expect("url");
         adjust(&mut config);
         let store = Store::open_data_folder(data.path()).await.expect("store");
-        let state = AppState::new(store.clone(), config.clone());
+        let vapid = herald::push::keys::load_or_generate(data.path()).expect("keys");
+        let state =
+            AppState::new(store.clone(), config.clone(), &vapid, resolver()).expect("state");
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(server::serve(listener, state, async {
             let _ = stopped.await;
@@ -106,6 +108,24 @@ impl Drop for TestSite {
             let _ = stop.send(());
         }
     }
+}
+
+/// Test DNS: no test can control what real names resolve to, so push
+/// hosts resolve from this fixed table (a stand-in for DNS, and only that).
+pub fn resolver() -> herald::push::allowlist::Resolver {
+    let table = [
+        ("fcm.googleapis.com", "142.250.180.10"),
+        ("updates.push.services.mozilla.com", "34.117.1.1"),
+        ("web.push.apple.com", "17.188.1.1"),
+        ("rebind.notify.windows.com", "127.0.0.1"),
+        ("inside.notify.windows.com", "10.0.0.7"),
+    ];
+    herald::push::allowlist::Resolver::Static(
+        table
+            .iter()
+            .map(|(h, ip)| (h.to_string(), vec![ip.parse().expect("ip")]))
+            .collect(),
+    )
 }
 
 /// A story's import JSON with the given slug, headline and topics.

@@ -1,0 +1,76 @@
+//! The JSON API under `/api/v1/`. Handlers parse, call one domain function,
+//! and answer JSON; errors are [`error::ApiError`]s. The OpenAPI document at
+//! `/api/v1/openapi.json` describes every route.
+
+pub mod error;
+pub mod push;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use serde::de::DeserializeOwned;
+
+use crate::server::AppState;
+use error::ApiError;
+
+/// The largest request body the API reads.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+const OPENAPI: &str = include_str!("../../static/openapi.json");
+
+/// Every API route.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route(
+            "/api/v1/push/vapid-public-key",
+            get(push::show_vapid_public_key),
+        )
+        .route(
+            "/api/v1/push/subscriptions",
+            post(push::create_subscription)
+                .get(push::show_subscription)
+                .delete(push::delete_subscription),
+        )
+        .route(
+            "/api/v1/push/subscriptions/topics",
+            get(push::show_topics).put(push::replace_topics),
+        )
+        .route("/api/v1/push/subscriptions/paused", put(push::set_paused))
+        .route("/api/v1/push/clicks", post(push::create_click))
+        .fallback(|| async {
+            ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not_found",
+                "no such API route",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        OPENAPI,
+    )
+}
+
+/// Parses a JSON body, naming where it went wrong.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = if path == "." {
+            format!("the body is not valid JSON of the expected shape: {inner}")
+        } else {
+            format!("{path}: {inner}")
+        };
+        ApiError::bad_request("invalid_json", message)
+    })
+}

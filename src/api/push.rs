@@ -1,0 +1,239 @@
+//! The reader's push API: the site's public key, registering a
+//! subscription, its topics, pausing, unsubscribing, and clicks. A reader has
+//! no account: the token returned at registration, sent as
+//! `Authorization: Bearer`, is their credential.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::error::ApiError;
+use super::parse_json;
+use crate::content::TopicRef;
+use crate::push::subscriptions;
+use crate::push::token::token_hash;
+use crate::server::AppState;
+use crate::store::SubscriptionRecord;
+
+pub async fn show_vapid_public_key(State(state): State<AppState>) -> Response {
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(json!({"public_key": state.push.public_key})),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateSubscription {
+    subscription: serde_json::Value,
+    #[serde(default)]
+    topics: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct TopicView {
+    slug: String,
+    name: String,
+}
+
+fn topic_views(topics: &[TopicRef]) -> Vec<TopicView> {
+    topics
+        .iter()
+        .map(|t| TopicView {
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+        })
+        .collect()
+}
+
+pub async fn create_subscription(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let request: CreateSubscription = parse_json(&body?)?;
+    // A caller that proves its current subscription moves it (drift repair).
+    let replacing = match bearer(&headers) {
+        Some(_) => Some(authenticate(&state, &headers).await?.id),
+        None => None,
+    };
+    if replacing.is_none() && !state.push.limiter.allow(peer.ip()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_registrations",
+            "too many subscriptions were registered from this address; try again later",
+        ));
+    }
+    let registration = subscriptions::register(
+        &state.store,
+        &state.push.allow_list,
+        state.config.push.max_topics,
+        &request.subscription.to_string(),
+        &request.topics,
+        replacing,
+        Utc::now().timestamp(),
+    )
+    .await?;
+    let status = if registration.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({"token": registration.token, "topics": topic_views(&registration.topics)})),
+    )
+        .into_response())
+}
+
+pub async fn show_subscription(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let record = authenticate(&state, &headers).await?;
+    Ok(no_store(json!({
+        "endpoint": record.endpoint,
+        "paused": record.paused,
+        "topics": topic_views(&record.topics),
+    })))
+}
+
+pub async fn delete_subscription(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let record = authenticate(&state, &headers).await?;
+    state.store.delete_subscription(record.id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn show_topics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let record = authenticate(&state, &headers).await?;
+    Ok(no_store(json!({"topics": topic_views(&record.topics)})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplaceTopics {
+    topics: Vec<String>,
+}
+
+pub async fn replace_topics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let record = authenticate(&state, &headers).await?;
+    let request: ReplaceTopics = parse_json(&body?)?;
+    let ids = subscriptions::topic_ids(&state.store, &request.topics, state.config.push.max_topics)
+        .await?;
+    state
+        .store
+        .set_follows(record.id, &ids, Utc::now().timestamp())
+        .await?;
+    let topics = state.store.followed_topics(record.id).await?;
+    Ok(no_store(json!({"topics": topic_views(&topics)})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetPaused {
+    paused: bool,
+}
+
+pub async fn set_paused(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let record = authenticate(&state, &headers).await?;
+    let request: SetPaused = parse_json(&body?)?;
+    state.store.set_paused(record.id, request.paused).await?;
+    Ok(no_store(json!({"paused": request.paused})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateClick {
+    story_id: i64,
+}
+
+/// A notification click, reported by the service worker. The token is
+/// optional: a click counts even when the subscription is gone.
+pub async fn create_click(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let request: CreateClick = parse_json(&body?)?;
+    let subscription = match bearer(&headers) {
+        Some(_) => Some(authenticate(&state, &headers).await?.id),
+        None => None,
+    };
+    let now = Utc::now().timestamp();
+    if !state
+        .store
+        .record_click(request.story_id, subscription, now)
+        .await?
+    {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_story",
+            "there is no such story",
+        ));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn no_store(body: serde_json::Value) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+}
+
+/// The bearer token, when the request carries one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// The subscription the request's token belongs to.
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<SubscriptionRecord, ApiError> {
+    let token = bearer(headers).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_missing",
+            "send the subscription's token as Authorization: Bearer <token>",
+        )
+    })?;
+    state
+        .store
+        .subscription_by_token(&token_hash(token), Utc::now().timestamp())
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "token_invalid",
+                "the token belongs to no subscription; register again",
+            )
+        })
+}

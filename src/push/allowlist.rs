@@ -1,0 +1,392 @@
+//! The SSRF guard: Herald sends requests to the push endpoints browsers give
+//! it, so an endpoint must be https on a known push service, and must not
+//! lead to a private, loopback or link-local address — unless the operator
+//! named that exact host (a local push service for tests and benchmarks).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use url::{Host, Url};
+
+/// The push services browsers use today.
+pub const DEFAULT_HOSTS: &[&str] = &[
+    // Chrome, Edge on Android, Opera, Samsung Internet: Firebase Cloud Messaging.
+    "fcm.googleapis.com",
+    "android.googleapis.com",
+    // Firefox: Mozilla autopush.
+    "updates.push.services.mozilla.com",
+    "push.services.mozilla.com",
+    // Edge on Windows: Windows Push Notification Services.
+    "*.notify.windows.com",
+    // Safari on macOS and iOS.
+    "web.push.apple.com",
+    "*.push.apple.com",
+];
+
+/// One allow-list entry: `[scheme://]host[:port]`, `*.` for any subdomain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    http: bool,
+    host: String,
+    wildcard: bool,
+    port: Option<u16>,
+    /// Named by the operator as an exact host: honoured even on loopback.
+    explicit: bool,
+}
+
+impl Entry {
+    fn parse(text: &str, operator: bool) -> Result<Entry, String> {
+        let text = text.trim().to_ascii_lowercase();
+        let (http, rest) = match text.split_once("://") {
+            Some(("https", rest)) => (false, rest.to_owned()),
+            Some(("http", rest)) => (true, rest.to_owned()),
+            Some((scheme, _)) => {
+                return Err(format!("{text:?}: scheme {scheme:?} is not http or https"));
+            }
+            None => (false, text.clone()),
+        };
+        let rest = rest.trim_end_matches('/');
+        let (wildcard, rest) = match rest.strip_prefix("*.") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        // Parse host and port the way URLs do (IPv6 in brackets included).
+        let url = Url::parse(&format!("http://{rest}/")).map_err(|e| format!("{text:?}: {e}"))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| format!("{text:?}: no host"))?
+            .to_owned();
+        if url.path() != "/" || url.username() != "" || url.query().is_some() {
+            return Err(format!("{text:?}: give only [scheme://]host[:port]"));
+        }
+        let port = url.port().or_else(|| rest.ends_with(":80").then_some(80));
+        Ok(Entry {
+            http,
+            host,
+            wildcard,
+            port,
+            explicit: operator && !wildcard,
+        })
+    }
+
+    fn matches(&self, url: &Url, host: &str) -> bool {
+        let host_ok = if self.wildcard {
+            host.ends_with(&format!(".{}", self.host))
+        } else {
+            host == self.host
+        };
+        let port_ok = self
+            .port
+            .is_none_or(|p| url.port_or_known_default() == Some(p));
+        host_ok && port_ok
+    }
+}
+
+/// Why an endpoint was refused. Messages name the host, never the whole
+/// endpoint (it is a capability).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointRefused {
+    #[error("the endpoint must use https")]
+    NotHttps,
+    #[error("the endpoint's host {0} is not a known push service")]
+    NotAllowed(String),
+    #[error("the endpoint's host is an IP address; push services are named hosts")]
+    IpLiteral,
+    #[error("the endpoint's host {0} leads to a private, loopback or link-local address")]
+    PrivateAddress(String),
+    #[error("the endpoint's host {0} cannot be resolved")]
+    Unresolvable(String),
+}
+
+impl EndpointRefused {
+    /// The stable API error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EndpointRefused::NotHttps => "endpoint_not_https",
+            EndpointRefused::NotAllowed(_) => "endpoint_not_allowed",
+            EndpointRefused::IpLiteral => "endpoint_ip_literal",
+            EndpointRefused::PrivateAddress(_) => "endpoint_private_address",
+            EndpointRefused::Unresolvable(_) => "endpoint_unresolvable",
+        }
+    }
+}
+
+/// How host names become addresses.
+#[derive(Debug, Clone, Default)]
+pub enum Resolver {
+    /// The system's resolver.
+    #[default]
+    System,
+    /// Fixed answers. Tests use it because no test here can control what a
+    /// real DNS name resolves to.
+    Static(HashMap<String, Vec<IpAddr>>),
+}
+
+impl Resolver {
+    async fn resolve(&self, host: &str, port: u16) -> Option<Vec<IpAddr>> {
+        match self {
+            Resolver::System => tokio::net::lookup_host((host, port))
+                .await
+                .ok()
+                .map(|addrs| addrs.map(|a| a.ip()).collect()),
+            Resolver::Static(map) => map.get(host).cloned(),
+        }
+    }
+}
+
+/// The push services Herald will send to.
+#[derive(Debug, Clone)]
+pub struct AllowList {
+    entries: Vec<Entry>,
+    resolver: Resolver,
+}
+
+impl AllowList {
+    /// The default services plus the operator's entries.
+    pub fn new(operator_entries: &[String], resolver: Resolver) -> Result<AllowList, String> {
+        let mut entries = DEFAULT_HOSTS
+            .iter()
+            .map(|h| Entry::parse(h, false))
+            .collect::<Result<Vec<_>, _>>()?;
+        for text in operator_entries {
+            entries.push(Entry::parse(text, true).map_err(|e| format!("push.allowed_hosts: {e}"))?);
+        }
+        Ok(AllowList { entries, resolver })
+    }
+
+    /// The operator's exact entries, which bypass the private-address check:
+    /// to be logged loudly at start.
+    pub fn explicit_entries(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|e| e.explicit)
+            .map(|e| {
+                let scheme = if e.http { "http" } else { "https" };
+                match e.port {
+                    Some(p) => format!("{scheme}://{}:{p}", e.host),
+                    None => format!("{scheme}://{}", e.host),
+                }
+            })
+            .collect()
+    }
+
+    /// Accepts an endpoint Herald may send to, or says why not.
+    pub async fn check(&self, endpoint: &Url) -> Result<(), EndpointRefused> {
+        let http = match endpoint.scheme() {
+            "https" => false,
+            "http" => true,
+            _ => return Err(EndpointRefused::NotHttps),
+        };
+        let host = match endpoint.host() {
+            Some(Host::Domain(d)) => d.to_ascii_lowercase(),
+            Some(Host::Ipv4(ip)) => ip.to_string(),
+            Some(Host::Ipv6(ip)) => format!("[{ip}]"),
+            None => return Err(EndpointRefused::NotAllowed(String::new())),
+        };
+        let candidates: Vec<&Entry> = self
+            .entries
+            .iter()
+            .filter(|e| e.matches(endpoint, &host))
+            .collect();
+        let Some(entry) = candidates.iter().find(|e| e.http == http) else {
+            return Err(if http {
+                EndpointRefused::NotHttps
+            } else {
+                EndpointRefused::NotAllowed(host)
+            });
+        };
+        if entry.explicit {
+            return Ok(());
+        }
+        if !matches!(endpoint.host(), Some(Host::Domain(_))) {
+            return Err(EndpointRefused::IpLiteral);
+        }
+        let port = endpoint.port_or_known_default().unwrap_or(443);
+        let addresses = self
+            .resolver
+            .resolve(&host, port)
+            .await
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| EndpointRefused::Unresolvable(host.clone()))?;
+        if addresses.iter().any(|ip| !is_public(*ip)) {
+            return Err(EndpointRefused::PrivateAddress(host));
+        }
+        Ok(())
+    }
+}
+
+/// Whether an address is on the public internet.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)) // shared address space
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00 // unique local
+                || (first & 0xffc0) == 0xfe80) // link-local
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(operator: &[&str], dns: &[(&str, &str)]) -> AllowList {
+        let map = dns
+            .iter()
+            .map(|(h, ip)| (h.to_string(), vec![ip.parse().expect("ip")]))
+            .collect();
+        AllowList::new(
+            &operator.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            Resolver::Static(map),
+        )
+        .expect("valid list")
+    }
+
+    async fn check(list: &AllowList, endpoint: &str) -> Result<(), EndpointRefused> {
+        list.check(&Url::parse(endpoint).expect("url")).await
+    }
+
+    #[tokio::test]
+    async fn known_push_services_on_public_addresses_pass() {
+        let l = list(
+            &[],
+            &[
+                ("fcm.googleapis.com", "142.250.1.1"),
+                ("wns2-by3p.notify.windows.com", "20.1.1.1"),
+            ],
+        );
+        assert_eq!(
+            check(&l, "https://fcm.googleapis.com/fcm/send/abc").await,
+            Ok(())
+        );
+        assert_eq!(
+            check(&l, "https://wns2-by3p.notify.windows.com/w/?token=x").await,
+            Ok(())
+        );
+    }
+
+    #[tokio::test]
+    async fn everything_else_is_refused_with_its_reason() {
+        let l = list(
+            &[],
+            &[
+                ("fcm.googleapis.com", "127.0.0.1"),
+                ("evil.notify.windows.com", "10.0.0.5"),
+            ],
+        );
+        let cases = [
+            ("http://fcm.googleapis.com/x", "endpoint_not_https"),
+            ("https://evil.example/x", "endpoint_not_allowed"),
+            ("https://127.0.0.1/x", "endpoint_not_allowed"),
+            ("https://10.0.0.1/x", "endpoint_not_allowed"),
+            ("https://[::1]/x", "endpoint_not_allowed"),
+            (
+                "https://169.254.169.254/latest/meta-data",
+                "endpoint_not_allowed",
+            ),
+            ("https://fcm.googleapis.com/x", "endpoint_private_address"),
+            (
+                "https://evil.notify.windows.com/x",
+                "endpoint_private_address",
+            ),
+            (
+                "https://unknown.notify.windows.com/x",
+                "endpoint_unresolvable",
+            ),
+            (
+                "https://notify.windows.com.evil.example/x",
+                "endpoint_not_allowed",
+            ),
+        ];
+        for (endpoint, code) in cases {
+            assert_eq!(
+                check(&l, endpoint).await.map_err(|e| e.code()),
+                Err(code),
+                "{endpoint}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn operator_entries_extend_the_list() {
+        let l = list(
+            &[
+                "http://127.0.0.1:9100",
+                "push.example.org",
+                "*.corp.example",
+            ],
+            &[
+                ("push.example.org", "10.1.1.1"),
+                ("a.corp.example", "10.2.2.2"),
+            ],
+        );
+        // Named exactly: honoured even on loopback and private addresses.
+        assert_eq!(check(&l, "http://127.0.0.1:9100/push/1").await, Ok(()));
+        assert_eq!(check(&l, "https://push.example.org/x").await, Ok(()));
+        // Another port, or https where only http was named: refused.
+        assert!(check(&l, "http://127.0.0.1:9101/push/1").await.is_err());
+        // A wildcard entry still gets the private-address check.
+        assert_eq!(
+            check(&l, "https://a.corp.example/x")
+                .await
+                .map_err(|e| e.code()),
+            Err("endpoint_private_address")
+        );
+        assert_eq!(
+            l.explicit_entries(),
+            ["http://127.0.0.1:9100", "https://push.example.org"]
+        );
+    }
+
+    #[test]
+    fn malformed_entries_are_refused() {
+        for bad in ["ftp://x.org", "https://x.org/path", "", "user@x.org"] {
+            assert!(
+                AllowList::new(&[bad.to_owned()], Resolver::System).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn public_and_private_addresses() {
+        for ip in ["8.8.8.8", "142.250.1.1", "2a00:1450::1"] {
+            assert!(is_public(ip.parse().expect("ip")), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "224.0.0.1",
+        ] {
+            assert!(!is_public(ip.parse().expect("ip")), "{ip}");
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The site's VAPID key pair, kept in the data folder: generated on first
+//! start, readable by its owner only (mode 0600), never logged.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use webpush::VapidKeys;
+
+/// The key file's name inside the data folder.
+pub const KEY_FILE: &str = "vapid-private-key.pk8";
+
+/// Why the key pair could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    #[error("cannot read the VAPID key file {path}: {reason}")]
+    Read { path: PathBuf, reason: String },
+    #[error("cannot write the VAPID key file {path}: {reason}")]
+    Write { path: PathBuf, reason: String },
+    #[error("cannot generate a VAPID key pair: {0}")]
+    Generate(webpush::VapidError),
+}
+
+/// The key pair in `data`, generated and stored when there is none yet.
+pub fn load_or_generate(data: &Path) -> Result<VapidKeys, KeyFileError> {
+    let path = data.join(KEY_FILE);
+    if path.exists() {
+        return load(&path);
+    }
+    let keys = VapidKeys::generate().map_err(KeyFileError::Generate)?;
+    store(&path, &keys, false)?;
+    tracing::info!("generated the site's VAPID key pair");
+    Ok(keys)
+}
+
+/// Replaces the key pair in `data` with a new one.
+pub fn regenerate(data: &Path) -> Result<VapidKeys, KeyFileError> {
+    let keys = VapidKeys::generate().map_err(KeyFileError::Generate)?;
+    store(&data.join(KEY_FILE), &keys, true)?;
+    Ok(keys)
+}
+
+fn load(path: &Path) -> Result<VapidKeys, KeyFileError> {
+    let read_error = |reason: String| KeyFileError::Read {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| read_error(e.to_string()))?;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|_| read_error("not base64".into()))?;
+    VapidKeys::from_pkcs8(&der).map_err(|e| read_error(e.to_string()))
+}
+
+fn store(path: &Path, keys: &VapidKeys, replace: bool) -> Result<(), KeyFileError> {
+    let write_error = |reason: String| KeyFileError::Write {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let der = keys.to_pkcs8().map_err(|e| write_error(e.to_string()))?;
+    let text = base64::engine::general_purpose::STANDARD.encode(der);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| write_error(e.to_string()))?;
+    }
+    // Written to a private temporary file, then renamed into place.
+    let temp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&temp)
+        .map_err(|e| write_error(e.to_string()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| write_error(e.to_string()))?;
+    if !replace && path.exists() {
+        let _ = std::fs::remove_file(&temp);
+        return Err(write_error("it appeared while being created".into()));
+    }
+    std::fs::rename(&temp, path).map_err(|e| write_error(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_generated_once_and_kept_private() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let first = load_or_generate(dir.path()).expect("generated");
+        let again = load_or_generate(dir.path()).expect("loaded");
+        assert_eq!(first.public_key(), again.public_key());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+                .expect("metadata")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let new = regenerate(dir.path()).expect("regenerated");
+        assert_ne!(new.public_key(), first.public_key());
+        assert_eq!(
+            load_or_generate(dir.path()).expect("loaded").public_key(),
+            new.public_key()
+        );
+    }
+
+    #[test]
+    fn a_damaged_key_file_is_named() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join(KEY_FILE), "not a key").expect("write");
+        let err = load_or_generate(dir.path())
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains(KEY_FILE), "{err}");
+    }
+}
