@@ -14,6 +14,9 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked cargo-nextest >/dev/null 2>&1 || echo "cargo-nextest unavailable; using cargo test"
 fi
 
+bash tests/browser/install.sh
+bash interop/install.sh
+
 step "Rust tests (unit, storage, HTTP, CLI)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
@@ -21,3 +24,7 @@ else
   cargo test --workspace --no-fail-fast
 fi
 cargo test --workspace --doc --quiet
+
+step "browser tests (real Chromium: accessibility, HTML validity, notifications)"
+cargo build --bin herald
+node --test tests/browser/

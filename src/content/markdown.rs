@@ -4,8 +4,8 @@
 //! - a bare link alone in its paragraph to a known network becomes an embed
 //!   card (see [`super::embed`]);
 //! - a block quote whose first line is `[!PULLQUOTE]` becomes a pull quote;
-//! - headings are shifted down one level, since the headline is the page's
-//!   only `<h1>`.
+//! - headings are shifted so that the story's highest one is an `<h2>`: the
+//!   headline is the page's only `<h1>`, and no level is skipped.
 //!
 //! Whatever the author wrote — raw HTML included — the result passes through
 //! an allow-list sanitiser: no script, no event handlers, no `javascript:`
@@ -45,6 +45,20 @@ fn to_html(markdown: &str) -> String {
 
 /// Rewrites embeds, pull quotes and heading levels.
 fn transform(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    // The story's highest heading becomes an <h2>, whatever level the author
+    // wrote, so that no level is skipped after the headline's <h1>.
+    let top = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Start(Tag::Heading { level, .. }) => Some(*level as usize),
+            _ => None,
+        })
+        .min()
+        .unwrap_or(2);
+    let demote = |level: HeadingLevel| {
+        let shifted = (level as usize + 2).saturating_sub(top).clamp(2, 6);
+        HeadingLevel::try_from(shifted).unwrap_or(HeadingLevel::H6)
+    };
     let mut out = Vec::with_capacity(events.len());
     let mut i = 0;
     // For each open block quote: whether it is a pull quote.
@@ -116,16 +130,6 @@ fn transform(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     out
 }
 
-fn demote(level: HeadingLevel) -> HeadingLevel {
-    match level {
-        HeadingLevel::H1 => HeadingLevel::H2,
-        HeadingLevel::H2 => HeadingLevel::H3,
-        HeadingLevel::H3 => HeadingLevel::H4,
-        HeadingLevel::H4 => HeadingLevel::H5,
-        HeadingLevel::H5 | HeadingLevel::H6 => HeadingLevel::H6,
-    }
-}
-
 /// The allow-list: ammonia's conservative defaults (no script, style, frames
 /// or forms; no event handlers; only safe URL schemes) plus the markup that
 /// embeds and pull quotes need, with only their own classes.
@@ -156,6 +160,17 @@ mod tests {
         assert!(html.contains("<h2>Big</h2>"), "{html}");
         assert!(html.contains("<em>text</em>"), "{html}");
         assert!(html.contains("<blockquote>"), "{html}");
+    }
+
+    #[test]
+    fn the_highest_heading_becomes_h2_and_levels_keep_their_steps() {
+        let html = render_body("## Sub\n\ntext\n\n### Detail\n");
+        assert!(
+            html.contains("<h2>Sub</h2>") && html.contains("<h3>Detail</h3>"),
+            "{html}"
+        );
+        let html = render_body("### Only\n");
+        assert!(html.contains("<h2>Only</h2>"), "{html}");
     }
 
     #[test]

@@ -75,6 +75,7 @@ async function axeViolations(page) {
     (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags } }),
     WCAG_TAGS,
   );
+  assert.ok(result.passes.length > 0, "axe checked nothing");
   return result.violations.map(
     (v) =>
       `${v.id} (${v.impact}): ${v.help}\n` +
@@ -233,6 +234,15 @@ test("screenshots of the home and story pages", async () => {
     try {
       for (const [name, urlPath] of [["home", "/"], ["story", STORY]]) {
         await page.goto(site.base + urlPath, { waitUntil: "load" });
+        // Lazy images below the fold: load them all before the full-page shot.
+        await page.evaluate(() =>
+          Promise.all(
+            [...document.images].map((img) => {
+              img.loading = "eager";
+              return img.complete ? null : new Promise((r) => (img.onload = img.onerror = r));
+            }),
+          ),
+        );
         const file = path.join(screenshots, `${name}-${label}.png`);
         await page.screenshot({ path: file, fullPage: true });
         console.log(`screenshot: ${file}`);

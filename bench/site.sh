@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Herald vs nginx on one story page, on loopback, in the same run.
+#
+#   bash bench/site.sh            # from anywhere; run as root (apt-get)
+#
+# What it does:
+#   1. builds the release binary (`cargo build --release --bin herald`, in the
+#      repository's target/ folder) and installs wrk and nginx with apt-get
+#      when they are missing;
+#   2. starts `herald serve --demo` on a free loopback port with a fresh
+#      temporary data folder (RUST_LOG=warn, so no per-request logging);
+#   3. picks the newest demo story linked from the home page (or $STORY, a
+#      path such as /stories/some-slug), saves its HTML exactly as Herald sends
+#      it, and serves that file with nginx at the same path on another
+#      loopback port (nginx.conf generated in the temporary folder; pid, logs
+#      and temp paths there too);
+#   4. warms both (wrk, 5 s each), then measures each, one after the other:
+#      `wrk -t2 -c64 -d20s --latency`;
+#   5. prints requests/s and p99 latency of both, the ratio Herald/nginx, and
+#      whether the goals are met: Herald >= 50% of nginx's rate, Herald p99
+#      under 10 ms. The figures and wrk's raw reports are also saved under
+#      bench/out/ (not committed).
+# Both servers are stopped and the temporary folder removed on exit (trap).
+#
+# Fairness: the same bytes (Herald's body, saved verbatim) at the same path,
+# HTTP/1.1 keep-alive on both sides (nginx: keepalive_requests raised so it
+# never closes a wrk connection mid-run), no compression on either side (wrk
+# sends no Accept-Encoding), no access log. nginx uses worker_processes auto,
+# i.e. one worker per core: Herald's tokio runtime also starts one worker
+# thread per core, so each server may use the whole machine, as it would in
+# production. wrk runs on the same cores, so absolute figures depend on the
+# machine and on whatever else runs on it; the ratio is what to compare.
+#
+# Environment: STORY (page path), DURATION (default 20s), CONNECTIONS (64),
+# THREADS (2), WARMUP (5s).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+DURATION="${DURATION:-20s}"
+CONNECTIONS="${CONNECTIONS:-64}"
+THREADS="${THREADS:-2}"
+WARMUP="${WARMUP:-5s}"
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# --- 1. build and tools ------------------------------------------------------
+say "cargo build --release --bin herald"
+cargo build --release --bin herald
+herald="$repo/target/release/herald"
+
+need=()
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need+=(nginx)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+if ((${#need[@]})); then
+  say "installing ${need[*]} with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # policy-rc.d 101: do not let the package start a system nginx on port 80.
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -q --no-install-recommends "${need[@]}" || { rm -f /usr/sbin/policy-rc.d; exit 1; }
+  rm -f /usr/sbin/policy-rc.d
+fi
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+
+# --- 2. servers --------------------------------------------------------------
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/herald-bench.XXXXXX")"
+herald_pid=""
+nginx_pid=""
+cleanup() {
+  for pid in $herald_pid $nginx_pid; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in $herald_pid $nginx_pid; do
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_for() { # url
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "no answer from $1" >&2
+  return 1
+}
+
+herald_port="$(free_port)"
+herald_url="http://127.0.0.1:$herald_port"
+say "starting herald on $herald_url"
+RUST_LOG=warn NO_COLOR=1 "$herald" --data "$tmp/data" --bind "127.0.0.1:$herald_port" \
+  --base-url "$herald_url" serve --demo >"$tmp/herald.log" 2>&1 &
+herald_pid=$!
+wait_for "$herald_url/healthz" || { cat "$tmp/herald.log" >&2; exit 1; }
+
+story="${STORY:-$(curl -fsS "$herald_url/" | grep -o 'href="/stories/[^"]*"' | head -n 1 | sed 's/^href="//; s/"$//')}"
+[[ -n "$story" ]] || { echo "no story link on the home page" >&2; exit 1; }
+mkdir -p "$tmp/www$(dirname "$story")"
+curl -fsS -o "$tmp/www$story" "$herald_url$story"
+bytes="$(wc -c <"$tmp/www$story")"
+# nginx's workers run as nobody: let them read the page.
+chmod 755 "$tmp" "$tmp/www" && chmod -R a+rX "$tmp/www"
+
+nginx_port="$(free_port)"
+nginx_url="http://127.0.0.1:$nginx_port"
+mkdir -p "$tmp/nginx"
+cat >"$tmp/nginx/nginx.conf" <<EOF
+worker_processes auto;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $tmp/nginx/client_body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    default_type text/html;
+    charset utf-8;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 65s;
+    keepalive_requests 10000000;
+    open_file_cache max=16 inactive=60s;
+    open_file_cache_valid 60s;
+    gzip off;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $tmp/www;
+    }
+}
+EOF
+say "starting nginx on $nginx_url (worker_processes auto = $(nproc))"
+"$nginx_bin" -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' &
+nginx_pid=$!
+wait_for "$nginx_url$story" || { cat "$tmp/nginx/error.log" >&2; exit 1; }
+
+# Same bytes from both.
+cmp -s <(curl -fsS "$herald_url$story") <(curl -fsS "$nginx_url$story") \
+  || { echo "herald and nginx serve different bytes for $story" >&2; exit 1; }
+
+# --- 3. measure --------------------------------------------------------------
+run_wrk() { # name url duration -> report file
+  local out="$tmp/wrk-$1-$3.txt"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3" --latency "$2" >"$out"
+  if grep -qE 'Non-2xx|Socket errors' "$out"; then
+    cat "$out" >&2
+    echo "$1: wrk saw errors" >&2
+    exit 1
+  fi
+  echo "$out"
+}
+rps() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
+p99_ms() { # wrk prints e.g. "99%    1.23ms" (us, ms or s)
+  awk '$1 == "99%" {
+    v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v);
+    if (unit == "us") v /= 1000; else if (unit == "s") v *= 1000; else if (unit == "m") v *= 60000;
+    printf "%.3f\n", v }' "$1"
+}
+
+say "warming up ($WARMUP each)"
+run_wrk herald "$herald_url$story" "$WARMUP" >/dev/null
+run_wrk nginx "$nginx_url$story" "$WARMUP" >/dev/null
+
+say "measuring herald: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $herald_url$story"
+herald_report="$(run_wrk herald "$herald_url$story" "$DURATION")"
+say "measuring nginx:  wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $nginx_url$story"
+nginx_report="$(run_wrk nginx "$nginx_url$story" "$DURATION")"
+
+h_rps="$(rps "$herald_report")"; n_rps="$(rps "$nginx_report")"
+h_p99="$(p99_ms "$herald_report")"; n_p99="$(p99_ms "$nginx_report")"
+ratio="$(awk -v h="$h_rps" -v n="$n_rps" 'BEGIN { printf "%.1f", 100 * h / n }')"
+rate_ok="$(awk -v h="$h_rps" -v n="$n_rps" 'BEGIN { print (h >= 0.5 * n) ? "yes" : "NO" }')"
+p99_ok="$(awk -v p="$h_p99" 'BEGIN { print (p < 10) ? "yes" : "NO" }')"
+
+summary="$(cat <<EOF
+Herald vs nginx, one story page on loopback ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores)
+page: $story ($bytes bytes), wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, keep-alive
+                 requests/s     p99 latency
+herald       $(printf '%14.0f %12.2f ms' "$h_rps" "$h_p99")
+nginx        $(printf '%14.0f %12.2f ms' "$n_rps" "$n_p99")
+ratio herald/nginx: ${ratio}%
+goal herald >= 50% of nginx's rate: $rate_ok
+goal herald p99 < 10 ms:           $p99_ok
+EOF
+)"
+echo "$summary"
+
+mkdir -p "$repo/bench/out"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+{ echo "$summary"; echo; echo "--- herald"; cat "$herald_report"; echo "--- nginx"; cat "$nginx_report"; } \
+  >"$repo/bench/out/site-$stamp.txt"
+say "saved bench/out/site-$stamp.txt"
