@@ -18,13 +18,24 @@
 mod b64;
 pub mod budget;
 pub mod ece;
+mod headers;
+mod hkdf;
 mod message;
+mod notification;
+mod outcome;
+mod request;
 mod subscription;
+pub mod vapid;
 
 pub use budget::{MAX_BODY, MAX_PLAINTEXT, RECORD_SIZE, plaintext_budget};
 pub use ece::{DecryptError, EncryptError};
+pub use headers::{HeaderError, MAX_TOPIC_LEN, Topic, Ttl, Urgency};
 pub use message::{KeyError, UserAgentKeys, encrypt, encrypt_with_keys};
+pub use notification::{FitError, Notification};
+pub use outcome::{MAX_KEPT_BODY, Outcome, classify, classify_at, parse_retry_after};
+pub use request::{PushOptions, PushRequest, RequestError, build_request};
 pub use subscription::{AUTH_LEN, P256DH_LEN, Subscription, SubscriptionError};
+pub use vapid::{Subject, Vapid, VapidError, VapidKeys};
 
 /// Base64url helpers (unpadded output, lenient input), as Web Push uses them.
 pub mod base64url {
