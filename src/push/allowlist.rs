@@ -170,6 +170,23 @@ impl AllowList {
             .collect()
     }
 
+    /// Whether the operator named this plain-http endpoint's host (a local
+    /// push service): the only way an http endpoint is ever accepted.
+    pub fn names_plain_http(&self, endpoint: &str) -> bool {
+        let Ok(url) = Url::parse(endpoint) else {
+            return false;
+        };
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let host = host.to_ascii_lowercase();
+        url.scheme() == "http"
+            && self
+                .entries
+                .iter()
+                .any(|e| e.http && e.explicit && e.matches(&url, &host))
+    }
+
     /// Accepts an endpoint Herald may send to, or says why not.
     pub async fn check(&self, endpoint: &Url) -> Result<(), EndpointRefused> {
         let http = match endpoint.scheme() {
