@@ -155,3 +155,46 @@ fn prepare_data_folder(data: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot use the data folder {}", data.display()))
 }
+
+/// `herald push send`: one notification to one subscription, printing the
+/// push service's answer.
+pub async fn send_test_push(
+    config: &Config,
+    subscription_file: &Path,
+    push: crate::push::send::TestPush,
+) -> anyhow::Result<String> {
+    let subscription = std::fs::read_to_string(subscription_file)
+        .with_context(|| format!("cannot read {}", subscription_file.display()))?;
+    prepare_data_folder(&config.data)?;
+    let keys = crate::push::keys::load_or_generate(&config.data)?;
+    let allow_list =
+        crate::push::allowlist::AllowList::new(&config.push.allowed_hosts, Resolver::System)
+            .map_err(anyhow::Error::msg)?;
+    let answer = crate::push::send::send_one(
+        &subscription,
+        &push,
+        keys,
+        config.push.vapid_subject.as_deref(),
+        &allow_list,
+    )
+    .await?;
+    if answer.shortened {
+        eprintln!("note: the text was shortened to fit the 4096-byte payload budget");
+    }
+    let verdict = match &answer.outcome {
+        webpush::Outcome::Delivered => "delivered".to_owned(),
+        webpush::Outcome::Gone => "gone: the subscription no longer exists".to_owned(),
+        webpush::Outcome::TooLarge => "too large".to_owned(),
+        webpush::Outcome::RetryLater { after } => match after {
+            Some(after) => format!("retry later (after {} s)", after.as_secs()),
+            None => "retry later".to_owned(),
+        },
+        webpush::Outcome::PermanentFailure { .. } => "refused".to_owned(),
+    };
+    let mut out = format!("{} {verdict}", answer.status);
+    if !answer.body.trim().is_empty() {
+        out.push('\n');
+        out.push_str(answer.body.trim());
+    }
+    Ok(out)
+}

@@ -33,6 +33,38 @@ enum Command {
         #[command(subcommand)]
         command: VapidCommand,
     },
+    /// Web Push tools.
+    Push {
+        #[command(subcommand)]
+        command: PushCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PushCommand {
+    /// Send one notification to one subscription and print the push service's answer.
+    Send {
+        /// A file with the subscription's JSON (PushSubscription.toJSON()).
+        #[arg(long)]
+        subscription: std::path::PathBuf,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        body: String,
+        /// The page the notification opens.
+        #[arg(long)]
+        url: Option<String>,
+        /// Seconds the push service keeps an undelivered message.
+        #[arg(long, default_value_t = 86_400)]
+        ttl: u32,
+        /// very-low, low, normal or high.
+        #[arg(long, default_value = "normal")]
+        urgency: webpush::Urgency,
+        /// Replaces an undelivered message with the same topic (at most 32
+        /// characters of the URL-safe base64 alphabet).
+        #[arg(long)]
+        topic: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,6 +128,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } => {
                 let url = herald::commands::add_story(&config, &file, publish).await?;
                 println!("{url}");
+                Ok(())
+            }
+            Command::Push {
+                command:
+                    PushCommand::Send {
+                        subscription,
+                        title,
+                        body,
+                        url,
+                        ttl,
+                        urgency,
+                        topic,
+                    },
+            } => {
+                let topic = topic
+                    .map(|t| webpush::Topic::new(&t))
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("--topic: {e}"))?;
+                let push = herald::push::send::TestPush {
+                    title,
+                    body,
+                    url,
+                    ttl: webpush::Ttl::from_secs(ttl),
+                    urgency,
+                    topic,
+                };
+                let answer = herald::commands::send_test_push(&config, &subscription, push).await?;
+                println!("{answer}");
                 Ok(())
             }
             Command::Vapid { command } => {

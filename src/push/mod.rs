@@ -6,6 +6,7 @@
 pub mod allowlist;
 pub mod keys;
 pub mod limits;
+pub mod send;
 pub mod subscriptions;
 pub mod token;
 

@@ -1,0 +1,143 @@
+//! Sending one notification to one subscription: what `herald push send`
+//! does so that an operator can check a device. Outgoing TLS trusts the
+//! system's certificate store (`SSL_CERT_FILE` and `SSL_CERT_DIR` override
+//! it, as they do for OpenSSL).
+
+use std::time::Duration;
+
+use webpush::{Notification, Outcome, PushOptions, Subject, Topic, Ttl, Urgency, Vapid, VapidKeys};
+
+use super::allowlist::AllowList;
+
+/// What to send.
+#[derive(Debug, Clone)]
+pub struct TestPush {
+    pub title: String,
+    pub body: String,
+    pub url: Option<String>,
+    pub ttl: Ttl,
+    pub urgency: Urgency,
+    pub topic: Option<Topic>,
+}
+
+/// The push service's answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub outcome: Outcome,
+    pub body: String,
+    /// Whether the text had to be shortened to fit the payload budget.
+    pub shortened: bool,
+}
+
+/// Why the notification could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error(
+        "no VAPID subject: set push.vapid_subject in the config file, HERALD_VAPID_SUBJECT, \
+         or --vapid-subject to a mailto: or https: URL where push services can reach you"
+    )]
+    NoSubject,
+    #[error("push.vapid_subject: {0}")]
+    Subject(webpush::VapidError),
+    #[error("the subscription file: {0}")]
+    Subscription(#[from] webpush::SubscriptionError),
+    #[error("the subscription's endpoint is refused: {0}")]
+    Endpoint(#[from] super::allowlist::EndpointRefused),
+    #[error("the notification does not fit the payload budget: {0}")]
+    Fit(#[from] webpush::FitError),
+    #[error("cannot prepare the request: {0}")]
+    Request(#[from] webpush::RequestError),
+    #[error("cannot reach the push service: {0}")]
+    Http(String),
+}
+
+/// Sends `push` to the subscription in `subscription_json`, signed with
+/// `keys` as `subject`, and returns the push service's answer.
+pub async fn send_one(
+    subscription_json: &str,
+    push: &TestPush,
+    keys: VapidKeys,
+    subject: Option<&str>,
+    allow_list: &AllowList,
+) -> Result<Answer, SendError> {
+    let subject = Subject::new(subject.ok_or(SendError::NoSubject)?).map_err(SendError::Subject)?;
+    let endpoint = serde_json::from_str::<serde_json::Value>(subscription_json)
+        .ok()
+        .and_then(|v| v["endpoint"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let subscription = if allow_list.names_plain_http(&endpoint) {
+        webpush::Subscription::from_json_allowing_http(subscription_json)?
+    } else {
+        webpush::Subscription::from_json(subscription_json)?
+    };
+    allow_list.check(subscription.endpoint()).await?;
+    let mut notification = Notification {
+        title: push.title.clone(),
+        body: push.body.clone(),
+        url: push.url.clone(),
+        ..Notification::default()
+    };
+    let shortened = notification.fit(webpush::MAX_PLAINTEXT)?;
+    let options = PushOptions {
+        ttl: push.ttl,
+        urgency: push.urgency,
+        topic: push.topic.clone(),
+        padding: 0,
+    };
+    let request = webpush::build_request(
+        &subscription,
+        &notification.to_json(),
+        &options,
+        &Vapid::new(keys, subject),
+    )?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| SendError::Http(e.to_string()))?;
+    let mut builder = client.post(request.url.clone());
+    for (name, value) in &request.headers {
+        builder = builder.header(*name, value);
+    }
+    // The error's text would include the endpoint, a capability: leave it out.
+    let response = builder
+        .body(request.body)
+        .send()
+        .await
+        .map_err(|e| SendError::Http(describe_transport_error(&e)))?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response.text().await.unwrap_or_default();
+    Ok(Answer {
+        status,
+        outcome: webpush::classify(status, retry_after.as_deref(), body.as_bytes()),
+        body,
+        shortened,
+    })
+}
+
+fn describe_transport_error(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    let mut source = std::error::Error::source(e);
+    let mut detail = String::new();
+    while let Some(cause) = source {
+        detail = cause.to_string();
+        source = cause.source();
+    }
+    if detail.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {detail}")
+    }
+}
