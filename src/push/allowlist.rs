@@ -187,6 +187,23 @@ impl AllowList {
                 .any(|e| e.http && e.explicit && e.matches(&url, &host))
     }
 
+    /// Parses a browser's subscription JSON, accepting a plain-http endpoint
+    /// only where [`AllowList::names_plain_http`] says the operator named it.
+    pub fn parse_subscription(
+        &self,
+        json: &str,
+    ) -> Result<webpush::Subscription, webpush::SubscriptionError> {
+        let endpoint = serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|v| v["endpoint"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        if self.names_plain_http(&endpoint) {
+            webpush::Subscription::from_json_allowing_http(json)
+        } else {
+            webpush::Subscription::from_json(json)
+        }
+    }
+
     /// Accepts an endpoint Herald may send to, or says why not.
     pub async fn check(&self, endpoint: &Url) -> Result<(), EndpointRefused> {
         let http = match endpoint.scheme() {

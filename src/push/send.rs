@@ -62,15 +62,7 @@ pub async fn send_one(
     allow_list: &AllowList,
 ) -> Result<Answer, SendError> {
     let subject = Subject::new(subject.ok_or(SendError::NoSubject)?).map_err(SendError::Subject)?;
-    let endpoint = serde_json::from_str::<serde_json::Value>(subscription_json)
-        .ok()
-        .and_then(|v| v["endpoint"].as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let subscription = if allow_list.names_plain_http(&endpoint) {
-        webpush::Subscription::from_json_allowing_http(subscription_json)?
-    } else {
-        webpush::Subscription::from_json(subscription_json)?
-    };
+    let subscription = allow_list.parse_subscription(subscription_json)?;
     allow_list.check(subscription.endpoint()).await?;
     let mut notification = Notification {
         title: push.title.clone(),

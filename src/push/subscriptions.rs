@@ -2,7 +2,7 @@
 //! rules between the API and the store (validation, the SSRF guard, topic
 //! limits, tokens).
 
-use webpush::{Subscription, SubscriptionError};
+use webpush::SubscriptionError;
 
 use super::allowlist::{AllowList, EndpointRefused};
 use super::token::{new_token, token_hash};
@@ -110,15 +110,7 @@ pub async fn register(
     replacing: Option<i64>,
     now: i64,
 ) -> Result<Registration, PushError> {
-    let endpoint = serde_json::from_str::<serde_json::Value>(subscription_json)
-        .ok()
-        .and_then(|v| v["endpoint"].as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let subscription = if allow_list.names_plain_http(&endpoint) {
-        Subscription::from_json_allowing_http(subscription_json)?
-    } else {
-        Subscription::from_json(subscription_json)?
-    };
+    let subscription = allow_list.parse_subscription(subscription_json)?;
     allow_list.check(subscription.endpoint()).await?;
     let ids = topic_ids(store, topics, max_topics).await?;
     let token = new_token().map_err(PushError::Random)?;
