@@ -30,7 +30,8 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     tracing::info!(data = %config.data.display(), "Herald is serving http://{address}/");
     let vapid = crate::push::keys::load_or_generate(&config.data)?;
     let state = AppState::new(store.clone(), config, &vapid, Resolver::System)?;
-    server::serve(listener, state, shutdown_signal()).await?;
+    let engine = state.engine(vapid)?;
+    server::serve(listener, state, engine, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

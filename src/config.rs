@@ -43,6 +43,9 @@ pub struct GlobalArgs {
         global = true
     )]
     pub push_registrations_per_ip_per_hour: Option<u32>,
+    /// Delivery workers in this process; 0 makes a web-only node.
+    #[arg(long, env = "HERALD_WORKERS", global = true)]
+    pub workers: Option<usize>,
 }
 
 /// What a config file may hold. Unknown keys are refused so that a typo does
@@ -66,6 +69,11 @@ struct PushFileConfig {
     allowed_hosts: Option<Vec<String>>,
     registrations_per_ip_per_hour: Option<u32>,
     max_topics: Option<usize>,
+    workers: Option<usize>,
+    shard_size: Option<i64>,
+    batch_size: Option<i64>,
+    concurrency_per_origin: Option<usize>,
+    retry_base_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,6 +96,16 @@ pub struct PushConfig {
     pub registrations_per_ip_per_hour: u32,
     /// Most topics one subscription may follow.
     pub max_topics: usize,
+    /// Delivery worker tasks in `herald serve`; 0 turns delivery off.
+    pub workers: usize,
+    /// Subscriber ids per fan-out shard.
+    pub shard_size: i64,
+    /// Messages between two checkpoints (the most a crash can send twice).
+    pub batch_size: i64,
+    /// Requests in flight to one push service at a time.
+    pub concurrency_per_origin: usize,
+    /// The first retry's delay; each later one doubles it.
+    pub retry_base_ms: u64,
 }
 
 /// The site's own invitation to receive notifications (the "soft prompt").
@@ -232,6 +250,11 @@ impl Config {
                     .or(push_file.registrations_per_ip_per_hour)
                     .unwrap_or(30),
                 max_topics: push_file.max_topics.unwrap_or(50).clamp(1, 500),
+                workers: args.workers.or(push_file.workers).unwrap_or(2).min(64),
+                shard_size: push_file.shard_size.unwrap_or(5_000).clamp(1, 1_000_000),
+                batch_size: push_file.batch_size.unwrap_or(500).clamp(1, 10_000),
+                concurrency_per_origin: push_file.concurrency_per_origin.unwrap_or(100).clamp(1, 10_000),
+                retry_base_ms: push_file.retry_base_ms.unwrap_or(5_000).clamp(10, 3_600_000),
             },
             prompt: PromptConfig {
                 text: prompt_file.text.unwrap_or_else(|| {

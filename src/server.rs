@@ -26,9 +26,10 @@ pub struct AppState {
 /// What the push API needs besides the store.
 #[derive(Debug)]
 pub struct PushState {
+    pub metrics: Arc<crate::push::metrics::Metrics>,
     /// The site's VAPID public key, base64url, as browsers take it.
     pub public_key: String,
-    pub allow_list: AllowList,
+    pub allow_list: Arc<AllowList>,
     pub limiter: RegistrationLimiter,
 }
 
@@ -38,6 +39,49 @@ pub struct PushState {
 pub struct StateError(String);
 
 impl AppState {
+    /// The delivery engine for this state, signing with `vapid` as the
+    /// configured subject; `None` when workers are off or no subject is set
+    /// (then the log says how to set one).
+    pub fn engine(
+        &self,
+        vapid: webpush::VapidKeys,
+    ) -> Result<Option<crate::push::worker::Engine>, StateError> {
+        let push = &self.config.push;
+        if push.workers == 0 {
+            return Ok(None);
+        }
+        let Some(subject) = &push.vapid_subject else {
+            tracing::warn!(
+                "notifications are not sent: set push.vapid_subject (or HERALD_VAPID_SUBJECT) to a mailto: or https: URL where push services can reach you"
+            );
+            return Ok(None);
+        };
+        let subject = webpush::Subject::new(subject)
+            .map_err(|e| StateError(format!("push.vapid_subject: {e}")))?;
+        let sender = crate::push::delivery::Sender::new(
+            webpush::Vapid::new(vapid, subject),
+            self.push.allow_list.clone(),
+            push.concurrency_per_origin,
+        )
+        .map_err(|e| StateError(format!("cannot create the HTTP client: {e}")))?;
+        Ok(Some(crate::push::worker::Engine {
+            store: self.store.clone(),
+            sender: Arc::new(sender),
+            metrics: self.push.metrics.clone(),
+            settings: crate::push::worker::WorkerSettings {
+                workers: push.workers,
+                shard_size: push.shard_size,
+                batch_size: push.batch_size,
+                retry: crate::push::retry::RetryPolicy {
+                    base: Duration::from_millis(push.retry_base_ms),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            base_url: self.config.base_url.to_string(),
+        }))
+    }
+
     /// The state for `config`, signing with `vapid`, resolving push hosts with
     /// `resolver`.
     pub fn new(
@@ -47,7 +91,7 @@ impl AppState {
         resolver: Resolver,
     ) -> Result<AppState, StateError> {
         let allow_list =
-            AllowList::new(&config.push.allowed_hosts, resolver).map_err(StateError)?;
+            Arc::new(AllowList::new(&config.push.allowed_hosts, resolver).map_err(StateError)?);
         for entry in allow_list.explicit_entries() {
             tracing::warn!(
                 entry = %entry,
@@ -59,6 +103,7 @@ impl AppState {
             store,
             pages: Arc::new(PageCache::default()),
             push: Arc::new(PushState {
+                metrics: Arc::new(crate::push::metrics::Metrics::default()),
                 public_key: vapid.public_key_base64url(),
                 allow_list,
                 limiter,
@@ -71,15 +116,21 @@ impl AppState {
 /// How often the server checks for content changed by another process.
 const CONTENT_POLL: Duration = Duration::from_secs(1);
 
-/// Serves the site on `listener` until `shutdown` completes, then finishes
-/// the requests in flight and stops the background tasks.
+/// How long delivery workers get to checkpoint their work on shutdown.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(20);
+
+/// Serves the site on `listener` until `shutdown` completes, with the
+/// delivery `engine` running beside it when given; then finishes the
+/// requests in flight and stops the background tasks.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
+    engine: Option<crate::push::worker::Engine>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let watcher = tokio::spawn(watch_content(state.clone(), stop_rx));
+    let watcher = tokio::spawn(watch_content(state.clone(), stop_rx.clone()));
+    let workers = engine.map(|engine| tokio::spawn(engine.run(stop_rx)));
     let app = crate::site::router(state);
     let result = axum::serve(
         listener,
@@ -89,6 +140,18 @@ pub async fn serve(
     .await;
     let _ = stop_tx.send(true);
     let _ = watcher.await;
+    if let Some(workers) = workers {
+        // Workers finish and checkpoint their batch in flight, within a deadline;
+        // past it, the leases expire and another worker resumes.
+        if tokio::time::timeout(SHUTDOWN_DEADLINE, workers)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "delivery workers did not stop in time; their shards resume after the lease"
+            );
+        }
+    }
     result
 }
 

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod push;
+pub mod stats;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -40,6 +41,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/push/subscriptions/paused", put(push::set_paused))
         .route("/api/v1/push/clicks", post(push::create_click))
+        .route(
+            "/api/v1/stories/{id}/push-stats",
+            get(stats::show_push_stats),
+        )
+        .route("/metrics", get(stats::show_metrics))
         .fallback(|| async {
             ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,

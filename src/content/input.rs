@@ -27,6 +27,28 @@ pub struct StoryInput {
     pub call_to_action: Option<CallToActionInput>,
     /// RFC 3339, e.g. `2026-11-27T08:00:00Z`.
     pub published_at: Option<String>,
+    /// The notification sent when the story is published.
+    pub notification: Option<NotificationInput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationInput {
+    /// Instead of the headline.
+    pub title: Option<String>,
+    /// Instead of the standfirst.
+    pub body: Option<String>,
+    /// How long a push service keeps it for an offline device (60 s to 28 days).
+    pub ttl_seconds: Option<u32>,
+}
+
+/// What a story's notification says when it is not the headline and
+/// standfirst, and how long it may wait for an offline device.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotificationSettings {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub ttl_seconds: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +104,7 @@ pub struct StoryDraft {
     pub authors: Vec<String>,
     pub call_to_action: Option<super::CallToAction>,
     pub published_at: Option<DateTime<Utc>>,
+    pub notification: NotificationSettings,
 }
 
 /// One thing wrong with the input, and where.
@@ -303,6 +326,45 @@ impl StoryInput {
             }
         });
 
+        let notification = match self.notification {
+            None => NotificationSettings::default(),
+            Some(n) => {
+                let title = n.title.as_deref().map(one_line).filter(|t| !t.is_empty());
+                let body = n.body.as_deref().map(one_line).filter(|b| !b.is_empty());
+                if title
+                    .as_ref()
+                    .is_some_and(|t| t.chars().count() > MAX_HEADLINE)
+                {
+                    fail(
+                        "notification.title",
+                        format!("must be at most {MAX_HEADLINE} characters"),
+                    );
+                }
+                if body
+                    .as_ref()
+                    .is_some_and(|b| b.chars().count() > MAX_STANDFIRST)
+                {
+                    fail(
+                        "notification.body",
+                        format!("must be at most {MAX_STANDFIRST} characters"),
+                    );
+                }
+                if n.ttl_seconds
+                    .is_some_and(|t| !(60..=2_419_200).contains(&t))
+                {
+                    fail(
+                        "notification.ttl_seconds",
+                        "must be between 60 s and 28 days (2419200 s)".into(),
+                    );
+                }
+                NotificationSettings {
+                    title,
+                    body,
+                    ttl_seconds: n.ttl_seconds,
+                }
+            }
+        };
+
         if !errors.is_empty() {
             return Err(InputErrors(errors));
         }
@@ -317,6 +379,7 @@ impl StoryInput {
             authors,
             call_to_action,
             published_at,
+            notification,
         })
     }
 }

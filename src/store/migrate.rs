@@ -24,6 +24,11 @@ const SQLITE: &[Migration] = &[
         name: "push_subscriptions",
         sql: include_str!("../../migrations/sqlite/0002_push_subscriptions.sql"),
     },
+    Migration {
+        version: 3,
+        name: "fanout",
+        sql: include_str!("../../migrations/sqlite/0003_fanout.sql"),
+    },
 ];
 
 impl Store {

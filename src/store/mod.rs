@@ -5,6 +5,7 @@
 //!
 //! The embedded default is SQLite in WAL mode in the data folder.
 
+mod fanout;
 mod media;
 mod migrate;
 mod rows;
@@ -20,6 +21,10 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
+pub use fanout::{
+    Checkpoint, DEFAULT_TTL_SECONDS, DueRetry, FailureEntry, JobInfo, Outcomes, PushStats,
+    Recipient, RetryEntry, ShardLease, ShardProgress,
+};
 pub use media::{MediaUpload, StoredMedia};
 pub use site_state::Fingerprint;
 pub use stories::{SaveOutcome, StoryPage};

@@ -197,6 +197,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        match (was_published, published_at) {
+            // The outbox: a story is never published without its fan-out job.
+            (None, Some(at)) => {
+                super::fanout::enqueue_job(&mut tx, id, at, &draft.notification, now_s).await?
+            }
+            (Some(before), Some(at)) if before != at && before > now_s => {
+                super::fanout::reschedule_job(&mut tx, id, at).await?
+            }
+            _ => {}
+        }
         super::site_state::bump_content_version(&mut tx).await?;
         tx.commit().await?;
 

@@ -106,6 +106,51 @@ for (const [label, viewport] of Object.entries(VIEWPORTS)) {
   });
 }
 
+// The notification controls in the states a reader meets after a while or
+// after following topics: the soft prompt shown, Follow buttons pressed, the
+// preferences page with its topics. Those states need time, permission and a
+// push service, so the page is put in them directly; axe judges the result.
+test("axe finds no violations in the prompt, pressed Follow buttons and the preferences page", async () => {
+  const problems = [];
+  for (const [label, viewport] of Object.entries(VIEWPORTS)) {
+    const { context } = await newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      for (const urlPath of [STORY, "/topics/science", "/notifications"]) {
+        await page.goto(site.base + urlPath, { waitUntil: "load" });
+        await page.evaluate(() => {
+          const prompt = document.getElementById("push-prompt");
+          if (prompt) prompt.hidden = false;
+          for (const id of ["prefs-unsupported", "prefs-off"]) {
+            const section = document.getElementById(id);
+            if (section) section.hidden = true;
+          }
+          const on = document.getElementById("prefs-on");
+          if (on) on.hidden = false;
+          document.querySelectorAll(".follow-button, .topic-toggle").forEach((button, i) => {
+            button.hidden = false;
+            button.setAttribute("aria-pressed", i % 2 === 0 ? "true" : "false");
+          });
+        });
+        for (const v of await axeViolations(page)) problems.push(`${label} ${urlPath}: ${v}`);
+        const overflow = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
+        if (overflow > 0) problems.push(`${label} ${urlPath}: scrolls sideways by ${overflow}px`);
+        if (urlPath === STORY) {
+          await mkdir(screenshots, { recursive: true });
+          const file = path.join(screenshots, `story-push-${label}.png`);
+          await page.screenshot({ path: file });
+          console.log(`screenshot: ${file}`);
+        }
+      }
+    } finally {
+      await context.close();
+    }
+  }
+  assert.deepEqual(problems, [], "accessibility problems");
+});
+
 test("the skip link is the first focusable element and moves focus to main", async () => {
   const { context } = await newContext({ viewport: VIEWPORTS.desktop });
   const page = await context.newPage();

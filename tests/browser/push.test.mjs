@@ -1,13 +1,16 @@
 // The reader's side of notifications in real headless Chromium: the soft
 // prompt, OK → Allow → a registered subscription, Follow buttons, the
-// preferences page, unsubscribe, and the service worker's push and click
-// handlers.
+// preferences page, unsubscribe, the service worker's push, click and
+// pushsubscriptionchange handlers, and the page's repair of drift between the
+// browser's subscription and the server's record.
 //
 // The browser's own push registration needs Google's servers, which this
 // machine cannot reach: the test replaces only PushManager.prototype.subscribe
 // and getSubscription, with a subscription whose endpoint is a local push
 // service (allow-listed for this run) and whose keys are real P-256 keys made
-// here. Everything else — permission, the service worker, the page script,
+// here. (A "rotated" flag in localStorage makes them return a second
+// subscription, as a browser does when its push service changes the endpoint.)
+// Everything else — permission, the service worker, the page script,
 // the API, the database — is real.
 
 import { test, before, after } from "node:test";
@@ -124,27 +127,24 @@ async function pushContext({ grant }) {
     return url.hostname === "127.0.0.1" ? route.continue() : route.abort("blockedbyclient");
   });
   if (grant) await context.grantPermissions(["notifications"], { origin: site.base });
-  const ecdh = createECDH("prime256v1");
-  ecdh.generateKeys();
-  const fake = {
-    endpoint: site.pushEndpoint(randomBytes(8).toString("hex")),
-    p256dh: ecdh.getPublicKey().toString("base64url"),
-    auth: randomBytes(16).toString("base64url"),
-  };
+  const fake = { ...localSubscription(), next: localSubscription() };
   // Only subscribe and getSubscription are replaced (see the file's header).
-  await context.addInitScript((sub) => {
+  await context.addInitScript((fake) => {
     const key = "herald.test.subscribed";
-    const make = () => ({
-      endpoint: sub.endpoint,
-      expirationTime: null,
-      toJSON() {
-        return { endpoint: sub.endpoint, expirationTime: null, keys: { p256dh: sub.p256dh, auth: sub.auth } };
-      },
-      unsubscribe() {
-        localStorage.removeItem(key);
-        return Promise.resolve(true);
-      },
-    });
+    const make = () => {
+      const sub = localStorage.getItem("herald.test.rotated") ? fake.next : fake;
+      return {
+        endpoint: sub.endpoint,
+        expirationTime: null,
+        toJSON() {
+          return { endpoint: sub.endpoint, expirationTime: null, keys: { p256dh: sub.p256dh, auth: sub.auth } };
+        },
+        unsubscribe() {
+          localStorage.removeItem(key);
+          return Promise.resolve(true);
+        },
+      };
+    };
     PushManager.prototype.subscribe = function (options) {
       if (!options || options.userVisibleOnly !== true || !options.applicationServerKey) {
         return Promise.reject(new Error("subscribe called without userVisibleOnly and a key"));
@@ -159,6 +159,17 @@ async function pushContext({ grant }) {
   return { context, fake };
 }
 
+/** A subscription of the local push service, with real P-256 keys. */
+function localSubscription() {
+  const ecdh = createECDH("prime256v1");
+  ecdh.generateKeys();
+  return {
+    endpoint: site.pushEndpoint(randomBytes(8).toString("hex")),
+    p256dh: ecdh.getPublicKey().toString("base64url"),
+    auth: randomBytes(16).toString("base64url"),
+  };
+}
+
 async function token(page) {
   return page.evaluate(() => localStorage.getItem("herald.token"));
 }
@@ -171,11 +182,35 @@ test("Not now hides the prompt and it stays away", async () => {
   assert.equal(await prompt.isVisible(), false, "not on first paint");
   await prompt.waitFor({ state: "visible", timeout: 5000 });
   assert.match(await prompt.innerText(), /Never miss your favourite new stories/);
+  // Screen readers hear it through the polite live region; focus stays put.
+  assert.match(await page.getByRole("status").textContent(), /Never miss your favourite new stories.*end of the page/);
+  assert.equal(await page.evaluate(() => document.activeElement === document.body), true, "focus is not taken");
   await page.getByRole("button", { name: "Not now", exact: true }).click();
   assert.equal(await prompt.isVisible(), false);
   await page.reload();
   await page.waitForTimeout(2500);
   assert.equal(await page.getByRole("dialog").isVisible(), false, "snoozed after Not now");
+  await context.close();
+});
+
+test("the prompt is reached from the keyboard and Escape means Not now", async () => {
+  const { context } = await pushContext({ grant: false });
+  const page = await context.newPage();
+  await page.goto(`${site.base}/stories/push-test-story`);
+  const prompt = page.getByRole("dialog", { name: /Never miss your favourite new stories/ });
+  await prompt.waitFor({ state: "visible", timeout: 5000 });
+  // The prompt follows the footer: Tab from the last footer link reaches OK.
+  const last = page.locator(".site-footer a").last();
+  await last.focus();
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "OK");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Not now");
+  await page.keyboard.press("Escape");
+  assert.equal(await prompt.isVisible(), false);
+  assert.ok(Number(await page.evaluate(() => localStorage.getItem("herald.prompt.snoozedUntil"))) > Date.now(), "snoozed");
+  // Focus goes back where the reader came from, not to the top of the page.
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute("href")), await last.getAttribute("href"));
   await context.close();
 });
 
@@ -194,18 +229,19 @@ test("OK → Allow registers the subscription with the story's topics and Breaki
   assert.equal(mine.status, 200);
   assert.equal(mine.body.endpoint, fake.endpoint);
   assert.deepEqual(mine.body.topics.map((x) => x.slug).sort(), ["breaking", "politics", "world-news"]);
-  // The follow buttons show the new state.
-  const follow = page.getByRole("button", { name: "Following Politics" });
+  // The follow buttons show the new state; their names do not change.
+  const follow = page.getByRole("button", { name: "Follow Politics", exact: true });
   assert.equal(await follow.getAttribute("aria-pressed"), "true");
+  assert.equal(await follow.textContent(), "Follow Politics");
   assert.equal(await page.getByRole("dialog").isVisible(), false);
 
   // Follow and unfollow a topic from its page.
   await page.goto(`${site.base}/topics/science`);
-  const science = page.locator(".topic-head .follow-button");
+  const science = page.getByRole("button", { name: "Follow Science", exact: true });
   await science.waitFor({ state: "visible" });
-  await page.waitForFunction(() => document.querySelector(".topic-head .follow-button").textContent.includes("Follow Science"));
   await science.click();
   await page.waitForFunction(() => document.querySelector(".topic-head .follow-button").getAttribute("aria-pressed") === "true");
+  assert.equal(await science.textContent(), "Follow Science", "a pressed toggle keeps its name");
   let topics = (await site.api("GET", "subscriptions/topics", t)).body.topics.map((x) => x.slug);
   assert.ok(topics.includes("science"), topics.join());
   await science.click();
@@ -290,5 +326,131 @@ test("the service worker shows every push and opens the story on a click", async
   assert.deepEqual(await click(), [["focus", `${site.base}/stories/push-test-story`]]);
   for (let i = 0; i < 50 && clicks.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(clicks, [{ story_id: 1 }, { story_id: 1 }]);
+  await context.close();
+});
+
+/** Turns notifications on from the preferences page; follows `topics` too. */
+async function subscribedPage(context, topics) {
+  const page = await context.newPage();
+  await page.goto(`${site.base}/notifications`);
+  await page.getByRole("button", { name: "Turn on notifications" }).click();
+  await page.locator("#prefs-on").waitFor({ state: "visible" });
+  const t = await token(page);
+  assert.ok(t, "the token is kept");
+  const put = await site.api("PUT", "subscriptions/topics", t, { topics });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  return { page, token: t };
+}
+
+const slugs = (answer) => answer.body.topics.map((x) => x.slug).sort();
+
+test("a visit moves the server's record to the browser's changed endpoint, keeping follows", async () => {
+  const { context, fake } = await pushContext({ grant: true });
+  const { page, token: before } = await subscribedPage(context, ["breaking", "politics", "science"]);
+  assert.equal((await site.api("GET", "subscriptions", before)).body.endpoint, fake.endpoint);
+
+  // The browser's push service has changed the subscription behind our back.
+  await page.evaluate(() => localStorage.setItem("herald.test.rotated", "1"));
+  await page.goto(`${site.base}/stories/push-test-story`);
+  // Re-registering gives a new token.
+  await page.waitForFunction((old) => {
+    const t = localStorage.getItem("herald.token");
+    return t !== null && t !== old;
+  }, before, { timeout: 10_000 });
+  const after = await token(page);
+  const mine = await site.api("GET", "subscriptions", after);
+  assert.equal(mine.status, 200);
+  assert.equal(mine.body.endpoint, fake.next.endpoint);
+  assert.deepEqual(slugs(mine), ["breaking", "politics", "science"]);
+  assert.equal((await site.api("GET", "subscriptions", before)).status, 401, "the old token is spent");
+  // The service worker's copy of the token is the new one too.
+  const cached = await page.evaluate(async () => (await (await caches.open("herald-push")).match("/__herald/token")).text());
+  assert.equal(cached, after);
+  await page.waitForFunction(() =>
+    document.querySelector(".follow-button[data-topic=politics]").getAttribute("aria-pressed") === "true");
+  assert.equal(await page.getByRole("button", { name: "Follow World News", exact: true }).getAttribute("aria-pressed"), "false");
+  await context.close();
+});
+
+test("a visit after the server dropped the record turns notifications off in the page", async () => {
+  const { context } = await pushContext({ grant: true });
+  const { page, token: t } = await subscribedPage(context, ["breaking", "politics"]);
+  assert.equal((await site.api("DELETE", "subscriptions", t)).status, 204);
+
+  await page.goto(`${site.base}/stories/push-test-story`);
+  await page.waitForFunction(() => localStorage.getItem("herald.token") === null, null, { timeout: 10_000 });
+  const politics = page.getByRole("button", { name: "Follow Politics", exact: true });
+  assert.equal(await politics.getAttribute("aria-pressed"), "false");
+  // The browser's subscription goes too, so no later visit re-registers it
+  // silently with nothing followed.
+  assert.equal(await page.evaluate(() => localStorage.getItem("herald.test.subscribed")), null);
+  await page.goto(`${site.base}/notifications`);
+  await page.locator("#prefs-off").waitFor({ state: "visible" });
+  await page.waitForLoadState("networkidle");
+  assert.equal(await token(page), null);
+
+  // Follow starts over: the reader is subscribed again, following that topic.
+  await page.goto(`${site.base}/stories/push-test-story`);
+  await politics.click();
+  await page.getByRole("status").filter({ hasText: "You now follow" }).waitFor({ timeout: 10_000 });
+  const again = await site.api("GET", "subscriptions", await token(page));
+  assert.deepEqual(slugs(again), ["breaking", "politics"]);
+  assert.equal(await politics.getAttribute("aria-pressed"), "true");
+  await context.close();
+});
+
+test("pushsubscriptionchange moves the record to the new subscription, keeping follows", async () => {
+  const { context, fake } = await pushContext({ grant: true });
+  const { page, token: before } = await subscribedPage(context, ["breaking", "science"]);
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
+
+  // The event's oldSubscription and newSubscription must be real
+  // PushSubscription objects, which only the browser's push service (Google's,
+  // unreachable here) can make: the constructor refuses anything else. So the
+  // event is dispatched without them, as browsers do when the old subscription
+  // has expired, and the worker's own pushManager.subscribe — only it — returns
+  // a local subscription with real keys, as the page's fake does.
+  const outcome = await worker.evaluate(async (next) => {
+    let refused = false;
+    try {
+      new PushSubscriptionChangeEvent("pushsubscriptionchange", { newSubscription: { endpoint: next.endpoint } });
+    } catch (e) {
+      refused = e instanceof TypeError;
+    }
+    const calls = [];
+    self.registration.pushManager.subscribe = (options) => {
+      calls.push({ userVisibleOnly: options.userVisibleOnly, keyLength: options.applicationServerKey.byteLength });
+      return Promise.resolve({
+        endpoint: next.endpoint,
+        expirationTime: null,
+        toJSON: () => ({ endpoint: next.endpoint, expirationTime: null, keys: { p256dh: next.p256dh, auth: next.auth } }),
+      });
+    };
+    const event = new PushSubscriptionChangeEvent("pushsubscriptionchange", {});
+    let done = Promise.resolve();
+    event.waitUntil = (p) => { done = p; };
+    self.dispatchEvent(event);
+    await done;
+    const cached = await (await caches.open("herald-push")).match("/__herald/token");
+    return { refused, calls, token: cached ? await cached.text() : null };
+  }, fake.next);
+  assert.ok(outcome.refused, "a fake newSubscription is refused by the constructor");
+  assert.deepEqual(outcome.calls, [{ userVisibleOnly: true, keyLength: 65 }]);
+  assert.ok(outcome.token && outcome.token !== before, "the worker keeps the new token");
+  const mine = await site.api("GET", "subscriptions", outcome.token);
+  assert.equal(mine.status, 200);
+  assert.equal(mine.body.endpoint, fake.next.endpoint);
+  assert.deepEqual(slugs(mine), ["breaking", "science"]);
+  assert.equal((await site.api("GET", "subscriptions", before)).status, 401);
+
+  // The page, which holds the old token, takes the worker's on its next visit
+  // and stays subscribed (its browser subscription is the new one too).
+  await page.evaluate(() => localStorage.setItem("herald.test.rotated", "1"));
+  await page.goto(`${site.base}/notifications`);
+  await page.locator("#prefs-on").waitFor({ state: "visible" });
+  await page.waitForFunction(() =>
+    document.querySelector(".topic-toggle[data-topic=science]").getAttribute("aria-pressed") === "true");
+  assert.equal(await token(page), outcome.token);
+  assert.equal((await site.api("GET", "subscriptions", outcome.token)).body.endpoint, fake.next.endpoint);
   await context.close();
 });

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod sink;
+
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -29,6 +31,25 @@ impl TestSite {
 
     /// Starts a site after `adjust` has changed its configuration.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestSite {
+        Self::launch(adjust, false).await
+    }
+
+    /// Starts a site whose delivery workers send to the push services the
+    /// configuration allows (set `push.allowed_hosts` in `adjust`).
+    pub async fn start_delivering(adjust: impl FnOnce(&mut Config)) -> TestSite {
+        Self::launch(
+            |config| {
+                config.push.vapid_subject = Some("mailto:tests@example.org".into());
+                config.push.workers = 2;
+                config.push.retry_base_ms = 100;
+                adjust(config);
+            },
+            true,
+        )
+        .await
+    }
+
+    async fn launch(adjust: impl FnOnce(&mut Config), deliver: bool) -> TestSite {
         let data = tempfile::tempdir().expect("temp dir");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -42,8 +63,13 @@ impl TestSite {
         let vapid = herald::push::keys::load_or_generate(data.path()).expect("keys");
         let state =
             AppState::new(store.clone(), config.clone(), &vapid, resolver()).expect("state");
+        let engine = if deliver {
+            state.engine(vapid).expect("engine")
+        } else {
+            None
+        };
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(server::serve(listener, state, async {
+        tokio::spawn(server::serve(listener, state, engine, async {
             let _ = stopped.await;
         }));
         TestSite {

@@ -127,6 +127,21 @@ impl Subscription {
         Self::build(endpoint, p256dh, auth, expiration_time, false)
     }
 
+    /// Like [`Subscription::new`], but a plain `http` endpoint is also
+    /// accepted, as by [`Subscription::from_json_allowing_http`].
+    ///
+    /// # Errors
+    /// As [`Subscription::new`], less [`SubscriptionError::EndpointNotHttps`]
+    /// for `http`.
+    pub fn new_allowing_http(
+        endpoint: &str,
+        p256dh: &[u8],
+        auth: &[u8],
+        expiration_time: Option<u64>,
+    ) -> Result<Self, SubscriptionError> {
+        Self::build(endpoint, p256dh, auth, expiration_time, true)
+    }
+
     fn build(
         endpoint: &str,
         p256dh: &[u8],
@@ -340,6 +355,14 @@ mod tests {
         ));
         let sub = Subscription::from_json_allowing_http(&local).expect("allowed");
         assert_eq!(sub.endpoint().scheme(), "http");
+        let again = Subscription::new_allowing_http(
+            sub.endpoint().as_str(),
+            sub.p256dh(),
+            sub.auth(),
+            None,
+        )
+        .expect("allowed");
+        assert_eq!(again.endpoint(), sub.endpoint());
         let ftp = json("ftp://127.0.0.1/push/1", P256DH, AUTH);
         assert!(matches!(
             Subscription::from_json_allowing_http(&ftp),

@@ -1,0 +1,50 @@
+//! Notification numbers: a story's push stats for the newsroom, and the
+//! Prometheus metrics of the delivery engine.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
+use crate::server::AppState;
+
+/// `GET /api/v1/stories/{id}/push-stats`: queued, sent, delivered, gone,
+/// failed, retrying and clicked, and each shard's progress.
+pub async fn show_push_stats(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("invalid_story_id", "a story id is a whole number"))?;
+    if state.store.stories_by_ids(&[id]).await?.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_story",
+            "there is no such story",
+        ));
+    }
+    let mut stats = serde_json::to_value(state.store.push_stats(id).await?).unwrap_or_default();
+    stats["story_id"] = id.into();
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(stats)).into_response())
+}
+
+/// `GET /metrics`: the Prometheus text format.
+pub async fn show_metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let metrics = &state.push.metrics;
+    let (shards, retries) = state.store.queue_depth().await?;
+    metrics.pending_shards.set(shards);
+    metrics.pending_retries.set(retries);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        metrics.encode(),
+    )
+        .into_response())
+}

@@ -1,0 +1,151 @@
+//! Sending push messages: one pooled HTTP client (HTTP/2 where the push
+//! service offers it, HTTP/1.1 otherwise), bounded concurrency per
+//! push-service origin, VAPID tokens cached per origin by the `webpush`
+//! crate, and the answer classified.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use webpush::{Outcome, PushOptions, Vapid};
+
+use super::allowlist::AllowList;
+use crate::store::Recipient;
+
+/// What became of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// The push service answered.
+    Answered(Outcome),
+    /// No answer: connection refused or reset, timeout. Worth another try.
+    Transport(String),
+    /// The stored subscription cannot be used (it was valid when stored, so
+    /// this means the allow-list changed or the row is damaged).
+    Unusable(String),
+}
+
+/// The sender every worker shares.
+#[derive(Debug)]
+pub struct Sender {
+    client: reqwest::Client,
+    vapid: Vapid,
+    allow_list: Arc<AllowList>,
+    per_origin: usize,
+    limits: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+/// How long one request may take before it counts as a transport failure.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Sender {
+    pub fn new(
+        vapid: Vapid,
+        allow_list: Arc<AllowList>,
+        per_origin: usize,
+    ) -> Result<Sender, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(per_origin)
+            .build()?;
+        Ok(Sender {
+            client,
+            vapid,
+            allow_list,
+            per_origin: per_origin.max(1),
+            limits: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn limit_for(&self, origin: &str) -> Arc<Semaphore> {
+        let mut limits = self.limits.lock().unwrap_or_else(|e| e.into_inner());
+        limits
+            .entry(origin.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_origin)))
+            .clone()
+    }
+
+    /// Encrypts `payload` for `recipient` and sends it, waiting for a free
+    /// slot at its push service. Returns the outcome and the service's host.
+    pub async fn send(
+        &self,
+        recipient: &Recipient,
+        payload: &[u8],
+        options: &PushOptions,
+    ) -> (Delivery, String) {
+        let subscription = match self.subscription(recipient) {
+            Ok(s) => s,
+            Err(reason) => return (Delivery::Unusable(reason), String::new()),
+        };
+        let endpoint = subscription.endpoint();
+        let host = endpoint.host_str().unwrap_or_default().to_owned();
+        let origin = endpoint.origin().ascii_serialization();
+        let limit = self.limit_for(&origin);
+        let Ok(_permit) = limit.acquire().await else {
+            return (Delivery::Transport("sender closed".into()), host);
+        };
+        let request = match webpush::build_request(&subscription, payload, options, &self.vapid) {
+            Ok(r) => r,
+            Err(e) => return (Delivery::Unusable(e.to_string()), host),
+        };
+        let mut builder = self.client.post(request.url);
+        for (name, value) in request.headers {
+            builder = builder.header(name, value);
+        }
+        let response = match builder.body(request.body).send().await {
+            Ok(r) => r,
+            // Never the error's own text: it names the endpoint.
+            Err(e) => return (Delivery::Transport(transport_reason(&e)), host),
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) if (200..300).contains(&status) => {
+                tracing::debug!(
+                    reason = transport_reason(&e),
+                    "push answer body lost after a 2xx"
+                );
+                Default::default()
+            }
+            Err(e) => return (Delivery::Transport(transport_reason(&e)), host),
+        };
+        (
+            Delivery::Answered(webpush::classify(status, retry_after.as_deref(), &body)),
+            host,
+        )
+    }
+
+    fn subscription(&self, recipient: &Recipient) -> Result<webpush::Subscription, String> {
+        let decode = |field: &str, value: &str| {
+            webpush::base64url::decode(value)
+                .ok_or_else(|| format!("stored {field} is not base64url"))
+        };
+        let p256dh = decode("p256dh", &recipient.p256dh)?;
+        let auth = decode("auth", &recipient.auth)?;
+        let result = if self.allow_list.names_plain_http(&recipient.endpoint) {
+            webpush::Subscription::new_allowing_http(&recipient.endpoint, &p256dh, &auth, None)
+        } else {
+            webpush::Subscription::new(&recipient.endpoint, &p256dh, &auth, None)
+        };
+        result.map_err(|e| e.to_string())
+    }
+}
+
+fn transport_reason(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timeout".into()
+    } else if e.is_connect() {
+        "connection failed".into()
+    } else if e.is_body() || e.is_decode() {
+        "connection broken while reading the answer".into()
+    } else {
+        "request failed".into()
+    }
+}

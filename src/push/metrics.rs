@@ -1,0 +1,85 @@
+//! Prometheus metrics of the delivery engine, served at `/metrics`: outcomes
+//! by push-service host, publish-to-delivery latency, and queue depth.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// A delivery outcome at one push service.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    /// delivered, gone, retry, failed.
+    pub outcome: &'static str,
+    /// The push service's host name (never the endpoint path: a capability).
+    pub host: String,
+}
+
+/// Every metric, registered once.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub outcomes: Family<OutcomeLabels, Counter>,
+    pub latency: Histogram,
+    pub pending_shards: Gauge,
+    pub pending_retries: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("herald_push");
+        let outcomes = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "messages",
+            "Push messages by outcome and push-service host",
+            outcomes.clone(),
+        );
+        let latency = Histogram::new(exponential_buckets(0.005, 2.0, 16));
+        registry.register(
+            "publish_to_delivery_seconds",
+            "Time from a story's fan-out being planned to each message being accepted",
+            latency.clone(),
+        );
+        let pending_shards = Gauge::default();
+        registry.register(
+            "pending_shards",
+            "Fan-out shards not yet finished",
+            pending_shards.clone(),
+        );
+        let pending_retries = Gauge::default();
+        registry.register(
+            "pending_retries",
+            "Messages waiting for another try",
+            pending_retries.clone(),
+        );
+        Metrics {
+            registry,
+            outcomes,
+            latency,
+            pending_shards,
+            pending_retries,
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts one outcome at `host`.
+    pub fn count(&self, outcome: &'static str, host: &str) {
+        self.outcomes
+            .get_or_create(&OutcomeLabels {
+                outcome,
+                host: host.to_owned(),
+            })
+            .inc();
+    }
+
+    /// The text exposition format.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}

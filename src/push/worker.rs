@@ -1,0 +1,367 @@
+//! Delivery workers: each plans due fan-out jobs, leases a shard, streams
+//! its subscribers in id order a batch at a time, sends, and checkpoints
+//! the batch in one transaction; between shards it retries what is due.
+//! A worker that dies loses at most the batch in flight; after its lease
+//! expires another worker resumes from the checkpoint. On shutdown a worker
+//! finishes its batch, checkpoints it, and hands the shard back.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::delivery::{Delivery, Sender};
+use super::metrics::Metrics;
+use super::payload::{Prepared, prepare};
+use super::retry::{RetryPolicy, jitter};
+use crate::store::{
+    Checkpoint, DueRetry, FailureEntry, Outcomes, Recipient, RetryEntry, ShardLease, Store,
+    StoreError,
+};
+
+/// How the workers work.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Worker tasks in this process; 0 turns delivery off.
+    pub workers: usize,
+    /// Subscriber ids per shard.
+    pub shard_size: i64,
+    /// Subscribers sent to between two checkpoints: the most a crash can
+    /// send twice.
+    pub batch_size: i64,
+    /// How long a shard stays leased without a checkpoint.
+    pub lease: Duration,
+    /// How often an idle worker looks for work.
+    pub poll: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            workers: 1,
+            shard_size: 5_000,
+            batch_size: 500,
+            lease: Duration::from_secs(60),
+            poll: Duration::from_millis(50),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// What the workers share.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub store: Store,
+    pub sender: Arc<Sender>,
+    pub metrics: Arc<Metrics>,
+    pub settings: WorkerSettings,
+    /// Makes site paths absolute for notification links.
+    pub base_url: String,
+}
+
+/// A job's payload, prepared once for all its recipients.
+struct JobPayload {
+    prepared: Prepared,
+    planned_at_ms: i64,
+    ttl_ms: i64,
+}
+
+impl Engine {
+    /// Runs the workers until `stop` turns true; each then checkpoints its
+    /// batch in flight and hands its shard back.
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        let mut tasks = JoinSet::new();
+        for n in 0..self.settings.workers {
+            let engine = self.clone();
+            let stop = stop.clone();
+            let owner = format!("{}-{}", std::process::id(), n);
+            tasks.spawn(async move { engine.work(owner, stop).await });
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+
+    async fn work(&self, owner: String, mut stop: watch::Receiver<bool>) {
+        let mut payloads: HashMap<i64, Arc<JobPayload>> = HashMap::new();
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            match self.step(&owner, &stop, &mut payloads).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "delivery worker: storage error; backing off"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.settings.poll) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    /// One unit of work; false when there was none.
+    async fn step(
+        &self,
+        owner: &str,
+        stop: &watch::Receiver<bool>,
+        payloads: &mut HashMap<i64, Arc<JobPayload>>,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        for job in self
+            .store
+            .plan_due_jobs(now, self.settings.shard_size)
+            .await?
+        {
+            tracing::info!(job, "fan-out planned");
+        }
+        let lease_ms = self.settings.lease.as_millis() as i64;
+        if let Some(lease) = self.store.lease_shard(owner, now, lease_ms).await? {
+            self.run_shard(&lease, stop, payloads).await?;
+            return Ok(true);
+        }
+        let due = self
+            .store
+            .claim_due_retries(now, self.settings.batch_size, lease_ms)
+            .await?;
+        if due.is_empty() {
+            return Ok(false);
+        }
+        self.run_retries(due, payloads).await?;
+        Ok(true)
+    }
+
+    async fn payload(
+        &self,
+        job_id: i64,
+        payloads: &mut HashMap<i64, Arc<JobPayload>>,
+    ) -> Result<Option<Arc<JobPayload>>, StoreError> {
+        if let Some(p) = payloads.get(&job_id) {
+            return Ok(Some(p.clone()));
+        }
+        let Some(job) = self.store.job_info(job_id).await? else {
+            return Ok(None);
+        };
+        let Some(story) = self.store.stories_by_ids(&[job.story_id]).await?.pop() else {
+            return Ok(None);
+        };
+        let base = self.base_url.trim_end_matches('/').to_owned();
+        let prepared = prepare(&story, &job.settings, job.ttl_seconds, |path| {
+            format!("{base}{path}")
+        });
+        let payload = Arc::new(JobPayload {
+            prepared,
+            planned_at_ms: job.planned_at_ms,
+            ttl_ms: i64::from(job.ttl_seconds) * 1000,
+        });
+        if payloads.len() > 1000 {
+            payloads.clear();
+        }
+        payloads.insert(job_id, payload.clone());
+        Ok(Some(payload))
+    }
+
+    async fn run_shard(
+        &self,
+        lease: &ShardLease,
+        stop: &watch::Receiver<bool>,
+        payloads: &mut HashMap<i64, Arc<JobPayload>>,
+    ) -> Result<(), StoreError> {
+        let lease_ms = self.settings.lease.as_millis() as i64;
+        let Some(payload) = self.payload(lease.job_id, payloads).await? else {
+            // The story is gone: nothing to send.
+            return self
+                .store
+                .record_batch(
+                    lease,
+                    &Checkpoint {
+                        subscriber: lease.last_subscriber,
+                        handled: 0,
+                        done: true,
+                    },
+                    &Outcomes::default(),
+                    now_ms(),
+                    lease_ms,
+                )
+                .await;
+        };
+        let Some(job) = self.store.job_info(lease.job_id).await? else {
+            return Ok(());
+        };
+        let mut checkpoint = lease.checkpoint;
+        loop {
+            if *stop.borrow() {
+                return self.store.release_shard(lease).await;
+            }
+            let batch = self
+                .store
+                .shard_batch(
+                    &job.topic_ids,
+                    checkpoint,
+                    lease.last_subscriber,
+                    self.settings.batch_size,
+                )
+                .await?;
+            let done = (batch.len() as i64) < self.settings.batch_size;
+            let last = batch.last().map_or(lease.last_subscriber, |r| r.id);
+            let outcomes = self.send_all(batch, &payload, 1).await;
+            checkpoint = if done { lease.last_subscriber } else { last };
+            let progress = Checkpoint {
+                subscriber: checkpoint,
+                handled: outcomes.sent,
+                done,
+            };
+            self.store
+                .record_batch(lease, &progress, &outcomes, now_ms(), lease_ms)
+                .await?;
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn run_retries(
+        &self,
+        due: Vec<DueRetry>,
+        payloads: &mut HashMap<i64, Arc<JobPayload>>,
+    ) -> Result<(), StoreError> {
+        let mut by_job: HashMap<i64, Vec<DueRetry>> = HashMap::new();
+        for retry in due {
+            by_job.entry(retry.job_id).or_default().push(retry);
+        }
+        for (job_id, retries) in by_job {
+            let Some(payload) = self.payload(job_id, payloads).await? else {
+                continue;
+            };
+            let attempt = retries.iter().map(|r| r.attempt).max().unwrap_or(1) + 1;
+            let ids: Vec<i64> = retries.iter().map(|r| r.recipient.id).collect();
+            let recipients = retries.into_iter().map(|r| r.recipient).collect();
+            let outcomes = self.send_all(recipients, &payload, attempt).await;
+            // Those not rescheduled are settled one way or another.
+            let settled: Vec<i64> = ids
+                .into_iter()
+                .filter(|id| !outcomes.retries.iter().any(|r| r.subscription_id == *id))
+                .collect();
+            self.store
+                .record_retries(job_id, &settled, &outcomes, now_ms())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Sends to every recipient concurrently (bounded per push service by
+    /// the sender) and sorts the outcomes.
+    async fn send_all(
+        &self,
+        recipients: Vec<Recipient>,
+        payload: &Arc<JobPayload>,
+        attempt: i64,
+    ) -> Outcomes {
+        let mut tasks = JoinSet::new();
+        for recipient in recipients {
+            let sender = self.sender.clone();
+            let payload = payload.clone();
+            tasks.spawn(async move {
+                let (delivery, host) = sender
+                    .send(
+                        &recipient,
+                        &payload.prepared.payload,
+                        &payload.prepared.options,
+                    )
+                    .await;
+                (recipient.id, delivery, host)
+            });
+        }
+        let mut outcomes = Outcomes::default();
+        let expires_at = payload.planned_at_ms + payload.ttl_ms;
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((id, delivery, host)) = joined else {
+                continue;
+            };
+            let now = now_ms();
+            if !matches!(delivery, Delivery::Unusable(_)) {
+                outcomes.sent += 1;
+            }
+            let retry = |after: Option<Duration>, error: String| {
+                let delay = self.settings.retry.delay(attempt as u32, after, jitter());
+                let due = now + delay.as_millis() as i64;
+                (due < expires_at).then_some(RetryEntry {
+                    subscription_id: id,
+                    attempt,
+                    due_at_ms: due,
+                    expires_at_ms: expires_at,
+                    error,
+                })
+            };
+            let (label, entry) = match delivery {
+                Delivery::Answered(webpush::Outcome::Delivered) => {
+                    outcomes.delivered += 1;
+                    self.metrics
+                        .latency
+                        .observe((now - payload.planned_at_ms).max(0) as f64 / 1000.0);
+                    ("delivered", None)
+                }
+                Delivery::Answered(webpush::Outcome::Gone) => {
+                    outcomes.gone.push(id);
+                    ("gone", None)
+                }
+                Delivery::Answered(webpush::Outcome::RetryLater { after }) => (
+                    "retry",
+                    Some((
+                        retry(after, "the push service asked to retry later".into()),
+                        429,
+                    )),
+                ),
+                Delivery::Transport(reason) => ("retry", Some((retry(None, reason), 0))),
+                Delivery::Answered(webpush::Outcome::TooLarge) => {
+                    outcomes.failures.push(FailureEntry {
+                        subscription_id: id,
+                        status: 413,
+                        reason: "payload too large".into(),
+                    });
+                    ("failed", None)
+                }
+                Delivery::Answered(webpush::Outcome::PermanentFailure { status, body }) => {
+                    outcomes.failures.push(FailureEntry {
+                        subscription_id: id,
+                        status: i64::from(status),
+                        reason: body,
+                    });
+                    ("failed", None)
+                }
+                Delivery::Unusable(reason) => {
+                    outcomes.failures.push(FailureEntry {
+                        subscription_id: id,
+                        status: 0,
+                        reason,
+                    });
+                    ("failed", None)
+                }
+            };
+            let label = match entry {
+                Some((Some(retry), _)) => {
+                    outcomes.retries.push(retry);
+                    label
+                }
+                Some((None, status)) => {
+                    outcomes.failures.push(FailureEntry {
+                        subscription_id: id,
+                        status,
+                        reason: "expired: the message's TTL ended before it could be delivered"
+                            .into(),
+                    });
+                    "failed"
+                }
+                None => label,
+            };
+            self.metrics.count(label, &host);
+        }
+        outcomes
+    }
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}

@@ -1,0 +1,632 @@
+//! The fan-out's durable state: jobs (the outbox), shards with leases and
+//! checkpoints, messages waiting for another try, permanent failures, and
+//! the counts the newsroom reads.
+
+use sqlx::{Any, Row, Transaction};
+
+use super::rows;
+use super::{Store, StoreError};
+use crate::content::input::NotificationSettings;
+
+/// A notification's TTL unless the story sets its own: a day.
+pub const DEFAULT_TTL_SECONDS: u32 = 86_400;
+
+/// A subscriber to send to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub id: i64,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+}
+
+/// A leased shard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardLease {
+    pub shard_id: i64,
+    pub job_id: i64,
+    pub last_subscriber: i64,
+    pub checkpoint: i64,
+}
+
+/// A planned job's story and settings, as the sender needs them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobInfo {
+    pub job_id: i64,
+    pub story_id: i64,
+    pub settings: NotificationSettings,
+    pub ttl_seconds: u32,
+    pub topic_ids: Vec<i64>,
+    /// Unix ms when the job was planned: the start of publish-to-delivery latency.
+    pub planned_at_ms: i64,
+}
+
+/// How far a shard has got: every subscriber up to `subscriber` is
+/// handled, `handled` of them in this batch; `done` when none is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub subscriber: i64,
+    pub handled: i64,
+    pub done: bool,
+}
+
+/// A message to try again later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryEntry {
+    pub subscription_id: i64,
+    pub attempt: i64,
+    pub due_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub error: String,
+}
+
+/// A message refused for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureEntry {
+    pub subscription_id: i64,
+    pub status: i64,
+    pub reason: String,
+}
+
+/// What sending one batch (or one round of retries) came to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    pub sent: i64,
+    pub delivered: i64,
+    pub gone: Vec<i64>,
+    pub retries: Vec<RetryEntry>,
+    pub failures: Vec<FailureEntry>,
+}
+
+/// A retry that is due, claimed by one worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueRetry {
+    pub job_id: i64,
+    pub attempt: i64,
+    pub expires_at_ms: i64,
+    pub recipient: Recipient,
+}
+
+/// A story's notification counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PushStats {
+    /// Jobs waiting for their story's publication time or for a worker.
+    pub pending_jobs: i64,
+    pub queued: i64,
+    pub sent: i64,
+    pub delivered: i64,
+    pub gone: i64,
+    pub failed: i64,
+    pub retrying: i64,
+    pub clicked: i64,
+    pub shards: Vec<ShardProgress>,
+}
+
+/// One shard's progress.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ShardProgress {
+    pub id: i64,
+    pub job_id: i64,
+    pub first_subscriber: i64,
+    pub last_subscriber: i64,
+    pub checkpoint: i64,
+    pub handled: i64,
+    pub state: String,
+}
+
+/// Writes a story's fan-out job, in the transaction that publishes it.
+pub(super) async fn enqueue_job(
+    tx: &mut Transaction<'_, Any>,
+    story_id: i64,
+    not_before: i64,
+    settings: &NotificationSettings,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO push_jobs (story_id, title, body, ttl_seconds, not_before, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(story_id)
+    .bind(settings.title.clone())
+    .bind(settings.body.clone())
+    .bind(i64::from(
+        settings.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS),
+    ))
+    .bind(not_before)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Moves a story's waiting job to its new publication time.
+pub(super) async fn reschedule_job(
+    tx: &mut Transaction<'_, Any>,
+    story_id: i64,
+    not_before: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE push_jobs SET not_before = $1 WHERE story_id = $2 AND state = 'pending'")
+        .bind(not_before)
+        .bind(story_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The subscriptions that follow any of `topics` and are not paused.
+const FOLLOWS_ANY: &str = "s.paused = 0 AND EXISTS (SELECT 1 FROM push_follows f \
+     WHERE f.subscription_id = s.id AND f.topic_id IN";
+
+impl Store {
+    /// Plans every job whose story is now visible: splits its subscriber id
+    /// range into shards of `shard_size`. Each job is planned exactly once,
+    /// whichever process gets there first. Returns the planned job ids.
+    pub async fn plan_due_jobs(
+        &self,
+        now_ms: i64,
+        shard_size: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let now = now_ms.div_euclid(1000);
+        let due = sqlx::query(
+            "SELECT j.id, j.story_id, s.published_at FROM push_jobs j JOIN stories s ON s.id = j.story_id
+             WHERE j.state = 'pending' AND j.not_before <= $1 ORDER BY j.id LIMIT 100",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut planned = Vec::new();
+        for row in due {
+            let job_id: i64 = row.try_get(0)?;
+            let story_id: i64 = row.try_get(1)?;
+            let published: Option<i64> = row.try_get(2)?;
+            let mut tx = self.pool.begin().await?;
+            if published.is_none_or(|at| at > now) {
+                // Unpublished or moved later since the job was written.
+                cancel_or_wait(&mut tx, job_id, published).await?;
+                tx.commit().await?;
+                continue;
+            }
+            let claimed = sqlx::query(
+                "UPDATE push_jobs SET state = 'planned', planned_at = $1 WHERE id = $2 AND state = 'pending'",
+            )
+            .bind(now_ms)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed == 0 {
+                continue;
+            }
+            let topics = story_topic_ids(&mut tx, story_id).await?;
+            let (queued, first, last) = if topics.is_empty() {
+                (0, 0, -1)
+            } else {
+                let sql = format!(
+                    "SELECT COUNT(*), MIN(s.id), MAX(s.id) FROM push_subscriptions s WHERE {FOLLOWS_ANY} ({}))",
+                    rows::placeholders(1, topics.len())
+                );
+                let mut query = sqlx::query(&sql);
+                for t in &topics {
+                    query = query.bind(t);
+                }
+                let row = query.fetch_one(&mut *tx).await?;
+                (
+                    row.try_get::<i64, _>(0)?,
+                    row.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
+                    row.try_get::<Option<i64>, _>(2)?.unwrap_or(-1),
+                )
+            };
+            let mut start = first;
+            while start <= last {
+                let end = (start + shard_size - 1).min(last);
+                sqlx::query(
+                    "INSERT INTO push_shards (job_id, first_subscriber, last_subscriber, checkpoint)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(job_id)
+                .bind(start)
+                .bind(end)
+                .bind(start - 1)
+                .execute(&mut *tx)
+                .await?;
+                start = end + 1;
+            }
+            let state = if queued == 0 { "done" } else { "planned" };
+            sqlx::query("UPDATE push_jobs SET queued = $1, state = $2, finished_at = CASE WHEN $2 = 'done' THEN $3 ELSE NULL END WHERE id = $4")
+                .bind(queued)
+                .bind(state)
+                .bind(now_ms)
+                .bind(job_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            planned.push(job_id);
+        }
+        Ok(planned)
+    }
+
+    /// Leases the first shard that is ready or whose lease has expired.
+    pub async fn lease_shard(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<Option<ShardLease>, StoreError> {
+        let row = sqlx::query(
+            "UPDATE push_shards SET state = 'leased', lease_owner = $1, lease_until = $2
+             WHERE id = (SELECT id FROM push_shards
+                         WHERE state = 'ready' OR (state = 'leased' AND lease_until < $3)
+                         ORDER BY id LIMIT 1)
+             RETURNING id, job_id, last_subscriber, checkpoint",
+        )
+        .bind(owner)
+        .bind(now_ms + lease_ms)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(ShardLease {
+                shard_id: row.try_get(0)?,
+                job_id: row.try_get(1)?,
+                last_subscriber: row.try_get(2)?,
+                checkpoint: row.try_get(3)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// What a job sends, and to whom.
+    pub async fn job_info(&self, job_id: i64) -> Result<Option<JobInfo>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, story_id, title, body, ttl_seconds, COALESCE(planned_at, 0) FROM push_jobs WHERE id = $1",
+        )
+        .bind(job_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let story_id: i64 = row.try_get(1)?;
+        let ttl: i64 = row.try_get(4)?;
+        let mut conn = self.pool.acquire().await?;
+        let topic_ids = sqlx::query("SELECT topic_id FROM story_topics WHERE story_id = $1")
+            .bind(story_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(JobInfo {
+            job_id: row.try_get(0)?,
+            story_id,
+            settings: NotificationSettings {
+                title: row.try_get(2)?,
+                body: row.try_get(3)?,
+                ttl_seconds: u32::try_from(ttl).ok(),
+            },
+            ttl_seconds: u32::try_from(ttl).unwrap_or(DEFAULT_TTL_SECONDS),
+            topic_ids,
+            planned_at_ms: row.try_get(5)?,
+        }))
+    }
+
+    /// The next subscribers of a shard after its checkpoint, in id order.
+    pub async fn shard_batch(
+        &self,
+        topic_ids: &[i64],
+        after: i64,
+        last: i64,
+        limit: i64,
+    ) -> Result<Vec<Recipient>, StoreError> {
+        if topic_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT s.id, s.endpoint, s.p256dh, s.auth FROM push_subscriptions s
+             WHERE s.id > $1 AND s.id <= $2 AND {FOLLOWS_ANY} ({}))
+             ORDER BY s.id LIMIT {limit}",
+            rows::placeholders(3, topic_ids.len())
+        );
+        let mut query = sqlx::query(&sql).bind(after).bind(last);
+        for t in topic_ids {
+            query = query.bind(t);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(recipient)
+            .collect()
+    }
+
+    /// Records a sent batch and moves the shard's checkpoint, in one
+    /// transaction: gone subscriptions are deleted, retries and failures
+    /// written, counts added. With `done`, the shard (and, when nothing of it
+    /// is left, the job) is finished.
+    pub async fn record_batch(
+        &self,
+        lease: &ShardLease,
+        progress: &Checkpoint,
+        outcomes: &Outcomes,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        record_outcomes(&mut tx, lease.job_id, outcomes, now_ms).await?;
+        sqlx::query(
+            "UPDATE push_shards SET checkpoint = $1, handled = handled + $2,
+                 lease_until = $3, state = $4, lease_owner = CASE WHEN $4 = 'done' THEN NULL ELSE lease_owner END
+             WHERE id = $5",
+        )
+        .bind(progress.subscriber)
+        .bind(progress.handled)
+        .bind(now_ms + lease_ms)
+        .bind(if progress.done { "done" } else { "leased" })
+        .bind(lease.shard_id)
+        .execute(&mut *tx)
+        .await?;
+        if progress.done {
+            finish_job_if_complete(&mut tx, lease.job_id, now_ms).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Hands a shard back (on shutdown): another worker resumes it from its
+    /// checkpoint at once.
+    pub async fn release_shard(&self, lease: &ShardLease) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE push_shards SET state = 'ready', lease_owner = NULL, lease_until = NULL
+             WHERE id = $1 AND state = 'leased'",
+        )
+        .bind(lease.shard_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` due retries for `lease_ms`.
+    pub async fn claim_due_retries(
+        &self,
+        now_ms: i64,
+        limit: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<DueRetry>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(&format!(
+            "SELECT r.id, r.job_id, r.attempt, r.expires_at, s.id, s.endpoint, s.p256dh, s.auth
+             FROM push_retries r JOIN push_subscriptions s ON s.id = r.subscription_id
+             WHERE r.due_at <= $1 ORDER BY r.due_at LIMIT {limit}"
+        ))
+        .bind(now_ms)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get(0)?;
+            sqlx::query("UPDATE push_retries SET due_at = $1 WHERE id = $2")
+                .bind(now_ms + lease_ms)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            claimed.push(DueRetry {
+                job_id: row.try_get(1)?,
+                attempt: row.try_get(2)?,
+                expires_at_ms: row.try_get(3)?,
+                recipient: Recipient {
+                    id: row.try_get(4)?,
+                    endpoint: row.try_get(5)?,
+                    p256dh: row.try_get(6)?,
+                    auth: row.try_get(7)?,
+                },
+            });
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Records what a round of retries for one job came to: delivered and
+    /// failed messages leave the retry table, the rest are rescheduled.
+    pub async fn record_retries(
+        &self,
+        job_id: i64,
+        done: &[i64],
+        outcomes: &Outcomes,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for subscription_id in done {
+            sqlx::query("DELETE FROM push_retries WHERE job_id = $1 AND subscription_id = $2")
+                .bind(job_id)
+                .bind(subscription_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        record_outcomes(&mut tx, job_id, outcomes, now_ms).await?;
+        finish_job_if_complete(&mut tx, job_id, now_ms).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A story's notification counts, over all its jobs.
+    pub async fn push_stats(&self, story_id: i64) -> Result<PushStats, StoreError> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(queued), 0), COALESCE(SUM(sent), 0), COALESCE(SUM(delivered), 0),
+                    COALESCE(SUM(gone), 0), COALESCE(SUM(failed), 0),
+                    (SELECT COUNT(*) FROM push_retries r JOIN push_jobs j2 ON j2.id = r.job_id WHERE j2.story_id = $1),
+                    (SELECT COUNT(*) FROM push_clicks c WHERE c.story_id = $1),
+                    (SELECT COUNT(*) FROM push_jobs j3 WHERE j3.story_id = $1 AND j3.state = 'pending')
+             FROM push_jobs WHERE story_id = $1",
+        )
+        .bind(story_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let shards = sqlx::query(
+            "SELECT sh.id, sh.job_id, sh.first_subscriber, sh.last_subscriber, sh.checkpoint, sh.handled, sh.state
+             FROM push_shards sh JOIN push_jobs j ON j.id = sh.job_id WHERE j.story_id = $1 ORDER BY sh.id",
+        )
+        .bind(story_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ShardProgress {
+                id: r.try_get(0)?,
+                job_id: r.try_get(1)?,
+                first_subscriber: r.try_get(2)?,
+                last_subscriber: r.try_get(3)?,
+                checkpoint: r.try_get(4)?,
+                handled: r.try_get(5)?,
+                state: r.try_get(6)?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+        Ok(PushStats {
+            pending_jobs: row.try_get(7)?,
+            queued: row.try_get(0)?,
+            sent: row.try_get(1)?,
+            delivered: row.try_get(2)?,
+            gone: row.try_get(3)?,
+            failed: row.try_get(4)?,
+            retrying: row.try_get(5)?,
+            clicked: row.try_get(6)?,
+            shards,
+        })
+    }
+
+    /// Work waiting: shards not finished, and messages waiting for a retry.
+    pub async fn queue_depth(&self) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM push_shards WHERE state <> 'done'), (SELECT COUNT(*) FROM push_retries)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+}
+
+fn recipient(row: &sqlx::any::AnyRow) -> Result<Recipient, StoreError> {
+    Ok(Recipient {
+        id: row.try_get(0)?,
+        endpoint: row.try_get(1)?,
+        p256dh: row.try_get(2)?,
+        auth: row.try_get(3)?,
+    })
+}
+
+async fn story_topic_ids(
+    tx: &mut Transaction<'_, Any>,
+    story_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    sqlx::query("SELECT topic_id FROM story_topics WHERE story_id = $1")
+        .bind(story_id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
+}
+
+async fn cancel_or_wait(
+    tx: &mut Transaction<'_, Any>,
+    job_id: i64,
+    published: Option<i64>,
+) -> Result<(), StoreError> {
+    match published {
+        None => {
+            sqlx::query(
+                "UPDATE push_jobs SET state = 'cancelled' WHERE id = $1 AND state = 'pending'",
+            )
+            .bind(job_id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Some(at) => {
+            sqlx::query("UPDATE push_jobs SET not_before = $1 WHERE id = $2 AND state = 'pending'")
+                .bind(at)
+                .bind(job_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn record_outcomes(
+    tx: &mut Transaction<'_, Any>,
+    job_id: i64,
+    outcomes: &Outcomes,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    for id in &outcomes.gone {
+        // Gone (404/410): the subscription and its follows go.
+        sqlx::query("DELETE FROM push_follows WHERE subscription_id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE push_clicks SET subscription_id = NULL WHERE subscription_id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM push_subscriptions WHERE id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for retry in &outcomes.retries {
+        sqlx::query(
+            "INSERT INTO push_retries (job_id, subscription_id, attempt, due_at, expires_at, last_error)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (job_id, subscription_id) DO UPDATE SET attempt = excluded.attempt,
+                 due_at = excluded.due_at, last_error = excluded.last_error",
+        )
+        .bind(job_id)
+        .bind(retry.subscription_id)
+        .bind(retry.attempt)
+        .bind(retry.due_at_ms)
+        .bind(retry.expires_at_ms)
+        .bind(&retry.error)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for failure in &outcomes.failures {
+        sqlx::query(
+            "INSERT INTO push_failures (job_id, subscription_id, status, reason, failed_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(job_id)
+        .bind(failure.subscription_id)
+        .bind(failure.status)
+        .bind(&failure.reason)
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query(
+        "UPDATE push_jobs SET sent = sent + $1, delivered = delivered + $2, gone = gone + $3, failed = failed + $4
+         WHERE id = $5",
+    )
+    .bind(outcomes.sent)
+    .bind(outcomes.delivered)
+    .bind(outcomes.gone.len() as i64)
+    .bind(outcomes.failures.len() as i64)
+    .bind(job_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn finish_job_if_complete(
+    tx: &mut Transaction<'_, Any>,
+    job_id: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE push_jobs SET state = 'done', finished_at = $1
+         WHERE id = $2 AND state = 'planned'
+           AND NOT EXISTS (SELECT 1 FROM push_shards WHERE job_id = $2 AND state <> 'done')
+           AND NOT EXISTS (SELECT 1 FROM push_retries WHERE job_id = $2)",
+    )
+    .bind(now_ms)
+    .bind(job_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
