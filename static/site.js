@@ -126,12 +126,20 @@
     });
   }
 
-  function say(message) {
+  var sayTimer = null;
+
+  // Puts `message` in the polite live region, which screen readers announce.
+  // It is also shown for a few seconds, unless `quiet` (for something the
+  // reader can already see, such as the soft prompt).
+  function say(message, quiet) {
     var status = document.getElementById("push-status");
     if (!status) return;
     status.textContent = message;
+    clearTimeout(sayTimer);
+    status.classList.remove("visible");
+    if (quiet) return;
     status.classList.add("visible");
-    setTimeout(function () { status.classList.remove("visible"); }, 8000);
+    sayTimer = setTimeout(function () { status.classList.remove("visible"); }, 8000);
   }
 
   function names(topics) {
@@ -144,15 +152,13 @@
 
   var followed = null; // slugs, once known
 
+  // A toggle button keeps its name ("Follow Politics"); aria-pressed says
+  // whether it is on, and the style sheet shows it.
   function showFollowState() {
     document.querySelectorAll(".follow-button, .topic-toggle").forEach(function (button) {
       var slug = button.getAttribute("data-topic");
       var on = !!followed && followed.indexOf(slug) !== -1;
       button.setAttribute("aria-pressed", on ? "true" : "false");
-      if (button.classList.contains("follow-button")) {
-        var name = button.getAttribute("data-topic-name");
-        button.textContent = (on ? "Following " : "Follow ") + name;
-      }
     });
   }
 
@@ -172,10 +178,19 @@
       }).catch(function (e) { say("Could not turn on notifications: " + e.message); });
       return;
     }
-    var next = (followed || []).filter(function (s) { return s !== slug; });
-    var adding = next.length === (followed || []).length;
-    if (adding) next.push(slug);
-    api("PUT", "subscriptions/topics", { topics: next }).then(function (answer) {
+    // PUT replaces the whole set: before this visit's sync has said what we
+    // follow, ask, rather than drop the rest.
+    var known = followed ? Promise.resolve(followed) : api("GET", "subscriptions/topics").then(function (answer) {
+      if (answer.status !== 200) throw new Error(answer.body.error.message);
+      return answer.body.topics.map(function (t) { return t.slug; });
+    });
+    var adding;
+    known.then(function (current) {
+      var next = current.filter(function (s) { return s !== slug; });
+      adding = next.length === current.length;
+      if (adding) next.push(slug);
+      return api("PUT", "subscriptions/topics", { topics: next });
+    }).then(function (answer) {
       if (answer.status !== 200) throw new Error(answer.body.error.message);
       setFollowed(answer.body.topics);
       say((adding ? "You now follow " : "You no longer follow ") + button.getAttribute("data-topic-name") + ".");
@@ -195,15 +210,27 @@
     var fraction = Number(prompt.getAttribute("data-scroll-fraction"));
     var snoozeDays = Number(prompt.getAttribute("data-snooze-days"));
     var shown = false;
+    var returnFocus = null; // where the reader was before moving into the prompt
+    // The prompt is not modal: it appears without taking focus, and its
+    // text is announced, with where to find its buttons.
     function show() {
       if (shown || token() || Notification.permission !== "default") return;
       shown = true;
       prompt.hidden = false;
       window.removeEventListener("scroll", onScroll);
+      say(prompt.querySelector("#push-prompt-text").textContent.trim() +
+        " The OK and Not now buttons are at the end of the page.", true);
     }
     function hide() {
+      var hadFocus = prompt.contains(document.activeElement);
       prompt.hidden = true;
+      if (!hadFocus) return;
+      var back = returnFocus && document.contains(returnFocus) ? returnFocus : document.getElementById("main");
+      if (back) back.focus();
     }
+    prompt.addEventListener("focusin", function (event) {
+      if (event.relatedTarget && !prompt.contains(event.relatedTarget)) returnFocus = event.relatedTarget;
+    });
     function onScroll() {
       var article = document.querySelector("article.story") || document.querySelector("main");
       var rect = article.getBoundingClientRect();
@@ -288,7 +315,27 @@
 
   // --- Every visit: compare and repair --------------------------------------
 
+  // The service worker keeps its copy of the token in the Cache API, and
+  // writes a new one there when it re-registers a changed subscription
+  // (pushsubscriptionchange), where the page cannot hear it: adopt it.
+  function adoptWorkerToken() {
+    if (!("caches" in window)) return Promise.resolve();
+    return caches.open(TOKEN_CACHE).then(function (cache) {
+      return cache.match(TOKEN_URL);
+    }).then(function (response) {
+      return response ? response.text() : null;
+    }).then(function (value) {
+      if (value && value !== token()) {
+        try { localStorage.setItem(TOKEN_KEY, value); } catch (e) { /* storage disabled */ }
+      }
+    }).catch(function () {});
+  }
+
   function syncWithServer() {
+    return adoptWorkerToken().then(syncWithToken);
+  }
+
+  function syncWithToken() {
     if (!token() && Notification.permission !== "granted") return Promise.resolve();
     return navigator.serviceWorker.getRegistration("/").then(function (reg) {
       return reg ? reg.pushManager.getSubscription() : null;
@@ -297,9 +344,22 @@
         // Permission without a token (storage cleared): register what we have.
         return sub ? register(sub, []).then(function (a) { setFollowed(a.topics); }) : null;
       }
+      var sent = token();
       return api("GET", "subscriptions").then(function (answer) {
         if (answer.status === 401) {
-          return saveToken(null).then(function () { followed = []; showFollowState(); });
+          return adoptWorkerToken().then(function () {
+            // Another tab or the service worker has just replaced the token.
+            if (token() !== sent) return syncWithToken();
+            // The server no longer knows this browser (the push service said
+            // the subscription was gone, or it was deleted): notifications are
+            // off. The browser's subscription goes too, so that a later visit
+            // does not register it again silently, following nothing.
+            return saveToken(null).then(function () {
+              followed = [];
+              showFollowState();
+              return sub ? sub.unsubscribe() : null;
+            });
+          });
         }
         if (answer.status !== 200) return null;
         var server = answer.body;

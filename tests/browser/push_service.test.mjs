@@ -1,0 +1,337 @@
+// Publish → notify, end to end, against a real third-party push service: the
+// npm package `web-push-testing` (pinned in interop/package.json; install it
+// with `bash interop/install.sh`). It is a mock push service over plain HTTP
+// that hands out subscriptions for an applicationServerKey, checks each
+// push's VAPID Authorization (the ES256 JWT against that key, and that `k`
+// is that key), decrypts the aes128gcm body with the subscription's private
+// key and keeps the plaintext, which the test then fetches.
+//
+// Subscriptions with various topic sets are made at the push service with
+// Herald's VAPID public key and registered with Herald through the API; a
+// story in Politics + World News is published with the CLI while
+// `herald serve` runs its delivery workers; after Herald's fan-out is done,
+// each subscription that follows one of the story's topics has received
+// exactly one correctly decrypted payload and the others none. One more
+// follower of Politics was expired at the push service first: Herald gets 410
+// for it and must delete it.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { heraldBin, repoRoot } from "./support/herald.mjs";
+
+const PUSH_SERVICE_PACKAGE = path.join(repoRoot, "interop", "node_modules", "web-push-testing");
+const PUSH_SERVICE_MAIN = path.join(PUSH_SERVICE_PACKAGE, "src", "bin", "server.js");
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a child process and waits until `ready()` resolves true. */
+async function startChild(name, command, args, env, ready) {
+  let log = "";
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if (await ready()) break;
+    } catch { /* not listening yet */ }
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before serving:\n${log}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${name} did not start within 30 s:\n${log}`);
+    }
+    await sleep(100);
+  }
+  return {
+    log: () => log,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** The web-push-testing server on a free port, as a child process. */
+async function startPushService() {
+  if (!existsSync(PUSH_SERVICE_MAIN)) {
+    throw new Error(
+      `the npm package web-push-testing is not installed (${PUSH_SERVICE_MAIN} is missing): ` +
+        "run `bash interop/install.sh` from the repository root",
+    );
+  }
+  const { version } = JSON.parse(readFileSync(path.join(PUSH_SERVICE_PACKAGE, "package.json"), "utf8"));
+  const port = await freePort();
+  // The endpoints it hands out are http://localhost:<port>/notify/<clientHash>.
+  const origin = `http://localhost:${port}`;
+  const call = async (route, body) => {
+    const res = await fetch(`${origin}${route}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body ?? {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  const child = await startChild(
+    `web-push-testing ${version}`,
+    process.execPath,
+    [PUSH_SERVICE_MAIN, String(port)],
+    process.env,
+    async () => (await call("/status")).status === 200,
+  );
+  return {
+    origin,
+    version,
+    log: child.log,
+    stop: child.stop,
+    /** A new subscription for `applicationServerKey`: {endpoint, keys, clientHash}. */
+    async subscribe(applicationServerKey) {
+      // userVisibleOnly is a string here: web-push-testing accepts only "true"/"false".
+      const res = await call("/subscribe", { userVisibleOnly: "true", applicationServerKey });
+      assert.equal(res.status, 200, `web-push-testing /subscribe: ${JSON.stringify(res.body)}`);
+      return res.body.data;
+    },
+    async expire(clientHash) {
+      const res = await call(`/expire-subscription/${clientHash}`);
+      assert.equal(res.status, 200, `web-push-testing /expire-subscription: ${JSON.stringify(res.body)}`);
+    },
+    /** The decrypted plaintexts the subscription has received, in order. */
+    async messages(clientHash) {
+      const res = await call("/get-notifications", { clientHash });
+      assert.equal(res.status, 200, `web-push-testing /get-notifications: ${JSON.stringify(res.body)}`);
+      return res.body.data.messages;
+    },
+  };
+}
+
+async function addStory(global, story) {
+  const add = promisify(execFile)(heraldBin, [...global, "story", "add", "-", "--publish"], {
+    env: { ...process.env, RUST_LOG: "warn" },
+  });
+  add.child.stdin.end(JSON.stringify(story));
+  await add;
+}
+
+/** Herald serving with delivery workers, sending only to `pushOrigin`. */
+async function startHerald(pushOrigin) {
+  const data = await mkdtemp(path.join(tmpdir(), "herald-push-service-"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const config = path.join(data, "herald.toml");
+  // shard_size 2: the fan-out below spans several shards.
+  await writeFile(
+    config,
+    [
+      "[push]",
+      'vapid_subject = "mailto:test@example.org"',
+      `allowed_hosts = ["${pushOrigin}"]`,
+      "workers = 2",
+      "shard_size = 2",
+      "retry_base_ms = 100",
+      "",
+    ].join("\n"),
+  );
+  const global = ["--config", config, "--data", data, "--bind", `127.0.0.1:${port}`, "--base-url", base];
+  let server;
+  try {
+    server = await startChild(
+      "herald",
+      heraldBin,
+      [...global, "serve"],
+      { ...process.env, RUST_LOG: "warn", NO_COLOR: "1" },
+      async () => (await fetch(`${base}/healthz`)).ok,
+    );
+  } catch (err) {
+    await rm(data, { recursive: true, force: true });
+    throw err;
+  }
+  let stories = 0;
+  return {
+    base,
+    log: server.log,
+    /** Publishes a story with the CLI; returns its id (1, 2, … in a fresh data folder). */
+    async publish(story) {
+      await addStory(global, story);
+      stories += 1;
+      return stories;
+    },
+    async get(apiPath, token) {
+      const res = await fetch(`${base}${apiPath}`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    async post(apiPath, body) {
+      const res = await fetch(`${base}${apiPath}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    /** Waits until the story's fan-out is over: no job pending, every shard done, no retry waiting. */
+    async fanOutDone(storyId, limitMs = 30_000) {
+      const deadline = Date.now() + limitMs;
+      for (;;) {
+        const { status, body } = await this.get(`/api/v1/stories/${storyId}/push-stats`);
+        assert.equal(status, 200, `push-stats of story ${storyId}: ${JSON.stringify(body)}`);
+        if (body.pending_jobs === 0 && body.retrying === 0 && body.shards.every((s) => s.state === "done")) {
+          return body;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`the fan-out of story ${storyId} did not finish in ${limitMs} ms: ${JSON.stringify(body)}\n${server.log()}`);
+        }
+        await sleep(100);
+      }
+    },
+    async stop() {
+      await server.stop();
+      await rm(data, { recursive: true, force: true });
+    },
+  };
+}
+
+let pushService;
+let herald;
+
+before(async () => {
+  pushService = await startPushService();
+  herald = await startHerald(pushService.origin);
+});
+
+after(async () => {
+  await herald?.stop();
+  await pushService?.stop();
+});
+
+test("every subscription that follows the story gets exactly one decrypted notification from a real push service", async () => {
+  // The topics exist once a story names them; that story's fan-out (to
+  // nobody) is over before anyone subscribes.
+  const seedId = await herald.publish({
+    slug: "seed-story",
+    headline: "Seed",
+    standfirst: "Creates the topics.",
+    body_markdown: "Seed.",
+    topics: ["Politics", "World News", "Sport", "Science"],
+  });
+  const seedStats = await herald.fanOutDone(seedId);
+  assert.equal(seedStats.queued, 0, `nobody follows anything yet: ${JSON.stringify(seedStats)}`);
+
+  const key = await herald.get("/api/v1/push/vapid-public-key");
+  assert.equal(key.status, 200);
+  const applicationServerKey = key.body.public_key;
+  assert.match(applicationServerKey, /^[A-Za-z0-9_-]{87}$/, "a P-256 public key, base64url");
+
+  // name → [topics followed, should it receive the story?]
+  const plan = {
+    politics: [["politics"], true],
+    "politics+world-news": [["politics", "world-news"], true],
+    sport: [["sport"], false],
+    "world-news+breaking": [["world-news", "breaking"], true],
+    none: [[], false],
+    "science+sport": [["science", "sport"], false],
+    "world-news": [["world-news"], true],
+  };
+  const devices = {};
+  for (const [name, [topics, expected]] of Object.entries(plan)) {
+    const sub = await pushService.subscribe(applicationServerKey);
+    assert.ok(sub.endpoint.startsWith(`${pushService.origin}/notify/`), `endpoint ${sub.endpoint}`);
+    const subscription = { endpoint: sub.endpoint, expirationTime: null, keys: sub.keys };
+    const res = await herald.post("/api/v1/push/subscriptions", { subscription, topics });
+    assert.equal(res.status, 201, `registering ${name}: ${JSON.stringify(res.body)}`);
+    assert.equal(typeof res.body.token, "string");
+    assert.deepEqual(res.body.topics.map((t) => t.slug).sort(), [...topics].sort(), `topics of ${name}`);
+    devices[name] = { clientHash: sub.clientHash, token: res.body.token, expected };
+  }
+
+  // A follower whose subscription the push service has expired: it answers
+  // 410, and Herald deletes the subscription.
+  const expiredSub = await pushService.subscribe(applicationServerKey);
+  const expired = await herald.post("/api/v1/push/subscriptions", {
+    subscription: { endpoint: expiredSub.endpoint, expirationTime: null, keys: expiredSub.keys },
+    topics: ["politics"],
+  });
+  assert.equal(expired.status, 201, JSON.stringify(expired.body));
+  await pushService.expire(expiredSub.clientHash);
+
+  const story = {
+    slug: "coalition-talks-collapse",
+    headline: "Coalition talks collapse — “no deal” after 30 hours",
+    standfirst: "Négociations rompues: the parties blame each other; a new vote is likely 🗳️.",
+    body_markdown: "The talks ended at dawn.\n\nMore follows.",
+    topics: ["Politics", "World News"],
+  };
+  const publishedAt = Date.now();
+  const storyId = await herald.publish(story);
+  const stats = await herald.fanOutDone(storyId);
+
+  const matching = Object.values(devices).filter((d) => d.expected).length;
+  assert.equal(stats.queued, matching + 1, `queued: the matching subscriptions and the expired one: ${JSON.stringify(stats)}`);
+  assert.equal(stats.delivered, matching, `delivered: ${JSON.stringify(stats)}`);
+  assert.equal(stats.gone, 1, `gone: the expired subscription: ${JSON.stringify(stats)}`);
+  assert.equal(stats.failed, 0, `failed: ${JSON.stringify(stats)}\n${herald.log()}\n${pushService.log()}`);
+  assert.ok(stats.shards.length >= 2, `several shards: ${JSON.stringify(stats.shards)}`);
+
+  const storyUrl = `${herald.base}/stories/${story.slug}`;
+  for (const [name, device] of Object.entries(devices)) {
+    const messages = await pushService.messages(device.clientHash);
+    if (!device.expected) {
+      assert.deepEqual(messages, [], `${name} follows none of the story's topics and must get nothing`);
+      continue;
+    }
+    assert.equal(messages.length, 1, `${name} must get exactly one notification: ${JSON.stringify(messages)}`);
+    const payload = JSON.parse(messages[0]);
+    assert.equal(payload.title, story.headline, `${name}: title`);
+    assert.equal(payload.body, story.standfirst, `${name}: body`);
+    assert.equal(payload.url, storyUrl, `${name}: url`);
+    assert.equal(payload.tag, String(storyId), `${name}: tag`);
+    assert.equal(payload.icon, `${herald.base}/logo.svg`, `${name}: icon`);
+    assert.equal(typeof payload.timestamp, "number", `${name}: timestamp`);
+    assert.ok(
+      Math.abs(payload.timestamp - publishedAt) < 60_000,
+      `${name}: timestamp ${payload.timestamp} is the publication time (~${publishedAt})`,
+    );
+    assert.ok(!("image" in payload), `${name}: no image on this story`);
+    const res = await fetch(payload.url);
+    assert.equal(res.status, 200, `${name}: the notification's url opens the story`);
+    await res.body?.cancel();
+  }
+
+  // The expired subscription received nothing and is gone from Herald.
+  assert.deepEqual(await pushService.messages(expiredSub.clientHash), []);
+  const gone = await herald.get("/api/v1/push/subscriptions", expired.body.token);
+  assert.equal(gone.status, 401, `the expired subscription is deleted: ${JSON.stringify(gone.body)}`);
+  // The live ones are still there.
+  const kept = await herald.get("/api/v1/push/subscriptions", devices.politics.token);
+  assert.equal(kept.status, 200, JSON.stringify(kept.body));
+
+  // Nothing more arrives later: no duplicate from a retry or a second worker.
+  await sleep(500);
+  for (const [name, device] of Object.entries(devices)) {
+    const messages = await pushService.messages(device.clientHash);
+    assert.equal(messages.length, device.expected ? 1 : 0, `${name} after a pause: ${messages.length} messages`);
+  }
+});
