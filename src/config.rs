@@ -74,6 +74,7 @@ struct PushFileConfig {
     batch_size: Option<i64>,
     concurrency_per_origin: Option<usize>,
     retry_base_ms: Option<u64>,
+    lease_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -106,6 +107,9 @@ pub struct PushConfig {
     pub concurrency_per_origin: usize,
     /// The first retry's delay; each later one doubles it.
     pub retry_base_ms: u64,
+    /// How long a shard stays leased without a checkpoint before another
+    /// worker may resume it.
+    pub lease_seconds: u64,
 }
 
 /// The site's own invitation to receive notifications (the "soft prompt").
@@ -255,6 +259,7 @@ impl Config {
                 batch_size: push_file.batch_size.unwrap_or(500).clamp(1, 10_000),
                 concurrency_per_origin: push_file.concurrency_per_origin.unwrap_or(100).clamp(1, 10_000),
                 retry_base_ms: push_file.retry_base_ms.unwrap_or(5_000).clamp(10, 3_600_000),
+                lease_seconds: push_file.lease_seconds.unwrap_or(60).clamp(1, 3600),
             },
             prompt: PromptConfig {
                 text: prompt_file.text.unwrap_or_else(|| {

@@ -72,6 +72,7 @@ impl AppState {
                 workers: push.workers,
                 shard_size: push.shard_size,
                 batch_size: push.batch_size,
+                lease: Duration::from_secs(push.lease_seconds),
                 retry: crate::push::retry::RetryPolicy {
                     base: Duration::from_millis(push.retry_base_ms),
                     ..Default::default()

@@ -195,6 +195,16 @@ impl Engine {
             if *stop.borrow() {
                 return self.store.release_shard(lease).await;
             }
+            // Renewed before each batch, so that the lease lapses only when a
+            // worker stops checkpointing; a lost lease means another worker
+            // has taken the shard over from its checkpoint.
+            if !self.store.renew_lease(lease, now_ms() + lease_ms).await? {
+                tracing::warn!(
+                    shard = lease.shard_id,
+                    "lease lost; another worker resumes the shard"
+                );
+                return Ok(());
+            }
             let batch = self
                 .store
                 .shard_batch(

@@ -23,6 +23,8 @@ pub struct Recipient {
 /// A leased shard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShardLease {
+    /// The worker holding the lease.
+    pub owner: String,
     pub shard_id: i64,
     pub job_id: i64,
     pub last_subscriber: i64,
@@ -266,6 +268,7 @@ impl Store {
         .await?;
         row.map(|row| {
             Ok(ShardLease {
+                owner: owner.to_owned(),
                 shard_id: row.try_get(0)?,
                 job_id: row.try_get(1)?,
                 last_subscriber: row.try_get(2)?,
@@ -273,6 +276,21 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// Extends a lease before more work on its shard; false when the lease
+    /// was lost (it expired and another worker took the shard over).
+    pub async fn renew_lease(&self, lease: &ShardLease, until_ms: i64) -> Result<bool, StoreError> {
+        let renewed = sqlx::query(
+            "UPDATE push_shards SET lease_until = $1 WHERE id = $2 AND state = 'leased' AND lease_owner = $3",
+        )
+        .bind(until_ms)
+        .bind(lease.shard_id)
+        .bind(&lease.owner)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(renewed == 1)
     }
 
     /// What a job sends, and to whom.
@@ -354,13 +372,14 @@ impl Store {
         sqlx::query(
             "UPDATE push_shards SET checkpoint = $1, handled = handled + $2,
                  lease_until = $3, state = $4, lease_owner = CASE WHEN $4 = 'done' THEN NULL ELSE lease_owner END
-             WHERE id = $5",
+             WHERE id = $5 AND lease_owner = $6",
         )
         .bind(progress.subscriber)
         .bind(progress.handled)
         .bind(now_ms + lease_ms)
         .bind(if progress.done { "done" } else { "leased" })
         .bind(lease.shard_id)
+        .bind(&lease.owner)
         .execute(&mut *tx)
         .await?;
         if progress.done {
@@ -375,9 +394,10 @@ impl Store {
     pub async fn release_shard(&self, lease: &ShardLease) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE push_shards SET state = 'ready', lease_owner = NULL, lease_until = NULL
-             WHERE id = $1 AND state = 'leased'",
+             WHERE id = $1 AND state = 'leased' AND lease_owner = $2",
         )
         .bind(lease.shard_id)
+        .bind(&lease.owner)
         .execute(&self.pool)
         .await?;
         Ok(())
