@@ -468,6 +468,10 @@ impl Store {
 
     /// A story's notification counts, over all its jobs.
     pub async fn push_stats(&self, story_id: i64) -> Result<PushStats, StoreError> {
+        // One transaction, so that counts and shards are one snapshot: a
+        // batch recorded between two separate reads would otherwise show
+        // finished shards beside counts from before it.
+        let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
             "SELECT COALESCE(SUM(queued), 0), COALESCE(SUM(sent), 0), COALESCE(SUM(delivered), 0),
                     COALESCE(SUM(gone), 0), COALESCE(SUM(failed), 0),
@@ -477,14 +481,14 @@ impl Store {
              FROM push_jobs WHERE story_id = $1",
         )
         .bind(story_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
         let shards = sqlx::query(
             "SELECT sh.id, sh.job_id, sh.first_subscriber, sh.last_subscriber, sh.checkpoint, sh.handled, sh.state
              FROM push_shards sh JOIN push_jobs j ON j.id = sh.job_id WHERE j.story_id = $1 ORDER BY sh.id",
         )
         .bind(story_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?
         .iter()
         .map(|r| {
@@ -499,6 +503,7 @@ impl Store {
             })
         })
         .collect::<Result<_, StoreError>>()?;
+        tx.commit().await?;
         Ok(PushStats {
             pending_jobs: row.try_get(7)?,
             queued: row.try_get(0)?,

@@ -93,7 +93,8 @@ async function startPushService() {
       body: JSON.stringify(body ?? {}),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
+    const json = (res.headers.get("content-type") ?? "").includes("application/json");
+    return { status: res.status, body: json ? JSON.parse(text) : text };
   };
   const child = await startChild(
     `web-push-testing ${version}`,
@@ -192,15 +193,30 @@ async function startHerald(pushOrigin) {
       });
       return { status: res.status, body: await res.json() };
     },
-    /** Waits until the story's fan-out is over: no job pending, every shard done, no retry waiting. */
+    /**
+     * Waits until the story's fan-out is over — no job pending, every shard
+     * done, no retry waiting — and returns its final stats.
+     *
+     * Two reads in a row must say so: push-stats reads the counts and the
+     * shards in two separate queries, so one answer can show every shard
+     * done next to counts from before the last shard's batch was recorded
+     * (and a retry that batch scheduled). Shards never leave "done", so the
+     * counts of a read that starts after one where all shards were done are
+     * complete.
+     */
     async fanOutDone(storyId, limitMs = 30_000) {
       const deadline = Date.now() + limitMs;
+      const finished = (s) => s.pending_jobs === 0 && s.retrying === 0 && s.shards.every((sh) => sh.state === "done");
+      let previous = false;
       for (;;) {
         const { status, body } = await this.get(`/api/v1/stories/${storyId}/push-stats`);
         assert.equal(status, 200, `push-stats of story ${storyId}: ${JSON.stringify(body)}`);
-        if (body.pending_jobs === 0 && body.retrying === 0 && body.shards.every((s) => s.state === "done")) {
-          return body;
+        if (finished(body)) {
+          if (previous) return body;
+          previous = true;
+          continue;
         }
+        previous = false;
         if (Date.now() > deadline) {
           throw new Error(`the fan-out of story ${storyId} did not finish in ${limitMs} ms: ${JSON.stringify(body)}\n${server.log()}`);
         }
