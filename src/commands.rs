@@ -37,6 +37,30 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `herald worker`: delivery only, no web server. Runs the configured
+/// number of workers (at least one) until SIGINT or SIGTERM, then lets them
+/// checkpoint their batches in flight.
+pub async fn work(mut config: Config) -> anyhow::Result<()> {
+    config.push.workers = config.push.workers.max(1);
+    let store = Store::open_data_folder(&config.data).await?;
+    let vapid = crate::push::keys::load_or_generate(&config.data)?;
+    let state = AppState::new(store.clone(), config, &vapid, Resolver::System)?;
+    let Some(engine) = state.engine(vapid)? else {
+        anyhow::bail!(
+            "cannot deliver without a VAPID subject: set push.vapid_subject in the config file, \
+             HERALD_VAPID_SUBJECT, or --vapid-subject to a mailto: or https: URL"
+        );
+    };
+    tracing::info!(
+        workers = engine.settings.workers,
+        "Herald delivery worker running"
+    );
+    server::run_workers(engine, shutdown_signal()).await;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
 /// Completes on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

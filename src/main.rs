@@ -23,6 +23,8 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Deliver notifications only (no web server): a delivery-only node.
+    Worker,
     /// Manage stories.
     Story {
         #[command(subcommand)]
@@ -123,6 +125,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     runtime.block_on(async {
         match cli.command {
             Command::Serve { demo } => herald::commands::serve(config, demo).await,
+            Command::Worker => herald::commands::work(config).await,
             Command::Story {
                 command: StoryCommand::Add { file, publish },
             } => {

@@ -156,6 +156,28 @@ pub async fn serve(
     result
 }
 
+/// Runs delivery workers alone (`herald worker`) until `shutdown` completes.
+pub async fn run_workers(engine: crate::push::worker::Engine, shutdown: impl Future<Output = ()>) {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let workers = tokio::spawn(engine.run(stop_rx));
+    shutdown.await;
+    let _ = stop_tx.send(true);
+    await_workers(workers).await;
+}
+
+/// Workers finish and checkpoint their batch in flight, within a deadline;
+/// past it, their leases expire and another worker resumes.
+async fn await_workers(workers: tokio::task::JoinHandle<()>) {
+    if tokio::time::timeout(SHUTDOWN_DEADLINE, workers)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "delivery workers did not stop in time; their shards resume after the lease"
+        );
+    }
+}
+
 /// Invalidates cached pages when what readers may see has changed: a write
 /// by any process (`herald story add` while the site runs), or a scheduled
 /// story's time arriving.

@@ -7,99 +7,15 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::extract::{Path as UrlPath, State};
-use axum::routing::post;
+use common::process::{add_story, counting_sink, free_port, total, wait_for};
 
 const SUBSCRIBERS: usize = 20_000;
 const WORKERS: usize = 2;
 const BATCH: usize = 200;
-
-type Counts = Arc<Mutex<HashMap<u32, u32>>>;
-
-async fn counting_sink() -> (String, Counts) {
-    let counts: Counts = Arc::default();
-    let app = Router::new()
-        .route(
-            "/push/{n}",
-            post(
-                |State(counts): State<Counts>, UrlPath(n): UrlPath<u32>| async move {
-                    *counts.lock().expect("lock").entry(n).or_insert(0) += 1;
-                    (axum::http::StatusCode::CREATED, "")
-                },
-            ),
-        )
-        .with_state(counts.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (base, counts)
-}
-
-fn total(counts: &Counts) -> usize {
-    counts
-        .lock()
-        .expect("lock")
-        .values()
-        .map(|c| *c as usize)
-        .sum()
-}
-
-fn herald(data: &Path, config: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
-    command
-        .arg("--data")
-        .arg(data)
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    command
-}
-
-fn add_story(data: &Path, config: &Path, json: &str, publish: bool) {
-    let args: &[&str] = if publish {
-        &["story", "add", "-", "--publish"]
-    } else {
-        &["story", "add", "-"]
-    };
-    let mut child = herald(data, config, args).spawn().expect("spawn");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), json.as_bytes())
-        .expect("write");
-    assert!(child.wait().expect("wait").success());
-}
-
-fn serve(data: &Path, config: &Path, port: u16) -> Child {
-    herald(
-        data,
-        config,
-        &["--bind", &format!("127.0.0.1:{port}"), "serve"],
-    )
-    .spawn()
-    .expect("spawn")
-}
-
-async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(
-            started.elapsed() < limit,
-            "{what} did not happen within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 fn sqlite(db: &Path, sql: &str) -> String {
     let out = Command::new("python3")
@@ -162,10 +78,9 @@ async fn a_fanout_survives_sigterm_and_sigkill() {
         .expect("python3");
     assert!(insert.success());
 
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr").port()
-    };
+    let port = free_port();
+    let serve =
+        |data: &Path, config: &Path, port: u16| common::process::serve(data, config, port, &[]);
     let mut server = serve(&data, &config, port);
     add_story(
         &data,

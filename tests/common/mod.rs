@@ -1,9 +1,16 @@
 //! A real Herald site for tests: a fresh data folder, the real router and
 //! server on an ephemeral loopback port, and helpers to add stories and to
 //! fetch pages.
+//!
+//! The database is SQLite in the data folder, or, when `TEST_DATABASE_URL`
+//! names a PostgreSQL server (e.g.
+//! `postgres://postgres@127.0.0.1:5432/test`), a database of the test's own:
+//! created from that URL's connection for this test alone, and dropped when
+//! the test ends, so that runs never see each other's rows.
 
 #![allow(dead_code)]
 
+pub mod process;
 pub mod sink;
 
 use std::path::PathBuf;
@@ -22,6 +29,122 @@ pub struct TestSite {
     pub client: reqwest::Client,
     pub data: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
+    /// Declared last: dropped after the server has been told to stop.
+    database: Option<TestDatabase>,
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    /// PostgreSQL when `TEST_DATABASE_URL` is set, SQLite otherwise.
+    Configured,
+    /// SQLite in the data folder, always: for tests whose mechanics are
+    /// SQLite's own (another process opening the same data folder).
+    Sqlite,
+}
+
+/// The environment variable naming the PostgreSQL server tests may use.
+pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
+
+/// A PostgreSQL database made for one test and dropped when it ends.
+pub struct TestDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestDatabase {
+    /// A fresh, empty database on the server `TEST_DATABASE_URL` names, or
+    /// `None` when the variable is not set.
+    pub async fn create() -> Option<TestDatabase> {
+        let admin_url = std::env::var(TEST_DATABASE_URL)
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        let name = format!(
+            "herald_t_{}_{:016x}",
+            std::process::id(),
+            getrandom::u64().expect("random")
+        );
+        let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
+        Some(TestDatabase {
+            admin_url,
+            name,
+            url: url.to_string(),
+        })
+    }
+
+    /// The URL of this test's database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which cannot be blocked on:
+        // the database is dropped from a thread with a runtime of its own.
+        // FORCE ends the connections the site's pool still holds.
+        let admin_url = self.admin_url.clone();
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(admin(&admin_url, &sql));
+        })
+        .join();
+        if dropped.is_err() && !std::thread::panicking() {
+            panic!("could not drop the test database {}", self.name);
+        }
+    }
+}
+
+/// Runs one statement on the admin connection (CREATE and DROP DATABASE
+/// cannot run in a transaction, nor from a pool's prepared statements).
+async fn admin(admin_url: &str, sql: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {TEST_DATABASE_URL}: {e}"));
+    sqlx::raw_sql(sql)
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let _ = conn.close().await;
+}
+
+/// A store of its own for a storage test, on the configured database, with
+/// what it needs kept alive beside it.
+pub struct TestStore {
+    pub store: Store,
+    pub data: tempfile::TempDir,
+    /// Declared last: dropped after the store.
+    pub database: Option<TestDatabase>,
+}
+
+impl TestStore {
+    pub async fn open() -> TestStore {
+        let data = tempfile::tempdir().expect("temp dir");
+        let database = TestDatabase::create().await;
+        let store = open_store(data.path(), database.as_ref()).await;
+        TestStore {
+            store,
+            data,
+            database,
+        }
+    }
+}
+
+async fn open_store(data: &std::path::Path, database: Option<&TestDatabase>) -> Store {
+    match database {
+        Some(database) => Store::connect(database.url(), 5).await,
+        None => Store::open_data_folder(data).await,
+    }
+    .expect("store")
 }
 
 impl TestSite {
@@ -31,7 +154,14 @@ impl TestSite {
 
     /// Starts a site after `adjust` has changed its configuration.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestSite {
-        Self::launch(adjust, false).await
+        Self::launch(adjust, false, Db::Configured).await
+    }
+
+    /// Starts a site on SQLite in its data folder whatever
+    /// `TEST_DATABASE_URL` says, for tests that run `herald` on the same
+    /// data folder.
+    pub async fn start_sqlite() -> TestSite {
+        Self::launch(|_| {}, false, Db::Sqlite).await
     }
 
     /// Starts a site whose delivery workers send to the push services the
@@ -45,11 +175,12 @@ impl TestSite {
                 adjust(config);
             },
             true,
+            Db::Configured,
         )
         .await
     }
 
-    async fn launch(adjust: impl FnOnce(&mut Config), deliver: bool) -> TestSite {
+    async fn launch(adjust: impl FnOnce(&mut Config), deliver: bool, db: Db) -> TestSite {
         let data = tempfile::tempdir().expect("temp dir");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -59,7 +190,12 @@ impl TestSite {
         config.bind = address;
         config.base_url = format!("http://{address}/").parse().expect("url");
         adjust(&mut config);
-        let store = Store::open_data_folder(data.path()).await.expect("store");
+        let database = match db {
+            Db::Configured => TestDatabase::create().await,
+            Db::Sqlite => None,
+        };
+        config.database_url = database.as_ref().map(|d| d.url().to_owned());
+        let store = open_store(data.path(), database.as_ref()).await;
         let vapid = herald::push::keys::load_or_generate(data.path()).expect("keys");
         let state =
             AppState::new(store.clone(), config.clone(), &vapid, resolver()).expect("state");
@@ -82,6 +218,7 @@ impl TestSite {
                 .expect("client"),
             data,
             stop: Some(stop),
+            database,
         }
     }
 
