@@ -204,6 +204,44 @@ impl AllowList {
         }
     }
 
+    /// The addresses to connect to when sending to `host`, checked again at
+    /// every connection: a name that resolved to a public address when the
+    /// subscription was registered may resolve elsewhere now (DNS
+    /// rebinding). Hosts the operator named are trusted as they are.
+    pub async fn delivery_addresses(
+        &self,
+        host: &str,
+    ) -> Result<Vec<std::net::SocketAddr>, EndpointRefused> {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let named = self
+            .entries
+            .iter()
+            .any(|e| e.explicit && e.host.trim_start_matches('[').trim_end_matches(']') == host);
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return if named || is_public(ip) {
+                Ok(vec![std::net::SocketAddr::new(ip, 0)])
+            } else {
+                Err(EndpointRefused::PrivateAddress(host))
+            };
+        }
+        let addresses = self
+            .resolver
+            .resolve(&host, 0)
+            .await
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| EndpointRefused::Unresolvable(host.clone()))?;
+        if !named && addresses.iter().any(|ip| !is_public(*ip)) {
+            return Err(EndpointRefused::PrivateAddress(host));
+        }
+        Ok(addresses
+            .into_iter()
+            .map(|ip| std::net::SocketAddr::new(ip, 0))
+            .collect())
+    }
+
     /// Accepts an endpoint Herald may send to, or says why not.
     pub async fn check(&self, endpoint: &Url) -> Result<(), EndpointRefused> {
         let http = match endpoint.scheme() {
@@ -389,6 +427,35 @@ mod tests {
             l.explicit_entries(),
             ["http://127.0.0.1:9100", "https://push.example.org"]
         );
+    }
+
+    #[tokio::test]
+    async fn delivery_re_checks_what_names_resolve_to() {
+        let l = list(
+            &["http://127.0.0.1:9100", "push.example.org"],
+            &[
+                ("fcm.googleapis.com", "142.250.1.1"),
+                ("rebound.notify.windows.com", "127.0.0.1"),
+                ("push.example.org", "10.1.1.1"),
+            ],
+        );
+        assert!(l.delivery_addresses("fcm.googleapis.com").await.is_ok());
+        assert_eq!(
+            l.delivery_addresses("rebound.notify.windows.com")
+                .await
+                .map_err(|e| e.code()),
+            Err("endpoint_private_address")
+        );
+        assert!(
+            l.delivery_addresses("push.example.org").await.is_ok(),
+            "named by the operator"
+        );
+        assert!(
+            l.delivery_addresses("127.0.0.1").await.is_ok(),
+            "named by the operator"
+        );
+        assert!(l.delivery_addresses("10.9.9.9").await.is_err());
+        assert!(l.delivery_addresses("nowhere.example").await.is_err());
     }
 
     #[test]

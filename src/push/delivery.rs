@@ -45,6 +45,7 @@ impl Sender {
         per_origin: usize,
     ) -> Result<Sender, reqwest::Error> {
         let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(GuardedDns(allow_list.clone())))
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
@@ -97,7 +98,12 @@ impl Sender {
         let response = match builder.body(request.body).send().await {
             Ok(r) => r,
             // Never the error's own text: it names the endpoint.
-            Err(e) => return (Delivery::Transport(transport_reason(&e)), host),
+            Err(e) => {
+                if let Some(refused) = refusal(&e) {
+                    return (Delivery::Unusable(refused.to_string()), host);
+                }
+                return (Delivery::Transport(transport_reason(&e)), host);
+            }
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -136,6 +142,35 @@ impl Sender {
         };
         result.map_err(|e| e.to_string())
     }
+}
+
+/// Resolves push-service names through the allow-list, so that every
+/// connection is checked against private addresses (DNS rebinding).
+struct GuardedDns(Arc<AllowList>);
+
+impl reqwest::dns::Resolve for GuardedDns {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_list = self.0.clone();
+        Box::pin(async move {
+            let addresses = allow_list
+                .delivery_addresses(name.as_str())
+                .await
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
+            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The allow-list's refusal, when that is why the request failed.
+fn refusal(e: &reqwest::Error) -> Option<&super::allowlist::EndpointRefused> {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<super::allowlist::EndpointRefused>() {
+            return Some(refused);
+        }
+        source = cause.source();
+    }
+    None
 }
 
 fn transport_reason(e: &reqwest::Error) -> String {
