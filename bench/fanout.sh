@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Fan-out benchmark (issue 5, "Performance"): N stored subscribers following
+# Politics, one story published in Politics, every notification sent to a
+# local push-service sink (nginx answering `return 201;`), measured from the
+# publish to the last 201.
+#
+# Usage: bench/fanout.sh [N...]          (default: 100000 1000000)
+#
+# For each N and each transport -- plain HTTP/1.1, and HTTP/2 over TLS with a
+# self-signed certificate that Herald trusts through SSL_CERT_FILE -- it
+# seeds a fresh data folder, starts `herald serve` (release build), publishes
+# the story with `herald story add --publish` and prints: messages/s, Herald's
+# CPU-seconds per 1,000 messages, peak RSS, time to the first notification,
+# and CPU per message in OpenSSL P-256 ECDH operations (`openssl speed
+# ecdhp256`, run in the same run). It shows the sink is not the bottleneck
+# (wrk and h2load POSTing push-sized bodies at Herald's concurrency), and
+# sends a sample of the same messages with Node's `web-push` and Python's
+# `pywebpush` to the same sink to print Herald's speed-up over each.
+# See bench/README.md ("fanout.sh") for what is measured and how.
+#
+# Environment (defaults): HERALD_PORT 19300, SINK_HTTP_PORT 19301,
+# SINK_TLS_PORT 19302, WORKERS 2, SHARD_SIZE 5000, BATCH_SIZE 500,
+# CONCURRENCY 100 (per origin, and the sink check's), TRANSPORTS "http tls",
+# COMPARE_MAX 20000 (messages sent by each of web-push and pywebpush),
+# PY_TLS_SAMPLE 1000 (pywebpush over TLS, 0 to skip), NODE_CONCURRENCY 100,
+# PY_THREADS 32, RUN_TIMEOUT 900 (seconds per step), ECDH_SECONDS 5.
+#
+# Run as root on Debian (installs nginx, wrk, nghttp2-client, openssl with
+# apt-get; web-push with `npm ci` in bench/; pywebpush with pip when missing).
+# Everything it starts is stopped when it ends, however it ends; results go
+# to bench/out/fanout-<time>.txt and .jsonl (ignored by git).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+BENCH="$ROOT/bench"
+
+if [ "$#" -gt 0 ]; then SIZES=("$@"); else SIZES=(100000 1000000); fi
+HERALD_PORT="${HERALD_PORT:-19300}"
+SINK_HTTP_PORT="${SINK_HTTP_PORT:-19301}"
+SINK_TLS_PORT="${SINK_TLS_PORT:-19302}"
+WORKERS="${WORKERS:-2}"
+SHARD_SIZE="${SHARD_SIZE:-5000}"
+BATCH_SIZE="${BATCH_SIZE:-500}"
+CONCURRENCY="${CONCURRENCY:-100}"
+TRANSPORTS="${TRANSPORTS:-http tls}"
+COMPARE_MAX="${COMPARE_MAX:-20000}"
+PY_TLS_SAMPLE="${PY_TLS_SAMPLE:-1000}"
+NODE_CONCURRENCY="${NODE_CONCURRENCY:-100}"
+PY_THREADS="${PY_THREADS:-32}"
+RUN_TIMEOUT="${RUN_TIMEOUT:-900}"
+ECDH_SECONDS="${ECDH_SECONDS:-5}"
+
+mkdir -p "$BENCH/out"
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+REPORT="$BENCH/out/fanout-$STAMP.txt"
+RESULTS="$BENCH/out/fanout-$STAMP.jsonl"
+: > "$RESULTS"
+exec > >(tee "$REPORT") 2>&1
+
+WORK="$(mktemp -d /tmp/herald-fanout.XXXXXX)"
+NGINX_PID=""
+cleanup() {
+  set +e
+  if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+    kill -QUIT "$NGINX_PID"
+    for _ in $(seq 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$NGINX_PID" 2>/dev/null
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '\n== %s\n' "$*"; }
+record() { echo "$1" >> "$RESULTS"; }
+
+# --- tools ---------------------------------------------------------------
+need_apt=()
+command -v nginx >/dev/null || need_apt+=(nginx)
+command -v wrk >/dev/null || need_apt+=(wrk)
+command -v h2load >/dev/null || need_apt+=(nghttp2-client)
+command -v openssl >/dev/null || need_apt+=(openssl)
+command -v node >/dev/null || need_apt+=(nodejs npm)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  say "installing ${need_apt[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if [ ! -d "$BENCH/node_modules/web-push" ]; then (cd "$BENCH" && npm ci --no-audit --no-fund --silent); fi
+python3 -c 'import pywebpush' 2>/dev/null || python3 -m pip install --quiet 'pywebpush==2.5.0'
+
+say "building herald (release)"
+cargo build --quiet --release --bin herald
+HERALD="${CARGO_TARGET_DIR:-$ROOT/target}/release/herald"
+
+say "machine"
+echo "$(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "herald $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)'); $(nginx -v 2>&1); node $(node --version); $(python3 --version); pywebpush $(python3 -c 'import importlib.metadata as m; print(m.version("pywebpush"))'); web-push $(node -p 'require("./bench/node_modules/web-push/package.json").version')"
+
+# --- the sink: nginx answering 201 -----------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -keyout "$WORK/sink-key.pem" -out "$WORK/sink-cert.pem" -subj "/CN=localhost" \
+  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+  -addext "basicConstraints=critical,CA:FALSE" \
+  -addext "keyUsage=critical,digitalSignature" \
+  -addext "extendedKeyUsage=serverAuth" 2>/dev/null
+CERT="$WORK/sink-cert.pem"
+FIRST_LOG="$WORK/first.log"
+mkdir -p "$WORK/nginx"
+cat > "$WORK/nginx.conf" <<EOF
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  # Only the first batch of each shard is logged (endpoints /push/f/N), to
+  # time the first notification; every other request is not logged.
+  log_format first '\$msec \$request_uri';
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  http2_max_concurrent_streams 1000;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  server {
+    listen 127.0.0.1:$SINK_HTTP_PORT;
+    listen 127.0.0.1:$SINK_TLS_PORT ssl http2;
+    ssl_certificate $CERT;
+    ssl_certificate_key $WORK/sink-key.pem;
+    location /push/f/ { access_log $FIRST_LOG first; return 201; }
+    location /push/ { return 201; }
+  }
+}
+EOF
+nginx -p "$WORK/nginx" -c "$WORK/nginx.conf" -g 'daemon off;' &
+NGINX_PID=$!
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$SINK_HTTP_PORT/" && break; sleep 0.1; done
+if ! kill -0 "$NGINX_PID" 2>/dev/null || ! curl -s -o /dev/null "http://127.0.0.1:$SINK_HTTP_PORT/"; then
+  echo "the sink (nginx) did not start:"; cat "$WORK/nginx-error.log" 2>/dev/null; exit 1
+fi
+sink_pids() { { echo "$NGINX_PID"; pgrep -P "$NGINX_PID"; } | paste -sd, -; }
+code_http="$(curl -s -o /dev/null -w '%{http_code} %{http_version}' -X POST --data x "http://127.0.0.1:$SINK_HTTP_PORT/push/1")"
+code_tls="$(curl -s -o /dev/null -w '%{http_code} %{http_version}' --cacert "$CERT" -X POST --data x "https://localhost:$SINK_TLS_PORT/push/1")"
+echo "sink: http://127.0.0.1:$SINK_HTTP_PORT answers $code_http; https://localhost:$SINK_TLS_PORT answers $code_tls"
+
+# A push-sized body: 86-byte aes128gcm header + ~250-byte record.
+head -c 340 /dev/urandom > "$WORK/body.bin"
+cat > "$WORK/post.lua" <<EOF
+wrk.method = "POST"
+local f = io.open("$WORK/body.bin", "rb"); wrk.body = f:read("*a"); f:close()
+wrk.headers["Content-Encoding"] = "aes128gcm"
+wrk.headers["Content-Type"] = "application/octet-stream"
+wrk.headers["TTL"] = "86400"
+EOF
+say "sink alone (is it the bottleneck?): $CONCURRENCY requests in flight, 10 s each"
+wrk_out="$(wrk -t1 -c"$CONCURRENCY" -d10s -s "$WORK/post.lua" "http://127.0.0.1:$SINK_HTTP_PORT/push/1")"
+sink_http_rate="$(echo "$wrk_out" | awk '/^Requests\/sec/ {print $2}')"
+echo "HTTP/1.1, wrk -c$CONCURRENCY POST: $sink_http_rate requests/s"
+h2_out="$(h2load -D 10 -c1 -m"$CONCURRENCY" -t1 -d "$WORK/body.bin" -H 'content-encoding: aes128gcm' -H 'ttl: 86400' "https://localhost:$SINK_TLS_PORT/push/1" 2>&1)"
+sink_tls_rate="$(echo "$h2_out" | awk '/^finished in/ {gsub(",", "", $4); print $4}')"
+echo "HTTP/2 + TLS, h2load 1 connection x $CONCURRENCY streams POST: $sink_tls_rate requests/s ($(echo "$h2_out" | grep -m1 '^status codes' | xargs))"
+record "{\"kind\":\"sink\",\"http_rps\":${sink_http_rate:-null},\"tls_h2_rps\":${sink_tls_rate:-null}}"
+
+# --- the crypto yardstick -------------------------------------------------
+say "openssl speed -seconds $ECDH_SECONDS ecdhp256"
+ecdh_out="$(openssl speed -seconds "$ECDH_SECONDS" ecdhp256 2>/dev/null)"
+echo "$ecdh_out" | tail -n 2
+ECDH_OPS="$(echo "$ecdh_out" | awk '/ecdh \(nistp256\)/ { print $NF }')"
+echo "one ECDH = $(awk -v o="$ECDH_OPS" 'BEGIN { printf "%.1f", 1e6 / o }') us"
+record "{\"kind\":\"ecdh\",\"ops_per_s\":$ECDH_OPS}"
+
+# --- shared inputs ----------------------------------------------------------
+python3 "$BENCH/fanout_keys.py" "$WORK/keys.json"
+cat > "$WORK/seed.json" <<'EOF'
+{"headline": "Benchmark seed", "slug": "bench-seed", "body_markdown": "Creates the Politics topic.", "topics": ["Politics"]}
+EOF
+cat > "$WORK/story.json" <<'EOF'
+{"headline": "Parliament passes the budget after an all-night sitting",
+ "slug": "bench-fanout",
+ "standfirst": "The vote came at dawn, after eleven hours of debate and three failed amendments from the opposition benches.",
+ "body_markdown": "The budget passed by 312 votes to 288.\n\nMore follows.",
+ "topics": ["Politics"]}
+EOF
+# The same notification Herald sends, for web-push and pywebpush.
+cat > "$WORK/payload.json" <<EOF
+{"title":"Parliament passes the budget after an all-night sitting","body":"The vote came at dawn, after eleven hours of debate and three failed amendments from the opposition benches.","url":"http://127.0.0.1:$HERALD_PORT/stories/bench-fanout","icon":"http://127.0.0.1:$HERALD_PORT/logo.svg","tag":"2","timestamp":$(date +%s)000}
+EOF
+
+# --- Herald -----------------------------------------------------------------
+run_herald() { # N TRANSPORT
+  local n="$1" transport="$2" data="$WORK/data-$1-$2" conf="$WORK/herald-$2.toml" sink
+  if [ "$transport" = tls ]; then sink="https://localhost:$SINK_TLS_PORT"; else sink="http://127.0.0.1:$SINK_HTTP_PORT"; fi
+  cat > "$conf" <<EOF
+[push]
+vapid_subject = "mailto:bench@example.org"
+allowed_hosts = ["http://127.0.0.1:$SINK_HTTP_PORT", "https://localhost:$SINK_TLS_PORT"]
+workers = $WORKERS
+shard_size = $SHARD_SIZE
+batch_size = $BATCH_SIZE
+concurrency_per_origin = $CONCURRENCY
+EOF
+  say "Herald, N=$n, $transport ($sink)"
+  rm -rf "$data" && mkdir -p "$data"
+  "$HERALD" --data "$data" --config "$conf" story add "$WORK/seed.json" >/dev/null
+  timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_seed.py" "$data/herald.db" "$n" politics "$sink" \
+    "$WORK/keys.json" "$SHARD_SIZE" "$BATCH_SIZE"
+  local out
+  out="$(SSL_CERT_FILE="$CERT" timeout $((RUN_TIMEOUT + 60)) python3 "$BENCH/fanout_run.py" "$HERALD" "$data" "$conf" \
+    "$HERALD_PORT" "$WORK/story.json" bench-fanout "$FIRST_LOG" "$(sink_pids)" \
+    "$BENCH/out/fanout-$STAMP-herald-$n-$transport.log" "$RUN_TIMEOUT")" || out='{"ok":false,"error":"the run failed"}'
+  echo "$out"
+  record "{\"kind\":\"herald\",\"n\":$n,\"transport\":\"$transport\",\"result\":$out}"
+  rm -rf "$data"
+}
+max_n=0
+for n in "${SIZES[@]}"; do
+  [ "$n" -gt "$max_n" ] && max_n="$n"
+  for transport in $TRANSPORTS; do run_herald "$n" "$transport"; done
+done
+
+# --- the libraries a user would reach for ------------------------------------
+sample=$(( max_n < COMPARE_MAX ? max_n : COMPARE_MAX ))
+say "Node web-push: $sample messages, $NODE_CONCURRENCY in flight, HTTP/1.1 + TLS (web-push only speaks https)"
+out="$(cd "$BENCH" && NODE_EXTRA_CA_CERTS="$CERT" timeout "$RUN_TIMEOUT" node fanout_node.mjs "$WORK/keys.json" \
+  "https://localhost:$SINK_TLS_PORT" "$sample" "$NODE_CONCURRENCY" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
+echo "$out"; record "{\"kind\":\"node\",\"transport\":\"tls\",\"result\":$out}"
+
+say "pywebpush: $sample messages, ThreadPoolExecutor($PY_THREADS), plain HTTP"
+out="$(timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_py.py" "$WORK/keys.json" "http://127.0.0.1:$SINK_HTTP_PORT" \
+  "$sample" "$PY_THREADS" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
+echo "$out"; record "{\"kind\":\"python\",\"transport\":\"http\",\"result\":$out}"
+if [ "$PY_TLS_SAMPLE" -gt 0 ]; then
+  say "pywebpush: $PY_TLS_SAMPLE messages, ThreadPoolExecutor($PY_THREADS), HTTPS (a new TLS connection per message, as the README's call makes)"
+  out="$(REQUESTS_CA_BUNDLE="$CERT" timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_py.py" "$WORK/keys.json" \
+    "https://localhost:$SINK_TLS_PORT" "$PY_TLS_SAMPLE" "$PY_THREADS" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
+  echo "$out"; record "{\"kind\":\"python\",\"transport\":\"tls\",\"result\":$out}"
+fi
+
+# --- summary ------------------------------------------------------------------
+say "summary"
+python3 "$BENCH/fanout_report.py" "$RESULTS"
+echo
+echo "report: $REPORT"
+echo "data:   $RESULTS"

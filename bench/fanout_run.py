@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""One measured Herald fan-out (for bench/fanout.sh): starts `herald serve`
+on a data folder that already holds the subscribers, publishes one story with
+`herald story add --publish`, follows `GET /api/v1/stories/{id}/push-stats`
+until every queued message is settled, and prints one JSON object with:
+
+- messages, wall seconds from just before `story add` to the poll that saw
+  the last message delivered (polled every 20 ms), messages/s;
+- Herald's CPU seconds (utime + stime of the server process, all threads,
+  from /proc/PID/stat just before the publish and just after the end);
+- peak RSS (VmHWM from /proc/PID/status, whole life of the process);
+- time to the first notification: the earliest request the sink logged
+  (nginx `$msec`, millisecond resolution) minus the moment just before
+  `story add` started; also minus the moment `story add` returned (the story
+  and its job committed);
+- the sink's CPU seconds over the same span (all nginx processes);
+- Herald's own publish-to-delivery histogram (from /metrics).
+
+Usage: fanout_run.py HERALD DATA CONFIG PORT STORY_JSON STORY_SLUG SINK_LOG
+                     SINK_PIDS(comma-separated) LOG_FILE TIMEOUT_S
+"""
+
+import http.client
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # After the ")" field 3 (state) is index 0: utime is field 14, stime 15.
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def vm_hwm_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def sink_cpu(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:
+            pass
+    return total
+
+
+def main() -> None:
+    (herald, data, config, port, story_json, slug, sink_log, sink_pids, log_file, timeout) = sys.argv[1:11]
+    port, timeout = int(port), float(timeout)
+    pids = [int(p) for p in sink_pids.split(",") if p]
+    base = f"http://127.0.0.1:{port}"
+    common = [herald, "--data", data, "--config", config, "--bind", f"127.0.0.1:{port}", "--base-url", base]
+    env = dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "warn"))
+    log = open(log_file, "ab")
+    server = subprocess.Popen(common + ["serve"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    result: dict = {"ok": False}
+    try:
+        conn = None
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn.request("GET", "/metrics")
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status == 200:
+                    break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"herald did not start; see {log_file}")
+            time.sleep(0.1)
+        time.sleep(1.0)  # let the workers settle into their idle poll
+
+        cpu0, sink0 = cpu_seconds(server.pid), sink_cpu(pids)
+        offset0 = os.path.getsize(sink_log) if os.path.exists(sink_log) else 0
+        t0 = time.time()
+        subprocess.run(common + ["story", "add", story_json, "--publish"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=log, env=env)
+        t_committed = time.time()
+
+        db = sqlite3.connect(f"file:{data}/herald.db?mode=ro", uri=True)
+        story_id = db.execute("SELECT id FROM stories WHERE slug = ?", (slug,)).fetchone()[0]
+        db.close()
+
+        stats: dict = {}
+        last_progress, last_delivered = time.monotonic(), -1
+        end = time.monotonic() + timeout
+        while True:
+            conn.request("GET", f"/api/v1/stories/{story_id}/push-stats")
+            resp = conn.getresponse()
+            stats = json.loads(resp.read())
+            settled = stats["delivered"] + stats["gone"] + stats["failed"]
+            if stats["pending_jobs"] == 0 and stats["queued"] > 0 and settled >= stats["queued"] and stats["retrying"] == 0:
+                break
+            now = time.monotonic()
+            if stats["delivered"] != last_delivered:
+                last_delivered, last_progress = stats["delivered"], now
+            if now > end:
+                result["error"] = f"timed out after {timeout:.0f} s"
+                break
+            if now - last_progress > 20:
+                result["error"] = "no message delivered for 20 s (sink unreachable or certificate refused?)"
+                break
+            time.sleep(0.02)
+        t_end = time.time()
+        cpu1, sink1 = cpu_seconds(server.pid), sink_cpu(pids)
+        hwm = vm_hwm_mb(server.pid)
+
+        conn.request("GET", "/metrics")
+        resp = conn.getresponse()
+        metrics = resp.read().decode()
+        buckets = []
+        for line in metrics.splitlines():
+            if line.startswith("herald_push_publish_to_delivery_seconds_bucket"):
+                le = line.split('le="', 1)[1].split('"', 1)[0]
+                buckets.append((le, float(line.rsplit(" ", 1)[1])))
+        first_bucket = next((le for le, count in buckets if count > 0), None)
+
+        first_ms = None
+        if os.path.exists(sink_log):
+            with open(sink_log, "rb") as f:
+                f.seek(offset0)
+                times = [float(line.split()[0]) for line in f.read().decode().splitlines() if line.strip()]
+            if times:
+                first_ms = (min(times) - t0) * 1000
+
+        messages = stats.get("delivered", 0)
+        wall = t_end - t0
+        cpu = cpu1 - cpu0
+        result.update({
+            "ok": "error" not in result,
+            "story_id": story_id,
+            "queued": stats.get("queued"),
+            "delivered": messages,
+            "failed": stats.get("failed"),
+            "retrying": stats.get("retrying"),
+            "wall_s": round(wall, 3),
+            "msgs_per_s": round(messages / wall, 1) if wall > 0 else None,
+            "cpu_s": round(cpu, 2),
+            "cpu_ms_per_1000": round(cpu * 1e6 / messages, 1) if messages else None,
+            "cpu_us_per_msg": round(cpu * 1e6 / messages, 2) if messages else None,
+            "peak_rss_mb": round(hwm, 1),
+            "publish_cmd_ms": round((t_committed - t0) * 1000, 1),
+            "first_notification_ms": round(first_ms, 1) if first_ms is not None else None,
+            "first_after_commit_ms": round(first_ms - (t_committed - t0) * 1000, 1) if first_ms is not None else None,
+            "herald_first_latency_bucket_s": first_bucket,
+            "sink_cpu_s": round(sink1 - sink0, 2),
+        })
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        log.close()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
