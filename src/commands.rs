@@ -19,7 +19,7 @@ use crate::store::{MediaUpload, Store};
 /// `herald serve`: opens the data folder, seeds the demo when asked, and
 /// serves until SIGINT or SIGTERM.
 pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
-    let store = Store::open_data_folder(&config.data).await?;
+    let store = Store::open(&config.data, config.database_url.as_deref()).await?;
     if demo {
         crate::demo::seed(&store, Utc::now()).await?;
     }
@@ -42,7 +42,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
 /// checkpoint their batches in flight.
 pub async fn work(mut config: Config) -> anyhow::Result<()> {
     config.push.workers = config.push.workers.max(1);
-    let store = Store::open_data_folder(&config.data).await?;
+    let store = Store::open(&config.data, config.database_url.as_deref()).await?;
     let vapid = crate::push::keys::load_or_generate(&config.data)?;
     let state = AppState::new(store.clone(), config, &vapid, Resolver::System)?;
     let Some(engine) = state.engine(vapid)? else {
@@ -113,7 +113,7 @@ pub async fn add_story(config: &Config, source: &str, publish: bool) -> anyhow::
         Some(ImageSource::Path(path)) => Some(read_image(&base_dir.join(path))?),
         _ => None,
     };
-    let store = Store::open_data_folder(&config.data).await?;
+    let store = Store::open(&config.data, config.database_url.as_deref()).await?;
     let outcome = store
         .save_story(&draft, upload.as_ref(), publish, false, Utc::now())
         .await?;

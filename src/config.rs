@@ -46,6 +46,10 @@ pub struct GlobalArgs {
     /// Delivery workers in this process; 0 makes a web-only node.
     #[arg(long, env = "HERALD_WORKERS", global = true)]
     pub workers: Option<usize>,
+    /// PostgreSQL to use instead of SQLite in the data folder, e.g.
+    /// `postgres://herald@db.example.org/herald`.
+    #[arg(long = "database-url", env = "HERALD_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
 }
 
 /// What a config file may hold. Unknown keys are refused so that a typo does
@@ -57,6 +61,8 @@ struct FileConfig {
     data: Option<PathBuf>,
     #[serde(alias = "base-url")]
     base_url: Option<String>,
+    #[serde(alias = "database-url")]
+    database_url: Option<String>,
     site: Option<SiteFileConfig>,
     push: Option<PushFileConfig>,
     prompt: Option<PromptFileConfig>,
@@ -164,6 +170,8 @@ pub struct Config {
     pub data: PathBuf,
     /// Always ends without a trailing slash, e.g. `https://news.example.org`.
     pub base_url: Url,
+    /// PostgreSQL's URL; `None` keeps the database in SQLite in `data`.
+    pub database_url: Option<String>,
     pub site: SiteConfig,
     pub push: PushConfig,
     pub prompt: PromptConfig,
@@ -235,6 +243,7 @@ impl Config {
             bind,
             data,
             base_url,
+            database_url: args.database_url.clone().or(file.database_url),
             site: SiteConfig {
                 name: site_file.name.unwrap_or_else(|| "Herald".to_owned()),
                 description: site_file.description.unwrap_or_else(|| {

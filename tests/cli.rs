@@ -39,7 +39,9 @@ fn text(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn story_add_while_serving_shows_within_seconds() {
-    let site = TestSite::start().await;
+    // SQLite's own case: a second process writing the data folder's database
+    // while the server reads it (WAL), whatever TEST_DATABASE_URL says.
+    let site = TestSite::start_sqlite().await;
     let dir = tempfile::tempdir().expect("tmp");
     let file = dir.path().join("story.json");
     std::fs::write(

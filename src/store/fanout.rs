@@ -5,7 +5,7 @@
 use sqlx::{Any, Row, Transaction};
 
 use super::rows;
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 use crate::content::input::NotificationSettings;
 
 /// A notification's TTL unless the story sets its own: a day.
@@ -254,18 +254,35 @@ impl Store {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<ShardLease>, StoreError> {
-        let row = sqlx::query(
-            "UPDATE push_shards SET state = 'leased', lease_owner = $1, lease_until = $2
-             WHERE id = (SELECT id FROM push_shards
-                         WHERE state = 'ready' OR (state = 'leased' AND lease_until < $3)
-                         ORDER BY id LIMIT 1)
-             RETURNING id, job_id, last_subscriber, checkpoint",
-        )
-        .bind(owner)
-        .bind(now_ms + lease_ms)
-        .bind(now_ms)
-        .fetch_optional(&self.pool)
-        .await?;
+        let sql = match self.backend {
+            // One writer at a time: the subquery and the update see the same
+            // database, so no two callers can pick the same shard.
+            Backend::Sqlite => {
+                "UPDATE push_shards SET state = 'leased', lease_owner = $1, lease_until = $2
+                 WHERE id = (SELECT id FROM push_shards
+                             WHERE state = 'ready' OR (state = 'leased' AND lease_until < $3)
+                             ORDER BY id LIMIT 1)
+                 RETURNING id, job_id, last_subscriber, checkpoint"
+            }
+            // Concurrent writers: a caller that waited for another's row lock
+            // would re-check only `id = …` and lease the same shard again.
+            // SKIP LOCKED passes over rows other callers are taking, and the
+            // outer condition is checked again on the locked row.
+            Backend::Postgres => {
+                "UPDATE push_shards SET state = 'leased', lease_owner = $1, lease_until = $2
+                 WHERE id = (SELECT id FROM push_shards
+                             WHERE state = 'ready' OR (state = 'leased' AND lease_until < $3)
+                             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                   AND (state = 'ready' OR (state = 'leased' AND lease_until < $3))
+                 RETURNING id, job_id, last_subscriber, checkpoint"
+            }
+        };
+        let row = sqlx::query(sql)
+            .bind(owner)
+            .bind(now_ms + lease_ms)
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|row| {
             Ok(ShardLease {
                 owner: owner.to_owned(),
@@ -411,10 +428,17 @@ impl Store {
         lease_ms: i64,
     ) -> Result<Vec<DueRetry>, StoreError> {
         let mut tx = self.pool.begin().await?;
+        // PostgreSQL lets several workers claim at once: each locks the rows
+        // it claims and passes over those another is claiming. SQLite has
+        // one writer, and needs (and knows) no row locks.
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
+        };
         let rows = sqlx::query(&format!(
             "SELECT r.id, r.job_id, r.attempt, r.expires_at, s.id, s.endpoint, s.p256dh, s.auth
              FROM push_retries r JOIN push_subscriptions s ON s.id = r.subscription_id
-             WHERE r.due_at <= $1 ORDER BY r.due_at LIMIT {limit}"
+             WHERE r.due_at <= $1 ORDER BY r.due_at LIMIT {limit} {lock}"
         ))
         .bind(now_ms)
         .fetch_all(&mut *tx)
@@ -453,6 +477,8 @@ impl Store {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        // Outcomes first: they take the job's row lock before any retry row.
+        record_outcomes(&mut tx, job_id, outcomes, now_ms).await?;
         for subscription_id in done {
             sqlx::query("DELETE FROM push_retries WHERE job_id = $1 AND subscription_id = $2")
                 .bind(job_id)
@@ -460,7 +486,6 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        record_outcomes(&mut tx, job_id, outcomes, now_ms).await?;
         finish_job_if_complete(&mut tx, job_id, now_ms).await?;
         tx.commit().await?;
         Ok(())
@@ -471,10 +496,19 @@ impl Store {
         // One transaction, so that counts and shards are one snapshot: a
         // batch recorded between two separate reads would otherwise show
         // finished shards beside counts from before it.
+        // (SQLite's transactions are snapshots; PostgreSQL's default
+        // isolation gives each statement its own, so ask for one.)
         let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                .execute(&mut *tx)
+                .await?;
+        }
+        // SUM is NUMERIC in PostgreSQL: cast back to the BIGINT Herald reads.
         let row = sqlx::query(
-            "SELECT COALESCE(SUM(queued), 0), COALESCE(SUM(sent), 0), COALESCE(SUM(delivered), 0),
-                    COALESCE(SUM(gone), 0), COALESCE(SUM(failed), 0),
+            "SELECT CAST(COALESCE(SUM(queued), 0) AS BIGINT), CAST(COALESCE(SUM(sent), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(delivered), 0) AS BIGINT), CAST(COALESCE(SUM(gone), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(failed), 0) AS BIGINT),
                     (SELECT COUNT(*) FROM push_retries r JOIN push_jobs j2 ON j2.id = r.job_id WHERE j2.story_id = $1),
                     (SELECT COUNT(*) FROM push_clicks c WHERE c.story_id = $1),
                     (SELECT COUNT(*) FROM push_jobs j3 WHERE j3.story_id = $1 AND j3.state = 'pending')
@@ -581,6 +615,21 @@ async fn record_outcomes(
     outcomes: &Outcomes,
     now_ms: i64,
 ) -> Result<(), StoreError> {
+    // The job's row first: its row lock orders every writer of one job's
+    // outcomes (see `finish_job_if_complete`), always taken before any
+    // subscription or retry row, so that PostgreSQL writers of one job take
+    // turns instead of deadlocking.
+    sqlx::query(
+        "UPDATE push_jobs SET sent = sent + $1, delivered = delivered + $2, gone = gone + $3, failed = failed + $4
+         WHERE id = $5",
+    )
+    .bind(outcomes.sent)
+    .bind(outcomes.delivered)
+    .bind(outcomes.gone.len() as i64)
+    .bind(outcomes.failures.len() as i64)
+    .bind(job_id)
+    .execute(&mut **tx)
+    .await?;
     for id in &outcomes.gone {
         // Gone (404/410): the subscription and its follows go.
         sqlx::query("DELETE FROM push_follows WHERE subscription_id = $1")
@@ -624,20 +673,15 @@ async fn record_outcomes(
         .execute(&mut **tx)
         .await?;
     }
-    sqlx::query(
-        "UPDATE push_jobs SET sent = sent + $1, delivered = delivered + $2, gone = gone + $3, failed = failed + $4
-         WHERE id = $5",
-    )
-    .bind(outcomes.sent)
-    .bind(outcomes.delivered)
-    .bind(outcomes.gone.len() as i64)
-    .bind(outcomes.failures.len() as i64)
-    .bind(job_id)
-    .execute(&mut **tx)
-    .await?;
     Ok(())
 }
 
+/// Finishes a job whose shards are all done and whose retries are all
+/// settled. Callers have already updated the job's row in this transaction
+/// (`record_outcomes` adds the counts), which holds its row lock: on
+/// PostgreSQL two workers finishing a job's last two shards therefore take
+/// turns, and the second sees the first's shard done instead of each
+/// seeing the other's still open.
 async fn finish_job_if_complete(
     tx: &mut Transaction<'_, Any>,
     job_id: i64,

@@ -1,8 +1,12 @@
 //! Schema migrations, embedded in the binary, one folder per backend with the
 //! same numbering, applied in order at start-up. Each runs in its own
 //! transaction together with the record that it ran.
+//!
+//! On PostgreSQL several nodes may start at once: each migration step takes
+//! a transaction-scoped advisory lock and checks again, inside the lock,
+//! whether another node applied it meanwhile, so every migration runs once.
 
-use sqlx::{Executor, Row};
+use sqlx::{Any, Executor, Row, Transaction};
 
 use super::{Backend, Store, StoreError};
 
@@ -31,18 +35,54 @@ const SQLITE: &[Migration] = &[
     },
 ];
 
+/// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
+const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "content",
+        sql: include_str!("../../migrations/postgres/0001_content.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "push_subscriptions",
+        sql: include_str!("../../migrations/postgres/0002_push_subscriptions.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "fanout",
+        sql: include_str!("../../migrations/postgres/0003_fanout.sql"),
+    },
+];
+
+/// The key of the PostgreSQL advisory lock held while migrating ("herald"
+/// in ASCII), the same for every node of a site.
+const MIGRATION_LOCK: i64 = 0x6865_7261_6c64;
+
+/// Creates the table of applied migrations; portable SQL.
+const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS herald_migrations (
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
 impl Store {
     /// Applies every migration this database has not seen yet.
     pub(super) async fn migrate(&self) -> Result<(), StoreError> {
         let migrations = match self.backend {
             Backend::Sqlite => SQLITE,
+            Backend::Postgres => POSTGRES,
         };
-        self.pool
-            .execute(
-                "CREATE TABLE IF NOT EXISTS herald_migrations (
-                    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-            )
-            .await?;
+        match self.backend {
+            Backend::Sqlite => {
+                self.pool.execute(CREATE_MIGRATIONS_TABLE).await?;
+            }
+            Backend::Postgres => {
+                // Two nodes creating the table at once would collide.
+                let mut tx = self.pool.begin().await?;
+                lock_migrations(&mut tx).await?;
+                sqlx::query(CREATE_MIGRATIONS_TABLE)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+        }
         let applied: Vec<i64> = sqlx::query("SELECT version FROM herald_migrations")
             .fetch_all(&self.pool)
             .await?
@@ -60,7 +100,21 @@ impl Store {
         }
         for migration in migrations.iter().filter(|m| !applied.contains(&m.version)) {
             let mut tx = self.pool.begin().await?;
-            sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
+            if self.backend == Backend::Postgres {
+                lock_migrations(&mut tx).await?;
+                let done = sqlx::query("SELECT COUNT(*) FROM herald_migrations WHERE version = $1")
+                    .bind(migration.version)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get::<i64, _>(0)?;
+                if done > 0 {
+                    // Another node applied it while this one waited.
+                    tx.rollback().await?;
+                    continue;
+                }
+            }
+            // A plain string runs unprepared, so it may hold many statements.
+            tx.execute(migration.sql).await?;
             sqlx::query(
                 "INSERT INTO herald_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
             )
@@ -78,4 +132,15 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Waits for, and holds until the transaction ends, PostgreSQL's advisory
+/// lock for migrations. (The function returns `void`, which the `Any`
+/// driver cannot decode, hence the count around it.)
+async fn lock_migrations(tx: &mut Transaction<'_, Any>) -> Result<(), StoreError> {
+    sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
+        .bind(MIGRATION_LOCK)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(())
 }

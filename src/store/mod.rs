@@ -3,7 +3,10 @@
 //! where backends must differ, the difference sits beside its portable twin
 //! and is chosen by [`Backend`].
 //!
-//! The embedded default is SQLite in WAL mode in the data folder.
+//! The embedded default is SQLite in WAL mode in the data folder
+//! ([`Store::open_data_folder`]); a `postgres://` URL
+//! ([`Store::connect`]) gives the same features on PostgreSQL, for sites
+//! with many web nodes and delivery workers.
 
 mod fanout;
 mod media;
@@ -34,6 +37,7 @@ pub use subscriptions::{NewSubscription, Registered, SubscriptionRecord};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
+    Postgres,
 }
 
 /// The database, shared by every part of Herald that reads or writes.
@@ -50,6 +54,11 @@ pub enum StoreError {
     DataFolder { path: PathBuf, reason: String },
     #[error("cannot open the database {path}: {source}")]
     Open { path: PathBuf, source: sqlx::Error },
+    /// `url` has its password removed: it is safe to print.
+    #[error("cannot connect to the database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("{url} is not a database URL Herald can use: {reason}")]
+    Url { url: String, reason: String },
     #[error(
         "the database has migration {found}, newer than this Herald knows ({known}); run a newer Herald"
     )]
@@ -74,7 +83,59 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = 
 /// The database file's name inside the data folder.
 pub const DATABASE_FILE: &str = "herald.db";
 
+/// Connections a PostgreSQL pool opens at most, unless the caller says
+/// otherwise. Ten covers the web handlers and a few delivery workers of one
+/// process while leaving room under PostgreSQL's default `max_connections`
+/// (100) for several nodes.
+pub const DEFAULT_POOL_SIZE: u32 = 10;
+
 impl Store {
+    /// Opens the configured database: PostgreSQL when `database_url` is
+    /// given, otherwise SQLite in the data folder.
+    pub async fn open(data: &Path, database_url: Option<&str>) -> Result<Store, StoreError> {
+        match database_url {
+            Some(url) => Store::connect(url, DEFAULT_POOL_SIZE).await,
+            None => Store::open_data_folder(data).await,
+        }
+    }
+
+    /// Connects to PostgreSQL (`postgres://` or `postgresql://`) with a
+    /// pool of at most `pool_size` connections and applies migrations (one
+    /// node at a time: see `migrate`). Errors name the URL without its
+    /// password.
+    pub async fn connect(url: &str, pool_size: u32) -> Result<Store, StoreError> {
+        let shown = redact(url);
+        let scheme = url.split_once("://").map(|(scheme, _)| scheme);
+        if !matches!(scheme, Some("postgres" | "postgresql")) {
+            return Err(StoreError::Url {
+                url: shown,
+                reason: "only postgres:// URLs are supported (SQLite lives in the data folder)"
+                    .into(),
+            });
+        }
+        let connect_error = |source: sqlx::Error| StoreError::Connect {
+            url: shown.clone(),
+            source,
+        };
+        sqlx::any::install_default_drivers();
+        let options = AnyConnectOptions::from_str(url).map_err(connect_error)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(pool_size.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(connect_error)?;
+        let store = Store {
+            pool,
+            backend: Backend::Postgres,
+        };
+        store.migrate().await.map_err(|e| match e {
+            StoreError::Database(source) => connect_error(source),
+            other => other,
+        })?;
+        Ok(store)
+    }
+
     /// Opens (creating when needed) the SQLite database in `data`, switches it
     /// to WAL mode and applies migrations. Every failure names the path.
     pub async fn open_data_folder(data: &Path) -> Result<Store, StoreError> {
@@ -133,6 +194,15 @@ impl Store {
         self.backend
     }
 
+    /// `column` for `ORDER BY`, sorted by code point on every backend as
+    /// SQLite does, whatever collation the PostgreSQL database was made with.
+    fn text_order(&self, column: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => column.to_owned(),
+            Backend::Postgres => format!("{column} COLLATE \"C\""),
+        }
+    }
+
     /// Whether the database answers, for `/healthz`.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -142,6 +212,19 @@ impl Store {
     /// Closes every connection, waiting for those in use.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// A database URL fit to print: the password, if any, replaced by `***`.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "(an unparsable URL)".to_owned(),
     }
 }
 
@@ -156,4 +239,31 @@ fn percent_encode_path(path: &Path) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_are_shown_without_their_password() {
+        assert_eq!(
+            redact("postgres://herald:s3cret@db.example.org:5432/herald"),
+            "postgres://herald:***@db.example.org:5432/herald"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+    }
+
+    #[tokio::test]
+    async fn only_postgres_urls_connect() {
+        let err = Store::connect("mysql://root:pw@localhost/herald", 1)
+            .await
+            .expect_err("refused");
+        let text = err.to_string();
+        assert!(text.contains("only postgres://"), "{text}");
+        assert!(!text.contains("pw"), "{text}");
+    }
 }

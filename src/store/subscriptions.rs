@@ -160,10 +160,11 @@ impl Store {
 
     /// The topics a subscription follows, by name.
     pub async fn followed_topics(&self, subscription_id: i64) -> Result<Vec<TopicRef>, StoreError> {
-        sqlx::query(
+        sqlx::query(&format!(
             "SELECT t.slug, t.name FROM push_follows f JOIN topics t ON t.id = f.topic_id
-             WHERE f.subscription_id = $1 ORDER BY t.name",
-        )
+             WHERE f.subscription_id = $1 ORDER BY {}",
+            self.text_order("t.name")
+        ))
         .bind(subscription_id)
         .fetch_all(&self.pool)
         .await?

@@ -79,13 +79,16 @@ impl Store {
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<Topic>, StoreError> {
-        sqlx::query(&format!("{TOPIC_SELECT} ORDER BY t.name"))
-            .bind(now.timestamp())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(topic_from_row)
-            .collect()
+        sqlx::query(&format!(
+            "{TOPIC_SELECT} ORDER BY {}",
+            self.text_order("t.name")
+        ))
+        .bind(now.timestamp())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(topic_from_row)
+        .collect()
     }
 
     /// One topic by slug.

@@ -1,0 +1,162 @@
+//! The storage layer itself, on the configured backend (PostgreSQL when
+//! `TEST_DATABASE_URL` is set, SQLite otherwise): what several processes
+//! sharing one database rely on — shards leased by one worker only,
+//! migrations applied once however many nodes start together.
+
+mod common;
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use common::{TestStore, story_json};
+use herald::content::input::parse_story_json;
+use herald::store::{Backend, NewSubscription, Store};
+use sqlx::{Connection, Row};
+
+const SUBSCRIBERS: i64 = 120;
+const LEASERS: usize = 6;
+
+/// A published story whose job is planned into one shard per subscriber.
+async fn planned_shards(store: &Store) -> usize {
+    let draft = parse_story_json(&story_json("quake", "Quake shakes the coast", &["Science"]))
+        .and_then(|i| i.validate())
+        .expect("valid story");
+    let now = Utc::now();
+    store
+        .save_story(&draft, None, true, false, now)
+        .await
+        .expect("saved");
+    let topics = store
+        .topic_ids(&["science".to_owned()])
+        .await
+        .expect("topics");
+    let topic_ids: Vec<i64> = topics.iter().map(|(_, id)| *id).collect();
+    assert_eq!(topic_ids.len(), 1, "{topics:?}");
+    for n in 0..SUBSCRIBERS {
+        let subscription = NewSubscription {
+            endpoint: format!("https://fcm.googleapis.com/fcm/send/device-{n}"),
+            p256dh: format!("p256dh-{n}"),
+            auth: format!("auth-{n}"),
+            expiration_time: None,
+        };
+        store
+            .register_subscription(&subscription, &format!("token-{n}"), &topic_ids, None, 0)
+            .await
+            .expect("registered");
+    }
+    let planned = store
+        .plan_due_jobs(now.timestamp_millis() + 1000, 1)
+        .await
+        .expect("planned");
+    assert_eq!(planned.len(), 1);
+    let (open_shards, _) = store.queue_depth().await.expect("depth");
+    open_shards as usize
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_workers_never_lease_the_same_shard() {
+    let test = TestStore::open().await;
+    let shards = planned_shards(&test.store).await;
+    assert_eq!(shards as i64, SUBSCRIBERS);
+
+    let mut leasers = Vec::new();
+    for worker in 0..LEASERS {
+        let store = test.store.clone();
+        leasers.push(tokio::spawn(async move {
+            let owner = format!("worker-{worker}");
+            let mut leased = Vec::new();
+            loop {
+                let now = Utc::now().timestamp_millis();
+                match store.lease_shard(&owner, now, 60_000).await.expect("lease") {
+                    Some(lease) => {
+                        assert_eq!(lease.owner, owner);
+                        leased.push(lease.shard_id);
+                    }
+                    None => return leased,
+                }
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    let mut busy_workers = 0;
+    for leaser in leasers {
+        let leased = leaser.await.expect("leaser");
+        busy_workers += usize::from(!leased.is_empty());
+        all.extend(leased);
+    }
+    let unique: HashSet<i64> = all.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        all.len(),
+        "a shard was leased twice on {:?}",
+        test.store.backend()
+    );
+    assert_eq!(all.len(), shards, "every shard leased once");
+    assert!(busy_workers > 1, "the leasers did not overlap");
+    // Leased shards stay leased until their lease ends.
+    let now = Utc::now().timestamp_millis();
+    assert!(
+        test.store
+            .lease_shard("late", now, 60_000)
+            .await
+            .expect("lease")
+            .is_none()
+    );
+    // After it ends, the shard can be taken over.
+    let later = now + 120_000;
+    assert!(
+        test.store
+            .lease_shard("late", later, 60_000)
+            .await
+            .expect("lease")
+            .is_some()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_run_once_when_nodes_start_together() {
+    let test = TestStore::open().await;
+    match (test.store.backend(), &test.database) {
+        (Backend::Postgres, Some(database)) => {
+            // Three more nodes start at once on the same database.
+            let url = database.url().to_owned();
+            let nodes = (0..3).map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { Store::connect(&url, 2).await })
+            });
+            for node in nodes {
+                let store = node.await.expect("node").expect("connects and migrates");
+                store.close().await;
+            }
+        }
+        _ => {
+            // SQLite: one process migrates; opening again finds nothing to do.
+            let again = Store::open_data_folder(test.data.path())
+                .await
+                .expect("opens again");
+            again.close().await;
+        }
+    }
+    let url = match &test.database {
+        Some(database) => database.url().to_owned(),
+        None => format!("sqlite://{}", test.data.path().join("herald.db").display()),
+    };
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    let row = sqlx::query("SELECT COUNT(*), COUNT(DISTINCT version) FROM herald_migrations")
+        .fetch_one(&mut conn)
+        .await
+        .expect("migrations");
+    let (applied, distinct): (i64, i64) = (row.get(0), row.get(1));
+    assert_eq!((applied, distinct), (3, 3));
+    conn.close().await.expect("close");
+    // Nothing was applied twice: the built-in topic exists once, and the
+    // site's single state row is there.
+    let topics = test.store.topics(Utc::now()).await.expect("topics");
+    assert_eq!(
+        topics.iter().filter(|t| t.slug == "breaking").count(),
+        1,
+        "{topics:?}"
+    );
+    let fingerprint = test.store.fingerprint(Utc::now()).await.expect("state");
+    assert_eq!(fingerprint.content_version, 0);
+}
