@@ -92,7 +92,8 @@ pub struct DueRetry {
 /// A story's notification counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PushStats {
-    /// Jobs waiting for their story's publication time or for a worker.
+    /// Jobs waiting for their story's publication time or for a worker, or
+    /// whose subscribers are still being counted.
     pub pending_jobs: i64,
     pub queued: i64,
     pub sent: i64,
@@ -155,6 +156,9 @@ pub(super) async fn reschedule_job(
     Ok(())
 }
 
+/// `queued` of a planned job whose subscribers are still being counted.
+const UNCOUNTED: i64 = -1;
+
 /// The subscriptions that follow any of `topics` and are not paused.
 const FOLLOWS_ANY: &str = "s.paused = 0 AND EXISTS (SELECT 1 FROM push_follows f \
      WHERE f.subscription_id = s.id AND f.topic_id IN";
@@ -200,22 +204,18 @@ impl Store {
                 continue;
             }
             let topics = story_topic_ids(&mut tx, story_id).await?;
-            let (queued, first, last) = if topics.is_empty() {
-                (0, 0, -1)
+            // Shards cover the whole subscriber id range, found through the
+            // primary key without reading a row: planning takes milliseconds
+            // whatever the number of subscribers, and workers start at once.
+            let range = sqlx::query("SELECT MIN(id), MAX(id) FROM push_subscriptions")
+                .fetch_one(&mut *tx)
+                .await?;
+            let (first, last) = if topics.is_empty() {
+                (0, -1)
             } else {
-                let sql = format!(
-                    "SELECT COUNT(*), MIN(s.id), MAX(s.id) FROM push_subscriptions s WHERE {FOLLOWS_ANY} ({}))",
-                    rows::placeholders(1, topics.len())
-                );
-                let mut query = sqlx::query(&sql);
-                for t in &topics {
-                    query = query.bind(t);
-                }
-                let row = query.fetch_one(&mut *tx).await?;
                 (
-                    row.try_get::<i64, _>(0)?,
-                    row.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
-                    row.try_get::<Option<i64>, _>(2)?.unwrap_or(-1),
+                    range.try_get::<Option<i64>, _>(0)?.unwrap_or(0),
+                    range.try_get::<Option<i64>, _>(1)?.unwrap_or(-1),
                 )
             };
             let mut start = first;
@@ -233,7 +233,11 @@ impl Store {
                 .await?;
                 start = end + 1;
             }
-            let state = if queued == 0 { "done" } else { "planned" };
+            let (queued, state) = if first > last {
+                (0, "done")
+            } else {
+                (UNCOUNTED, "planned")
+            };
             sqlx::query("UPDATE push_jobs SET queued = $1, state = $2, finished_at = CASE WHEN $2 = 'done' THEN $3 ELSE NULL END WHERE id = $4")
                 .bind(queued)
                 .bind(state)
@@ -242,9 +246,49 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
+            // Then, with no lock held, how many will be sent (a scan of the
+            // follows): the newsroom's "queued".
+            self.count_queued(job_id, &topics).await?;
             planned.push(job_id);
         }
+        // A planner that died before counting left its job uncounted.
+        let stale = sqlx::query(
+            "SELECT id, story_id FROM push_jobs WHERE queued < 0 AND planned_at < $1 LIMIT 10",
+        )
+        .bind(now_ms - 60_000)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in stale {
+            let (job_id, story_id): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            let mut conn = self.pool.begin().await?;
+            let topics = story_topic_ids(&mut conn, story_id).await?;
+            conn.commit().await?;
+            self.count_queued(job_id, &topics).await?;
+        }
         Ok(planned)
+    }
+
+    /// Counts the subscribers a job sends to and records it as `queued`.
+    async fn count_queued(&self, job_id: i64, topics: &[i64]) -> Result<(), StoreError> {
+        let queued: i64 = if topics.is_empty() {
+            0
+        } else {
+            let sql = format!(
+                "SELECT COUNT(*) FROM push_subscriptions s WHERE {FOLLOWS_ANY} ({}))",
+                rows::placeholders(1, topics.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for t in topics {
+                query = query.bind(t);
+            }
+            query.fetch_one(&self.pool).await?.try_get(0)?
+        };
+        sqlx::query("UPDATE push_jobs SET queued = $1 WHERE id = $2 AND queued < 0")
+            .bind(queued)
+            .bind(job_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Leases the first shard that is ready or whose lease has expired.
@@ -506,12 +550,12 @@ impl Store {
         }
         // SUM is NUMERIC in PostgreSQL: cast back to the BIGINT Herald reads.
         let row = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(queued), 0) AS BIGINT), CAST(COALESCE(SUM(sent), 0) AS BIGINT),
+            "SELECT CAST(COALESCE(SUM(CASE WHEN queued < 0 THEN 0 ELSE queued END), 0) AS BIGINT), CAST(COALESCE(SUM(sent), 0) AS BIGINT),
                     CAST(COALESCE(SUM(delivered), 0) AS BIGINT), CAST(COALESCE(SUM(gone), 0) AS BIGINT),
                     CAST(COALESCE(SUM(failed), 0) AS BIGINT),
                     (SELECT COUNT(*) FROM push_retries r JOIN push_jobs j2 ON j2.id = r.job_id WHERE j2.story_id = $1),
                     (SELECT COUNT(*) FROM push_clicks c WHERE c.story_id = $1),
-                    (SELECT COUNT(*) FROM push_jobs j3 WHERE j3.story_id = $1 AND j3.state = 'pending')
+                    (SELECT COUNT(*) FROM push_jobs j3 WHERE j3.story_id = $1 AND (j3.state = 'pending' OR j3.queued < 0))
              FROM push_jobs WHERE story_id = $1",
         )
         .bind(story_id)
