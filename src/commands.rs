@@ -28,7 +28,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
     tracing::info!(data = %config.data.display(), "Herald is serving http://{address}/");
-    let vapid = crate::push::keys::load_or_generate(&config.data)?;
+    let vapid = crate::push::keys::site_keys(&store, &config.data).await?;
     let state = AppState::new(store.clone(), config, &vapid, Resolver::System)?;
     let engine = state.engine(vapid)?;
     server::serve(listener, state, engine, shutdown_signal()).await?;
@@ -43,7 +43,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
 pub async fn work(mut config: Config) -> anyhow::Result<()> {
     config.push.workers = config.push.workers.max(1);
     let store = Store::open(&config.data, config.database_url.as_deref()).await?;
-    let vapid = crate::push::keys::load_or_generate(&config.data)?;
+    let vapid = crate::push::keys::site_keys(&store, &config.data).await?;
     let state = AppState::new(store.clone(), config, &vapid, Resolver::System)?;
     let Some(engine) = state.engine(vapid)? else {
         anyhow::bail!(
@@ -161,24 +161,23 @@ fn read_image(path: &Path) -> anyhow::Result<MediaUpload> {
 
 /// `herald vapid show`: the public key, as browsers take it. Generates the
 /// pair on first use, like the server's first start.
-pub fn show_vapid_key(config: &Config) -> anyhow::Result<String> {
-    prepare_data_folder(&config.data)?;
-    Ok(crate::push::keys::load_or_generate(&config.data)?.public_key_base64url())
+pub async fn show_vapid_key(config: &Config) -> anyhow::Result<String> {
+    let store = Store::open(&config.data, config.database_url.as_deref()).await?;
+    let keys = crate::push::keys::site_keys(&store, &config.data).await?;
+    store.close().await;
+    Ok(keys.public_key_base64url())
 }
 
 /// `herald vapid generate`: a new key pair, replacing the old one.
-pub fn generate_vapid_key(config: &Config) -> anyhow::Result<String> {
-    prepare_data_folder(&config.data)?;
+pub async fn generate_vapid_key(config: &Config) -> anyhow::Result<String> {
+    let store = Store::open(&config.data, config.database_url.as_deref()).await?;
     eprintln!(
         "warning: a new VAPID key pair replaces the old one; every existing push subscription \
          stops working and readers must subscribe again"
     );
-    Ok(crate::push::keys::regenerate(&config.data)?.public_key_base64url())
-}
-
-fn prepare_data_folder(data: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(data)
-        .with_context(|| format!("cannot use the data folder {}", data.display()))
+    let keys = crate::push::keys::regenerate_site_keys(&store, &config.data).await?;
+    store.close().await;
+    Ok(keys.public_key_base64url())
 }
 
 /// `herald push send`: one notification to one subscription, printing the
@@ -190,8 +189,9 @@ pub async fn send_test_push(
 ) -> anyhow::Result<String> {
     let subscription = std::fs::read_to_string(subscription_file)
         .with_context(|| format!("cannot read {}", subscription_file.display()))?;
-    prepare_data_folder(&config.data)?;
-    let keys = crate::push::keys::load_or_generate(&config.data)?;
+    let store = Store::open(&config.data, config.database_url.as_deref()).await?;
+    let keys = crate::push::keys::site_keys(&store, &config.data).await?;
+    store.close().await;
     let allow_list =
         crate::push::allowlist::AllowList::new(&config.push.allowed_hosts, Resolver::System)
             .map_err(anyhow::Error::msg)?;

@@ -163,8 +163,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::Vapid { command } => {
                 let key = match command {
-                    VapidCommand::Show => herald::commands::show_vapid_key(&config)?,
-                    VapidCommand::Generate => herald::commands::generate_vapid_key(&config)?,
+                    VapidCommand::Show => herald::commands::show_vapid_key(&config).await?,
+                    VapidCommand::Generate => herald::commands::generate_vapid_key(&config).await?,
                 };
                 println!("{key}");
                 Ok(())

@@ -147,7 +147,15 @@ async fn migrations_run_once_when_nodes_start_together() {
         .await
         .expect("migrations");
     let (applied, distinct): (i64, i64) = (row.get(0), row.get(1));
-    assert_eq!((applied, distinct), (3, 3));
+    // One row per migration file of this backend, none twice.
+    let folder = match test.store.backend() {
+        Backend::Sqlite => "migrations/sqlite",
+        Backend::Postgres => "migrations/postgres",
+    };
+    let files = std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(folder))
+        .expect("migrations folder")
+        .count() as i64;
+    assert_eq!((applied, distinct), (files, files));
     conn.close().await.expect("close");
     // Nothing was applied twice: the built-in topic exists once, and the
     // site's single state row is there.
@@ -159,4 +167,68 @@ async fn migrations_run_once_when_nodes_start_together() {
     );
     let fingerprint = test.store.fingerprint(Utc::now()).await.expect("state");
     assert_eq!(fingerprint.content_version, 0);
+}
+
+#[tokio::test]
+async fn every_node_signs_with_one_key_pair() {
+    let test = TestStore::open().await;
+    // Three nodes start at once; on PostgreSQL the first to store a pair wins.
+    let nodes: Vec<Store> = match &test.database {
+        Some(database) => {
+            let mut nodes = Vec::new();
+            for _ in 0..3 {
+                nodes.push(Store::connect(database.url(), 2).await.expect("connects"));
+            }
+            nodes
+        }
+        None => vec![test.store.clone(), test.store.clone(), test.store.clone()],
+    };
+    // Separate data folders: on PostgreSQL the key must not come from them.
+    let folders: Vec<tempfile::TempDir> =
+        (0..3).map(|_| tempfile::tempdir().expect("tmp")).collect();
+    let keys = futures_keys(&nodes, &folders, test.store.backend()).await;
+    assert!(keys.windows(2).all(|w| w[0] == w[1]), "{keys:?}");
+    if test.store.backend() == Backend::Postgres {
+        let new = herald::push::keys::regenerate_site_keys(&nodes[0], folders[0].path())
+            .await
+            .expect("regenerated")
+            .public_key_base64url();
+        assert_ne!(new, keys[0]);
+        let seen = herald::push::keys::site_keys(&nodes[2], folders[2].path())
+            .await
+            .expect("keys")
+            .public_key_base64url();
+        assert_eq!(seen, new, "every node sees the new pair");
+    }
+}
+
+/// Each node's public key, fetched concurrently.
+async fn futures_keys(
+    nodes: &[Store],
+    folders: &[tempfile::TempDir],
+    backend: Backend,
+) -> Vec<String> {
+    let tasks: Vec<_> = nodes
+        .iter()
+        .zip(folders)
+        .map(|(store, folder)| {
+            let store = store.clone();
+            // On SQLite one node has one data folder.
+            let path = match backend {
+                Backend::Sqlite => folders[0].path().to_path_buf(),
+                Backend::Postgres => folder.path().to_path_buf(),
+            };
+            tokio::spawn(async move {
+                herald::push::keys::site_keys(&store, &path)
+                    .await
+                    .expect("keys")
+                    .public_key_base64url()
+            })
+        })
+        .collect();
+    let mut keys = Vec::new();
+    for task in tasks {
+        keys.push(task.await.expect("task"));
+    }
+    keys
 }

@@ -1,11 +1,15 @@
-//! The site's VAPID key pair, kept in the data folder: generated on first
-//! start, readable by its owner only (mode 0600), never logged.
+//! The site's VAPID key pair: generated on first start, never logged. A
+//! single SQLite node keeps it in the data folder (mode 0600); on
+//! PostgreSQL it lives in the database, so that every node signs with the
+//! same key and a second node never makes a second pair.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use webpush::VapidKeys;
+
+use crate::store::{Backend, Store};
 
 /// The key file's name inside the data folder.
 pub const KEY_FILE: &str = "vapid-private-key.pk8";
@@ -19,6 +23,58 @@ pub enum KeyFileError {
     Write { path: PathBuf, reason: String },
     #[error("cannot generate a VAPID key pair: {0}")]
     Generate(webpush::VapidError),
+    #[error("the VAPID key pair stored in the database is not valid: {0}")]
+    Stored(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// The name of the key pair among the site's stored secrets.
+const SECRET: &str = "vapid_private_key_pkcs8";
+
+/// The site's key pair, generated on first use: in the database on
+/// PostgreSQL, in `data` on SQLite.
+pub async fn site_keys(store: &Store, data: &Path) -> Result<VapidKeys, KeyFileError> {
+    if store.backend() == Backend::Sqlite {
+        return load_or_generate(data);
+    }
+    let mut generated = None;
+    let stored = store
+        .secret_or_insert(SECRET, || {
+            let text = VapidKeys::generate()
+                .and_then(|k| k.to_pkcs8())
+                .map(|der| base64::engine::general_purpose::STANDARD.encode(der));
+            generated = Some(text.is_ok());
+            text.unwrap_or_default()
+        })
+        .await?;
+    if generated == Some(false) {
+        return Err(KeyFileError::Stored("generation failed".into()));
+    }
+    from_text(&stored).map_err(KeyFileError::Stored)
+}
+
+/// Replaces the site's key pair with a new one.
+pub async fn regenerate_site_keys(store: &Store, data: &Path) -> Result<VapidKeys, KeyFileError> {
+    if store.backend() == Backend::Sqlite {
+        return regenerate(data);
+    }
+    let keys = VapidKeys::generate().map_err(KeyFileError::Generate)?;
+    let der = keys.to_pkcs8().map_err(KeyFileError::Generate)?;
+    store
+        .replace_secret(
+            SECRET,
+            &base64::engine::general_purpose::STANDARD.encode(der),
+        )
+        .await?;
+    Ok(keys)
+}
+
+fn from_text(text: &str) -> Result<VapidKeys, String> {
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|_| "not base64".to_owned())?;
+    VapidKeys::from_pkcs8(&der).map_err(|e| e.to_string())
 }
 
 /// The key pair in `data`, generated and stored when there is none yet.
@@ -46,10 +102,7 @@ fn load(path: &Path) -> Result<VapidKeys, KeyFileError> {
         reason,
     };
     let text = std::fs::read_to_string(path).map_err(|e| read_error(e.to_string()))?;
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(text.trim())
-        .map_err(|_| read_error("not base64".into()))?;
-    VapidKeys::from_pkcs8(&der).map_err(|e| read_error(e.to_string()))
+    from_text(&text).map_err(read_error)
 }
 
 fn store(path: &Path, keys: &VapidKeys, replace: bool) -> Result<(), KeyFileError> {

@@ -33,6 +33,11 @@ const SQLITE: &[Migration] = &[
         name: "fanout",
         sql: include_str!("../../migrations/sqlite/0003_fanout.sql"),
     },
+    Migration {
+        version: 4,
+        name: "site_secrets",
+        sql: include_str!("../../migrations/sqlite/0004_site_secrets.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -51,6 +56,11 @@ const POSTGRES: &[Migration] = &[
         version: 3,
         name: "fanout",
         sql: include_str!("../../migrations/postgres/0003_fanout.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "site_secrets",
+        sql: include_str!("../../migrations/postgres/0004_site_secrets.sql"),
     },
 ];
 

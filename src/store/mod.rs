@@ -12,6 +12,7 @@ mod fanout;
 mod media;
 mod migrate;
 mod rows;
+mod secrets;
 mod site_state;
 mod stories;
 mod subscriptions;

@@ -196,7 +196,9 @@ impl TestSite {
         };
         config.database_url = database.as_ref().map(|d| d.url().to_owned());
         let store = open_store(data.path(), database.as_ref()).await;
-        let vapid = herald::push::keys::load_or_generate(data.path()).expect("keys");
+        let vapid = herald::push::keys::site_keys(&store, data.path())
+            .await
+            .expect("keys");
         let state =
             AppState::new(store.clone(), config.clone(), &vapid, resolver()).expect("state");
         let engine = if deliver {
