@@ -84,9 +84,15 @@ pub fn load_or_generate(data: &Path) -> Result<VapidKeys, KeyFileError> {
         return load(&path);
     }
     let keys = VapidKeys::generate().map_err(KeyFileError::Generate)?;
-    store(&path, &keys, false)?;
-    tracing::info!("generated the site's VAPID key pair");
-    Ok(keys)
+    match store(&path, &keys, false) {
+        Ok(()) => {
+            tracing::info!("generated the site's VAPID key pair");
+            Ok(keys)
+        }
+        // Another process sharing the folder stored its pair first: use that.
+        Err(_) if path.exists() => load(&path),
+        Err(e) => Err(e),
+    }
 }
 
 /// Replaces the key pair in `data` with a new one.
@@ -115,8 +121,10 @@ fn store(path: &Path, keys: &VapidKeys, replace: bool) -> Result<(), KeyFileErro
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| write_error(e.to_string()))?;
     }
-    // Written to a private temporary file, then renamed into place.
-    let temp = path.with_extension("tmp");
+    // Written to a private temporary file of this process, then moved into
+    // place: renamed over the old pair when replacing it, otherwise linked,
+    // which fails if another process sharing the folder got there first.
+    let temp = path.with_extension(format!("tmp.{}", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -127,11 +135,14 @@ fn store(path: &Path, keys: &VapidKeys, replace: bool) -> Result<(), KeyFileErro
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| write_error(e.to_string()))?;
-    if !replace && path.exists() {
+    let placed = if replace {
+        std::fs::rename(&temp, path)
+    } else {
+        let linked = std::fs::hard_link(&temp, path);
         let _ = std::fs::remove_file(&temp);
-        return Err(write_error("it appeared while being created".into()));
-    }
-    std::fs::rename(&temp, path).map_err(|e| write_error(e.to_string()))
+        linked
+    };
+    placed.map_err(|e| write_error(e.to_string()))
 }
 
 #[cfg(test)]

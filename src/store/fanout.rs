@@ -185,7 +185,7 @@ impl Store {
             let job_id: i64 = row.try_get(0)?;
             let story_id: i64 = row.try_get(1)?;
             let published: Option<i64> = row.try_get(2)?;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             if published.is_none_or(|at| at > now) {
                 // Unpublished or moved later since the job was written.
                 cancel_or_wait(&mut tx, job_id, published).await?;
@@ -260,7 +260,7 @@ impl Store {
         .await?;
         for row in stale {
             let (job_id, story_id): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-            let mut conn = self.pool.begin().await?;
+            let mut conn = self.begin_write().await?;
             let topics = story_topic_ids(&mut conn, story_id).await?;
             conn.commit().await?;
             self.count_queued(job_id, &topics).await?;
@@ -428,7 +428,7 @@ impl Store {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         record_outcomes(&mut tx, lease.job_id, outcomes, now_ms).await?;
         sqlx::query(
             "UPDATE push_shards SET checkpoint = $1, handled = handled + $2,
@@ -471,7 +471,7 @@ impl Store {
         limit: i64,
         lease_ms: i64,
     ) -> Result<Vec<DueRetry>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // PostgreSQL lets several workers claim at once: each locks the rows
         // it claims and passes over those another is claiming. SQLite has
         // one writer, and needs (and knows) no row locks.
@@ -520,7 +520,7 @@ impl Store {
         outcomes: &Outcomes,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Outcomes first: they take the job's row lock before any retry row.
         record_outcomes(&mut tx, job_id, outcomes, now_ms).await?;
         for subscription_id in done {

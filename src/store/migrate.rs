@@ -109,9 +109,13 @@ impl Store {
             }
         }
         for migration in migrations.iter().filter(|m| !applied.contains(&m.version)) {
-            let mut tx = self.pool.begin().await?;
+            // SQLite: the write lock from the start; PostgreSQL: an advisory
+            // lock. Either way one process at a time, and each checks again.
+            let mut tx = self.begin_write().await?;
             if self.backend == Backend::Postgres {
                 lock_migrations(&mut tx).await?;
+            }
+            {
                 let done = sqlx::query("SELECT COUNT(*) FROM herald_migrations WHERE version = $1")
                     .bind(migration.version)
                     .fetch_one(&mut *tx)

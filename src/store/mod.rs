@@ -204,6 +204,19 @@ impl Store {
         }
     }
 
+    /// A transaction that will write. SQLite takes the write lock at the
+    /// start (`BEGIN IMMEDIATE`): a transaction that reads first and writes
+    /// later would otherwise fail at once, without waiting, when another
+    /// process wrote in between.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Whether the database answers, for `/healthz`.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

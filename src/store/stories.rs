@@ -50,7 +50,7 @@ impl Store {
         sample: bool,
         now: DateTime<Utc>,
     ) -> Result<SaveOutcome, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now_s = now.timestamp();
 
         let existing = match &draft.previous_slug {

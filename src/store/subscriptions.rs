@@ -56,7 +56,7 @@ impl Store {
         replacing: Option<i64>,
         now: i64,
     ) -> Result<Registered, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let by_endpoint =
             sqlx::query("SELECT id, p256dh, auth FROM push_subscriptions WHERE endpoint = $1")
                 .bind(&subscription.endpoint)
@@ -185,7 +185,7 @@ impl Store {
         topic_ids: &[i64],
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM push_follows WHERE subscription_id = $1")
             .bind(subscription_id)
             .execute(&mut *tx)
@@ -207,7 +207,7 @@ impl Store {
 
     /// Deletes a subscription and its follows.
     pub async fn delete_subscription(&self, subscription_id: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         delete(&mut tx, subscription_id).await?;
         tx.commit().await?;
         Ok(())
