@@ -44,15 +44,8 @@ impl Sender {
         allow_list: Arc<AllowList>,
         per_origin: usize,
     ) -> Result<Sender, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .dns_resolver(Arc::new(GuardedDns(allow_list.clone())))
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(per_origin)
-            .build()?;
         Ok(Sender {
-            client,
+            client: http_client(allow_list.clone(), per_origin)?,
             vapid,
             allow_list,
             per_origin: per_origin.max(1),
@@ -91,41 +84,11 @@ impl Sender {
             Ok(r) => r,
             Err(e) => return (Delivery::Unusable(e.to_string()), host),
         };
-        let mut builder = self.client.post(request.url);
-        for (name, value) in request.headers {
-            builder = builder.header(name, value);
+        match post(&self.client, request).await {
+            Ok(answer) => (Delivery::Answered(answer.outcome()), host),
+            Err(NoAnswer::Refused(reason)) => (Delivery::Unusable(reason), host),
+            Err(NoAnswer::Transport(reason)) => (Delivery::Transport(reason), host),
         }
-        let response = match builder.body(request.body).send().await {
-            Ok(r) => r,
-            // Never the error's own text: it names the endpoint.
-            Err(e) => {
-                if let Some(refused) = refusal(&e) {
-                    return (Delivery::Unusable(refused.to_string()), host);
-                }
-                return (Delivery::Transport(transport_reason(&e)), host);
-            }
-        };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) if (200..300).contains(&status) => {
-                tracing::debug!(
-                    reason = transport_reason(&e),
-                    "push answer body lost after a 2xx"
-                );
-                Default::default()
-            }
-            Err(e) => return (Delivery::Transport(transport_reason(&e)), host),
-        };
-        (
-            Delivery::Answered(webpush::classify(status, retry_after.as_deref(), &body)),
-            host,
-        )
     }
 
     fn subscription(&self, recipient: &Recipient) -> Result<webpush::Subscription, String> {
@@ -142,6 +105,88 @@ impl Sender {
         };
         result.map_err(|e| e.to_string())
     }
+}
+
+/// The HTTP client for push services: pooled, HTTP/2 where the service
+/// offers it, and resolving names through the allow-list.
+pub fn http_client(
+    allow_list: Arc<AllowList>,
+    per_origin: usize,
+) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .dns_resolver(Arc::new(GuardedDns(allow_list)))
+        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(per_origin)
+        .build()
+}
+
+/// A push service's answer, as received.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub body: axum::body::Bytes,
+}
+
+impl Answer {
+    /// What the answer means (RFC 8030 and the push services' practice).
+    pub fn outcome(&self) -> Outcome {
+        webpush::classify(self.status, self.retry_after.as_deref(), &self.body)
+    }
+}
+
+/// Why a request got no answer. The reasons never name the endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoAnswer {
+    /// The allow-list refused where the name now leads.
+    Refused(String),
+    /// Connection refused or reset, timeout: worth another try.
+    Transport(String),
+}
+
+/// Sends a prepared push request and reads the answer.
+pub async fn post(
+    client: &reqwest::Client,
+    request: webpush::PushRequest,
+) -> Result<Answer, NoAnswer> {
+    let mut builder = client.post(request.url);
+    for (name, value) in request.headers {
+        builder = builder.header(name, value);
+    }
+    // Never the error's own text: it names the endpoint.
+    let response = builder
+        .body(request.body)
+        .send()
+        .await
+        .map_err(|e| match refusal(&e) {
+            Some(refused) => NoAnswer::Refused(refused.to_string()),
+            None => NoAnswer::Transport(transport_reason(&e)),
+        })?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = match response.bytes().await {
+        Ok(b) => b,
+        // Accepted is accepted, even if the rest of the answer was lost.
+        Err(e) if (200..300).contains(&status) => {
+            tracing::debug!(
+                reason = transport_reason(&e),
+                "push answer body lost after a 2xx"
+            );
+            Default::default()
+        }
+        Err(e) => return Err(NoAnswer::Transport(transport_reason(&e))),
+    };
+    Ok(Answer {
+        status,
+        retry_after,
+        body,
+    })
 }
 
 /// Resolves push-service names through the allow-list, so that every
@@ -173,14 +218,26 @@ fn refusal(e: &reqwest::Error) -> Option<&super::allowlist::EndpointRefused> {
     None
 }
 
+/// Why a request failed, for logs and operators: its kind and its root
+/// cause (a socket or TLS error), never the URL, which is a capability.
 fn transport_reason(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timeout".into()
+    let kind = if e.is_timeout() {
+        "timeout"
     } else if e.is_connect() {
-        "connection failed".into()
+        "connection failed"
     } else if e.is_body() || e.is_decode() {
-        "connection broken while reading the answer".into()
+        "connection broken while reading the answer"
     } else {
-        "request failed".into()
+        "request failed"
+    };
+    let mut root = None;
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        root = Some(cause.to_string());
+        source = cause.source();
+    }
+    match root.filter(|r| !r.contains("://") && !r.is_empty()) {
+        Some(root) => format!("{kind}: {root}"),
+        None => kind.to_owned(),
     }
 }

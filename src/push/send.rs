@@ -3,8 +3,6 @@
 //! system's certificate store (`SSL_CERT_FILE` and `SSL_CERT_DIR` override
 //! it, as they do for OpenSSL).
 
-use std::time::Duration;
-
 use webpush::{Notification, Outcome, PushOptions, Subject, Topic, Ttl, Urgency, Vapid, VapidKeys};
 
 use super::allowlist::AllowList;
@@ -83,53 +81,18 @@ pub async fn send_one(
         &options,
         &Vapid::new(keys, subject),
     )?;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
+    let client = super::delivery::http_client(std::sync::Arc::new(allow_list.clone()), 1)
         .map_err(|e| SendError::Http(e.to_string()))?;
-    let mut builder = client.post(request.url.clone());
-    for (name, value) in &request.headers {
-        builder = builder.header(*name, value);
-    }
-    // The error's text would include the endpoint, a capability: leave it out.
-    let response = builder
-        .body(request.body)
-        .send()
+    let answer = super::delivery::post(&client, request)
         .await
-        .map_err(|e| SendError::Http(describe_transport_error(&e)))?;
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response.text().await.unwrap_or_default();
+        .map_err(|e| match e {
+            super::delivery::NoAnswer::Refused(reason)
+            | super::delivery::NoAnswer::Transport(reason) => SendError::Http(reason),
+        })?;
     Ok(Answer {
-        status,
-        outcome: webpush::classify(status, retry_after.as_deref(), body.as_bytes()),
-        body,
+        status: answer.status,
+        outcome: answer.outcome(),
+        body: String::from_utf8_lossy(&answer.body).into_owned(),
         shortened,
     })
-}
-
-fn describe_transport_error(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
-    };
-    let mut source = std::error::Error::source(e);
-    let mut detail = String::new();
-    while let Some(cause) = source {
-        detail = cause.to_string();
-        source = cause.source();
-    }
-    if detail.is_empty() {
-        kind.to_owned()
-    } else {
-        format!("{kind}: {detail}")
-    }
 }

@@ -676,18 +676,7 @@ async fn record_outcomes(
     .await?;
     for id in &outcomes.gone {
         // Gone (404/410): the subscription and its follows go.
-        sqlx::query("DELETE FROM push_follows WHERE subscription_id = $1")
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query("UPDATE push_clicks SET subscription_id = NULL WHERE subscription_id = $1")
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query("DELETE FROM push_subscriptions WHERE id = $1")
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
+        super::subscriptions::delete_rows(tx, *id).await?;
     }
     for retry in &outcomes.retries {
         sqlx::query(

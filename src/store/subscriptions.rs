@@ -84,7 +84,7 @@ impl Store {
                     .bind(old)
                     .execute(&mut *tx)
                     .await?;
-                    delete(&mut tx, old).await?;
+                    delete_rows(&mut tx, old).await?;
                 }
                 Some(id)
             }
@@ -208,7 +208,7 @@ impl Store {
     /// Deletes a subscription and its follows.
     pub async fn delete_subscription(&self, subscription_id: i64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        delete(&mut tx, subscription_id).await?;
+        delete_rows(&mut tx, subscription_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -273,7 +273,11 @@ async fn add_follows(
     Ok(())
 }
 
-async fn delete(tx: &mut Transaction<'_, Any>, subscription_id: i64) -> Result<(), StoreError> {
+/// Deletes a subscription and its follows, keeping its clicks' counts.
+pub(super) async fn delete_rows(
+    tx: &mut Transaction<'_, Any>,
+    subscription_id: i64,
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM push_follows WHERE subscription_id = $1")
         .bind(subscription_id)
         .execute(&mut **tx)
