@@ -66,6 +66,8 @@ pub struct Engine {
 /// A job's payload, prepared once for all its recipients.
 struct JobPayload {
     prepared: Prepared,
+    /// The story's topics: whose followers the job sends to.
+    topic_ids: Vec<i64>,
     planned_at_ms: i64,
     ttl_ms: i64,
 }
@@ -153,6 +155,7 @@ impl Engine {
         });
         let payload = Arc::new(JobPayload {
             prepared,
+            topic_ids: job.topic_ids,
             planned_at_ms: job.planned_at_ms,
             ttl_ms: i64::from(job.ttl_seconds) * 1000,
         });
@@ -187,9 +190,6 @@ impl Engine {
                 )
                 .await;
         };
-        let Some(job) = self.store.job_info(lease.job_id).await? else {
-            return Ok(());
-        };
         let mut checkpoint = lease.checkpoint;
         loop {
             if *stop.borrow() {
@@ -208,7 +208,7 @@ impl Engine {
             let batch = self
                 .store
                 .shard_batch(
-                    &job.topic_ids,
+                    &payload.topic_ids,
                     checkpoint,
                     lease.last_subscriber,
                     self.settings.batch_size,
