@@ -2,7 +2,9 @@
 //! and answer JSON; errors are [`error::ApiError`]s. The OpenAPI document at
 //! `/api/v1/openapi.json` describes every route.
 
+pub mod admin;
 pub mod error;
+pub mod public;
 pub mod push;
 pub mod stats;
 
@@ -46,6 +48,7 @@ pub fn router() -> Router<AppState> {
             get(stats::show_push_stats),
         )
         .route("/metrics", get(stats::show_metrics))
+        .merge(public::routes())
         .fallback(|| async {
             ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -54,6 +57,8 @@ pub fn router() -> Router<AppState> {
             )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // After the layer: admin routes set the body limits they need.
+        .merge(admin::router())
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logo.svg", get(assets::logo))
         .route("/media/{name}", get(assets::media))
         .merge(crate::api::router())
+        .merge(crate::newsroom::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
         .layer(middleware::map_response(security_headers))

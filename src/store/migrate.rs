@@ -38,6 +38,31 @@ const SQLITE: &[Migration] = &[
         name: "site_secrets",
         sql: include_str!("../../migrations/sqlite/0004_site_secrets.sql"),
     },
+    Migration {
+        version: 5,
+        name: "accounts",
+        sql: include_str!("../../migrations/sqlite/0005_accounts.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "editorial",
+        sql: include_str!("../../migrations/sqlite/0006_editorial.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "images",
+        sql: include_str!("../../migrations/sqlite/0007_images.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "push_options",
+        sql: include_str!("../../migrations/sqlite/0008_push_options.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "audience",
+        sql: include_str!("../../migrations/sqlite/0009_audience.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -61,6 +86,31 @@ const POSTGRES: &[Migration] = &[
         version: 4,
         name: "site_secrets",
         sql: include_str!("../../migrations/postgres/0004_site_secrets.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "accounts",
+        sql: include_str!("../../migrations/postgres/0005_accounts.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "editorial",
+        sql: include_str!("../../migrations/postgres/0006_editorial.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "images",
+        sql: include_str!("../../migrations/postgres/0007_images.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "push_options",
+        sql: include_str!("../../migrations/postgres/0008_push_options.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "audience",
+        sql: include_str!("../../migrations/postgres/0009_audience.sql"),
     },
 ];
 

@@ -8,7 +8,11 @@
 //! ([`Store::connect`]) gives the same features on PostgreSQL, for sites
 //! with many web nodes and delivery workers.
 
+mod accounts;
+mod audience;
+mod editorial;
 mod fanout;
+mod images;
 mod media;
 mod migrate;
 mod rows;

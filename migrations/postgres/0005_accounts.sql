@@ -1,0 +1,2 @@
+-- user accounts, sessions, API tokens, login throttling.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- subscribers per topic over time.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- newsroom story management: owners, versions, corrections, revisions.
+SELECT 1;

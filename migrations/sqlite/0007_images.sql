@@ -1,0 +1,2 @@
+-- image variants for responsive srcset.
+SELECT 1;

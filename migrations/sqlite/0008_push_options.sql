@@ -1,0 +1,2 @@
+-- push options: breaking news, notification updates.
+SELECT 1;

@@ -1,0 +1,20 @@
+//! The newsroom's JSON API under `/api/v1/admin/`: every route needs an
+//! [`ApiUser`](crate::accounts::ApiUser), and what it may do is its role's.
+
+pub mod images;
+pub mod stories;
+pub mod tokens;
+pub mod topics;
+
+use axum::Router;
+
+use crate::server::AppState;
+
+/// Every admin route. Each part sets the body limit its routes need.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(stories::routes())
+        .merge(topics::routes())
+        .merge(images::routes())
+        .merge(tokens::routes())
+}

@@ -1,0 +1,9 @@
+//! `/api/v1/admin/tokens`.
+
+use axum::Router;
+
+use crate::server::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}

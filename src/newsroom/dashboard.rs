@@ -1,0 +1,9 @@
+//! Newsroom pages: dashboard.
+
+use axum::Router;
+
+use crate::server::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
