@@ -44,11 +44,28 @@ pub struct NotificationInput {
 
 /// What a story's notification says when it is not the headline and
 /// standfirst, and how long it may wait for an offline device.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotificationSettings {
     pub title: Option<String>,
     pub body: Option<String>,
     pub ttl_seconds: Option<u32>,
+    /// Publishing sends no notification when false.
+    pub send: bool,
+    /// Breaking news: urgency high, sent to every subscriber, not only
+    /// the followers of the story's topics.
+    pub breaking: bool,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> NotificationSettings {
+        NotificationSettings {
+            title: None,
+            body: None,
+            ttl_seconds: None,
+            send: true,
+            breaking: false,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -361,6 +378,7 @@ impl StoryInput {
                     title,
                     body,
                     ttl_seconds: n.ttl_seconds,
+                    ..NotificationSettings::default()
                 }
             }
         };

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod dashboard;
+pub mod layout;
 pub mod stories;
 
 use axum::Router;

@@ -131,7 +131,7 @@ mod tests {
         let settings = NotificationSettings {
             title: Some("Override".into()),
             body: Some("Body override".into()),
-            ttl_seconds: None,
+            ..NotificationSettings::default()
         };
         let prepared = prepare(
             &story(&["world", BREAKING_TOPIC], "s"),

@@ -19,6 +19,8 @@ const STYLESHEET: &str = include_str!("../../static/style.css");
 const SCRIPT: &str = include_str!("../../static/site.js");
 const LOGO: &str = include_str!("../../static/logo.svg");
 const SERVICE_WORKER: &str = include_str!("../../static/sw.js");
+const NEWSROOM_STYLESHEET: &str = include_str!("../../static/newsroom.css");
+const NEWSROOM_SCRIPT: &str = include_str!("../../static/newsroom.js");
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const SHORT: &str = "public, max-age=300";
@@ -33,6 +35,9 @@ fn version(content: &str) -> String {
 
 static STYLESHEET_VERSION: LazyLock<String> = LazyLock::new(|| version(STYLESHEET));
 static SCRIPT_VERSION: LazyLock<String> = LazyLock::new(|| version(SCRIPT));
+static NEWSROOM_STYLESHEET_VERSION: LazyLock<String> =
+    LazyLock::new(|| version(NEWSROOM_STYLESHEET));
+static NEWSROOM_SCRIPT_VERSION: LazyLock<String> = LazyLock::new(|| version(NEWSROOM_SCRIPT));
 
 pub fn stylesheet_path() -> String {
     format!("/assets/style.css?v={}", *STYLESHEET_VERSION)
@@ -42,7 +47,15 @@ pub fn script_path() -> String {
     format!("/assets/site.js?v={}", *SCRIPT_VERSION)
 }
 
-/// `/assets/style.css` and `/assets/site.js`: immutable when asked for by
+pub fn newsroom_stylesheet_path() -> String {
+    format!("/assets/newsroom.css?v={}", *NEWSROOM_STYLESHEET_VERSION)
+}
+
+pub fn newsroom_script_path() -> String {
+    format!("/assets/newsroom.js?v={}", *NEWSROOM_SCRIPT_VERSION)
+}
+
+/// `/assets/{style,newsroom}.css` and `/assets/{site,newsroom}.js`: immutable when asked for by
 /// their current version, briefly cacheable otherwise.
 pub async fn asset(
     Path(file): Path<String>,
@@ -52,6 +65,16 @@ pub async fn asset(
     let (content, content_type, current) = match file.as_str() {
         "style.css" => (STYLESHEET, "text/css; charset=utf-8", &*STYLESHEET_VERSION),
         "site.js" => (SCRIPT, "text/javascript; charset=utf-8", &*SCRIPT_VERSION),
+        "newsroom.css" => (
+            NEWSROOM_STYLESHEET,
+            "text/css; charset=utf-8",
+            &*NEWSROOM_STYLESHEET_VERSION,
+        ),
+        "newsroom.js" => (
+            NEWSROOM_SCRIPT,
+            "text/javascript; charset=utf-8",
+            &*NEWSROOM_SCRIPT_VERSION,
+        ),
         _ => return Err(AppError::NotFound),
     };
     let versioned = query.as_deref() == Some(&format!("v={current}"));

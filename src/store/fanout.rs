@@ -380,6 +380,7 @@ impl Store {
                 title: row.try_get(2)?,
                 body: row.try_get(3)?,
                 ttl_seconds: u32::try_from(ttl).ok(),
+                ..NotificationSettings::default()
             },
             ttl_seconds: u32::try_from(ttl).unwrap_or(DEFAULT_TTL_SECONDS),
             topic_ids,

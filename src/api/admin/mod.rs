@@ -2,6 +2,7 @@
 //! [`ApiUser`](crate::accounts::ApiUser), and what it may do is its role's.
 
 pub mod images;
+pub mod push;
 pub mod stories;
 pub mod tokens;
 pub mod topics;
@@ -16,5 +17,6 @@ pub fn router() -> Router<AppState> {
         .merge(stories::routes())
         .merge(topics::routes())
         .merge(images::routes())
+        .merge(push::routes())
         .merge(tokens::routes())
 }
