@@ -18,12 +18,30 @@
 # `pywebpush` to the same sink to print Herald's speed-up over each.
 # See bench/README.md ("fanout.sh") for what is measured and how.
 #
+# On PostgreSQL (issue 7): set DATABASE_URL to a PostgreSQL database whose
+# user may create databases. For each N and each count of `herald worker`
+# processes in WORKER_PROCESSES (default "1 2"), a fresh database is created
+# beside it (and dropped after), N subscribers are COPYed in, a web-only node
+# (`herald serve --workers 0`) and that many worker processes (each with
+# WORKERS delivery tasks) are started, and the story is published; it prints
+# messages/s for each and the scaling (rate with P processes / rate with the
+# fewest). TRANSPORTS defaults to "http" and the library comparisons are
+# skipped (COMPARE=no): neither depends on the database. The measurement for
+# issue 7, one million subscribers with one and two worker processes:
+#
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres WORKER_PROCESSES="1 2" \
+#     bash bench/fanout.sh 1000000
+#
 # Environment (defaults): HERALD_PORT 19300, SINK_HTTP_PORT 19301,
 # SINK_TLS_PORT 19302, WORKERS 2, SHARD_SIZE 5000, BATCH_SIZE 500,
 # CONCURRENCY 100 (per origin, and the sink check's), TRANSPORTS "http tls",
 # COMPARE_MAX 20000 (messages sent by each of web-push and pywebpush),
 # PY_TLS_SAMPLE 1000 (pywebpush over TLS, 0 to skip), NODE_CONCURRENCY 100,
-# PY_THREADS 32, RUN_TIMEOUT 900 (seconds per step), ECDH_SECONDS 5.
+# PY_THREADS 32, RUN_TIMEOUT 900 (seconds per step), ECDH_SECONDS 5,
+# DATABASE_URL (unset: SQLite in a data folder), WORKER_PROCESSES "1 2"
+# (PostgreSQL only), COMPARE yes (no on PostgreSQL), HERALD_BIN (a herald
+# binary to use instead of building the release one; figures from a debug
+# build say nothing about speed).
 #
 # Run as root on Debian (installs nginx, wrk, nghttp2-client, openssl with
 # apt-get; web-push with `npm ci` in bench/; pywebpush with pip when missing).
@@ -38,6 +56,15 @@ if [ "$#" -gt 0 ]; then SIZES=("$@"); else SIZES=(100000 1000000); fi
 HERALD_PORT="${HERALD_PORT:-19300}"
 SINK_HTTP_PORT="${SINK_HTTP_PORT:-19301}"
 SINK_TLS_PORT="${SINK_TLS_PORT:-19302}"
+DATABASE_URL="${DATABASE_URL:-}"
+if [ -n "$DATABASE_URL" ]; then
+  WORKER_PROCESSES="${WORKER_PROCESSES:-1 2}"
+  TRANSPORTS="${TRANSPORTS:-http}"
+  COMPARE="${COMPARE:-no}"
+else
+  WORKER_PROCESSES=0
+fi
+COMPARE="${COMPARE:-yes}"
 WORKERS="${WORKERS:-2}"
 SHARD_SIZE="${SHARD_SIZE:-5000}"
 BATCH_SIZE="${BATCH_SIZE:-500}"
@@ -59,8 +86,10 @@ exec > >(tee "$REPORT") 2>&1
 
 WORK="$(mktemp -d /tmp/herald-fanout.XXXXXX)"
 NGINX_PID=""
+BENCH_DB=""
 cleanup() {
   set +e
+  if [ -n "$BENCH_DB" ]; then drop_database "$BENCH_DB"; fi
   if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
     kill -QUIT "$NGINX_PID"
     for _ in $(seq 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
@@ -72,29 +101,49 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say() { printf '\n== %s\n' "$*"; }
+# PostgreSQL: DATABASE_URL's server, another database on it.
+database_url() { echo "${DATABASE_URL%/*}/$1"; }
+drop_database() {
+  psql "$DATABASE_URL" -X -q -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null 2>&1 || true
+}
 record() { echo "$1" >> "$RESULTS"; }
 
 # --- tools ---------------------------------------------------------------
+has_transport() { [[ " $TRANSPORTS " == *" $1 "* ]]; }
 need_apt=()
 command -v nginx >/dev/null || need_apt+=(nginx)
-command -v wrk >/dev/null || need_apt+=(wrk)
-command -v h2load >/dev/null || need_apt+=(nghttp2-client)
+if has_transport http; then command -v wrk >/dev/null || need_apt+=(wrk); fi
+if has_transport tls; then command -v h2load >/dev/null || need_apt+=(nghttp2-client); fi
 command -v openssl >/dev/null || need_apt+=(openssl)
-command -v node >/dev/null || need_apt+=(nodejs npm)
+if [ "$COMPARE" = yes ]; then command -v node >/dev/null || need_apt+=(nodejs npm); fi
+if [ -n "$DATABASE_URL" ]; then command -v psql >/dev/null || need_apt+=(postgresql-client); fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   say "installing ${need_apt[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-if [ ! -d "$BENCH/node_modules/web-push" ]; then (cd "$BENCH" && npm ci --no-audit --no-fund --silent); fi
-python3 -c 'import pywebpush' 2>/dev/null || python3 -m pip install --quiet 'pywebpush==2.5.0'
+if [ "$COMPARE" = yes ]; then
+  if [ ! -d "$BENCH/node_modules/web-push" ]; then (cd "$BENCH" && npm ci --no-audit --no-fund --silent); fi
+  python3 -c 'import pywebpush' 2>/dev/null || python3 -m pip install --quiet 'pywebpush==2.5.0'
+fi
 
-say "building herald (release)"
-cargo build --quiet --release --bin herald
-HERALD="${CARGO_TARGET_DIR:-$ROOT/target}/release/herald"
+if [ -n "${HERALD_BIN:-}" ]; then
+  HERALD="$HERALD_BIN"
+  say "using $HERALD (not built here)"
+else
+  say "building herald (release)"
+  cargo build --quiet --release --bin herald
+  HERALD="${CARGO_TARGET_DIR:-$ROOT/target}/release/herald"
+fi
 
 say "machine"
 echo "$(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "herald $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)'); $(nginx -v 2>&1); node $(node --version); $(python3 --version); pywebpush $(python3 -c 'import importlib.metadata as m; print(m.version("pywebpush"))'); web-push $(node -p 'require("./bench/node_modules/web-push/package.json").version')"
+echo "herald $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)'); $(nginx -v 2>&1)"
+if [ "$COMPARE" = yes ]; then
+  echo "node $(node --version); $(python3 --version); pywebpush $(python3 -c 'import importlib.metadata as m; print(m.version("pywebpush"))'); web-push $(node -p 'require("./bench/node_modules/web-push/package.json").version')"
+fi
+if [ -n "$DATABASE_URL" ]; then
+  echo "database: $(psql "$DATABASE_URL" -X -At -c 'SHOW server_version') at ${DATABASE_URL#*@}; worker processes: $WORKER_PROCESSES, $WORKERS delivery tasks each"
+fi
 
 # --- the sink: nginx answering 201 -----------------------------------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
@@ -142,7 +191,9 @@ if ! kill -0 "$NGINX_PID" 2>/dev/null || ! curl -s -o /dev/null "http://127.0.0.
 fi
 sink_pids() { { echo "$NGINX_PID"; pgrep -P "$NGINX_PID"; } | paste -sd, -; }
 code_http="$(curl -s -o /dev/null -w '%{http_code} %{http_version}' -X POST --data x "http://127.0.0.1:$SINK_HTTP_PORT/push/1")"
-code_tls="$(curl -s -o /dev/null -w '%{http_code} %{http_version}' --cacert "$CERT" -X POST --data x "https://localhost:$SINK_TLS_PORT/push/1")"
+# curl may end an HTTP/2 exchange nginx answered with a stream error (exit
+# 92); the status it prints is what matters here.
+code_tls="$(curl -s -o /dev/null -w '%{http_code} %{http_version}' --cacert "$CERT" -X POST --data x "https://localhost:$SINK_TLS_PORT/push/1" || true)"
 echo "sink: http://127.0.0.1:$SINK_HTTP_PORT answers $code_http; https://localhost:$SINK_TLS_PORT answers $code_tls"
 
 # A push-sized body: 86-byte aes128gcm header + ~250-byte record.
@@ -155,12 +206,17 @@ wrk.headers["Content-Type"] = "application/octet-stream"
 wrk.headers["TTL"] = "86400"
 EOF
 say "sink alone (is it the bottleneck?): $CONCURRENCY requests in flight, 10 s each"
-wrk_out="$(wrk -t1 -c"$CONCURRENCY" -d10s -s "$WORK/post.lua" "http://127.0.0.1:$SINK_HTTP_PORT/push/1")"
-sink_http_rate="$(echo "$wrk_out" | awk '/^Requests\/sec/ {print $2}')"
-echo "HTTP/1.1, wrk -c$CONCURRENCY POST: $sink_http_rate requests/s"
-h2_out="$(h2load -D 10 -c1 -m"$CONCURRENCY" -t1 -d "$WORK/body.bin" -H 'content-encoding: aes128gcm' -H 'ttl: 86400' "https://localhost:$SINK_TLS_PORT/push/1" 2>&1)"
-sink_tls_rate="$(echo "$h2_out" | awk '/^finished in/ {gsub(",", "", $4); print $4}')"
-echo "HTTP/2 + TLS, h2load 1 connection x $CONCURRENCY streams POST: $sink_tls_rate requests/s ($(echo "$h2_out" | grep -m1 '^status codes' | xargs))"
+sink_http_rate="" sink_tls_rate=""
+if has_transport http; then
+  wrk_out="$(wrk -t1 -c"$CONCURRENCY" -d10s -s "$WORK/post.lua" "http://127.0.0.1:$SINK_HTTP_PORT/push/1")"
+  sink_http_rate="$(echo "$wrk_out" | awk '/^Requests\/sec/ {print $2}')"
+  echo "HTTP/1.1, wrk -c$CONCURRENCY POST: $sink_http_rate requests/s"
+fi
+if has_transport tls; then
+  h2_out="$(h2load -D 10 -c1 -m"$CONCURRENCY" -t1 -d "$WORK/body.bin" -H 'content-encoding: aes128gcm' -H 'ttl: 86400' "https://localhost:$SINK_TLS_PORT/push/1" 2>&1)"
+  sink_tls_rate="$(echo "$h2_out" | awk '/^finished in/ {gsub(",", "", $4); print $4}')"
+  echo "HTTP/2 + TLS, h2load 1 connection x $CONCURRENCY streams POST: $sink_tls_rate requests/s ($(echo "$h2_out" | grep -m1 '^status codes' | xargs))"
+fi
 record "{\"kind\":\"sink\",\"http_rps\":${sink_http_rate:-null},\"tls_h2_rps\":${sink_tls_rate:-null}}"
 
 # --- the crypto yardstick -------------------------------------------------
@@ -189,10 +245,19 @@ cat > "$WORK/payload.json" <<EOF
 EOF
 
 # --- Herald -----------------------------------------------------------------
-run_herald() { # N TRANSPORT
-  local n="$1" transport="$2" data="$WORK/data-$1-$2" conf="$WORK/herald-$2.toml" sink
+run_herald() { # N TRANSPORT WORKER_PROCESSES (0: delivery inside `herald serve`)
+  local n="$1" transport="$2" procs="$3" data="$WORK/data-$1-$2" conf="$WORK/herald-$2.toml" sink
+  local db_line="" db_url="" label="$transport"
   if [ "$transport" = tls ]; then sink="https://localhost:$SINK_TLS_PORT"; else sink="http://127.0.0.1:$SINK_HTTP_PORT"; fi
+  if [ -n "$DATABASE_URL" ]; then
+    BENCH_DB="herald_bench_$(date +%s)_${n}_$procs"
+    psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $BENCH_DB" >/dev/null
+    db_url="$(database_url "$BENCH_DB")"
+    db_line="database_url = \"$db_url\""
+    label="$transport, PostgreSQL, $procs worker process(es) x $WORKERS tasks"
+  fi
   cat > "$conf" <<EOF
+$db_line
 [push]
 vapid_subject = "mailto:bench@example.org"
 allowed_hosts = ["http://127.0.0.1:$SINK_HTTP_PORT", "https://localhost:$SINK_TLS_PORT"]
@@ -201,41 +266,48 @@ shard_size = $SHARD_SIZE
 batch_size = $BATCH_SIZE
 concurrency_per_origin = $CONCURRENCY
 EOF
-  say "Herald, N=$n, $transport ($sink)"
+  say "Herald, N=$n, $label ($sink)"
   rm -rf "$data" && mkdir -p "$data"
-  "$HERALD" --data "$data" --config "$conf" story add "$WORK/seed.json" >/dev/null
-  timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_seed.py" "$data/herald.db" "$n" politics "$sink" \
+  RUST_LOG=warn "$HERALD" --data "$data" --config "$conf" story add "$WORK/seed.json" >/dev/null
+  timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_seed.py" "${db_url:-$data/herald.db}" "$n" politics "$sink" \
     "$WORK/keys.json" "$SHARD_SIZE" "$BATCH_SIZE"
-  local out
-  out="$(SSL_CERT_FILE="$CERT" timeout $((RUN_TIMEOUT + 60)) python3 "$BENCH/fanout_run.py" "$HERALD" "$data" "$conf" \
+  local out backend=sqlite
+  [ -n "$db_url" ] && backend=postgres
+  out="$(SSL_CERT_FILE="$CERT" FANOUT_WORKER_PROCESSES="$procs" FANOUT_DATABASE_URL="$db_url" \
+    timeout $((RUN_TIMEOUT + 60)) python3 "$BENCH/fanout_run.py" "$HERALD" "$data" "$conf" \
     "$HERALD_PORT" "$WORK/story.json" bench-fanout "$FIRST_LOG" "$(sink_pids)" \
-    "$BENCH/out/fanout-$STAMP-herald-$n-$transport.log" "$RUN_TIMEOUT")" || out='{"ok":false,"error":"the run failed"}'
+    "$BENCH/out/fanout-$STAMP-herald-$n-$transport-$backend-$procs.log" "$RUN_TIMEOUT")" || out='{"ok":false,"error":"the run failed"}'
   echo "$out"
-  record "{\"kind\":\"herald\",\"n\":$n,\"transport\":\"$transport\",\"result\":$out}"
+  record "{\"kind\":\"herald\",\"n\":$n,\"transport\":\"$transport\",\"backend\":\"$backend\",\"processes\":$procs,\"result\":$out}"
   rm -rf "$data"
+  if [ -n "$BENCH_DB" ]; then drop_database "$BENCH_DB"; BENCH_DB=""; fi
 }
 max_n=0
 for n in "${SIZES[@]}"; do
   [ "$n" -gt "$max_n" ] && max_n="$n"
-  for transport in $TRANSPORTS; do run_herald "$n" "$transport"; done
+  for transport in $TRANSPORTS; do
+    for procs in $WORKER_PROCESSES; do run_herald "$n" "$transport" "$procs"; done
+  done
 done
 
 # --- the libraries a user would reach for ------------------------------------
 sample=$(( max_n < COMPARE_MAX ? max_n : COMPARE_MAX ))
-say "Node web-push: $sample messages, $NODE_CONCURRENCY in flight, HTTP/1.1 + TLS (web-push only speaks https)"
-out="$(cd "$BENCH" && NODE_EXTRA_CA_CERTS="$CERT" timeout "$RUN_TIMEOUT" node fanout_node.mjs "$WORK/keys.json" \
-  "https://localhost:$SINK_TLS_PORT" "$sample" "$NODE_CONCURRENCY" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
-echo "$out"; record "{\"kind\":\"node\",\"transport\":\"tls\",\"result\":$out}"
+if [ "$COMPARE" = yes ]; then
+  say "Node web-push: $sample messages, $NODE_CONCURRENCY in flight, HTTP/1.1 + TLS (web-push only speaks https)"
+  out="$(cd "$BENCH" && NODE_EXTRA_CA_CERTS="$CERT" timeout "$RUN_TIMEOUT" node fanout_node.mjs "$WORK/keys.json" \
+    "https://localhost:$SINK_TLS_PORT" "$sample" "$NODE_CONCURRENCY" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
+  echo "$out"; record "{\"kind\":\"node\",\"transport\":\"tls\",\"result\":$out}"
 
-say "pywebpush: $sample messages, ThreadPoolExecutor($PY_THREADS), plain HTTP"
-out="$(timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_py.py" "$WORK/keys.json" "http://127.0.0.1:$SINK_HTTP_PORT" \
-  "$sample" "$PY_THREADS" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
-echo "$out"; record "{\"kind\":\"python\",\"transport\":\"http\",\"result\":$out}"
-if [ "$PY_TLS_SAMPLE" -gt 0 ]; then
-  say "pywebpush: $PY_TLS_SAMPLE messages, ThreadPoolExecutor($PY_THREADS), HTTPS (a new TLS connection per message, as the README's call makes)"
-  out="$(REQUESTS_CA_BUNDLE="$CERT" timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_py.py" "$WORK/keys.json" \
-    "https://localhost:$SINK_TLS_PORT" "$PY_TLS_SAMPLE" "$PY_THREADS" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
-  echo "$out"; record "{\"kind\":\"python\",\"transport\":\"tls\",\"result\":$out}"
+  say "pywebpush: $sample messages, ThreadPoolExecutor($PY_THREADS), plain HTTP"
+  out="$(timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_py.py" "$WORK/keys.json" "http://127.0.0.1:$SINK_HTTP_PORT" \
+    "$sample" "$PY_THREADS" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
+  echo "$out"; record "{\"kind\":\"python\",\"transport\":\"http\",\"result\":$out}"
+  if [ "$PY_TLS_SAMPLE" -gt 0 ]; then
+    say "pywebpush: $PY_TLS_SAMPLE messages, ThreadPoolExecutor($PY_THREADS), HTTPS (a new TLS connection per message, as the README's call makes)"
+    out="$(REQUESTS_CA_BUNDLE="$CERT" timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_py.py" "$WORK/keys.json" \
+      "https://localhost:$SINK_TLS_PORT" "$PY_TLS_SAMPLE" "$PY_THREADS" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
+    echo "$out"; record "{\"kind\":\"python\",\"transport\":\"tls\",\"result\":$out}"
+  fi
 fi
 
 # --- summary ------------------------------------------------------------------

@@ -18,6 +18,14 @@ until every queued message is settled, and prints one JSON object with:
 
 Usage: fanout_run.py HERALD DATA CONFIG PORT STORY_JSON STORY_SLUG SINK_LOG
                      SINK_PIDS(comma-separated) LOG_FILE TIMEOUT_S
+
+Environment:
+- FANOUT_WORKER_PROCESSES (default 0): 0 runs delivery inside `herald
+  serve`; P > 0 runs a web-only node (`serve --workers 0`) and P
+  `herald worker` processes, started before the publish. CPU is then the sum
+  over every Herald process, RSS the largest worker's.
+- FANOUT_DATABASE_URL: the PostgreSQL database the config file names (the
+  story's id is read from it with `psql`); unset, DATA/herald.db is read.
 """
 
 import http.client
@@ -47,7 +55,8 @@ def vm_hwm_mb(pid: int) -> float:
     return float("nan")
 
 
-def sink_cpu(pids: list[int]) -> float:
+def total_cpu(pids: list[int]) -> float:
+    """CPU seconds of every process in `pids` still running."""
     total = 0.0
     for pid in pids:
         try:
@@ -57,16 +66,45 @@ def sink_cpu(pids: list[int]) -> float:
     return total
 
 
+def story_id_of(data: str, slug: str) -> int:
+    url = os.environ.get("FANOUT_DATABASE_URL")
+    if url:
+        out = subprocess.run(["psql", url, "-X", "-At", "-c", f"SELECT id FROM stories WHERE slug = '{slug}'"],
+                             check=True, capture_output=True, text=True).stdout
+        return int(out.strip())
+    db = sqlite3.connect(f"file:{data}/herald.db?mode=ro", uri=True)
+    story_id = db.execute("SELECT id FROM stories WHERE slug = ?", (slug,)).fetchone()[0]
+    db.close()
+    return story_id
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def main() -> None:
     (herald, data, config, port, story_json, slug, sink_log, sink_pids, log_file, timeout) = sys.argv[1:11]
     port, timeout = int(port), float(timeout)
+    worker_processes = int(os.environ.get("FANOUT_WORKER_PROCESSES", "0"))
     pids = [int(p) for p in sink_pids.split(",") if p]
     base = f"http://127.0.0.1:{port}"
-    common = [herald, "--data", data, "--config", config, "--bind", f"127.0.0.1:{port}", "--base-url", base]
+    global_args = [herald, "--data", data, "--config", config]
+    common = global_args + ["--bind", f"127.0.0.1:{port}", "--base-url", base]
     env = dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "warn"))
     log = open(log_file, "ab")
-    server = subprocess.Popen(common + ["serve"], stdout=log, stderr=subprocess.STDOUT, env=env)
-    result: dict = {"ok": False}
+    serve = common + (["--workers", "0", "serve"] if worker_processes else ["serve"])
+    server = subprocess.Popen(serve, stdout=log, stderr=subprocess.STDOUT, env=env)
+    workers = [subprocess.Popen(global_args + ["--base-url", base, "worker"], stdout=log, stderr=subprocess.STDOUT,
+                                env=env)
+               for _ in range(worker_processes)]
+    herald_pids = [server.pid] + [w.pid for w in workers]
+    result: dict = {"ok": False, "worker_processes": worker_processes}
     try:
         conn = None
         deadline = time.monotonic() + 30
@@ -80,21 +118,20 @@ def main() -> None:
                     break
             except OSError:
                 pass
-            if server.poll() is not None or time.monotonic() > deadline:
+            exited = any(p.poll() is not None for p in [server, *workers])
+            if exited or time.monotonic() > deadline:
                 raise SystemExit(f"herald did not start; see {log_file}")
             time.sleep(0.1)
         time.sleep(1.0)  # let the workers settle into their idle poll
 
-        cpu0, sink0 = cpu_seconds(server.pid), sink_cpu(pids)
+        cpu0, sink0 = total_cpu(herald_pids), total_cpu(pids)
         offset0 = os.path.getsize(sink_log) if os.path.exists(sink_log) else 0
         t0 = time.time()
         subprocess.run(common + ["story", "add", story_json, "--publish"], check=True,
                        stdout=subprocess.DEVNULL, stderr=log, env=env)
         t_committed = time.time()
 
-        db = sqlite3.connect(f"file:{data}/herald.db?mode=ro", uri=True)
-        story_id = db.execute("SELECT id FROM stories WHERE slug = ?", (slug,)).fetchone()[0]
-        db.close()
+        story_id = story_id_of(data, slug)
 
         stats: dict = {}
         last_progress, last_delivered = time.monotonic(), -1
@@ -117,8 +154,8 @@ def main() -> None:
                 break
             time.sleep(0.02)
         t_end = time.time()
-        cpu1, sink1 = cpu_seconds(server.pid), sink_cpu(pids)
-        hwm = vm_hwm_mb(server.pid)
+        cpu1, sink1 = total_cpu(herald_pids), total_cpu(pids)
+        hwm = max(vm_hwm_mb(pid) for pid in ([w.pid for w in workers] or [server.pid]))
 
         conn.request("GET", "/metrics")
         resp = conn.getresponse()
@@ -161,13 +198,8 @@ def main() -> None:
             "sink_cpu_s": round(sink1 - sink0, 2),
         })
     finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        for process in [*workers, server]:
+            stop(process)
         log.close()
     print(json.dumps(result))
 

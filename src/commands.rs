@@ -10,16 +10,27 @@ use chrono::Utc;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::content::images::{self, ProcessedImage, media_name, media_path};
 use crate::content::input::{ImageSource, parse_story_json};
 use crate::content::media::{MAX_IMAGE_BYTES, sniff_image};
 use crate::push::allowlist::Resolver;
 use crate::server::{self, AppState};
 use crate::store::{MediaUpload, Store};
 
+/// The configured database, its pool of the configured size.
+async fn open_store(config: &Config) -> Result<Store, crate::store::StoreError> {
+    Store::open_with_pool(
+        &config.data,
+        config.database_url.as_deref(),
+        config.database_pool_size,
+    )
+    .await
+}
+
 /// `herald serve`: opens the data folder, seeds the demo when asked, and
 /// serves until SIGINT or SIGTERM.
 pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
-    let store = Store::open(&config.data, config.database_url.as_deref()).await?;
+    let store = open_store(&config).await?;
     if demo {
         crate::demo::seed(&store, Utc::now()).await?;
     }
@@ -42,7 +53,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
 /// checkpoint their batches in flight.
 pub async fn work(mut config: Config) -> anyhow::Result<()> {
     config.push.workers = config.push.workers.max(1);
-    let store = Store::open(&config.data, config.database_url.as_deref()).await?;
+    let store = open_store(&config).await?;
     let vapid = crate::push::keys::site_keys(&store, &config.data).await?;
     let state = AppState::new(store.clone(), config, &vapid, Resolver::System)?;
     let Some(engine) = state.engine(vapid)? else {
@@ -100,7 +111,7 @@ pub async fn add_story(config: &Config, source: &str, publish: bool) -> anyhow::
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         (text, dir)
     };
-    let draft = parse_story_json(&text)
+    let mut draft = parse_story_json(&text)
         .and_then(|input| input.validate())
         .map_err(|errors| {
             let lines: Vec<String> = errors.0.iter().map(|e| format!("  {e}")).collect();
@@ -109,11 +120,37 @@ pub async fn add_story(config: &Config, source: &str, publish: bool) -> anyhow::
                 lines.join("\n")
             )
         })?;
-    let upload = match draft.image.as_ref().map(|i| &i.source) {
-        Some(ImageSource::Path(path)) => Some(read_image(&base_dir.join(path))?),
+    let image_file = match draft.image.as_ref().map(|i| &i.source) {
+        Some(ImageSource::Path(path)) => Some(read_image(&base_dir.join(path)).await?),
         _ => None,
     };
-    let store = Store::open(&config.data, config.database_url.as_deref()).await?;
+    let store = open_store(config).await?;
+    let mut upload = None;
+    match (image_file, draft.image.as_mut()) {
+        // Renditions first, then the story naming the largest: an image
+        // whose story then fails to save is stored, unused, and reused by
+        // the next attempt (its names come from its bytes).
+        (Some(ImageFile::Processed(processed)), Some(image)) => {
+            let stored = store
+                .save_image(
+                    &processed,
+                    &image.alt,
+                    image.credit.as_deref(),
+                    None,
+                    Utc::now(),
+                )
+                .await?;
+            image.source = ImageSource::Url(media_path(&stored.name));
+        }
+        (Some(ImageFile::AsIs(file)), _) => upload = Some(file),
+        _ => {}
+    }
+    if let Some(ImageSource::Url(url)) = draft.image.as_ref().map(|i| &i.source)
+        && let Some(name) = media_name(url)
+        && !store.media_exists(name).await?
+    {
+        bail!("image.url: no image is stored at {url}; upload it first; nothing was stored");
+    }
     let outcome = store
         .save_story(&draft, upload.as_ref(), publish, false, Utc::now())
         .await?;
@@ -133,8 +170,16 @@ pub async fn add_story(config: &Config, source: &str, publish: bool) -> anyhow::
     Ok(url)
 }
 
+/// A featured image read from a file.
+enum ImageFile {
+    /// A JPEG, PNG or WebP: checked, stripped of metadata and resized.
+    Processed(ProcessedImage),
+    /// A GIF or SVG, stored as it is.
+    AsIs(MediaUpload),
+}
+
 /// Reads a featured image and checks it by content.
-fn read_image(path: &Path) -> anyhow::Result<MediaUpload> {
+async fn read_image(path: &Path) -> anyhow::Result<ImageFile> {
     let metadata = std::fs::metadata(path)
         .with_context(|| format!("image.path: cannot read {}", path.display()))?;
     if metadata.len() > MAX_IMAGE_BYTES as u64 {
@@ -146,23 +191,30 @@ fn read_image(path: &Path) -> anyhow::Result<MediaUpload> {
     }
     let bytes = std::fs::read(path)
         .with_context(|| format!("image.path: cannot read {}", path.display()))?;
+    if images::is_processable(&bytes) {
+        let processed = tokio::task::spawn_blocking(move || images::process(&bytes))
+            .await
+            .context("image.path: processing the image failed")?
+            .with_context(|| format!("image.path: {}", path.display()))?;
+        return Ok(ImageFile::Processed(processed));
+    }
     let kind = sniff_image(&bytes).with_context(|| {
         format!(
             "image.path: {} is not a JPEG, PNG, WebP, GIF or SVG image",
             path.display()
         )
     })?;
-    Ok(MediaUpload {
+    Ok(ImageFile::AsIs(MediaUpload {
         bytes,
         content_type: kind.content_type,
         extension: kind.extension,
-    })
+    }))
 }
 
 /// `herald vapid show`: the public key, as browsers take it. Generates the
 /// pair on first use, like the server's first start.
 pub async fn show_vapid_key(config: &Config) -> anyhow::Result<String> {
-    let store = Store::open(&config.data, config.database_url.as_deref()).await?;
+    let store = open_store(config).await?;
     let keys = crate::push::keys::site_keys(&store, &config.data).await?;
     store.close().await;
     Ok(keys.public_key_base64url())
@@ -170,7 +222,7 @@ pub async fn show_vapid_key(config: &Config) -> anyhow::Result<String> {
 
 /// `herald vapid generate`: a new key pair, replacing the old one.
 pub async fn generate_vapid_key(config: &Config) -> anyhow::Result<String> {
-    let store = Store::open(&config.data, config.database_url.as_deref()).await?;
+    let store = open_store(config).await?;
     eprintln!(
         "warning: a new VAPID key pair replaces the old one; every existing push subscription \
          stops working and readers must subscribe again"
@@ -189,7 +241,7 @@ pub async fn send_test_push(
 ) -> anyhow::Result<String> {
     let subscription = std::fs::read_to_string(subscription_file)
         .with_context(|| format!("cannot read {}", subscription_file.display()))?;
-    let store = Store::open(&config.data, config.database_url.as_deref()).await?;
+    let store = open_store(config).await?;
     let keys = crate::push::keys::site_keys(&store, &config.data).await?;
     store.close().await;
     let allow_list =
@@ -220,6 +272,188 @@ pub async fn send_test_push(
     if !answer.body.trim().is_empty() {
         out.push('\n');
         out.push_str(answer.body.trim());
+    }
+    Ok(out)
+}
+
+/// `herald user add EMAIL --role ROLE [--name N]`: adds a newsroom account.
+/// The password is asked for (twice, without echo) on a terminal, or read
+/// from the first line of standard input; never from an argument, which
+/// other users of the machine could see.
+pub async fn add_user(
+    config: &Config,
+    email: &str,
+    role: crate::accounts::Role,
+    name: Option<String>,
+) -> anyhow::Result<()> {
+    use crate::accounts::users::{self, NewAccount};
+    let email = users::normalize_email(email)?;
+    let password = read_new_password(&email)?;
+    let store = open_store(config).await?;
+    let added = users::add_user(
+        &store,
+        NewAccount {
+            email: email.clone(),
+            name: name.unwrap_or_default(),
+            role,
+            password,
+        },
+        Utc::now().timestamp(),
+    )
+    .await;
+    store.close().await;
+    added?;
+    eprintln!("account {email} added as {role}");
+    Ok(())
+}
+
+/// A new password from the terminal (asked twice) or from the first line
+/// of standard input.
+fn read_new_password(email: &str) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!(
+            "Password for {email} (at least {} characters): ",
+            crate::accounts::password::MIN_PASSWORD_CHARS
+        ))
+        .context("cannot read the password from the terminal")?;
+        crate::accounts::password::check_new_password(&first)
+            .map_err(|message| anyhow::anyhow!("password: {message}"))?;
+        let again = rpassword::prompt_password("The same password again: ")
+            .context("cannot read the password from the terminal")?;
+        if first != again {
+            bail!("password: the two passwords are not the same; nothing was stored");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        let password = line.trim_end_matches(['\n', '\r']).to_owned();
+        if password.is_empty() {
+            bail!(
+                "password: none given; type it at the prompt on a terminal, or give it as the \
+                 first line of standard input"
+            );
+        }
+        Ok(password)
+    }
+}
+
+/// `herald user list`: one account per line.
+pub async fn list_users(config: &Config) -> anyhow::Result<String> {
+    let store = open_store(config).await?;
+    let users = store.list_users().await;
+    store.close().await;
+    let mut out = String::from("ID\tEMAIL\tROLE\tNAME\tTWO-FACTOR\tSTATUS");
+    for user in users? {
+        out.push_str(&format!(
+            "\n{}\t{}\t{}\t{}\t{}\t{}",
+            user.id,
+            user.email,
+            user.role,
+            user.name,
+            if user.totp_enabled { "on" } else { "off" },
+            if user.is_disabled() {
+                "disabled"
+            } else {
+                "active"
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// `herald token create --user EMAIL [--name N]`: a new API token, returned
+/// to be printed alone on standard output.
+pub async fn create_token(
+    config: &Config,
+    email: &str,
+    name: Option<&str>,
+) -> anyhow::Result<String> {
+    let email = crate::accounts::users::normalize_email(email)?;
+    let store = open_store(config).await?;
+    let created = async {
+        let user = store
+            .user_by_email(&email)
+            .await?
+            .with_context(|| format!("--user: there is no account {email}"))?;
+        if user.is_disabled() {
+            bail!("--user: the account {email} is disabled");
+        }
+        let created =
+            crate::accounts::tokens::create_token(&store, user.id, name, Utc::now().timestamp())
+                .await?;
+        anyhow::Ok(created)
+    }
+    .await;
+    store.close().await;
+    let created = created?;
+    eprintln!(
+        "token {} named {:?} created for {email}; it is shown only now, keep it secret",
+        created.id, created.name
+    );
+    Ok(created.token)
+}
+
+/// `herald token revoke TOKEN_ID_OR_NAME`.
+pub async fn revoke_token(config: &Config, id_or_name: &str) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    let revoked =
+        crate::accounts::tokens::revoke_by_id_or_name(&store, id_or_name, Utc::now().timestamp())
+            .await;
+    store.close().await;
+    let token = revoked?;
+    eprintln!(
+        "token {} named {:?} of {} revoked",
+        token.id, token.name, token.email
+    );
+    Ok(())
+}
+
+/// `herald token list [--user EMAIL]`: one token per line, never a secret.
+pub async fn list_tokens(config: &Config, email: Option<&str>) -> anyhow::Result<String> {
+    let store = open_store(config).await?;
+    let listed = async {
+        let owner = match email {
+            Some(email) => {
+                let email = crate::accounts::users::normalize_email(email)?;
+                let user = store
+                    .user_by_email(&email)
+                    .await?
+                    .with_context(|| format!("--user: there is no account {email}"))?;
+                Some(user.id)
+            }
+            None => None,
+        };
+        anyhow::Ok(store.list_api_tokens(owner).await?)
+    }
+    .await;
+    store.close().await;
+    let time = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default()
+    };
+    let mut out = String::from("ID\tNAME\tUSER\tCREATED\tLAST USED\tSTATUS");
+    for token in listed? {
+        out.push_str(&format!(
+            "\n{}\t{}\t{}\t{}\t{}\t{}",
+            token.id,
+            token.name,
+            token.email,
+            time(token.created_at),
+            token
+                .last_used_at
+                .map(time)
+                .unwrap_or_else(|| "never".into()),
+            token
+                .revoked_at
+                .map(|t| format!("revoked {}", time(t)))
+                .unwrap_or_else(|| "active".into()),
+        ));
     }
     Ok(out)
 }

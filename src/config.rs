@@ -50,6 +50,14 @@ pub struct GlobalArgs {
     /// `postgres://herald@db.example.org/herald`.
     #[arg(long = "database-url", env = "HERALD_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// Database connections each process opens at most (default: 10 on
+    /// PostgreSQL, 8 on SQLite).
+    #[arg(
+        long = "database-pool-size",
+        env = "HERALD_DATABASE_POOL_SIZE",
+        global = true
+    )]
+    pub database_pool_size: Option<u32>,
 }
 
 /// What a config file may hold. Unknown keys are refused so that a typo does
@@ -63,9 +71,12 @@ struct FileConfig {
     base_url: Option<String>,
     #[serde(alias = "database-url")]
     database_url: Option<String>,
+    #[serde(alias = "database-pool-size")]
+    database_pool_size: Option<u32>,
     site: Option<SiteFileConfig>,
     push: Option<PushFileConfig>,
     prompt: Option<PromptFileConfig>,
+    reminders: Option<RemindersFileConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -81,6 +92,16 @@ struct PushFileConfig {
     concurrency_per_origin: Option<usize>,
     retry_base_ms: Option<u64>,
     lease_seconds: Option<u64>,
+}
+
+/// `[reminders]`: the site's policy around each reader's own settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemindersFileConfig {
+    max_per_day: Option<u32>,
+    breaking_overrides: Option<bool>,
+    inactive_days: Option<u32>,
+    default_digest_time: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -172,9 +193,15 @@ pub struct Config {
     pub base_url: Url,
     /// PostgreSQL's URL; `None` keeps the database in SQLite in `data`.
     pub database_url: Option<String>,
+    /// Connections the database pool opens at most; `None` leaves it to the
+    /// backend's default (`store::DEFAULT_POOL_SIZE` on PostgreSQL,
+    /// `store::SQLITE_POOL_SIZE` on SQLite).
+    pub database_pool_size: Option<u32>,
     pub site: SiteConfig,
     pub push: PushConfig,
     pub prompt: PromptConfig,
+    /// Caps, quiet hours and digests: the site's defaults and switches.
+    pub reminders: crate::reminders::SitePolicy,
 }
 
 /// A configuration that cannot be used, with what is wrong and where.
@@ -193,10 +220,17 @@ pub enum ConfigError {
     PageSize(u32),
     #[error("prompt.scroll_fraction must be between 0 and 1, got {0}")]
     ScrollFraction(f64),
+    #[error("database_pool_size must be between 1 and {MAX_POOL_SIZE}, got {0}")]
+    PoolSize(u32),
+    #[error("reminders.default_digest_time must be a time of day as \"HH:MM\", got {0:?}")]
+    DigestTime(String),
 }
 
 const DEFAULT_BIND: &str = "127.0.0.1:8080";
 const DEFAULT_DATA: &str = "herald-data";
+/// A pool larger than this is a typo: PostgreSQL's own default
+/// `max_connections` is 100 for every node together.
+const MAX_POOL_SIZE: u32 = 1_000;
 
 impl Config {
     /// Resolves the configuration from flags and environment (`args`) over
@@ -209,6 +243,7 @@ impl Config {
         let site_file = file.site.unwrap_or_default();
         let push_file = file.push.unwrap_or_default();
         let prompt_file = file.prompt.unwrap_or_default();
+        let reminders = reminders_policy(file.reminders.unwrap_or_default())?;
         let allowed_hosts = match &args.push_allowed_hosts {
             Some(list) => list
                 .split(',')
@@ -239,11 +274,16 @@ impl Config {
         if !(1..=100).contains(&page_size) {
             return Err(ConfigError::PageSize(page_size));
         }
+        let database_pool_size = args.database_pool_size.or(file.database_pool_size);
+        if let Some(size) = database_pool_size.filter(|s| !(1..=MAX_POOL_SIZE).contains(s)) {
+            return Err(ConfigError::PoolSize(size));
+        }
         Ok(Config {
             bind,
             data,
             base_url,
             database_url: args.database_url.clone().or(file.database_url),
+            database_pool_size,
             site: SiteConfig {
                 name: site_file.name.unwrap_or_else(|| "Herald".to_owned()),
                 description: site_file.description.unwrap_or_else(|| {
@@ -278,6 +318,7 @@ impl Config {
                 scroll_fraction,
                 snooze_days: prompt_file.snooze_days.unwrap_or(14),
             },
+            reminders,
         })
     }
 
@@ -295,6 +336,29 @@ impl Config {
         let base = self.base_url.as_str().trim_end_matches('/');
         format!("{base}{path}")
     }
+}
+
+/// The `[reminders]` section over its defaults: 6 a day, breaking news may
+/// cut through, 60 days of silence, digests at 08:00.
+fn reminders_policy(
+    file: RemindersFileConfig,
+) -> Result<crate::reminders::SitePolicy, ConfigError> {
+    let defaults = crate::reminders::SitePolicy::default();
+    let default_digest_time = match file.default_digest_time {
+        Some(text) => text.parse().map_err(|_| ConfigError::DigestTime(text))?,
+        None => defaults.default_digest_time,
+    };
+    Ok(crate::reminders::SitePolicy {
+        default_max_per_day: file
+            .max_per_day
+            .unwrap_or(defaults.default_max_per_day)
+            .min(crate::reminders::preferences::MAX_PER_DAY_LIMIT),
+        breaking_may_override: file
+            .breaking_overrides
+            .unwrap_or(defaults.breaking_may_override),
+        inactive_days: file.inactive_days.unwrap_or(defaults.inactive_days),
+        default_digest_time,
+    })
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -354,6 +418,33 @@ mod tests {
     }
 
     #[test]
+    fn reminders_section_sets_the_site_policy() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("herald.toml");
+        std::fs::write(
+            &file,
+            "[reminders]\nmax_per_day = 3\nbreaking_overrides = false\ninactive_days = 30\ndefault_digest_time = \"07:15\"\n",
+        )
+        .expect("write");
+        let args = GlobalArgs {
+            config: Some(file.clone()),
+            ..GlobalArgs::default()
+        };
+        let policy = Config::load(&args).expect("loads").reminders;
+        assert_eq!(policy.default_max_per_day, 3);
+        assert!(!policy.breaking_may_override);
+        assert_eq!(policy.inactive_days, 30);
+        assert_eq!(policy.default_digest_time.to_string(), "07:15");
+        let defaults = Config::load(&GlobalArgs::default())
+            .expect("loads")
+            .reminders;
+        assert_eq!(defaults, crate::reminders::SitePolicy::default());
+        std::fs::write(&file, "[reminders]\ndefault_digest_time = \"8am\"\n").expect("write");
+        let err = Config::load(&args).expect_err("refused").to_string();
+        assert!(err.contains("reminders.default_digest_time"), "{err}");
+    }
+
+    #[test]
     fn unknown_key_in_file_is_refused_with_its_name() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("herald.toml");
@@ -364,6 +455,47 @@ mod tests {
         };
         let err = Config::load(&args).expect_err("refused").to_string();
         assert!(err.contains("bnd"), "{err}");
+    }
+
+    #[test]
+    fn database_pool_size_flag_wins_over_file_and_defaults_to_the_backend() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("herald.toml");
+        std::fs::write(&file, "database_pool_size = 25\n").expect("write");
+        let from_file = GlobalArgs {
+            config: Some(file.clone()),
+            ..GlobalArgs::default()
+        };
+        assert_eq!(
+            Config::load(&from_file).expect("loads").database_pool_size,
+            Some(25)
+        );
+        let from_flag = GlobalArgs {
+            database_pool_size: Some(4),
+            ..from_file
+        };
+        assert_eq!(
+            Config::load(&from_flag).expect("loads").database_pool_size,
+            Some(4)
+        );
+        assert_eq!(
+            Config::load(&GlobalArgs::default())
+                .expect("loads")
+                .database_pool_size,
+            None
+        );
+    }
+
+    #[test]
+    fn database_pool_size_out_of_range_is_refused_with_its_name() {
+        for bad in [0, MAX_POOL_SIZE + 1] {
+            let args = GlobalArgs {
+                database_pool_size: Some(bad),
+                ..GlobalArgs::default()
+            };
+            let err = Config::load(&args).expect_err("refused").to_string();
+            assert!(err.contains("database_pool_size"), "{err}");
+        }
     }
 
     #[test]

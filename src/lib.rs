@@ -10,6 +10,7 @@ pub mod demo;
 pub mod editorial;
 pub mod newsroom;
 pub mod push;
+pub mod reminders;
 pub mod server;
 pub mod site;
 pub mod store;

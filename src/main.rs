@@ -40,6 +40,58 @@ enum Command {
         #[command(subcommand)]
         command: PushCommand,
     },
+    /// Manage newsroom accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens (sent as `Authorization: Bearer`).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add an account. The password is asked for on a terminal, or read from
+    /// the first line of standard input; never from an argument.
+    Add {
+        /// The account's email, its login.
+        email: String,
+        /// contributor, editor or admin.
+        #[arg(long)]
+        role: herald::accounts::Role,
+        /// The name shown in the newsroom (the email's local part if not given).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List the accounts.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token for an account and print it alone on standard
+    /// output (it is shown only this once).
+    Create {
+        /// The account's email.
+        #[arg(long)]
+        user: String,
+        /// What the token is for (made up when not given).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Revoke a token, given its id or its name.
+    Revoke {
+        #[arg(value_name = "TOKEN_ID_OR_NAME")]
+        token: String,
+    },
+    /// List tokens (never their secrets): everyone's, or one account's.
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,6 +213,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{answer}");
                 Ok(())
             }
+            Command::User { command } => match command {
+                UserCommand::Add { email, role, name } => {
+                    herald::commands::add_user(&config, &email, role, name).await
+                }
+                UserCommand::List => {
+                    println!("{}", herald::commands::list_users(&config).await?);
+                    Ok(())
+                }
+            },
+            Command::Token { command } => match command {
+                TokenCommand::Create { user, name } => {
+                    let token =
+                        herald::commands::create_token(&config, &user, name.as_deref()).await?;
+                    println!("{token}");
+                    Ok(())
+                }
+                TokenCommand::Revoke { token } => {
+                    herald::commands::revoke_token(&config, &token).await
+                }
+                TokenCommand::List { user } => {
+                    println!(
+                        "{}",
+                        herald::commands::list_tokens(&config, user.as_deref()).await?
+                    );
+                    Ok(())
+                }
+            },
             Command::Vapid { command } => {
                 let key = match command {
                     VapidCommand::Show => herald::commands::show_vapid_key(&config).await?,

@@ -131,6 +131,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let watcher = tokio::spawn(watch_content(state.clone(), stop_rx.clone()));
+    // Followers per topic, once a day, for the newsroom's trend.
+    let audience = tokio::spawn(crate::newsroom::audience::run_daily_snapshots(
+        state.store.clone(),
+        stop_rx.clone(),
+    ));
     let workers = engine.map(|engine| tokio::spawn(engine.run(stop_rx)));
     let app = crate::site::router(state);
     let result = axum::serve(
@@ -141,6 +146,7 @@ pub async fn serve(
     .await;
     let _ = stop_tx.send(true);
     let _ = watcher.await;
+    let _ = audience.await;
     if let Some(workers) = workers {
         // Workers finish and checkpoint their batch in flight, within a deadline;
         // past it, the leases expire and another worker resumes.

@@ -122,6 +122,10 @@
       if (permission !== "granted") return null;
       return registration().then(browserSubscription).then(function (sub) {
         return register(sub, topics);
+      }).then(function (answer) {
+        // Quiet hours and digests keep to the reader's clock: tell the server which.
+        return api("PUT", "subscriptions/preferences", { time_zone: browserZone() })
+          .catch(function () {}).then(function () { return answer; });
       });
     });
   }
@@ -160,6 +164,7 @@
       var on = !!followed && followed.indexOf(slug) !== -1;
       button.setAttribute("aria-pressed", on ? "true" : "false");
     });
+    showTopicModes();
   }
 
   function setFollowed(topics) {
@@ -285,6 +290,7 @@
       subscribe(["breaking"]).then(function (answer) {
         if (answer) { setFollowed(answer.topics); say("Notifications are on."); }
         refreshPreferences();
+        return loadReminders();
       }).catch(function (e) { say("Could not turn on notifications: " + e.message); });
     });
     var pause = document.querySelector("[data-action=pause]");
@@ -311,6 +317,210 @@
         say("You are unsubscribed. You will get no more notifications.");
       }).catch(function (e) { say("Could not unsubscribe: " + e.message); });
     });
+  }
+
+  // --- Reminder settings and missed stories (/notifications) ----------------
+
+  var TIME_OF_DAY = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+  var REASONS = {
+    cap: "Over your daily limit",
+    quiet_hours: "During your quiet hours",
+    digest: "For your daily digest"
+  };
+  // Each field the API names in its errors: its input and its error text.
+  var REMINDER_FIELDS = {
+    "max_per_day": ["max-per-day", "max-per-day-error"],
+    "quiet_hours.start": ["quiet-start", "quiet-start-error"],
+    "quiet_hours.end": ["quiet-end", "quiet-end-error"],
+    "time_zone": ["time-zone", "time-zone-error"],
+    "digest_time": ["digest-time", "digest-time-error"],
+    "digest_topics": [null, "digest-topics-error"]
+  };
+  var savedDigestTopics = [];
+
+  function browserZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { return "UTC"; }
+  }
+
+  function knownZone(name) {
+    if (!name) return false;
+    try { Intl.DateTimeFormat("en", { timeZone: name }); return true; } catch (e) { return false; }
+  }
+
+  // A topic's digest choice shows only for the topics this browser follows.
+  function showTopicModes() {
+    var rows = document.querySelectorAll("[data-topic-mode]");
+    var shown = 0;
+    rows.forEach(function (row) {
+      var on = !!followed && followed.indexOf(row.getAttribute("data-topic-mode")) !== -1;
+      row.hidden = !on;
+      if (on) shown++;
+    });
+    var none = document.getElementById("topic-modes-none");
+    if (none) none.hidden = shown > 0;
+  }
+
+  function showQuietState() {
+    var on = document.getElementById("quiet-on").checked;
+    document.getElementById("quiet-start").disabled = !on;
+    document.getElementById("quiet-end").disabled = !on;
+  }
+
+  function fillReminderForm(prefs) {
+    document.getElementById("max-per-day").value = String(prefs.max_per_day);
+    document.getElementById("quiet-on").checked = !!prefs.quiet_hours;
+    document.getElementById("quiet-start").value = prefs.quiet_hours ? prefs.quiet_hours.start : "22:00";
+    document.getElementById("quiet-end").value = prefs.quiet_hours ? prefs.quiet_hours.end : "07:00";
+    // A zone never set is UTC on the server: offer this browser's instead.
+    var zone = prefs.time_zone === "UTC" && knownZone(browserZone()) ? browserZone() : prefs.time_zone;
+    document.getElementById("time-zone").value = zone;
+    document.getElementById("digest-time").value = prefs.digest_time;
+    document.getElementById("breaking-overrides").checked = !!prefs.breaking_overrides;
+    savedDigestTopics = prefs.digest_topics.slice();
+    document.querySelectorAll("select[data-topic]").forEach(function (select) {
+      select.value = savedDigestTopics.indexOf(select.getAttribute("data-topic")) !== -1 ? "digest" : "now";
+    });
+    showQuietState();
+  }
+
+  function readReminderForm() {
+    var digest = savedDigestTopics.slice();
+    document.querySelectorAll("[data-topic-mode]:not([hidden]) select[data-topic]").forEach(function (select) {
+      var slug = select.getAttribute("data-topic");
+      digest = digest.filter(function (s) { return s !== slug; });
+      if (select.value === "digest") digest.push(slug);
+    });
+    var quietOn = document.getElementById("quiet-on").checked;
+    var max = document.getElementById("max-per-day").value.trim();
+    return {
+      max_per_day: /^[0-9]+$/.test(max) ? Number(max) : max,
+      quiet_hours: quietOn ? {
+        start: document.getElementById("quiet-start").value,
+        end: document.getElementById("quiet-end").value
+      } : null,
+      time_zone: document.getElementById("time-zone").value.trim(),
+      digest_topics: digest,
+      digest_time: document.getElementById("digest-time").value,
+      breaking_overrides: document.getElementById("breaking-overrides").checked
+    };
+  }
+
+  // The same checks as the server's, so most mistakes show at once.
+  function checkReminderForm(body) {
+    var errors = [];
+    if (typeof body.max_per_day !== "number" || body.max_per_day > 50) {
+      errors.push(["max_per_day", "Enter a whole number from 0 to 50."]);
+    }
+    if (body.quiet_hours) {
+      if (!TIME_OF_DAY.test(body.quiet_hours.start)) errors.push(["quiet_hours.start", "Enter a time, such as 22:00."]);
+      if (!TIME_OF_DAY.test(body.quiet_hours.end)) errors.push(["quiet_hours.end", "Enter a time, such as 07:00."]);
+      else if (body.quiet_hours.start === body.quiet_hours.end) errors.push(["quiet_hours.end", "Quiet hours must end at another time than they start."]);
+    }
+    if (!knownZone(body.time_zone)) errors.push(["time_zone", "Enter a time zone such as Europe/London."]);
+    if (!TIME_OF_DAY.test(body.digest_time)) errors.push(["digest_time", "Enter a time, such as 08:00."]);
+    return errors;
+  }
+
+  // The API's "field: message; field: message", as pairs.
+  function apiFieldErrors(message) {
+    return message.split("; ").map(function (part) {
+      var at = part.indexOf(": ");
+      var field = at === -1 ? "" : part.slice(0, at).replace(/\[[0-9]+\]$/, "");
+      return [field, at === -1 ? part : part.slice(at + 2)];
+    });
+  }
+
+  function showReminderErrors(errors) {
+    var first = null;
+    Object.keys(REMINDER_FIELDS).forEach(function (field) {
+      var ids = REMINDER_FIELDS[field];
+      var input = ids[0] && document.getElementById(ids[0]);
+      var text = document.getElementById(ids[1]);
+      var found = errors.filter(function (e) { return e[0] === field; }).map(function (e) { return e[1]; });
+      text.textContent = found.join(" ");
+      text.hidden = found.length === 0;
+      if (input) {
+        if (found.length) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+        if (found.length && !first) first = input;
+      }
+    });
+    if (first) first.focus();
+  }
+
+  function loadReminders() {
+    var form = document.getElementById("reminder-form");
+    if (!form || !token()) return Promise.resolve();
+    return Promise.all([
+      api("GET", "subscriptions/preferences").then(function (answer) {
+        if (answer.status === 200) fillReminderForm(answer.body);
+      }),
+      loadMissed()
+    ]).catch(function () { /* offline: the form keeps its defaults */ });
+  }
+
+  function loadMissed() {
+    var list = document.getElementById("missed-list");
+    if (!list) return Promise.resolve();
+    return api("GET", "subscriptions/missed").then(function (answer) {
+      if (answer.status !== 200) return;
+      list.textContent = "";
+      answer.body.stories.forEach(function (story) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = story.url;
+        link.textContent = story.headline;
+        var meta = document.createElement("span");
+        meta.className = "missed-meta";
+        var when = story.reminded_at ? "reminded " + new Date(story.reminded_at).toLocaleString()
+          : story.due_at ? "reminder due " + new Date(story.due_at).toLocaleString() : "";
+        meta.textContent = [names(story.topics), REASONS[story.reason] || "", when].filter(Boolean).join(" · ");
+        item.appendChild(link);
+        item.appendChild(meta);
+        list.appendChild(item);
+      });
+      document.getElementById("missed-empty").hidden = answer.body.stories.length > 0;
+      if (location.hash === "#missed") document.getElementById("missed").focus();
+    });
+  }
+
+  function setupReminders() {
+    var form = document.getElementById("reminder-form");
+    if (!form) return;
+    var zones = document.getElementById("time-zones");
+    if (zones && typeof Intl.supportedValuesOf === "function") {
+      Intl.supportedValuesOf("timeZone").forEach(function (zone) {
+        var option = document.createElement("option");
+        option.value = zone;
+        zones.appendChild(option);
+      });
+    }
+    document.getElementById("time-zone").value = browserZone();
+    document.getElementById("quiet-on").addEventListener("change", showQuietState);
+    showQuietState();
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = readReminderForm();
+      var errors = checkReminderForm(body);
+      showReminderErrors(errors);
+      if (errors.length) { say("Please correct the settings marked."); return; }
+      api("PUT", "subscriptions/preferences", body).then(function (answer) {
+        if (answer.status === 200) {
+          fillReminderForm(answer.body);
+          say("Your settings are saved.");
+          return;
+        }
+        var message = answer.body && answer.body.error ? answer.body.error.message : "something went wrong";
+        if (answer.status === 400) showReminderErrors(apiFieldErrors(message));
+        say("Your settings were not saved: " + message);
+      }).catch(function (e) { say("Your settings were not saved: " + e.message); });
+    });
+  }
+
+  // A story read in this browser is never reminded.
+  function markOpened() {
+    var match = /^\/stories\/([^\/]+)$/.exec(location.pathname);
+    if (!match || !token() || !document.querySelector("article.story")) return;
+    api("POST", "subscriptions/opened", { slug: decodeURIComponent(match[1]) }).catch(function () {});
   }
 
   // --- Every visit: compare and repair --------------------------------------
@@ -390,6 +600,11 @@
     button.addEventListener("click", function () { toggleTopic(button); });
   });
   setupPreferences();
+  setupReminders();
   setupPrompt();
-  syncWithServer().then(refreshPreferences);
+  syncWithServer().then(function () {
+    refreshPreferences();
+    markOpened();
+    return loadReminders();
+  });
 })();

@@ -52,6 +52,9 @@ self.addEventListener("push", function (event) {
   };
   if (text(data.image, "")) options.image = data.image;
   if (data.tag !== undefined && data.tag !== null && String(data.tag) !== "") options.tag = String(data.tag);
+  // An update replaces the story's earlier notification (same tag) and
+  // alerts again; renotify is only valid with a tag.
+  if (options.tag && data.renotify === true) options.renotify = true;
   if (typeof data.timestamp === "number") options.timestamp = data.timestamp;
   // Always a visible notification, whatever the payload.
   event.waitUntil(self.registration.showNotification(title, options));

@@ -178,11 +178,10 @@ fn invalid_story_names_the_fields_and_stores_nothing() {
 fn story_add_stores_a_local_image_checked_by_content() {
     let data = tempfile::tempdir().expect("tmp");
     let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(
-        dir.path().join("pic.jpeg"),
-        b"\x89PNG\r\n\x1a\n fake png body",
-    )
-    .expect("write");
+    // A real PNG under a .jpeg name: known by its content, not its name.
+    image::RgbImage::from_pixel(40, 30, image::Rgb([200, 120, 40]))
+        .save_with_format(dir.path().join("pic.jpeg"), image::ImageFormat::Png)
+        .expect("write");
     std::fs::write(
         dir.path().join("story.json"),
         r#"{"slug": "pic", "headline": "Pic", "body_markdown": "x", "image": {"path": "pic.jpeg", "alt": "A picture"}}"#,

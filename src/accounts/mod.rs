@@ -2,13 +2,104 @@
 //! API tokens, optional TOTP two-factor, and login throttling. Handlers learn
 //! who is asking through the extractors in [`extract`]; what each role may do
 //! is decided here, by [`Role`], and nowhere else.
+//!
+//! # For newsroom pages and the API
+//!
+//! - A page takes [`NewsroomUser`]: the logged-in user, or a redirect to
+//!   `/newsroom/login?next=<the page>`. Its principal's
+//!   [`Principal::csrf_token`] goes into every state-changing form as a hidden
+//!   field named `csrf`.
+//! - A handler of such a form takes the body as [`CsrfForm<T>`] (last
+//!   argument, after `NewsroomUser`): it parses the urlencoded form as `T`
+//!   only when the `csrf` field matches, and answers 403 with a clear page
+//!   otherwise. A form that is not urlencoded (a file upload) calls
+//!   [`csrf::verify`]`(&principal, &submitted)` itself.
+//! - An API handler takes [`ApiUser`]: a Bearer token (`Authorization:
+//!   Bearer hrd_…`), or the session cookie, in which case POST, PUT, PATCH
+//!   and DELETE need the `X-CSRF-Token` header (403 `csrf_failed`
+//!   otherwise). Without either: 401 `unauthenticated`; a revoked token: 401
+//!   `token_revoked`; a disabled account's token: 401 `account_disabled`.
+//! - What a role may do: [`Role::can_publish`], [`Role::can_manage_users`].
+//!
+//! # Parts
+//!
+//! [`password`] (Argon2id), [`session`] (cookies and their rows), [`csrf`],
+//! [`throttle`] (failed logins, shared by every node), [`totp`] (RFC 6238)
+//! and [`two_factor`], [`tokens`] (API tokens), [`users`] (account rules and
+//! admin changes), [`login`] (the login steps).
 
+pub mod csrf;
 pub mod extract;
+pub mod login;
+pub mod password;
+pub mod secret;
+pub mod session;
+pub mod throttle;
+pub mod tokens;
+pub mod totp;
+pub mod two_factor;
+pub mod users;
 
 use std::fmt;
 use std::str::FromStr;
 
-pub use extract::{ApiUser, NewsroomUser};
+pub use csrf::CsrfForm;
+pub use extract::{ApiUser, ClientAddress, NewsroomUser};
+
+use crate::store::StoreError;
+
+/// Why an account operation failed. `Invalid` and `Conflict` name the
+/// field the person can fix; the others are not theirs to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("{field}: {message}")]
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
+    #[error("no such account")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("cannot make a random secret: {0}")]
+    Random(getrandom::Error),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+}
+
+impl AccountError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> AccountError {
+        AccountError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// The field a person can fix, with what to do, when there is one.
+    pub fn field_error(&self) -> Option<(&'static str, &str)> {
+        match self {
+            AccountError::Invalid { field, message }
+            | AccountError::Conflict { field, message } => Some((field, message)),
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for AccountError {
+    fn from(e: StoreError) -> AccountError {
+        match e {
+            StoreError::Conflict { field, message } => AccountError::Conflict { field, message },
+            other => AccountError::Store(other),
+        }
+    }
+}
 
 /// What a newsroom account may do. Each role can do everything the one
 /// before it can.

@@ -7,6 +7,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use crate::content::images::ImageError;
 use crate::push::subscriptions::PushError;
 use crate::store::StoreError;
 
@@ -29,6 +30,16 @@ impl ApiError {
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 401: who is asking is unknown (no, a wrong, or a revoked credential).
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// 403: known, but not allowed to do this.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, code, message)
     }
 
     fn internal(cause: &dyn std::fmt::Display) -> ApiError {
@@ -67,6 +78,37 @@ impl From<PushError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string())
             }
             _ => ApiError::bad_request(e.code(), e.to_string()),
+        }
+    }
+}
+
+impl From<ImageError> for ApiError {
+    fn from(e: ImageError) -> ApiError {
+        match &e {
+            ImageError::Encode(_) => ApiError::internal(&e),
+            ImageError::TooLarge => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.code(), e.to_string())
+            }
+            _ => ApiError::bad_request(e.code(), e.to_string()),
+        }
+    }
+}
+
+impl From<crate::accounts::AccountError> for ApiError {
+    fn from(e: crate::accounts::AccountError) -> ApiError {
+        use crate::accounts::AccountError;
+        match &e {
+            AccountError::Invalid { .. } => ApiError::bad_request("invalid_input", e.to_string()),
+            AccountError::Conflict { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
+            AccountError::NotFound => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
+            AccountError::Forbidden(message) => ApiError::forbidden("forbidden", message.clone()),
+            AccountError::Store(_) | AccountError::Random(_) | AccountError::Hash(_) => {
+                ApiError::internal(&e)
+            }
         }
     }
 }

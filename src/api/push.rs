@@ -20,8 +20,10 @@ use super::parse_json;
 use crate::content::TopicRef;
 use crate::push::subscriptions;
 use crate::push::token::token_hash;
+use crate::reminders::preferences::PreferencesPatch;
+use crate::reminders::settings::{self, SettingsError};
 use crate::server::AppState;
-use crate::store::SubscriptionRecord;
+use crate::store::{OpenedStory, PendingReminder, SubscriptionRecord};
 
 pub async fn show_vapid_public_key(State(state): State<AppState>) -> Response {
     (
@@ -190,11 +192,120 @@ pub async fn create_click(
         .record_click(request.story_id, subscription, now)
         .await?
     {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_story",
-            "there is no such story",
-        ));
+        return Err(unknown_story());
+    }
+    if let Some(subscription) = subscription {
+        // Opened: never reminded of it.
+        state
+            .store
+            .mark_opened(subscription, OpenedStory::Id(request.story_id), now)
+            .await?;
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn unknown_story() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_story",
+        "there is no such story",
+    )
+}
+
+/// The reader's reminder settings (cap, quiet hours, zone, digest).
+pub async fn show_preferences(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let record = authenticate(&state, &headers).await?;
+    let view = settings::show(&state.store, &state.config.reminders, record.id).await?;
+    Ok(no_store(json!(view)))
+}
+
+/// Changes the settings the body names; the others stay.
+pub async fn update_preferences(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let record = authenticate(&state, &headers).await?;
+    let patch: PreferencesPatch = parse_json(&body?)?;
+    let view = settings::update(
+        &state.store,
+        &state.config.reminders,
+        state.config.push.max_topics,
+        record.id,
+        patch,
+    )
+    .await
+    .map_err(|e| match e {
+        SettingsError::Invalid(_) => ApiError::bad_request("invalid_preferences", e.to_string()),
+        SettingsError::Store(e) => ApiError::from(e),
+    })?;
+    Ok(no_store(json!(view)))
+}
+
+/// The stories the reader missed: held for later, or sent in a recent digest.
+pub async fn show_missed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let record = authenticate(&state, &headers).await?;
+    let missed = settings::missed(&state.store, record.id, Utc::now().timestamp()).await?;
+    let stories: Vec<serde_json::Value> = missed.iter().map(|r| missed_view(&state, r)).collect();
+    Ok(no_store(json!({"stories": stories})))
+}
+
+fn missed_view(state: &AppState, reminder: &PendingReminder) -> serde_json::Value {
+    let time = |seconds: Option<i64>| {
+        seconds
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    };
+    json!({
+        "story_id": reminder.story_id,
+        "headline": reminder.headline,
+        "url": state.config.absolute(&format!("/stories/{}", reminder.slug)),
+        "topics": topic_views(&reminder.topics),
+        "published_at": time(reminder.published_at),
+        "reason": reminder.reason.as_str(),
+        "due_at": time(reminder.due_at),
+        "reminded_at": time(reminder.digested_at),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateOpened {
+    story_id: Option<i64>,
+    slug: Option<String>,
+}
+
+/// A story the reader opened in this browser (a visit): it will not be
+/// reminded.
+pub async fn create_opened(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let record = authenticate(&state, &headers).await?;
+    let request: CreateOpened = parse_json(&body?)?;
+    let story = match (&request.story_id, &request.slug) {
+        (Some(id), None) => OpenedStory::Id(*id),
+        (None, Some(slug)) => OpenedStory::Slug(slug),
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_json",
+                "send exactly one of story_id and slug",
+            ));
+        }
+    };
+    if !state
+        .store
+        .mark_opened(record.id, story, Utc::now().timestamp())
+        .await?
+    {
+        return Err(unknown_story());
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

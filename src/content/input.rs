@@ -73,7 +73,9 @@ impl Default for NotificationSettings {
 pub struct ImageInput {
     /// A local JPEG, PNG, WebP, GIF or SVG file, relative to the JSON file.
     pub path: Option<String>,
-    /// An absolute http(s) URL of an image hosted elsewhere.
+    /// An absolute http(s) URL of an image hosted elsewhere, or the
+    /// `/media/…` path of an image uploaded to Herald (the `src` the upload
+    /// API answers), which must exist when the story is saved.
     pub url: Option<String>,
     pub alt: String,
     pub credit: Option<String>,
@@ -247,7 +249,7 @@ impl StoryInput {
             }
             let source = match (image.path, image.url) {
                 (Some(path), None) if !path.trim().is_empty() => Some(ImageSource::Path(path)),
-                (None, Some(url)) => match absolute_http_url(&url) {
+                (None, Some(url)) => match image_url(&url) {
                     Ok(()) => Some(ImageSource::Url(url)),
                     Err(reason) => {
                         fail("image.url", reason);
@@ -403,8 +405,22 @@ impl StoryInput {
 }
 
 /// Collapses runs of whitespace (newlines included) into single spaces.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Accepts an uploaded image's `/media/{name}` path (whether it exists is
+/// the store's to check) or an absolute http(s) URL.
+fn image_url(value: &str) -> Result<(), String> {
+    if value.starts_with("/media/") {
+        return match super::images::media_name(value) {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "{value:?} is not the path of an uploaded image (/media/ and its name)"
+            )),
+        };
+    }
+    absolute_http_url(value)
 }
 
 /// Accepts only absolute http and https URLs with a host.
@@ -505,6 +521,27 @@ mod tests {
             draft.published_at.map(|t| t.to_rfc3339()),
             Some("2026-11-27T08:30:00+00:00".to_owned())
         );
+    }
+
+    #[test]
+    fn an_image_may_be_an_uploaded_one() {
+        let draft = parse(
+            r#"{"headline": "H", "body_markdown": "B", "image": {"url": "/media/0123456789abcdef0123456789abcdef-640x480.jpg", "alt": "A"}}"#,
+        )
+        .expect("valid");
+        assert_eq!(
+            draft.image.map(|i| i.source),
+            Some(ImageSource::Url(
+                "/media/0123456789abcdef0123456789abcdef-640x480.jpg".into()
+            ))
+        );
+        for bad in ["/media/../secret", "/media/", "/other/x.jpg"] {
+            let err = parse(&format!(
+                r#"{{"headline": "H", "body_markdown": "B", "image": {{"url": "{bad}", "alt": "A"}}}}"#
+            ))
+            .expect_err("refused");
+            assert_eq!(err.0[0].field, "image.url", "{bad}");
+        }
     }
 
     #[test]

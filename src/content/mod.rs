@@ -5,6 +5,7 @@
 
 pub mod embed;
 pub mod feeds;
+pub mod images;
 pub mod input;
 pub mod jsonld;
 pub mod markdown;

@@ -4,18 +4,77 @@
 //! [`crate::editorial`] or [`crate::accounts`], and render a template.
 
 pub mod account;
+pub mod audience;
+pub mod charts;
 pub mod dashboard;
+pub mod editor;
+pub mod form;
+pub mod field_errors;
 pub mod layout;
+pub mod revisions;
+pub mod login;
 pub mod stories;
+pub mod story_form;
+pub mod tokens;
+pub mod topics;
+pub mod users;
 
+use askama::Template;
 use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 
+use crate::accounts::Principal;
+use crate::editorial::EditorialError;
 use crate::server::AppState;
+use layout::{Chrome, Section};
 
 /// Every newsroom page.
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(account::routes())
+        .merge(login::routes())
+        .merge(users::routes())
+        .merge(tokens::routes())
         .merge(stories::routes())
+        .merge(editor::routes())
+        .merge(revisions::routes())
+        .merge(topics::routes())
         .merge(dashboard::routes())
+}
+
+#[derive(Template)]
+#[template(path = "newsroom/error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    heading: &'static str,
+    message: String,
+}
+
+/// The newsroom page for an editorial refusal that is not about a form's
+/// fields: not allowed (403), not found (404), or our failure (500, with
+/// the cause logged and not shown).
+pub fn page_error(state: &AppState, user: &Principal, e: EditorialError) -> Response {
+    let (status, heading, message) = match &e {
+        EditorialError::Forbidden(_) | EditorialError::TopicCreationForbidden { .. } => {
+            (StatusCode::FORBIDDEN, "Not allowed", e.to_string())
+        }
+        EditorialError::NotFound(_) => (StatusCode::NOT_FOUND, "Not found", e.to_string()),
+        EditorialError::Store(_) => {
+            tracing::error!(error = %e, "newsroom request failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "We could not do this just now. Nothing was lost; please try again in a moment."
+                    .to_owned(),
+            )
+        }
+        _ => (StatusCode::BAD_REQUEST, "Cannot do that", e.to_string()),
+    };
+    let page = ErrorPage {
+        chrome: Chrome::for_user(state, user, Section::Stories),
+        heading,
+        message,
+    };
+    (status, layout::render(&page)).into_response()
 }

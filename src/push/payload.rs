@@ -1,11 +1,29 @@
 //! What a story's notification says: the payload JSON the service worker
-//! reads, fitted into the Web Push budget, and the RFC 8030 options.
+//! reads, fitted into the Web Push budget, and the RFC 8030 options. The
+//! newsroom's live preview ([`preview`]) goes through the very code that
+//! prepares a real sending ([`prepare`]), so its byte count is exact.
+//!
+//! Every notification of a story (the original and any update) carries
+//! the payload `tag` and the `Topic` header derived from the story id, so
+//! each replaces the one before it: on the device (by tag), and in a push
+//! service's queue while the device is offline (by Topic). An update also
+//! carries `renotify: true`, which makes the browser alert again instead
+//! of replacing the notification silently.
+//!
+//! Urgency is high when either of two things marks the story as breaking:
+//! - the newsroom's *breaking* flag on the job (`NotificationSettings::breaking`),
+//!   which also sends the notification to every subscriber;
+//! - the story's [`BREAKING_TOPIC`] topic, a topic like any other for who
+//!   receives it (its followers, which new subscribers are by default).
 
 use webpush::{Notification, PushOptions, Topic, Ttl, Urgency};
 
 use super::BREAKING_TOPIC;
 use crate::content::Story;
-use crate::content::input::NotificationSettings;
+use crate::content::input::{FieldError, NotificationSettings, parse_story_json};
+use crate::content::model::story_path;
+use crate::content::slug::slugify;
+use crate::store::JobKind;
 
 /// The payload and options every recipient of a story's notification gets.
 #[derive(Debug, Clone)]
@@ -14,26 +32,149 @@ pub struct Prepared {
     pub options: PushOptions,
 }
 
+/// What of a story its notification carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoryText {
+    pub id: i64,
+    pub headline: String,
+    pub standfirst: String,
+    /// The site path of the story (`/stories/slug`).
+    pub path: String,
+    /// The featured image: a site path or an absolute URL.
+    pub image: Option<String>,
+    /// Unix ms; shown by the device as the notification's time.
+    pub published_at_ms: i64,
+    /// Whether the story is in the [`BREAKING_TOPIC`] topic.
+    pub in_breaking_topic: bool,
+}
+
+impl StoryText {
+    pub fn of(story: &Story) -> StoryText {
+        StoryText {
+            id: story.id,
+            headline: story.headline.clone(),
+            standfirst: story.standfirst.clone(),
+            path: story.path(),
+            image: story.image.as_ref().map(|image| image.src.clone()),
+            published_at_ms: story.published_at.map_or(0, |t| t.timestamp_millis()),
+            in_breaking_topic: story.topics.iter().any(|t| t.slug == BREAKING_TOPIC),
+        }
+    }
+}
+
+/// Turns site paths into absolute URLs on the site's base URL.
+pub fn absolute_on(base_url: &str) -> impl Fn(&str) -> String + '_ {
+    let base = base_url.trim_end_matches('/');
+    move |path| format!("{base}{path}")
+}
+
+/// Whether the notification goes with Urgency high (see the module docs).
+pub fn is_urgent(story: &StoryText, settings: &NotificationSettings) -> bool {
+    settings.breaking || story.in_breaking_topic
+}
+
 /// Builds the notification for `story`: the headline and standfirst (or the
 /// newsroom's override), absolute links, `tag` the story id so that a
-/// duplicate replaces the first on the device; the body is shortened to fit.
+/// duplicate or an update replaces the earlier one on the device; the body
+/// is shortened to fit.
 pub fn prepare(
     story: &Story,
     settings: &NotificationSettings,
+    kind: JobKind,
     ttl_seconds: u32,
     absolute: impl Fn(&str) -> String,
 ) -> Prepared {
+    let fitted = fit(&StoryText::of(story), settings, kind, ttl_seconds, absolute);
+    Prepared {
+        payload: fitted.payload,
+        options: fitted.options,
+    }
+}
+
+/// What the newsroom's push panel shows before sending: the text as it
+/// will be sent and how much of the payload budget it takes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Preview {
+    /// The title as sent (shortened only when even an empty body is too long).
+    pub title: String,
+    /// The body as sent: shortened, with an ellipsis, when over the budget.
+    pub body: String,
+    /// The payload's size as sent: never more than the budget.
+    pub payload_bytes: usize,
+    /// The size the payload would have with the text as written.
+    pub written_bytes: usize,
+    /// The plaintext one Web Push message can carry (RFC 8291: 3993).
+    pub budget_bytes: usize,
+    /// The text as written fits the budget.
+    pub fits: bool,
+    /// The title or body was shortened to fit.
+    pub truncated: bool,
+    /// `high` or `normal`.
+    pub urgency: &'static str,
+}
+
+/// Previews a notification exactly as [`prepare`] would build it.
+pub fn preview(
+    story: &StoryText,
+    settings: &NotificationSettings,
+    kind: JobKind,
+    absolute: impl Fn(&str) -> String,
+) -> Preview {
+    // The TTL is a header: it does not change the payload.
+    let fitted = fit(
+        story,
+        settings,
+        kind,
+        crate::store::DEFAULT_TTL_SECONDS,
+        absolute,
+    );
+    Preview {
+        title: fitted.notification.title,
+        body: fitted.notification.body,
+        payload_bytes: fitted.payload.len(),
+        written_bytes: fitted.written_bytes,
+        budget_bytes: fitted.budget,
+        fits: fitted.written_bytes <= fitted.budget,
+        truncated: fitted.truncated,
+        urgency: match fitted.options.urgency {
+            Urgency::High => "high",
+            _ => "normal",
+        },
+    }
+}
+
+/// A notification after fitting, with what the preview reports of it.
+struct Fitted {
+    notification: Notification,
+    payload: Vec<u8>,
+    options: PushOptions,
+    budget: usize,
+    written_bytes: usize,
+    truncated: bool,
+}
+
+/// The one place a notification is composed and fitted into its budget.
+fn fit(
+    story: &StoryText,
+    settings: &NotificationSettings,
+    kind: JobKind,
+    ttl_seconds: u32,
+    absolute: impl Fn(&str) -> String,
+) -> Fitted {
     let mut extra = serde_json::Map::new();
     if let Some(image) = &story.image {
-        let src = if image.src.starts_with('/') {
-            absolute(&image.src)
+        let src = if image.starts_with('/') {
+            absolute(image)
         } else {
-            image.src.clone()
+            image.clone()
         };
         extra.insert("image".into(), src.into());
     }
-    let timestamp = story.published_at.map_or(0, |t| t.timestamp_millis());
-    extra.insert("timestamp".into(), timestamp.into());
+    extra.insert("timestamp".into(), story.published_at_ms.into());
+    if kind == JobKind::Update {
+        // Replacing a notification is silent unless asked to alert again.
+        extra.insert("renotify".into(), true.into());
+    }
     let mut notification = Notification {
         title: settings
             .title
@@ -43,28 +184,152 @@ pub fn prepare(
             .body
             .clone()
             .unwrap_or_else(|| story.standfirst.clone()),
-        url: Some(absolute(&story.path())),
+        url: Some(absolute(&story.path)),
         tag: Some(story.id.to_string()),
         icon: Some(absolute("/logo.svg")),
         extra,
     };
-    // Titles and bodies are bounded at input, so this always fits; if it
-    // did not, the text would be shortened here, never refused at send time.
-    let _ = notification.fit(webpush::MAX_PLAINTEXT);
-    let breaking = story.topics.iter().any(|t| t.slug == BREAKING_TOPIC);
-    Prepared {
-        payload: notification.to_json(),
-        options: PushOptions {
-            ttl: Ttl::from_secs(ttl_seconds),
-            urgency: if breaking {
-                Urgency::High
-            } else {
-                Urgency::Normal
-            },
-            topic: Some(Topic::from_story_id(story.id)),
-            padding: 0,
+    let options = PushOptions {
+        ttl: Ttl::from_secs(ttl_seconds),
+        urgency: if is_urgent(story, settings) {
+            Urgency::High
+        } else {
+            Urgency::Normal
         },
+        topic: Some(Topic::from_story_id(story.id)),
+        padding: 0,
+    };
+    let budget = webpush::plaintext_budget(options.padding);
+    let written_bytes = notification.to_json().len();
+    // Titles and bodies are bounded at input, so this nearly always fits
+    // as written; if not, the text is shortened here, never refused at
+    // send time. It cannot fail unless the links alone overflow the budget.
+    let truncated = notification.fit(budget).unwrap_or(true);
+    let payload = notification.to_json();
+    Fitted {
+        notification,
+        payload,
+        options,
+        budget,
+        written_bytes,
+        truncated,
     }
+}
+
+/// The push panel's text as publishing would store it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelText {
+    pub headline: String,
+    pub standfirst: String,
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+/// Checks and normalises the push panel's text by the rules a story's
+/// input follows (`content::input`: whitespace collapsed, an empty override
+/// is none, lengths bounded). Returns the text as it would be stored, or,
+/// when publishing would refuse it, the text as given and every problem.
+pub fn check_panel_text(text: PanelText) -> (PanelText, Vec<FieldError>) {
+    let input = serde_json::json!({
+        "headline": text.headline,
+        "standfirst": text.standfirst,
+        "body_markdown": "-",
+        "notification": {"title": text.title, "body": text.body},
+    });
+    match parse_story_json(&input.to_string()).and_then(|input| input.validate()) {
+        Ok(draft) => (
+            PanelText {
+                headline: draft.headline,
+                standfirst: draft.standfirst,
+                title: draft.notification.title,
+                body: draft.notification.body,
+            },
+            Vec::new(),
+        ),
+        Err(errors) => {
+            // Only the fields the panel gave; the rest of the story is not
+            // being checked here.
+            let problems = errors
+                .0
+                .into_iter()
+                .filter(|e| {
+                    matches!(
+                        e.field.as_str(),
+                        "headline" | "standfirst" | "notification.title" | "notification.body"
+                    )
+                })
+                .collect();
+            (text, problems)
+        }
+    }
+}
+
+/// The newsroom's push panel, as the preview gets it: the story's text
+/// as being edited (unsaved changes override the stored story's), the
+/// notification's overrides, and the breaking mark.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PanelInput {
+    pub headline: Option<String>,
+    pub standfirst: Option<String>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub breaking: bool,
+}
+
+/// The id a story not saved yet is previewed with: it stands for the id
+/// it will get, whose digits are in the payload's `tag` (the byte count of
+/// an unsaved story is therefore an estimate within a few bytes; its link
+/// is made from the headline as its slug will be, and it has no image
+/// yet). A saved story is previewed exactly.
+const UNSAVED_STORY_ID: i64 = 1_000_000;
+
+/// Previews the push panel: its text checked as publishing would check it
+/// (the problems, if any, name their fields), then [`preview`]ed.
+/// `story` is the stored story, if it was saved; `now_ms` stands for the
+/// publication time of a story not yet published.
+pub fn preview_panel(
+    story: Option<&Story>,
+    panel: PanelInput,
+    kind: JobKind,
+    now_ms: i64,
+    absolute: impl Fn(&str) -> String,
+) -> (Preview, Vec<FieldError>) {
+    let (text, problems) = check_panel_text(PanelText {
+        headline: panel
+            .headline
+            .or_else(|| story.map(|s| s.headline.clone()))
+            .unwrap_or_default(),
+        standfirst: panel
+            .standfirst
+            .or_else(|| story.map(|s| s.standfirst.clone()))
+            .unwrap_or_default(),
+        title: panel.title,
+        body: panel.body,
+    });
+    let mut story_text = match story {
+        Some(story) => StoryText::of(story),
+        None => StoryText {
+            id: UNSAVED_STORY_ID,
+            headline: String::new(),
+            standfirst: String::new(),
+            path: story_path(&slugify(&text.headline)),
+            image: None,
+            published_at_ms: 0,
+            in_breaking_topic: false,
+        },
+    };
+    if story_text.published_at_ms == 0 {
+        story_text.published_at_ms = now_ms;
+    }
+    story_text.headline = text.headline;
+    story_text.standfirst = text.standfirst;
+    let settings = NotificationSettings {
+        title: text.title,
+        body: text.body,
+        breaking: panel.breaking,
+        ..NotificationSettings::default()
+    };
+    (preview(&story_text, &settings, kind, absolute), problems)
 }
 
 #[cfg(test)]
@@ -105,15 +370,20 @@ mod tests {
         format!("https://news.example{path}")
     }
 
+    fn json(prepared: &Prepared) -> serde_json::Value {
+        serde_json::from_slice(&prepared.payload).expect("json")
+    }
+
     #[test]
     fn the_payload_carries_what_the_service_worker_reads() {
         let prepared = prepare(
             &story(&["politics"], "Standfirst."),
             &NotificationSettings::default(),
+            JobKind::Original,
             3600,
             absolute,
         );
-        let json: serde_json::Value = serde_json::from_slice(&prepared.payload).expect("json");
+        let json = json(&prepared);
         assert_eq!(json["title"], "Headline");
         assert_eq!(json["body"], "Standfirst.");
         assert_eq!(json["url"], "https://news.example/stories/a-story");
@@ -121,6 +391,7 @@ mod tests {
         assert_eq!(json["image"], "https://news.example/media/abc.png");
         assert_eq!(json["tag"], "42");
         assert_eq!(json["timestamp"], 1_800_000_000_000i64);
+        assert_eq!(json.get("renotify"), None);
         assert_eq!(prepared.options.urgency, Urgency::Normal);
         assert_eq!(prepared.options.ttl, Ttl::from_secs(3600));
         assert_eq!(prepared.options.topic, Some(Topic::from_story_id(42)));
@@ -136,10 +407,11 @@ mod tests {
         let prepared = prepare(
             &story(&["world", BREAKING_TOPIC], "s"),
             &settings,
+            JobKind::Original,
             60,
             absolute,
         );
-        let json: serde_json::Value = serde_json::from_slice(&prepared.payload).expect("json");
+        let json = json(&prepared);
         assert_eq!(
             (json["title"].as_str(), json["body"].as_str()),
             (Some("Override"), Some("Body override"))
@@ -148,11 +420,53 @@ mod tests {
     }
 
     #[test]
+    fn the_newsrooms_breaking_flag_is_urgent_without_the_breaking_topic() {
+        let settings = NotificationSettings {
+            breaking: true,
+            ..NotificationSettings::default()
+        };
+        let prepared = prepare(
+            &story(&["world"], "s"),
+            &settings,
+            JobKind::Original,
+            60,
+            absolute,
+        );
+        assert_eq!(prepared.options.urgency, Urgency::High);
+    }
+
+    #[test]
+    fn an_update_has_the_originals_tag_and_topic_and_alerts_again() {
+        let original = prepare(
+            &story(&["world"], "s"),
+            &NotificationSettings::default(),
+            JobKind::Original,
+            60,
+            absolute,
+        );
+        let update = prepare(
+            &story(&["world"], "s"),
+            &NotificationSettings {
+                title: Some("Update: it is over".into()),
+                ..NotificationSettings::default()
+            },
+            JobKind::Update,
+            60,
+            absolute,
+        );
+        assert_eq!(json(&update)["tag"], json(&original)["tag"]);
+        assert_eq!(update.options.topic, original.options.topic);
+        assert_eq!(json(&update)["renotify"], true);
+        assert_eq!(json(&update)["title"], "Update: it is over");
+    }
+
+    #[test]
     fn a_body_too_long_for_the_budget_is_shortened_not_refused() {
         let long = "é".repeat(5_000);
         let prepared = prepare(
             &story(&[], &long),
             &NotificationSettings::default(),
+            JobKind::Original,
             60,
             absolute,
         );
@@ -161,7 +475,100 @@ mod tests {
             "{}",
             prepared.payload.len()
         );
-        let json: serde_json::Value = serde_json::from_slice(&prepared.payload).expect("json");
-        assert!(json["body"].as_str().expect("body").ends_with('…'));
+        assert!(
+            json(&prepared)["body"]
+                .as_str()
+                .expect("body")
+                .ends_with('…')
+        );
+    }
+
+    #[test]
+    fn the_preview_is_what_prepare_sends() {
+        for standfirst in ["Short.", &"é".repeat(5_000)] {
+            let story = story(&["world"], standfirst);
+            let settings = NotificationSettings::default();
+            let sent = prepare(&story, &settings, JobKind::Update, 60, absolute);
+            let preview = preview(&StoryText::of(&story), &settings, JobKind::Update, absolute);
+            let json = json(&sent);
+            assert_eq!(preview.payload_bytes, sent.payload.len());
+            assert_eq!(preview.body, json["body"].as_str().expect("body"));
+            assert_eq!(preview.title, json["title"].as_str().expect("title"));
+            assert_eq!(preview.budget_bytes, webpush::MAX_PLAINTEXT);
+            let long = standfirst.len() > 100;
+            assert_eq!((preview.fits, preview.truncated), (!long, long));
+            assert!(preview.written_bytes > preview.budget_bytes || !long);
+        }
+    }
+
+    #[test]
+    fn panel_text_is_checked_by_the_story_input_rules() {
+        let (text, problems) = check_panel_text(PanelText {
+            headline: "  A   headline ".into(),
+            standfirst: "One\nline".into(),
+            title: Some(" ".into()),
+            body: Some("Move  to high ground".into()),
+        });
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            text,
+            PanelText {
+                headline: "A headline".into(),
+                standfirst: "One line".into(),
+                title: None,
+                body: Some("Move to high ground".into()),
+            }
+        );
+        let (text, problems) = check_panel_text(PanelText {
+            headline: String::new(),
+            standfirst: String::new(),
+            title: Some("t".repeat(300)),
+            body: None,
+        });
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["headline", "notification.title"]);
+        assert_eq!(text.title.as_deref().map(str::len), Some(300));
+    }
+
+    #[test]
+    fn the_panel_previews_unsaved_changes_and_names_problems() {
+        let stored = story(&["world"], "Stored standfirst.");
+        let (preview, problems) = preview_panel(
+            Some(&stored),
+            PanelInput {
+                standfirst: Some("Edited   standfirst.".into()),
+                breaking: true,
+                ..PanelInput::default()
+            },
+            JobKind::Original,
+            0,
+            absolute,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            (
+                preview.title.as_str(),
+                preview.body.as_str(),
+                preview.urgency
+            ),
+            ("Headline", "Edited standfirst.", "high")
+        );
+
+        let (preview, problems) = preview_panel(
+            None,
+            PanelInput {
+                headline: Some("A new story".into()),
+                body: Some("b".repeat(600)),
+                ..PanelInput::default()
+            },
+            JobKind::Original,
+            1_800_000_000_000,
+            absolute,
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "notification.body");
+        assert_eq!(preview.body.len(), 600, "shown as given");
+        assert!(preview.fits && !preview.truncated);
+        assert_eq!(preview.urgency, "normal");
     }
 }

@@ -15,11 +15,11 @@ use tokio::task::JoinSet;
 
 use super::delivery::{Delivery, Sender};
 use super::metrics::Metrics;
-use super::payload::{Prepared, prepare};
+use super::payload::{Prepared, absolute_on, prepare};
 use super::retry::{RetryPolicy, jitter};
 use crate::store::{
-    Checkpoint, DueRetry, FailureEntry, Outcomes, Recipient, RetryEntry, ShardLease, Store,
-    StoreError,
+    Audience, Checkpoint, DueRetry, FailureEntry, Outcomes, Recipient, RetryEntry, ShardLease,
+    Store, StoreError,
 };
 
 /// How the workers work.
@@ -66,8 +66,8 @@ pub struct Engine {
 /// A job's payload, prepared once for all its recipients.
 struct JobPayload {
     prepared: Prepared,
-    /// The story's topics: whose followers the job sends to.
-    topic_ids: Vec<i64>,
+    /// Whom the job sends to.
+    audience: Audience,
     planned_at_ms: i64,
     ttl_ms: i64,
 }
@@ -88,17 +88,35 @@ impl Engine {
 
     async fn work(&self, owner: String, mut stop: watch::Receiver<bool>) {
         let mut payloads: HashMap<i64, Arc<JobPayload>> = HashMap::new();
+        // Storage errors in a row: each one doubles the pause (a database
+        // outage costs a few warnings, not a hot loop); any success resets it.
+        let mut failures: u32 = 0;
         loop {
             if *stop.borrow() {
                 return;
             }
-            match self.step(&owner, &stop, &mut payloads).await {
-                Ok(true) => continue,
-                Ok(false) => {}
-                Err(e) => tracing::warn!(error = %e, "delivery worker: storage error; backing off"),
-            }
+            let pause = match self.step(&owner, &stop, &mut payloads).await {
+                Ok(true) => {
+                    failures = 0;
+                    continue;
+                }
+                Ok(false) => {
+                    failures = 0;
+                    self.settings.poll
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    let pause = outage_backoff(self.settings.poll, failures);
+                    tracing::warn!(
+                        error = %e,
+                        retry_in_ms = pause.as_millis() as u64,
+                        "delivery worker: storage error; backing off"
+                    );
+                    pause
+                }
+            };
             tokio::select! {
-                _ = tokio::time::sleep(self.settings.poll) => {}
+                _ = tokio::time::sleep(pause) => {}
                 _ = stop.changed() => {}
             }
         }
@@ -149,13 +167,16 @@ impl Engine {
         let Some(story) = self.store.stories_by_ids(&[job.story_id]).await?.pop() else {
             return Ok(None);
         };
-        let base = self.base_url.trim_end_matches('/').to_owned();
-        let prepared = prepare(&story, &job.settings, job.ttl_seconds, |path| {
-            format!("{base}{path}")
-        });
+        let prepared = prepare(
+            &story,
+            &job.settings,
+            job.kind,
+            job.ttl_seconds,
+            absolute_on(&self.base_url),
+        );
         let payload = Arc::new(JobPayload {
             prepared,
-            topic_ids: job.topic_ids,
+            audience: job.audience,
             planned_at_ms: job.planned_at_ms,
             ttl_ms: i64::from(job.ttl_seconds) * 1000,
         });
@@ -208,7 +229,7 @@ impl Engine {
             let batch = self
                 .store
                 .shard_batch(
-                    &payload.topic_ids,
+                    &payload.audience,
                     checkpoint,
                     lease.last_subscriber,
                     self.settings.batch_size,
@@ -374,4 +395,30 @@ impl Engine {
 
 fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
+}
+
+/// The longest pause between two attempts while the database is failing:
+/// short enough that delivery resumes within seconds of its return.
+const MAX_OUTAGE_BACKOFF: Duration = Duration::from_secs(5);
+
+/// The pause after `failures` storage errors in a row: the idle poll
+/// doubled per failure, at most [`MAX_OUTAGE_BACKOFF`].
+fn outage_backoff(poll: Duration, failures: u32) -> Duration {
+    poll.saturating_mul(1 << failures.min(16))
+        .min(MAX_OUTAGE_BACKOFF)
+}
+
+#[cfg(test)]
+mod outage_backoff_tests {
+    use super::*;
+
+    #[test]
+    fn storage_errors_double_the_pause_up_to_a_few_seconds() {
+        let poll = Duration::from_millis(50);
+        let pauses: Vec<u128> = (1..=9)
+            .map(|n| outage_backoff(poll, n).as_millis())
+            .collect();
+        assert_eq!(pauses, [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000]);
+        assert_eq!(outage_backoff(poll, u32::MAX), MAX_OUTAGE_BACKOFF);
+    }
 }

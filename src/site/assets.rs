@@ -107,11 +107,7 @@ pub async fn media(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let valid = name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.');
-    if !valid {
+    if !crate::content::images::is_media_name(&name) {
         return Err(AppError::NotFound);
     }
     let media = state.store.media(&name).await?.ok_or(AppError::NotFound)?;

@@ -284,6 +284,7 @@ async fn render_story(state: &AppState, story_slug: &str) -> Result<Rendered, Ap
             .updated_at
             .map(|at| (at.to_rfc3339(), templates::human_time(at))),
         body_html: markdown::render_body(&story.body_markdown),
+        correction: view::correction_view(state, story.id).await?,
         story,
     };
     html(page.render()?, last_modified)

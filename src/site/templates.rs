@@ -5,6 +5,7 @@
 use askama::Template;
 use chrono::{DateTime, Utc};
 
+use crate::content::images;
 use crate::content::{Image, Story, StorySummary, Topic, TopicRef};
 
 /// What every page shares: the site's name, navigation and assets.
@@ -64,13 +65,45 @@ pub struct PageMeta {
     pub prompt: bool,
 }
 
+/// An image as a page shows it: with its intrinsic size (so nothing shifts
+/// while it loads) and, for uploaded images, the sizes it is stored at.
+#[derive(Debug, Clone)]
+pub struct ImageView {
+    pub src: String,
+    pub alt: String,
+    pub credit: Option<String>,
+    pub width: u32,
+    pub height: u32,
+    /// `None` for images hosted elsewhere, GIF and SVG, and small images.
+    pub srcset: Option<String>,
+}
+
+impl ImageView {
+    /// `fallback` is the size to state when the image's own is unknown:
+    /// the box the stylesheet gives it.
+    fn new(image: &Image, fallback: (u32, u32)) -> ImageView {
+        let responsive = images::responsive(&image.src);
+        let (width, height) = responsive
+            .as_ref()
+            .map_or(fallback, |r| (r.width, r.height));
+        ImageView {
+            src: image.src.clone(),
+            alt: image.alt.clone(),
+            credit: image.credit.clone(),
+            width,
+            height,
+            srcset: responsive.and_then(|r| r.srcset),
+        }
+    }
+}
+
 /// A story in a list.
 #[derive(Debug, Clone)]
 pub struct Card {
     pub path: String,
     pub headline: String,
     pub standfirst: String,
-    pub image: Option<Image>,
+    pub image: Option<ImageView>,
     pub topics: Vec<TopicRef>,
     pub sample: bool,
     pub published_iso: String,
@@ -83,7 +116,7 @@ impl From<&StorySummary> for Card {
             path: story.path(),
             headline: story.headline.clone(),
             standfirst: story.standfirst.clone(),
-            image: story.image.clone(),
+            image: story.image.as_ref().map(|i| ImageView::new(i, (320, 180))),
             topics: story.topics.clone(),
             sample: story.sample,
             published_iso: story.published_at.to_rfc3339(),
@@ -140,6 +173,26 @@ pub struct StoryPage<'a> {
     /// ISO and human forms of the "Updated" time.
     pub updated: Option<(String, String)>,
     pub body_html: String,
+    /// The newsroom's correction note, if the story has one.
+    pub correction: Option<CorrectionView>,
+}
+
+/// A correction note as the story page shows it.
+#[derive(Debug, Clone)]
+pub struct CorrectionView {
+    pub text: String,
+    pub at_iso: String,
+    pub at_human: String,
+}
+
+impl StoryPage<'_> {
+    /// The featured image, for the template.
+    pub fn featured_image(&self) -> Option<ImageView> {
+        self.story
+            .image
+            .as_ref()
+            .map(|i| ImageView::new(i, (1200, 675)))
+    }
 }
 
 #[derive(Template)]

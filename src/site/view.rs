@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use super::assets;
 use super::error::AppError;
-use super::templates::{FeedLink, PageMeta, Pager, SiteView};
+use super::templates::{CorrectionView, FeedLink, PageMeta, Pager, SiteView};
 use crate::content::TopicRef;
 use crate::server::AppState;
 
@@ -38,6 +38,22 @@ pub async fn site_view(state: &AppState) -> Result<SiteView, AppError> {
         prompt_scroll_fraction: state.config.prompt.scroll_fraction,
         prompt_snooze_days: state.config.prompt.snooze_days,
     })
+}
+
+/// A story's correction note, ready for its page.
+pub async fn correction_view(
+    state: &AppState,
+    story_id: i64,
+) -> Result<Option<CorrectionView>, AppError> {
+    Ok(state
+        .store
+        .story_correction(story_id)
+        .await?
+        .map(|c| CorrectionView {
+            text: c.text,
+            at_iso: c.at.to_rfc3339(),
+            at_human: super::templates::human_time(c.at),
+        }))
 }
 
 /// The feeds a page advertises: the site's, and a topic's when given.

@@ -1,6 +1,23 @@
 //! The fan-out's durable state: jobs (the outbox), shards with leases and
 //! checkpoints, messages waiting for another try, permanent failures, and
 //! the counts the newsroom reads.
+//!
+//! A story has one job per notification: the `original`, written in the
+//! transaction that publishes it, and any `update`s the newsroom sends
+//! later. Every job of a story carries the same payload `tag` and `Topic`
+//! header (both derived from the story id), so each replaces the one
+//! before it on devices and in push services' queues. To make sure the
+//! later one is also the last to arrive, a job is planned only once the
+//! earlier jobs of its story have finished their shards, and their
+//! messages still waiting for a retry are then dropped as `superseded`:
+//! the later job goes to the same subscribers.
+//!
+//! Who a job sends to is its [`Audience`]: the followers of the story's
+//! topics, or, for a job marked breaking by the newsroom, every
+//! subscription that is not paused. A job written with "send a
+//! notification" off is `silent`: recorded (the outbox keeps one record
+//! per publication, and the stats can say nothing was sent) but finished
+//! at once and never delivered.
 
 use sqlx::{Any, Row, Transaction};
 
@@ -31,14 +48,82 @@ pub struct ShardLease {
     pub checkpoint: i64,
 }
 
+/// Whether a job is the notification sent when its story was published,
+/// or one the newsroom sent later to replace it on devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    Original,
+    Update,
+}
+
+impl JobKind {
+    /// The value stored in `push_jobs.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Original => "original",
+            JobKind::Update => "update",
+        }
+    }
+
+    fn from_stored(value: &str) -> Result<JobKind, StoreError> {
+        match value {
+            "original" => Ok(JobKind::Original),
+            "update" => Ok(JobKind::Update),
+            other => Err(StoreError::Corrupt(format!(
+                "unknown push job kind {other:?}"
+            ))),
+        }
+    }
+}
+
+/// The subscriptions a job sends to; paused ones never.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Those that follow any of these topics (one message each, however
+    /// many they follow): a story's normal notification.
+    Followers(Vec<i64>),
+    /// Every subscription: breaking news, as the newsroom marks it.
+    Everyone,
+}
+
+impl Audience {
+    /// True when no subscription can match (a story without topics).
+    fn is_nobody(&self) -> bool {
+        matches!(self, Audience::Followers(topics) if topics.is_empty())
+    }
+}
+
+/// Why the newsroom's "send an update" was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    #[error("there is no such story")]
+    UnknownStory,
+    #[error(
+        "the story is not published: an update replaces a notification already sent; \
+         a story's first notification goes out when it is published"
+    )]
+    NotPublished,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for UpdateError {
+    fn from(e: sqlx::Error) -> UpdateError {
+        UpdateError::Store(e.into())
+    }
+}
+
 /// A planned job's story and settings, as the sender needs them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobInfo {
     pub job_id: i64,
     pub story_id: i64,
+    /// The overrides; `breaking` as the job was written.
     pub settings: NotificationSettings,
+    pub kind: JobKind,
     pub ttl_seconds: u32,
-    pub topic_ids: Vec<i64>,
+    pub audience: Audience,
     /// Unix ms when the job was planned: the start of publish-to-delivery latency.
     pub planned_at_ms: i64,
 }
@@ -89,7 +174,8 @@ pub struct DueRetry {
     pub recipient: Recipient,
 }
 
-/// A story's notification counts.
+/// A story's notification counts: totals over all its jobs (the original
+/// and any updates), each job's own, and each shard's progress.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PushStats {
     /// Jobs waiting for their story's publication time or for a worker, or
@@ -101,8 +187,40 @@ pub struct PushStats {
     pub gone: i64,
     pub failed: i64,
     pub retrying: i64,
+    /// Retries dropped because a later job of the story replaced them.
+    pub superseded: i64,
+    /// Clicks on any of the story's notifications.
     pub clicked: i64,
+    /// Oldest first; empty when the story was never published.
+    pub jobs: Vec<JobStats>,
     pub shards: Vec<ShardProgress>,
+}
+
+/// One job's counts and what kind of notification it was.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JobStats {
+    pub id: i64,
+    pub kind: JobKind,
+    /// Sent to every subscriber with Urgency high.
+    pub breaking: bool,
+    /// Published with "send a notification" off: nothing was, or will be, sent.
+    pub silent: bool,
+    /// `pending`, `planned`, `done`, or `cancelled` (unpublished before its time).
+    pub state: String,
+    /// `None` while the subscribers are being counted.
+    pub queued: Option<i64>,
+    pub sent: i64,
+    pub delivered: i64,
+    pub gone: i64,
+    pub failed: i64,
+    pub retrying: i64,
+    pub superseded: i64,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix ms.
+    pub planned_at_ms: Option<i64>,
+    /// Unix ms.
+    pub finished_at_ms: Option<i64>,
 }
 
 /// One shard's progress.
@@ -118,6 +236,8 @@ pub struct ShardProgress {
 }
 
 /// Writes a story's fan-out job, in the transaction that publishes it.
+/// With `settings.send` off the job is silent: written, finished at once,
+/// never delivered.
 pub(super) async fn enqueue_job(
     tx: &mut Transaction<'_, Any>,
     story_id: i64,
@@ -125,21 +245,52 @@ pub(super) async fn enqueue_job(
     settings: &NotificationSettings,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO push_jobs (story_id, title, body, ttl_seconds, not_before, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+    let ttl = settings.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS);
+    insert_job(
+        tx,
+        story_id,
+        not_before,
+        settings,
+        JobKind::Original,
+        ttl,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Inserts a job row; returns its id. `now` is in Unix seconds.
+async fn insert_job(
+    tx: &mut Transaction<'_, Any>,
+    story_id: i64,
+    not_before: i64,
+    settings: &NotificationSettings,
+    kind: JobKind,
+    ttl_seconds: u32,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let silent = !settings.send;
+    let row = sqlx::query(
+        "INSERT INTO push_jobs (story_id, title, body, ttl_seconds, not_before, created_at,
+                                breaking, kind, silent, state, finished_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+                 CASE WHEN $9 = 1 THEN 'done' ELSE 'pending' END,
+                 CASE WHEN $9 = 1 THEN $10 ELSE NULL END)
+         RETURNING id",
     )
     .bind(story_id)
     .bind(settings.title.clone())
     .bind(settings.body.clone())
-    .bind(i64::from(
-        settings.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS),
-    ))
+    .bind(i64::from(ttl_seconds))
     .bind(not_before)
     .bind(now)
-    .execute(&mut **tx)
+    .bind(i64::from(settings.breaking))
+    .bind(kind.as_str())
+    .bind(i64::from(silent))
+    .bind(now.saturating_mul(1000))
+    .fetch_one(&mut **tx)
     .await?;
-    Ok(())
+    Ok(row.try_get(0)?)
 }
 
 /// Moves a story's waiting job to its new publication time.
@@ -163,28 +314,90 @@ const UNCOUNTED: i64 = -1;
 const FOLLOWS_ANY: &str = "s.paused = 0 AND EXISTS (SELECT 1 FROM push_follows f \
      WHERE f.subscription_id = s.id AND f.topic_id IN";
 
+/// A job waits while an earlier job of its story is pending or still has
+/// shards to send: the later notification must also be the last to reach
+/// a device, where it replaces the earlier one.
+const EARLIER_JOBS_DONE: &str = "NOT EXISTS (SELECT 1 FROM push_jobs e WHERE e.story_id = j.story_id AND e.id < j.id
+       AND (e.state = 'pending'
+            OR EXISTS (SELECT 1 FROM push_shards sh WHERE sh.job_id = e.id AND sh.state <> 'done')))";
+
 impl Store {
+    /// The newsroom's "send an update" for a published story: a new job,
+    /// sent now, whose notification replaces the story's earlier one on
+    /// devices (same `tag` and `Topic`; see [`crate::push::payload`]).
+    /// `settings` may override the title and body; without them the
+    /// story's headline and standfirst at sending time are used. The
+    /// update goes to the same audience as before: every subscriber when
+    /// it, or any earlier notification of the story, is breaking; the
+    /// followers of the story's topics otherwise. Its TTL is the one given,
+    /// else the last job's. `send` is ignored: an update is always sent.
+    ///
+    /// While an earlier job of the story is still sending, the update waits
+    /// for it to finish its shards (see `plan_due_jobs`). `now` is in Unix
+    /// seconds. Returns the new job's id.
+    pub async fn enqueue_update(
+        &self,
+        story_id: i64,
+        settings: &NotificationSettings,
+        now: i64,
+    ) -> Result<i64, UpdateError> {
+        let mut tx = self.begin_write().await?;
+        let published: Option<Option<i64>> =
+            sqlx::query("SELECT published_at FROM stories WHERE id = $1")
+                .bind(story_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|row| row.try_get(0))
+                .transpose()?;
+        match published {
+            None => return Err(UpdateError::UnknownStory),
+            Some(at) if at.is_none_or(|at| at > now) => return Err(UpdateError::NotPublished),
+            Some(_) => {}
+        }
+        let earlier = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM push_jobs WHERE story_id = $1 AND breaking = 1 AND silent = 0),
+                    (SELECT ttl_seconds FROM push_jobs WHERE story_id = $1 ORDER BY id DESC LIMIT 1)",
+        )
+        .bind(story_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let breaking_before: i64 = earlier.try_get(0)?;
+        let last_ttl: Option<i64> = earlier.try_get(1)?;
+        let ttl = settings
+            .ttl_seconds
+            .or_else(|| last_ttl.and_then(|t| u32::try_from(t).ok()))
+            .unwrap_or(DEFAULT_TTL_SECONDS);
+        let update = NotificationSettings {
+            send: true,
+            breaking: settings.breaking || breaking_before > 0,
+            ..settings.clone()
+        };
+        let id = insert_job(&mut tx, story_id, now, &update, JobKind::Update, ttl, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     /// Plans every job whose story is now visible: splits its subscriber id
     /// range into shards of `shard_size`. Each job is planned exactly once,
-    /// whichever process gets there first. Returns the planned job ids.
+    /// whichever process gets there first, and only after the earlier jobs
+    /// of its story have sent their shards; their messages still waiting
+    /// for a retry are then superseded. Returns the planned job ids.
     pub async fn plan_due_jobs(
         &self,
         now_ms: i64,
         shard_size: i64,
     ) -> Result<Vec<i64>, StoreError> {
         let now = now_ms.div_euclid(1000);
-        let due = sqlx::query(
-            "SELECT j.id, j.story_id, s.published_at FROM push_jobs j JOIN stories s ON s.id = j.story_id
-             WHERE j.state = 'pending' AND j.not_before <= $1 ORDER BY j.id LIMIT 100",
-        )
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await?;
+        let due = sqlx::query(&due_jobs_sql())
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
         let mut planned = Vec::new();
         for row in due {
             let job_id: i64 = row.try_get(0)?;
             let story_id: i64 = row.try_get(1)?;
             let published: Option<i64> = row.try_get(2)?;
+            let breaking = row.try_get::<i64, _>(3)? != 0;
             let mut tx = self.begin_write().await?;
             if published.is_none_or(|at| at > now) {
                 // Unpublished or moved later since the job was written.
@@ -203,14 +416,14 @@ impl Store {
             if claimed == 0 {
                 continue;
             }
-            let topics = story_topic_ids(&mut tx, story_id).await?;
+            let audience = audience(&mut tx, story_id, breaking).await?;
             // Shards cover the whole subscriber id range, found through the
             // primary key without reading a row: planning takes milliseconds
             // whatever the number of subscribers, and workers start at once.
-            let range = sqlx::query("SELECT MIN(id), MAX(id) FROM push_subscriptions")
+            let range = sqlx::query(SUBSCRIBER_RANGE_SQL)
                 .fetch_one(&mut *tx)
                 .await?;
-            let (first, last) = if topics.is_empty() {
+            let (first, last) = if audience.is_nobody() {
                 (0, -1)
             } else {
                 (
@@ -245,43 +458,52 @@ impl Store {
                 .bind(job_id)
                 .execute(&mut *tx)
                 .await?;
+            supersede_earlier(&mut tx, story_id, job_id, now_ms).await?;
             tx.commit().await?;
             // Then, with no lock held, how many will be sent (a scan of the
             // follows): the newsroom's "queued".
-            self.count_queued(job_id, &topics).await?;
+            self.count_queued(job_id, &audience).await?;
             planned.push(job_id);
         }
         // A planner that died before counting left its job uncounted.
         let stale = sqlx::query(
-            "SELECT id, story_id FROM push_jobs WHERE queued < 0 AND planned_at < $1 LIMIT 10",
+            "SELECT id, story_id, breaking FROM push_jobs WHERE queued < 0 AND planned_at < $1 LIMIT 10",
         )
         .bind(now_ms - 60_000)
         .fetch_all(&self.pool)
         .await?;
         for row in stale {
             let (job_id, story_id): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            let breaking = row.try_get::<i64, _>(2)? != 0;
             let mut conn = self.begin_write().await?;
-            let topics = story_topic_ids(&mut conn, story_id).await?;
+            let audience = audience(&mut conn, story_id, breaking).await?;
             conn.commit().await?;
-            self.count_queued(job_id, &topics).await?;
+            self.count_queued(job_id, &audience).await?;
         }
         Ok(planned)
     }
 
     /// Counts the subscribers a job sends to and records it as `queued`.
-    async fn count_queued(&self, job_id: i64, topics: &[i64]) -> Result<(), StoreError> {
-        let queued: i64 = if topics.is_empty() {
-            0
-        } else {
-            let sql = format!(
-                "SELECT COUNT(*) FROM push_subscriptions s WHERE {FOLLOWS_ANY} ({}))",
-                rows::placeholders(1, topics.len())
-            );
-            let mut query = sqlx::query(&sql);
-            for t in topics {
-                query = query.bind(t);
+    async fn count_queued(&self, job_id: i64, audience: &Audience) -> Result<(), StoreError> {
+        let queued: i64 = match audience {
+            Audience::Followers(topics) if topics.is_empty() => 0,
+            Audience::Followers(topics) => {
+                let sql = format!(
+                    "SELECT COUNT(*) FROM push_subscriptions s WHERE {FOLLOWS_ANY} ({}))",
+                    rows::placeholders(1, topics.len())
+                );
+                let mut query = sqlx::query(&sql);
+                for t in topics {
+                    query = query.bind(t);
+                }
+                query.fetch_one(&self.pool).await?.try_get(0)?
             }
-            query.fetch_one(&self.pool).await?.try_get(0)?
+            Audience::Everyone => {
+                sqlx::query("SELECT COUNT(*) FROM push_subscriptions WHERE paused = 0")
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get(0)?
+            }
         };
         sqlx::query("UPDATE push_jobs SET queued = $1 WHERE id = $2 AND queued < 0")
             .bind(queued)
@@ -298,30 +520,7 @@ impl Store {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<ShardLease>, StoreError> {
-        let sql = match self.backend {
-            // One writer at a time: the subquery and the update see the same
-            // database, so no two callers can pick the same shard.
-            Backend::Sqlite => {
-                "UPDATE push_shards SET state = 'leased', lease_owner = $1, lease_until = $2
-                 WHERE id = (SELECT id FROM push_shards
-                             WHERE state = 'ready' OR (state = 'leased' AND lease_until < $3)
-                             ORDER BY id LIMIT 1)
-                 RETURNING id, job_id, last_subscriber, checkpoint"
-            }
-            // Concurrent writers: a caller that waited for another's row lock
-            // would re-check only `id = …` and lease the same shard again.
-            // SKIP LOCKED passes over rows other callers are taking, and the
-            // outer condition is checked again on the locked row.
-            Backend::Postgres => {
-                "UPDATE push_shards SET state = 'leased', lease_owner = $1, lease_until = $2
-                 WHERE id = (SELECT id FROM push_shards
-                             WHERE state = 'ready' OR (state = 'leased' AND lease_until < $3)
-                             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-                   AND (state = 'ready' OR (state = 'leased' AND lease_until < $3))
-                 RETURNING id, job_id, last_subscriber, checkpoint"
-            }
-        };
-        let row = sqlx::query(sql)
+        let row = sqlx::query(lease_shard_sql(self.backend))
             .bind(owner)
             .bind(now_ms + lease_ms)
             .bind(now_ms)
@@ -357,7 +556,8 @@ impl Store {
     /// What a job sends, and to whom.
     pub async fn job_info(&self, job_id: i64) -> Result<Option<JobInfo>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, story_id, title, body, ttl_seconds, COALESCE(planned_at, 0) FROM push_jobs WHERE id = $1",
+            "SELECT id, story_id, title, body, ttl_seconds, COALESCE(planned_at, 0), breaking, kind
+             FROM push_jobs WHERE id = $1",
         )
         .bind(job_id)
         .fetch_optional(&self.pool)
@@ -365,14 +565,22 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let story_id: i64 = row.try_get(1)?;
         let ttl: i64 = row.try_get(4)?;
-        let mut conn = self.pool.acquire().await?;
-        let topic_ids = sqlx::query("SELECT topic_id FROM story_topics WHERE story_id = $1")
-            .bind(story_id)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?;
+        let breaking = row.try_get::<i64, _>(6)? != 0;
+        let kind = JobKind::from_stored(&row.try_get::<String, _>(7)?)?;
+        let audience = if breaking {
+            Audience::Everyone
+        } else {
+            let mut conn = self.pool.acquire().await?;
+            Audience::Followers(
+                sqlx::query("SELECT topic_id FROM story_topics WHERE story_id = $1")
+                    .bind(story_id)
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get(0))
+                    .collect::<Result<_, _>>()?,
+            )
+        };
         Ok(Some(JobInfo {
             job_id: row.try_get(0)?,
             story_id,
@@ -380,10 +588,12 @@ impl Store {
                 title: row.try_get(2)?,
                 body: row.try_get(3)?,
                 ttl_seconds: u32::try_from(ttl).ok(),
+                breaking,
                 ..NotificationSettings::default()
             },
+            kind,
             ttl_seconds: u32::try_from(ttl).unwrap_or(DEFAULT_TTL_SECONDS),
-            topic_ids,
+            audience,
             planned_at_ms: row.try_get(5)?,
         }))
     }
@@ -391,30 +601,31 @@ impl Store {
     /// The next subscribers of a shard after its checkpoint, in id order.
     pub async fn shard_batch(
         &self,
-        topic_ids: &[i64],
+        audience: &Audience,
         after: i64,
         last: i64,
         limit: i64,
     ) -> Result<Vec<Recipient>, StoreError> {
-        if topic_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT s.id, s.endpoint, s.p256dh, s.auth FROM push_subscriptions s
-             WHERE s.id > $1 AND s.id <= $2 AND {FOLLOWS_ANY} ({}))
-             ORDER BY s.id LIMIT {limit}",
-            rows::placeholders(3, topic_ids.len())
-        );
-        let mut query = sqlx::query(&sql).bind(after).bind(last);
-        for t in topic_ids {
-            query = query.bind(t);
-        }
-        query
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(recipient)
-            .collect()
+        let query = match audience {
+            Audience::Followers(topic_ids) if topic_ids.is_empty() => return Ok(Vec::new()),
+            Audience::Followers(topic_ids) => {
+                let sql = followers_batch_sql(topic_ids.len(), limit);
+                let mut query = sqlx::query(&sql).bind(after).bind(last);
+                for t in topic_ids {
+                    query = query.bind(t);
+                }
+                query.fetch_all(&self.pool).await?
+            }
+            // A range of the primary key: no join, no topic filter.
+            Audience::Everyone => {
+                sqlx::query(&everyone_batch_sql(limit))
+                    .bind(after)
+                    .bind(last)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        query.iter().map(recipient).collect()
     }
 
     /// Records a sent batch and moves the shard's checkpoint, in one
@@ -473,21 +684,10 @@ impl Store {
         lease_ms: i64,
     ) -> Result<Vec<DueRetry>, StoreError> {
         let mut tx = self.begin_write().await?;
-        // PostgreSQL lets several workers claim at once: each locks the rows
-        // it claims and passes over those another is claiming. SQLite has
-        // one writer, and needs (and knows) no row locks.
-        let lock = match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
-        };
-        let rows = sqlx::query(&format!(
-            "SELECT r.id, r.job_id, r.attempt, r.expires_at, s.id, s.endpoint, s.p256dh, s.auth
-             FROM push_retries r JOIN push_subscriptions s ON s.id = r.subscription_id
-             WHERE r.due_at <= $1 ORDER BY r.due_at LIMIT {limit} {lock}"
-        ))
-        .bind(now_ms)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = sqlx::query(&due_retries_sql(self.backend, limit))
+            .bind(now_ms)
+            .fetch_all(&mut *tx)
+            .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in &rows {
             let id: i64 = row.try_get(0)?;
@@ -536,7 +736,8 @@ impl Store {
         Ok(())
     }
 
-    /// A story's notification counts, over all its jobs.
+    /// A story's notification counts: totals over all its jobs, each job's
+    /// own, and each shard's progress, as one snapshot.
     pub async fn push_stats(&self, story_id: i64) -> Result<PushStats, StoreError> {
         // One transaction, so that counts and shards are one snapshot: a
         // batch recorded between two separate reads would otherwise show
@@ -549,19 +750,23 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        // SUM is NUMERIC in PostgreSQL: cast back to the BIGINT Herald reads.
-        let row = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN queued < 0 THEN 0 ELSE queued END), 0) AS BIGINT), CAST(COALESCE(SUM(sent), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(delivered), 0) AS BIGINT), CAST(COALESCE(SUM(gone), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(failed), 0) AS BIGINT),
-                    (SELECT COUNT(*) FROM push_retries r JOIN push_jobs j2 ON j2.id = r.job_id WHERE j2.story_id = $1),
-                    (SELECT COUNT(*) FROM push_clicks c WHERE c.story_id = $1),
-                    (SELECT COUNT(*) FROM push_jobs j3 WHERE j3.story_id = $1 AND (j3.state = 'pending' OR j3.queued < 0))
-             FROM push_jobs WHERE story_id = $1",
+        let jobs = sqlx::query(
+            "SELECT j.id, j.kind, j.breaking, j.silent, j.state, j.queued, j.sent, j.delivered,
+                    j.gone, j.failed, (SELECT COUNT(*) FROM push_retries r WHERE r.job_id = j.id),
+                    j.superseded, j.created_at, j.planned_at, j.finished_at
+             FROM push_jobs j WHERE j.story_id = $1 ORDER BY j.id",
         )
         .bind(story_id)
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(job_stats)
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let clicked: i64 = sqlx::query("SELECT COUNT(*) FROM push_clicks WHERE story_id = $1")
+            .bind(story_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
         let shards = sqlx::query(
             "SELECT sh.id, sh.job_id, sh.first_subscriber, sh.last_subscriber, sh.checkpoint, sh.handled, sh.state
              FROM push_shards sh JOIN push_jobs j ON j.id = sh.job_id WHERE j.story_id = $1 ORDER BY sh.id",
@@ -583,15 +788,21 @@ impl Store {
         })
         .collect::<Result<_, StoreError>>()?;
         tx.commit().await?;
+        let total = |count: fn(&JobStats) -> i64| jobs.iter().map(count).sum::<i64>();
         Ok(PushStats {
-            pending_jobs: row.try_get(7)?,
-            queued: row.try_get(0)?,
-            sent: row.try_get(1)?,
-            delivered: row.try_get(2)?,
-            gone: row.try_get(3)?,
-            failed: row.try_get(4)?,
-            retrying: row.try_get(5)?,
-            clicked: row.try_get(6)?,
+            pending_jobs: jobs
+                .iter()
+                .filter(|j| j.state == "pending" || j.queued.is_none())
+                .count() as i64,
+            queued: total(|j| j.queued.unwrap_or(0)),
+            sent: total(|j| j.sent),
+            delivered: total(|j| j.delivered),
+            gone: total(|j| j.gone),
+            failed: total(|j| j.failed),
+            retrying: total(|j| j.retrying),
+            superseded: total(|j| j.superseded),
+            clicked,
+            jobs,
             shards,
         })
     }
@@ -616,17 +827,85 @@ fn recipient(row: &sqlx::any::AnyRow) -> Result<Recipient, StoreError> {
     })
 }
 
-async fn story_topic_ids(
+fn job_stats(row: &sqlx::any::AnyRow) -> Result<JobStats, StoreError> {
+    let queued: i64 = row.try_get(5)?;
+    Ok(JobStats {
+        id: row.try_get(0)?,
+        kind: JobKind::from_stored(&row.try_get::<String, _>(1)?)?,
+        breaking: row.try_get::<i64, _>(2)? != 0,
+        silent: row.try_get::<i64, _>(3)? != 0,
+        state: row.try_get(4)?,
+        queued: (queued >= 0).then_some(queued),
+        sent: row.try_get(6)?,
+        delivered: row.try_get(7)?,
+        gone: row.try_get(8)?,
+        failed: row.try_get(9)?,
+        retrying: row.try_get(10)?,
+        superseded: row.try_get(11)?,
+        created_at: row.try_get(12)?,
+        planned_at_ms: row.try_get(13)?,
+        finished_at_ms: row.try_get(14)?,
+    })
+}
+
+/// Whom a job of `story_id` sends to.
+async fn audience(
     tx: &mut Transaction<'_, Any>,
     story_id: i64,
-) -> Result<Vec<i64>, StoreError> {
-    sqlx::query("SELECT topic_id FROM story_topics WHERE story_id = $1")
+    breaking: bool,
+) -> Result<Audience, StoreError> {
+    if breaking {
+        return Ok(Audience::Everyone);
+    }
+    let topics = sqlx::query("SELECT topic_id FROM story_topics WHERE story_id = $1")
         .bind(story_id)
         .fetch_all(&mut **tx)
         .await?
         .iter()
-        .map(|r| Ok(r.try_get(0)?))
-        .collect()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    Ok(Audience::Followers(topics))
+}
+
+/// Drops the retries still waiting in the earlier jobs of `story_id`,
+/// whose shards are all sent (see `EARLIER_JOBS_DONE`): `job_id`, planned
+/// in this transaction, sends the story again to the same subscribers, and
+/// an earlier message arriving after it would replace it on the device.
+/// Counted as `superseded`; a job with nothing left is finished.
+async fn supersede_earlier(
+    tx: &mut Transaction<'_, Any>,
+    story_id: i64,
+    job_id: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let earlier: Vec<i64> = sqlx::query(
+        "SELECT id FROM push_jobs WHERE story_id = $1 AND id < $2 AND state = 'planned' ORDER BY id",
+    )
+    .bind(story_id)
+    .bind(job_id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<_, _>>()?;
+    for earlier in earlier {
+        // The job's row before its retries: the lock order every writer of
+        // a job's outcomes keeps (see `record_outcomes`).
+        sqlx::query(
+            "UPDATE push_jobs SET superseded = superseded +
+                 (SELECT COUNT(*) FROM push_retries WHERE job_id = $1)
+             WHERE id = $1",
+        )
+        .bind(earlier)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("DELETE FROM push_retries WHERE job_id = $1")
+            .bind(earlier)
+            .execute(&mut **tx)
+            .await?;
+        finish_job_if_complete(tx, earlier, now_ms).await?;
+    }
+    Ok(())
 }
 
 async fn cancel_or_wait(
@@ -732,4 +1011,87 @@ async fn finish_job_if_complete(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+// The hot queries' SQL, one builder each, shared by the store and by the
+// query-plan check (`super::plans`), so the plans checked are the plans run.
+
+/// Pending jobs whose time has come and whose story's earlier jobs are done.
+pub(super) fn due_jobs_sql() -> String {
+    format!(
+        "SELECT j.id, j.story_id, s.published_at, j.breaking FROM push_jobs j JOIN stories s ON s.id = j.story_id
+         WHERE j.state = 'pending' AND j.not_before <= $1 AND {EARLIER_JOBS_DONE}
+         ORDER BY j.id LIMIT 100"
+    )
+}
+
+/// The subscriber id range shards split, read from the two ends of the
+/// primary key. Two subqueries, because SQLite reads `MIN(id), MAX(id)` of
+/// one SELECT from a whole index, and each alone from one end.
+pub(super) const SUBSCRIBER_RANGE_SQL: &str = "SELECT (SELECT MIN(id) FROM push_subscriptions), \
+     (SELECT MAX(id) FROM push_subscriptions)";
+
+/// Leases the first shard that is ready or whose lease has expired:
+/// `$1` owner, `$2` lease end, `$3` now (ms).
+pub(super) fn lease_shard_sql(backend: Backend) -> &'static str {
+    match backend {
+        // One writer at a time: the subquery and the update see the same
+        // database, so no two callers can pick the same shard.
+        Backend::Sqlite => {
+            "UPDATE push_shards SET state = 'leased', lease_owner = $1, lease_until = $2
+             WHERE id = (SELECT id FROM push_shards
+                         WHERE state = 'ready' OR (state = 'leased' AND lease_until < $3)
+                         ORDER BY id LIMIT 1)
+             RETURNING id, job_id, last_subscriber, checkpoint"
+        }
+        // Concurrent writers: a caller that waited for another's row lock
+        // would re-check only `id = …` and lease the same shard again.
+        // SKIP LOCKED passes over rows other callers are taking, and the
+        // outer condition is checked again on the locked row.
+        Backend::Postgres => {
+            "UPDATE push_shards SET state = 'leased', lease_owner = $1, lease_until = $2
+             WHERE id = (SELECT id FROM push_shards
+                         WHERE state = 'ready' OR (state = 'leased' AND lease_until < $3)
+                         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+               AND (state = 'ready' OR (state = 'leased' AND lease_until < $3))
+             RETURNING id, job_id, last_subscriber, checkpoint"
+        }
+    }
+}
+
+/// A shard's next `limit` followers of any of `topics` topics after
+/// checkpoint `$1` up to `$2`; the topic ids are `$3…`.
+pub(super) fn followers_batch_sql(topics: usize, limit: i64) -> String {
+    format!(
+        "SELECT s.id, s.endpoint, s.p256dh, s.auth FROM push_subscriptions s
+         WHERE s.id > $1 AND s.id <= $2 AND {FOLLOWS_ANY} ({}))
+         ORDER BY s.id LIMIT {limit}",
+        rows::placeholders(3, topics)
+    )
+}
+
+/// A shard's next `limit` active subscribers after `$1` up to `$2`: a range
+/// of the primary key, no join, no topic filter.
+pub(super) fn everyone_batch_sql(limit: i64) -> String {
+    format!(
+        "SELECT s.id, s.endpoint, s.p256dh, s.auth FROM push_subscriptions s
+         WHERE s.id > $1 AND s.id <= $2 AND s.paused = 0
+         ORDER BY s.id LIMIT {limit}"
+    )
+}
+
+/// Up to `limit` retries due at `$1` (ms), with their subscriptions.
+/// PostgreSQL lets several workers claim at once: each locks the rows it
+/// claims and passes over those another is claiming. SQLite has one writer,
+/// and needs (and knows) no row locks.
+pub(super) fn due_retries_sql(backend: Backend, limit: i64) -> String {
+    let lock = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
+    };
+    format!(
+        "SELECT r.id, r.job_id, r.attempt, r.expires_at, s.id, s.endpoint, s.p256dh, s.auth
+         FROM push_retries r JOIN push_subscriptions s ON s.id = r.subscription_id
+         WHERE r.due_at <= $1 ORDER BY r.due_at LIMIT {limit} {lock}"
+    )
 }

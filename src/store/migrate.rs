@@ -63,6 +63,11 @@ const SQLITE: &[Migration] = &[
         name: "audience",
         sql: include_str!("../../migrations/sqlite/0009_audience.sql"),
     },
+    Migration {
+        version: 10,
+        name: "reminders",
+        sql: include_str!("../../migrations/sqlite/0010_reminders.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -111,6 +116,11 @@ const POSTGRES: &[Migration] = &[
         version: 9,
         name: "audience",
         sql: include_str!("../../migrations/postgres/0009_audience.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "reminders",
+        sql: include_str!("../../migrations/postgres/0010_reminders.sql"),
     },
 ];
 

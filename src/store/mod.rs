@@ -15,6 +15,8 @@ mod fanout;
 mod images;
 mod media;
 mod migrate;
+mod plans;
+mod reminders;
 mod rows;
 mod secrets;
 mod site_state;
@@ -29,13 +31,24 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
-pub use fanout::{
-    Checkpoint, DEFAULT_TTL_SECONDS, DueRetry, FailureEntry, JobInfo, Outcomes, PushStats,
-    Recipient, RetryEntry, ShardLease, ShardProgress,
+pub use accounts::{NewSession, NewUser, SessionRecord, TokenOwner, TokenRecord, UserRecord};
+pub use audience::{FollowerPoint, TopicFollowers, day_start};
+pub use editorial::{
+    Actor, Correction, EditorialRecord, ListedStory, RevisionAction, RevisionRecord,
+    RevisionSnapshot, StoryQuery, StoryStatus,
 };
+pub use fanout::{
+    Audience, Checkpoint, DEFAULT_TTL_SECONDS, DueRetry, FailureEntry, JobInfo, JobKind, JobStats,
+    Outcomes, PushStats, Recipient, RetryEntry, ShardLease, ShardProgress, UpdateError,
+};
+pub use images::{RenditionSize, StoredImage};
 pub use media::{MediaUpload, StoredMedia};
+pub use reminders::{
+    DueDigest, HeldStory, OpenedStory, PendingReminder, ReminderState, SlotClaim, reminder_columns,
+};
+pub use plans::{HotArg, HotQuery, LARGE_TABLES};
 pub use site_state::Fingerprint;
-pub use stories::{SaveOutcome, StoryPage};
+pub use stories::{SaveOptions, SaveOutcome, SaveTarget, StoryPage};
 pub use subscriptions::{NewSubscription, Registered, SubscriptionRecord};
 
 /// Which database a store talks to.
@@ -94,13 +107,35 @@ pub const DATABASE_FILE: &str = "herald.db";
 /// (100) for several nodes.
 pub const DEFAULT_POOL_SIZE: u32 = 10;
 
+/// Connections a SQLite pool opens at most, unless the caller says
+/// otherwise. SQLite has one writer at a time; more connections only add
+/// readers.
+pub const SQLITE_POOL_SIZE: u32 = 8;
+
+/// How long `/healthz` waits for the database: a load balancer's health
+/// check must get an answer (503) during an outage, not a timeout, and the
+/// pool's own wait for a connection is longer than that.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
 impl Store {
     /// Opens the configured database: PostgreSQL when `database_url` is
-    /// given, otherwise SQLite in the data folder.
+    /// given, otherwise SQLite in the data folder, each with its default
+    /// pool size.
     pub async fn open(data: &Path, database_url: Option<&str>) -> Result<Store, StoreError> {
+        Store::open_with_pool(data, database_url, None).await
+    }
+
+    /// [`Store::open`] with a pool of at most `pool_size` connections
+    /// (`config.database_pool_size`); `None` keeps the backend's default
+    /// ([`DEFAULT_POOL_SIZE`] on PostgreSQL, [`SQLITE_POOL_SIZE`] on SQLite).
+    pub async fn open_with_pool(
+        data: &Path,
+        database_url: Option<&str>,
+        pool_size: Option<u32>,
+    ) -> Result<Store, StoreError> {
         match database_url {
-            Some(url) => Store::connect(url, DEFAULT_POOL_SIZE).await,
-            None => Store::open_data_folder(data).await,
+            Some(url) => Store::connect(url, pool_size.unwrap_or(DEFAULT_POOL_SIZE)).await,
+            None => Store::open_sqlite(data, pool_size.unwrap_or(SQLITE_POOL_SIZE)).await,
         }
     }
 
@@ -144,6 +179,12 @@ impl Store {
     /// Opens (creating when needed) the SQLite database in `data`, switches it
     /// to WAL mode and applies migrations. Every failure names the path.
     pub async fn open_data_folder(data: &Path) -> Result<Store, StoreError> {
+        Store::open_sqlite(data, SQLITE_POOL_SIZE).await
+    }
+
+    /// [`Store::open_data_folder`] with a pool of at most `pool_size`
+    /// connections.
+    async fn open_sqlite(data: &Path, pool_size: u32) -> Result<Store, StoreError> {
         let folder_error = |reason: String| StoreError::DataFolder {
             path: data.to_path_buf(),
             reason,
@@ -173,7 +214,7 @@ impl Store {
             .map_err(open_error)?;
         first.close().await.map_err(open_error)?;
         let pool = AnyPoolOptions::new()
-            .max_connections(8)
+            .max_connections(pool_size.max(1))
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -199,6 +240,11 @@ impl Store {
         self.backend
     }
 
+    /// Connections the pool opens at most.
+    pub fn pool_size(&self) -> u32 {
+        self.pool.options().get_max_connections()
+    }
+
     /// `column` for `ORDER BY`, sorted by code point on every backend as
     /// SQLite does, whatever collation the PostgreSQL database was made with.
     fn text_order(&self, column: &str) -> String {
@@ -221,9 +267,12 @@ impl Store {
         })
     }
 
-    /// Whether the database answers, for `/healthz`.
+    /// Whether the database answers, for `/healthz`, within
+    /// [`PING_TIMEOUT`].
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        tokio::time::timeout(PING_TIMEOUT, sqlx::query("SELECT 1").execute(&self.pool))
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)??;
         Ok(())
     }
 
@@ -273,6 +322,18 @@ mod tests {
             redact("postgres://postgres@127.0.0.1/test"),
             "postgres://postgres@127.0.0.1/test"
         );
+    }
+
+    #[tokio::test]
+    async fn sqlite_pool_has_the_configured_size_or_the_default() {
+        let data = tempfile::tempdir().expect("tempdir");
+        let sized = Store::open_with_pool(data.path(), None, Some(3))
+            .await
+            .expect("opens");
+        assert_eq!(sized.pool_size(), 3);
+        sized.close().await;
+        let default = Store::open(data.path(), None).await.expect("opens");
+        assert_eq!(default.pool_size(), SQLITE_POOL_SIZE);
     }
 
     #[tokio::test]

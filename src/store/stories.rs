@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use super::editorial::{Actor, RevisionAction};
 use super::media::{MediaUpload, insert_media};
 use super::rows::{self, STORY_COLUMNS, SUMMARY_COLUMNS};
 use super::topics::ensure_topics;
@@ -21,6 +22,8 @@ pub struct SaveOutcome {
     /// The story went from draft to published (now or scheduled) in this save.
     pub published_now: bool,
     pub published_at: Option<DateTime<Utc>>,
+    /// The story's version after the save (see [`SaveTarget::Existing`]).
+    pub version: i64,
 }
 
 /// One page of a story list, and how many stories the whole list has.
@@ -28,6 +31,60 @@ pub struct SaveOutcome {
 pub struct StoryPage {
     pub stories: Vec<StorySummary>,
     pub total: i64,
+}
+
+/// Which story a save writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveTarget {
+    /// The story with the draft's slug (or its `previous_slug`, for a
+    /// rename), created when there is none: the import path
+    /// (`herald story add`, the demo).
+    BySlug,
+    /// A new story, owned by `owner_id`; refused (`slug` conflict) when
+    /// another story has the slug.
+    New { owner_id: Option<i64> },
+    /// Story `id`, only if it is still at `version`: otherwise a `version`
+    /// conflict (someone else saved meanwhile), or an `id` conflict when
+    /// there is no such story. Its slug changes to the draft's.
+    Existing { id: i64, version: i64 },
+}
+
+/// How a save writes, beyond the draft itself.
+#[derive(Debug, Clone, Copy)]
+pub struct SaveOptions<'a> {
+    pub target: SaveTarget,
+    /// The image file a draft's `image.path` names, read by the caller.
+    pub upload: Option<&'a MediaUpload>,
+    /// Make a draft published, at the draft's `published_at` or now.
+    pub publish: bool,
+    /// Demo content, labelled as such.
+    pub sample: bool,
+    /// Who saves, for the revision history; `None` for the command line.
+    pub actor: Option<&'a Actor>,
+    /// What the revision history calls this change; by default `created`,
+    /// `saved`, `published` or `scheduled`, from what the save did.
+    pub action: Option<RevisionAction>,
+    /// When false, a topic that does not exist yet is refused (a `topics`
+    /// conflict naming it) instead of created.
+    pub create_topics: bool,
+    /// For a story that is still scheduled: its waiting notification is
+    /// replaced by one with the draft's settings, instead of only moved.
+    pub replace_notification: bool,
+}
+
+impl Default for SaveOptions<'_> {
+    fn default() -> Self {
+        SaveOptions {
+            target: SaveTarget::BySlug,
+            upload: None,
+            publish: false,
+            sample: false,
+            actor: None,
+            action: None,
+            create_topics: true,
+            replace_notification: false,
+        }
+    }
 }
 
 /// The existing row a save updates.
@@ -50,29 +107,85 @@ impl Store {
         sample: bool,
         now: DateTime<Utc>,
     ) -> Result<SaveOutcome, StoreError> {
+        let options = SaveOptions {
+            upload,
+            publish,
+            sample,
+            ..SaveOptions::default()
+        };
+        self.save_story_with(draft, &options, now).await
+    }
+
+    /// Saves a story as [`Store::save_story`] does, with the newsroom's
+    /// options: which story (see [`SaveTarget`]), who, and whether topics
+    /// may be created. In the same transaction: the version grows by one,
+    /// a revision is recorded, and a story that becomes published gets its
+    /// fan-out job (the outbox).
+    pub async fn save_story_with(
+        &self,
+        draft: &StoryDraft,
+        options: &SaveOptions<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<SaveOutcome, StoreError> {
+        let SaveOptions {
+            target,
+            upload,
+            publish,
+            sample,
+            ..
+        } = *options;
         let mut tx = self.begin_write().await?;
         let now_s = now.timestamp();
 
-        let existing = match &draft.previous_slug {
-            Some(previous) => match find_by_slug(&mut tx, previous).await? {
-                Some(found) => Some(found),
-                None => {
-                    return Err(StoreError::Conflict {
-                        field: "previous_slug",
-                        message: format!("no story has the slug {previous:?}"),
-                    });
-                }
-            },
-            None => find_by_slug(&mut tx, &draft.slug).await?,
+        let (existing, owner_id, version) = match target {
+            SaveTarget::BySlug => {
+                let existing = match &draft.previous_slug {
+                    Some(previous) => match find_by_slug(&mut tx, previous).await? {
+                        Some(found) => Some(found),
+                        None => {
+                            return Err(StoreError::Conflict {
+                                field: "previous_slug",
+                                message: format!("no story has the slug {previous:?}"),
+                            });
+                        }
+                    },
+                    None => find_by_slug(&mut tx, &draft.slug).await?,
+                };
+                let version = match &existing {
+                    Some(existing) => bump_version(&mut tx, existing.id, None).await?,
+                    None => 1,
+                };
+                (existing, None, version)
+            }
+            SaveTarget::New { owner_id } => (None, owner_id, 1),
+            SaveTarget::Existing { id, version } => {
+                let version = bump_version(&mut tx, id, Some(version)).await?;
+                let existing =
+                    find_by_id(&mut tx, id)
+                        .await?
+                        .ok_or_else(|| StoreError::Conflict {
+                            field: "id",
+                            message: format!("there is no story {id}"),
+                        })?;
+                (Some(existing), None, version)
+            }
         };
-        if let Some(existing) = &existing
-            && existing.slug != draft.slug
+        if existing.as_ref().is_none_or(|e| e.slug != draft.slug)
             && find_by_slug(&mut tx, &draft.slug).await?.is_some()
         {
             return Err(StoreError::Conflict {
                 field: "slug",
                 message: format!("another story already has the slug {:?}", draft.slug),
             });
+        }
+        if !options.create_topics {
+            let unknown = super::editorial::unknown_topics(&mut tx, &draft.topics).await?;
+            if !unknown.is_empty() {
+                return Err(StoreError::Conflict {
+                    field: "topics",
+                    message: unknown.join(", "),
+                });
+            }
         }
 
         let image = match &draft.image {
@@ -97,7 +210,6 @@ impl Store {
                 })
             }
         };
-
         let was_published = existing.as_ref().and_then(|e| e.published_at);
         let published_at = match (was_published, publish) {
             (Some(at), _) => Some(draft.published_at.map_or(at, |t| t.timestamp())),
@@ -118,7 +230,10 @@ impl Store {
                     "UPDATE stories SET slug = $1, headline = $2, standfirst = $3, body_markdown = $4,
                         image_src = $5, image_alt = $6, image_credit = $7, cta_text = $8, cta_url = $9,
                         authors = $10, sample = $11, published_at = $12,
-                        updated_at = COALESCE($13, updated_at), modified_at = $14
+                        updated_at = COALESCE($13, updated_at), modified_at = $14,
+                        first_published_at = CASE
+                            WHEN first_published_at IS NOT NULL AND first_published_at <= $14
+                            THEN first_published_at ELSE $12 END
                      WHERE id = $15",
                 )
                 .bind(&draft.slug)
@@ -154,8 +269,8 @@ impl Store {
                 let row = sqlx::query(
                     "INSERT INTO stories (slug, headline, standfirst, body_markdown, image_src,
                         image_alt, image_credit, cta_text, cta_url, authors, sample, published_at,
-                        created_at, modified_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+                        created_at, modified_at, first_published_at, owner_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $12, $14)
                      RETURNING id",
                 )
                 .bind(&draft.slug)
@@ -171,6 +286,7 @@ impl Store {
                 .bind(i64::from(sample))
                 .bind(published_at)
                 .bind(now_s)
+                .bind(owner_id)
                 .fetch_one(&mut *tx)
                 .await?;
                 row.try_get(0)?
@@ -202,11 +318,30 @@ impl Store {
             (None, Some(at)) => {
                 super::fanout::enqueue_job(&mut tx, id, at, &draft.notification, now_s).await?
             }
+            (Some(before), Some(at)) if before > now_s && options.replace_notification => {
+                super::editorial::cancel_pending_jobs(&mut tx, id).await?;
+                super::fanout::enqueue_job(&mut tx, id, at, &draft.notification, now_s).await?
+            }
             (Some(before), Some(at)) if before != at && before > now_s => {
                 super::fanout::reschedule_job(&mut tx, id, at).await?
             }
             _ => {}
         }
+        let published_now = was_published.is_none() && published_at.is_some();
+        let action = options
+            .action
+            .unwrap_or(match (was_published, published_at) {
+                (before, Some(at)) if before != Some(at) => {
+                    if at > now_s {
+                        RevisionAction::Scheduled
+                    } else {
+                        RevisionAction::Published
+                    }
+                }
+                _ if existing.is_none() => RevisionAction::Created,
+                _ => RevisionAction::Saved,
+            });
+        super::editorial::record_revision(&mut tx, id, options.actor, action, now_s).await?;
         super::site_state::bump_content_version(&mut tx).await?;
         tx.commit().await?;
 
@@ -214,8 +349,9 @@ impl Store {
             id,
             slug: draft.slug.clone(),
             created: existing.is_none(),
-            published_now: was_published.is_none() && published_at.is_some(),
+            published_now,
             published_at: published_at.map(rows::time).transpose()?,
+            version,
         })
     }
 
@@ -377,7 +513,10 @@ impl Store {
     }
 
     /// The topics of each story, in each story's own order.
-    async fn topics_of(&self, story_ids: &[i64]) -> Result<Vec<(i64, TopicRef)>, StoreError> {
+    pub(super) async fn topics_of(
+        &self,
+        story_ids: &[i64],
+    ) -> Result<Vec<(i64, TopicRef)>, StoreError> {
         if story_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -418,4 +557,67 @@ async fn find_by_slug(
         })
     })
     .transpose()
+}
+
+async fn find_by_id(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+) -> Result<Option<Existing>, StoreError> {
+    let row = sqlx::query("SELECT id, slug, published_at FROM stories WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|row| {
+        Ok(Existing {
+            id: row.try_get(0)?,
+            slug: row.try_get(1)?,
+            published_at: row.try_get(2)?,
+        })
+    })
+    .transpose()
+}
+
+/// Moves story `id` to its next version, first of all in a transaction
+/// that changes it: on PostgreSQL this locks the row, so that of two
+/// concurrent changes made against the same `expected` version, the
+/// second finds the version moved on. Returns the new version; a `version`
+/// conflict when the story is no longer at `expected`, an `id` conflict
+/// when there is no such story.
+pub(super) async fn bump_version(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    expected: Option<i64>,
+) -> Result<i64, StoreError> {
+    let row = match expected {
+        Some(expected) => sqlx::query(
+            "UPDATE stories SET version = version + 1 WHERE id = $1 AND version = $2 RETURNING version",
+        )
+        .bind(id)
+        .bind(expected),
+        None => sqlx::query("UPDATE stories SET version = version + 1 WHERE id = $1 RETURNING version")
+            .bind(id),
+    }
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(row) = row {
+        return Ok(row.try_get(0)?);
+    }
+    let current = sqlx::query("SELECT version FROM stories WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Err(match current {
+        Some(row) => StoreError::Conflict {
+            field: "version",
+            message: format!(
+                "the story is at version {}, not {}",
+                row.try_get::<i64, _>(0)?,
+                expected.unwrap_or_default()
+            ),
+        },
+        None => StoreError::Conflict {
+            field: "id",
+            message: format!("there is no story {id}"),
+        },
+    })
 }

@@ -297,3 +297,54 @@ test("screenshots of the home and story pages", async () => {
     }
   }
 });
+
+// The newsroom, logged in as an editor: every page, the editor after a
+// refused save (errors beside their inputs), at desktop and mobile widths;
+// and the skip link first on each page.
+test("axe finds no violations on the newsroom pages, logged in", async () => {
+  const { createAccount, logIn, newsroomPagesToCheck, EDITOR_EMAIL, EDITOR_PASSWORD } = await import(
+    "./support/newsroom.mjs"
+  );
+  await createAccount(site.global, EDITOR_EMAIL, "editor", EDITOR_PASSWORD, "Eda Editor");
+  const problems = [];
+  for (const [label, viewport] of Object.entries(VIEWPORTS)) {
+    const { context } = await newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      await logIn(page, site.base, EDITOR_EMAIL, EDITOR_PASSWORD);
+      const visits = newsroomPagesToCheck().map(([name, urlPath, status]) => [name, urlPath, status, null]);
+      // The editor after a refused save: an error summary, errors by their inputs.
+      visits.push(["newsroom-editor-errors", "/newsroom/stories/new", 422, async () => {
+        await page.locator("#body_markdown").fill("A body without a headline.");
+        await page.locator("#image_url").fill("https://example.org/i.jpg");
+        await Promise.all([
+          page.waitForResponse((r) => r.request().method() === "POST"),
+          page.getByRole("button", { name: "Save draft" }).click(),
+        ]);
+        await page.waitForLoadState("load");
+      }]);
+      for (const [name, urlPath, status, act] of visits) {
+        const res = await page.goto(site.base + urlPath, { waitUntil: "load" });
+        assert.equal(res.status(), 200, `${urlPath} answered ${res.status()}`);
+        if (act) {
+          await act();
+          assert.ok(await page.locator(".nr-error-summary").isVisible(), `${name}: the error summary`);
+        }
+        for (const v of await axeViolations(page)) problems.push(`${label} ${name} ${urlPath}: ${v}`);
+        const overflow = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
+        if (overflow > 0) problems.push(`${label} ${name}: scrolls sideways by ${overflow}px`);
+        if (label === "desktop" && !act) {
+          await page.keyboard.press("Tab");
+          const first = await page.evaluate(() => document.activeElement.getAttribute("href"));
+          if (first !== "#main") problems.push(`${name}: the first Tab reaches ${first}, not the skip link`);
+        }
+        if (status !== 200 && !act) problems.push(`${name}: expected ${status}`);
+      }
+    } finally {
+      await context.close();
+    }
+  }
+  assert.deepEqual(problems, [], "accessibility problems");
+});

@@ -74,3 +74,40 @@ test("every page type is valid HTML for the W3C checker", async () => {
   for (const w of warnings) console.log(`vnu warning: ${describe(w)}`);
   assert.deepEqual(errors.map(describe), [], "vnu found errors");
 });
+
+test("the newsroom's pages, logged in, are valid HTML for the W3C checker", async () => {
+  const { createAccount, logInWithFetch, newsroomPagesToCheck } = await import("./support/newsroom.mjs");
+  const email = "validity-editor@example.org";
+  const password = "correct horse battery staple";
+  await createAccount(site.global, email, "editor", password);
+  const editor = await logInWithFetch(site.base, email, password);
+  const files = new Map();
+  for (const [name, urlPath, status] of newsroomPagesToCheck()) {
+    const page = await editor.get(urlPath);
+    assert.equal(page.status, status, `${urlPath} answered ${page.status}`);
+    const file = path.join(dir, `${name}.html`);
+    await writeFile(file, page.html);
+    files.set(file, urlPath);
+  }
+  // The editor after a refused save, with its error summary and messages.
+  const form = await editor.get("/newsroom/stories/new");
+  const csrf = /name="csrf" value="([^"]+)"/.exec(form.html)[1];
+  const refused = await fetch(`${site.base}/newsroom/stories/new`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: editor.cookies().join("; ") },
+    body: new URLSearchParams({ csrf, action: "save", headline: "", body_markdown: "Text.", cta_text: "Give" }),
+  });
+  assert.equal(refused.status, 422);
+  const file = path.join(dir, "newsroom-editor-errors.html");
+  await writeFile(file, await refused.text());
+  files.set(file, "/newsroom/stories/new (refused)");
+
+  const report = await runVnu([...files.keys()]);
+  const fileOf = (m) => (m.url ?? "").replace(/^file:/, "");
+  const describe = (m) =>
+    `${files.get(fileOf(m)) ?? m.url}:${m.lastLine ?? "?"}: ${m.message}` +
+    (m.extract ? `\n    ${m.extract.replace(/\n/g, " ")}` : "");
+  for (const w of report.messages.filter((m) => m.type === "info")) console.log(`vnu warning: ${describe(w)}`);
+  const errors = report.messages.filter((m) => m.type !== "info");
+  assert.deepEqual(errors.map(describe), [], "vnu found errors");
+});

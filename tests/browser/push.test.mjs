@@ -454,3 +454,61 @@ test("pushsubscriptionchange moves the record to the new subscription, keeping f
   assert.equal((await site.api("GET", "subscriptions", outcome.token)).body.endpoint, fake.next.endpoint);
   await context.close();
 });
+
+test("reminder settings: the browser's zone, per-topic digest, checks that name the field, and saving", async () => {
+  const { context } = await pushContext({ grant: true });
+  const { page, token: t } = await subscribedPage(context, ["politics", "breaking"]);
+  // Registering told the server this browser's time zone.
+  const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const first = await site.api("GET", "subscriptions/preferences", t);
+  assert.equal(first.body.time_zone, zone);
+  await page.reload();
+  await page.locator("#prefs-on").waitFor({ state: "visible" });
+  await page.locator('[data-topic-mode="politics"]').waitFor({ state: "visible" });
+  await page.waitForFunction(() => document.getElementById("max-per-day").value !== "");
+  assert.equal(await page.getByLabel("Most notifications a day").inputValue(), "6");
+  assert.equal(await page.locator('[data-topic-mode="science"]').isVisible(), false, "only followed topics");
+  assert.equal(await page.getByLabel("No notifications during quiet hours").isChecked(), false);
+  assert.equal(await page.locator("#quiet-start").isDisabled(), true);
+
+  // A mistake is named at its field, focused, and nothing is saved.
+  await page.getByLabel("Most notifications a day").fill("99");
+  await page.getByRole("button", { name: "Save these settings" }).click();
+  const max = page.getByLabel("Most notifications a day");
+  assert.equal(await max.getAttribute("aria-invalid"), "true");
+  assert.match(await page.locator("#max-per-day-error").innerText(), /0 to 50/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "max-per-day");
+  assert.equal((await site.api("GET", "subscriptions/preferences", t)).body.max_per_day, 6);
+
+  await max.fill("3");
+  await page.getByLabel("No notifications during quiet hours").check();
+  await page.locator("#quiet-start").fill("22:00");
+  await page.locator("#quiet-end").fill("07:00");
+  await page.getByLabel("Your time zone").fill("Asia/Kolkata");
+  await page.getByLabel("Politics", { exact: true }).selectOption("digest");
+  await page.getByLabel("Daily digest at").fill("18:30");
+  await page.getByLabel(/Breaking news may reach me/).uncheck();
+  await page.getByRole("button", { name: "Save these settings" }).click();
+  await page.getByRole("status").filter({ hasText: "Your settings are saved." }).waitFor({ state: "attached" });
+  assert.equal(await max.getAttribute("aria-invalid"), null, "the error is cleared");
+  const saved = await site.api("GET", "subscriptions/preferences", t);
+  assert.deepEqual(saved.body, {
+    max_per_day: 3, quiet_hours: { start: "22:00", end: "07:00" }, time_zone: "Asia/Kolkata",
+    digest_topics: ["politics"], digest_time: "18:30", breaking_overrides: false,
+  });
+
+  // What the server refuses is shown at its field too.
+  await page.getByLabel("Your time zone").fill("Mars/Olympus_Mons");
+  await page.getByRole("button", { name: "Save these settings" }).click();
+  assert.equal(await page.getByLabel("Your time zone").getAttribute("aria-invalid"), "true");
+  assert.equal((await site.api("GET", "subscriptions/preferences", t)).body.time_zone, "Asia/Kolkata");
+
+  // After a reload the page shows what was saved.
+  await page.reload();
+  await page.locator('[data-topic-mode="politics"]').waitFor({ state: "visible" });
+  await page.waitForFunction(() => document.getElementById("max-per-day").value === "3");
+  assert.equal(await page.getByLabel("Politics", { exact: true }).inputValue(), "digest");
+  assert.equal(await page.getByLabel("Daily digest at").inputValue(), "18:30");
+  assert.equal(await page.getByLabel(/Breaking news may reach me/).isChecked(), false);
+  await context.close();
+});

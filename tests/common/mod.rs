@@ -10,6 +10,8 @@
 
 #![allow(dead_code)]
 
+pub mod accounts;
+pub mod pg_cluster;
 pub mod process;
 pub mod sink;
 

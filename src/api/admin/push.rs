@@ -1,9 +1,186 @@
-//! `/api/v1/admin/stories/{id}/push` (send an update) and `/api/v1/admin/push/preview`.
+//! The newsroom's push panel over the API: `POST /api/v1/admin/push/preview`
+//! (what a notification will say and how much of the payload budget it
+//! takes; any role, for the editor's live counter) and
+//! `POST /api/v1/admin/stories/{id}/push` (send an update of a published
+//! story's notification, replacing it on devices; editors and admins).
 
-use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
 
+use crate::accounts::{ApiUser, Principal};
+use crate::api::error::ApiError;
+use crate::api::{MAX_BODY_BYTES, parse_json};
+use crate::content::Story;
+use crate::content::input::NotificationSettings;
+use crate::editorial::{self, EditorialError};
+use crate::push::payload::{self, PanelInput, PanelText, absolute_on};
 use crate::server::AppState;
+use crate::store::{JobKind, UpdateError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/admin/push/preview", post(preview_push))
+        .route("/api/v1/admin/stories/{id}/push", post(create_push_update))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreviewRequest {
+    /// The story being edited, when it has been saved.
+    story_id: Option<i64>,
+    /// Unsaved changes to the story's headline and standfirst.
+    headline: Option<String>,
+    standfirst: Option<String>,
+    title: Option<String>,
+    body: Option<String>,
+    #[serde(default)]
+    breaking: bool,
+    /// Preview an update ("send an update") rather than the first notification.
+    #[serde(default)]
+    update: bool,
+}
+
+/// `POST /api/v1/admin/push/preview`.
+async fn preview_push(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let request: PreviewRequest = parse_json(&body?)?;
+    let story = match request.story_id {
+        Some(id) => Some(readable_story(&state, &user, id).await?),
+        None => None,
+    };
+    let kind = if request.update {
+        JobKind::Update
+    } else {
+        JobKind::Original
+    };
+    let (preview, problems) = payload::preview_panel(
+        story.as_ref(),
+        PanelInput {
+            headline: request.headline,
+            standfirst: request.standfirst,
+            title: request.title,
+            body: request.body,
+            breaking: request.breaking,
+        },
+        kind,
+        Utc::now().timestamp_millis(),
+        absolute_on(state.config.base_url.as_str()),
+    );
+    let mut answer = serde_json::to_value(preview).unwrap_or_default();
+    answer["problems"] = problems
+        .iter()
+        .map(|p| json!({"field": p.field, "message": p.message}))
+        .collect();
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(answer)).into_response())
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateRequest {
+    title: Option<String>,
+    body: Option<String>,
+    /// Sends the update to every subscriber with Urgency high; an update of
+    /// a story whose notification was breaking is breaking anyway.
+    #[serde(default)]
+    breaking: bool,
+}
+
+/// `POST /api/v1/admin/stories/{id}/push`: 202 with the new job's id.
+async fn create_push_update(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    if !user.role.can_publish() {
+        return Err(ApiError::forbidden(
+            "forbidden",
+            "sending notifications is for editors and admins",
+        ));
+    }
+    let id = story_id(&id)?;
+    let body = body?;
+    // No body: the story's current headline and standfirst.
+    let request: UpdateRequest = if body.is_empty() {
+        UpdateRequest::default()
+    } else {
+        parse_json(&body)?
+    };
+    let story = readable_story(&state, &user, id).await?;
+    let (text, problems) = payload::check_panel_text(PanelText {
+        headline: story.headline,
+        standfirst: story.standfirst,
+        title: request.title,
+        body: request.body,
+    });
+    if !problems.is_empty() {
+        let message = problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(ApiError::bad_request("invalid_notification", message));
+    }
+    let settings = NotificationSettings {
+        title: text.title,
+        body: text.body,
+        breaking: request.breaking,
+        ..NotificationSettings::default()
+    };
+    let job_id = state
+        .store
+        .enqueue_update(id, &settings, Utc::now().timestamp())
+        .await
+        .map_err(|e| match e {
+            UpdateError::UnknownStory => unknown_story(),
+            UpdateError::NotPublished => {
+                ApiError::new(StatusCode::CONFLICT, "not_published", e.to_string())
+            }
+            UpdateError::Store(e) => e.into(),
+        })?;
+    tracing::info!(
+        story.id = id,
+        job = job_id,
+        user = user.user_id,
+        "push update queued"
+    );
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({"job_id": job_id, "story_id": id})),
+    )
+        .into_response())
+}
+
+/// A path id that is not a number names no story, as for the other admin
+/// story routes.
+fn story_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| unknown_story())
+}
+
+/// As the other admin story routes answer for a story that does not exist.
+fn unknown_story() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is no such story")
+}
+
+/// The story, if `who` may read it: others' drafts are `not_found` to a
+/// contributor, as everywhere in the newsroom.
+async fn readable_story(state: &AppState, who: &Principal, id: i64) -> Result<Story, ApiError> {
+    match editorial::get_story(&state.store, who, id, Utc::now()).await {
+        Ok(editable) => Ok(editable.story),
+        Err(EditorialError::Store(e)) => Err(e.into()),
+        Err(_) => Err(unknown_story()),
+    }
 }

@@ -1,9 +1,664 @@
-//! `/api/v1/admin/stories`.
+//! `/api/v1/admin/stories` and `/api/v1/admin/preview`: the newsroom's
+//! story work as JSON, over [`crate::editorial`]. Every route needs an
+//! [`ApiUser`]; what it may do is its role's, decided by the editorial
+//! service. Errors carry the service's codes; `invalid_story` lists every
+//! field at fault (`fields`), and `edit_conflict` says who saved meanwhile
+//! (`conflict`).
 
+use axum::Json;
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
 
+use crate::accounts::ApiUser;
+use crate::api::error::ApiError;
+use crate::api::parse_json;
+use crate::content::input::StoryInput;
+use crate::editorial::{
+    self, AuthorFilter, DiffBase, EditableStory, EditorialError, PushOptions, RevisionDetail,
+    RevisionSummary, Saved, StoryFilter, StoryList, StoryStatus,
+};
 use crate::server::AppState;
+use crate::store::StoreError;
+
+/// The largest story JSON these routes read: a body may be 200 000 bytes
+/// of Markdown, and JSON escaping adds some.
+pub const STORY_BODY_LIMIT: usize = 256 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/api/v1/admin/stories",
+            post(create_story).get(list_stories),
+        )
+        .route(
+            "/api/v1/admin/stories/{id}",
+            get(show_story).put(update_story),
+        )
+        .route("/api/v1/admin/stories/{id}/publish", post(publish_story))
+        .route("/api/v1/admin/stories/{id}/schedule", post(schedule_story))
+        .route(
+            "/api/v1/admin/stories/{id}/unpublish",
+            post(unpublish_story),
+        )
+        .route(
+            "/api/v1/admin/stories/{id}/correction",
+            put(update_correction),
+        )
+        .route("/api/v1/admin/stories/{id}/revisions", get(list_revisions))
+        .route(
+            "/api/v1/admin/stories/{id}/revisions/{number}",
+            get(show_revision),
+        )
+        .route(
+            "/api/v1/admin/stories/{id}/revisions/{number}/restore",
+            post(restore_revision),
+        )
+        .route(
+            "/api/v1/admin/stories/{id}/push-stats",
+            get(show_push_stats),
+        )
+        .route("/api/v1/admin/preview", post(create_preview))
+        .layer(DefaultBodyLimit::max(STORY_BODY_LIMIT))
+}
+
+/// An answer that failed: an API error, or an editorial refusal with its
+/// details.
+#[derive(Debug)]
+pub enum AdminError {
+    Api(ApiError),
+    Editorial(EditorialError),
+    /// A body that is not JSON of the expected shape (`invalid_json`),
+    /// naming the field at fault.
+    InvalidJson {
+        field: String,
+        message: String,
+    },
+}
+
+impl From<ApiError> for AdminError {
+    fn from(e: ApiError) -> AdminError {
+        AdminError::Api(e)
+    }
+}
+
+impl From<EditorialError> for AdminError {
+    fn from(e: EditorialError) -> AdminError {
+        AdminError::Editorial(e)
+    }
+}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> AdminError {
+        AdminError::Api(e.into())
+    }
+}
+
+impl From<BytesRejection> for AdminError {
+    fn from(e: BytesRejection) -> AdminError {
+        AdminError::Api(e.into())
+    }
+}
+
+/// The HTTP status of an editorial refusal.
+fn status_of(e: &EditorialError) -> StatusCode {
+    match e {
+        EditorialError::Forbidden(_) | EditorialError::TopicCreationForbidden { .. } => {
+            StatusCode::FORBIDDEN
+        }
+        EditorialError::NotFound(_) => StatusCode::NOT_FOUND,
+        EditorialError::EditConflict(_)
+        | EditorialError::SlugTaken(_)
+        | EditorialError::SlugLocked { .. }
+        | EditorialError::AlreadyPublished
+        | EditorialError::NotPublished
+        | EditorialError::TopicNameTaken(_) => StatusCode::CONFLICT,
+        EditorialError::InvalidStory(_)
+        | EditorialError::InvalidTopic(_)
+        | EditorialError::BadSchedule(_) => StatusCode::BAD_REQUEST,
+        EditorialError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let e = match self {
+            AdminError::Api(e) => return e.into_response(),
+            AdminError::InvalidJson { field, message } => {
+                let body = json!({"error": {
+                    "code": "invalid_json",
+                    "message": format!("{field}: {message}"),
+                    "fields": [{"field": field, "message": message}],
+                }});
+                return (
+                    StatusCode::BAD_REQUEST,
+                    [(header::CACHE_CONTROL, "no-store")],
+                    Json(body),
+                )
+                    .into_response();
+            }
+            AdminError::Editorial(EditorialError::Store(e)) => {
+                return ApiError::from(e).into_response();
+            }
+            AdminError::Editorial(e) => e,
+        };
+        let mut error = json!({"code": e.code(), "message": e.to_string()});
+        if !e.field_errors().is_empty() {
+            error["fields"] = e
+                .field_errors()
+                .iter()
+                .map(|f| json!({"field": f.field, "message": f.message}))
+                .collect();
+        }
+        if let EditorialError::EditConflict(conflict) = &e {
+            error["conflict"] = json!({
+                "current_version": conflict.current_version,
+                "saved_by": conflict.saved_by,
+                "saved_at": conflict.saved_at.map(time),
+            });
+        }
+        (
+            status_of(&e),
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(json!({ "error": error })),
+        )
+            .into_response()
+    }
+}
+
+type Answer = Result<Response, AdminError>;
+
+/// `POST /api/v1/admin/stories`: a new draft, from `herald story add`'s
+/// JSON. 201 with the story's `id`, `url`, `version` and `status`.
+async fn create_story(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let body = body?;
+    let input: StoryInput = parse_story(&body)?;
+    let saved = editorial::create_story(&state.store, &who, input, Utc::now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        [
+            (
+                header::LOCATION,
+                format!("/api/v1/admin/stories/{}", saved.id),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        Json(saved_json(&state, &saved)),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ListParams {
+    status: Option<String>,
+    topic: Option<String>,
+    author: Option<String>,
+    q: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+/// `GET /api/v1/admin/stories?status=&topic=&author=&q=&page=&per_page=`.
+async fn list_stories(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Answer {
+    let Query(params) =
+        params.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let status = match params.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            s.parse::<StoryStatus>()
+                .map_err(|m| ApiError::bad_request("invalid_query", format!("status: {m}")))?,
+        ),
+        None => None,
+    };
+    let filter = StoryFilter {
+        status,
+        topic: params.topic,
+        author: params
+            .author
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| AuthorFilter::parse(&a)),
+        q: params.q,
+        page: whole_number("page", params.page.as_deref(), 1)?,
+        per_page: whole_number(
+            "per_page",
+            params.per_page.as_deref(),
+            editorial::DEFAULT_PAGE_SIZE,
+        )?,
+    };
+    let list = editorial::list_stories(&state.store, &who, &filter, Utc::now()).await?;
+    Ok(private(list_json(&state, &list)))
+}
+
+/// `GET /api/v1/admin/stories/{id}`: the story as the editor loads it.
+async fn show_story(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<String>,
+) -> Answer {
+    let story = editorial::get_story(&state.store, &who, story_id(&id)?, Utc::now()).await?;
+    Ok(private(story_json(&state, &story)))
+}
+
+/// `PUT /api/v1/admin/stories/{id}`: the story JSON plus the `version`
+/// the editor loaded; 409 `edit_conflict` when someone saved meanwhile.
+async fn update_story(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let body = body?;
+    let id = story_id(&id)?;
+    let (input, version) = parse_story_with_version(&body)?;
+    let saved = editorial::update_story(&state.store, &who, id, input, version, Utc::now()).await?;
+    Ok(private(saved_json(&state, &saved)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishBody {
+    push: Option<PushOptions>,
+}
+
+/// `POST /api/v1/admin/stories/{id}/publish`, with an optional body
+/// `{"push": {"send": true, "title": "…", "body": "…", "breaking": false}}`.
+async fn publish_story(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let body = body?;
+    let id = story_id(&id)?;
+    let body: PublishBody = if body.iter().all(u8::is_ascii_whitespace) {
+        PublishBody::default()
+    } else {
+        parse_json(&body)?
+    };
+    let saved =
+        editorial::publish_story(&state.store, &who, id, body.push.as_ref(), Utc::now()).await?;
+    Ok(private(saved_json(&state, &saved)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScheduleBody {
+    /// RFC 3339.
+    at: String,
+    push: Option<PushOptions>,
+}
+
+/// `POST /api/v1/admin/stories/{id}/schedule` `{"at": "2026-12-01T08:00:00Z"}`.
+async fn schedule_story(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let body = body?;
+    let id = story_id(&id)?;
+    let body: ScheduleBody = parse_json(&body)?;
+    let at = DateTime::parse_from_rfc3339(body.at.trim())
+        .map_err(|e| {
+            EditorialError::BadSchedule(format!(
+                "at: {:?} is not an RFC 3339 time such as 2026-11-27T08:00:00Z ({e})",
+                body.at
+            ))
+        })?
+        .with_timezone(&Utc);
+    let saved =
+        editorial::schedule_story(&state.store, &who, id, at, body.push.as_ref(), Utc::now())
+            .await?;
+    Ok(private(saved_json(&state, &saved)))
+}
+
+/// `POST /api/v1/admin/stories/{id}/unpublish`.
+async fn unpublish_story(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<String>,
+) -> Answer {
+    let saved = editorial::unpublish_story(&state.store, &who, story_id(&id)?, Utc::now()).await?;
+    Ok(private(saved_json(&state, &saved)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CorrectionBody {
+    text: String,
+}
+
+/// `PUT /api/v1/admin/stories/{id}/correction` `{"text": "…"}`; an empty
+/// text removes the note.
+async fn update_correction(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let body = body?;
+    let id = story_id(&id)?;
+    let body: CorrectionBody = parse_json(&body)?;
+    let saved = editorial::set_correction(&state.store, &who, id, &body.text, Utc::now()).await?;
+    Ok(private(saved_json(&state, &saved)))
+}
+
+/// `GET /api/v1/admin/stories/{id}/revisions`: newest first.
+async fn list_revisions(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<String>,
+) -> Answer {
+    let revisions =
+        editorial::list_revisions(&state.store, &who, story_id(&id)?, Utc::now()).await?;
+    Ok(private(json!({
+        "revisions": revisions.iter().map(revision_json).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+struct RevisionParams {
+    against: Option<String>,
+}
+
+/// `GET /api/v1/admin/stories/{id}/revisions/{number}?against=previous|current`.
+async fn show_revision(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path((id, number)): Path<(String, String)>,
+    params: Result<Query<RevisionParams>, QueryRejection>,
+) -> Answer {
+    let Query(params) =
+        params.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let base = match params.against.as_deref() {
+        None | Some("") | Some("previous") => DiffBase::Previous,
+        Some("current") => DiffBase::Current,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("against: {other:?} is neither previous nor current"),
+            )
+            .into());
+        }
+    };
+    let detail = editorial::get_revision(
+        &state.store,
+        &who,
+        story_id(&id)?,
+        revision_number(&number)?,
+        base,
+        Utc::now(),
+    )
+    .await?;
+    Ok(private(revision_detail_json(&detail)))
+}
+
+/// `POST /api/v1/admin/stories/{id}/revisions/{number}/restore`.
+async fn restore_revision(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path((id, number)): Path<(String, String)>,
+) -> Answer {
+    let saved = editorial::restore_revision(
+        &state.store,
+        &who,
+        story_id(&id)?,
+        revision_number(&number)?,
+        Utc::now(),
+    )
+    .await?;
+    Ok(private(saved_json(&state, &saved)))
+}
+
+/// `GET /api/v1/admin/stories/{id}/push-stats`: the story's notification
+/// numbers, for those who may see the story.
+async fn show_push_stats(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<String>,
+) -> Answer {
+    editorial::get_story(&state.store, &who, story_id(&id)?, Utc::now()).await?;
+    Ok(crate::api::stats::show_push_stats(State(state), Path(id)).await?)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreviewBody {
+    body_markdown: String,
+}
+
+/// `POST /api/v1/admin/preview` `{"body_markdown": "…"}` → `{"html": "…"}`,
+/// rendered and sanitised as the story page does it.
+async fn create_preview(ApiUser(_who): ApiUser, body: Result<Bytes, BytesRejection>) -> Answer {
+    let body = body?;
+    let body: PreviewBody = parse_json(&body)?;
+    let preview = editorial::preview_markdown(&body.body_markdown)?;
+    Ok(private(json!({ "html": preview.html })))
+}
+
+/// A JSON answer no cache keeps.
+fn private(body: Value) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A story id from the path; anything but a whole number names no story.
+fn story_id(text: &str) -> Result<i64, AdminError> {
+    text.parse()
+        .map_err(|_| EditorialError::NotFound("story").into())
+}
+
+fn revision_number(text: &str) -> Result<i64, AdminError> {
+    text.parse()
+        .map_err(|_| EditorialError::NotFound("revision").into())
+}
+
+/// A query parameter that must be a whole number of at least 1.
+fn whole_number(name: &str, text: Option<&str>, default: i64) -> Result<i64, AdminError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(default),
+        Some(t) => t.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!("{name}: {t:?} is not a whole number from 1"),
+            )
+            .into()
+        }),
+    }
+}
+
+/// Story JSON, with the failing field named.
+fn parse_story(body: &[u8]) -> Result<StoryInput, AdminError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("invalid_json", "the body is not UTF-8 text"))?;
+    crate::content::input::parse_story_json(text).map_err(invalid_json)
+}
+
+/// Story JSON plus `"version"`, the version the editor loaded.
+fn parse_story_with_version(body: &[u8]) -> Result<(StoryInput, i64), AdminError> {
+    let mut value: Value = parse_json(body)?;
+    let Some(object) = value.as_object_mut() else {
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "the body must be a JSON object: the story's fields and \"version\"",
+        )
+        .into());
+    };
+    let version = match object.remove("version") {
+        Some(Value::Number(n)) if n.as_i64().is_some_and(|v| v >= 1) => n.as_i64().unwrap_or(1),
+        Some(other) => {
+            return Err(invalid_field(
+                "version",
+                &format!("{other} is not a version: send the story's \"version\" as you loaded it"),
+            ));
+        }
+        None => {
+            return Err(invalid_field(
+                "version",
+                "missing: send the story's \"version\" as you loaded it, so that nobody's changes are lost",
+            ));
+        }
+    };
+    let input = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            "story".to_owned()
+        } else {
+            path
+        };
+        invalid_field(&field, &e.into_inner().to_string())
+    })?;
+    Ok((input, version))
+}
+
+fn invalid_json(errors: crate::content::input::InputErrors) -> AdminError {
+    match errors.0.first() {
+        Some(first) => invalid_field(&first.field, &first.message),
+        None => ApiError::bad_request("invalid_json", "the story JSON is invalid").into(),
+    }
+}
+
+/// `invalid_json` naming the field at fault.
+fn invalid_field(field: &str, message: &str) -> AdminError {
+    AdminError::InvalidJson {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+fn saved_json(state: &AppState, saved: &Saved) -> Value {
+    json!({
+        "id": saved.id,
+        "slug": saved.slug,
+        "url": state.config.absolute(&saved.path),
+        "version": saved.version,
+        "status": saved.status.as_str(),
+    })
+}
+
+fn user_json(id: Option<i64>, name: Option<&str>) -> Value {
+    match id {
+        Some(id) => json!({"id": id, "name": name}),
+        None => Value::Null,
+    }
+}
+
+fn story_json(state: &AppState, editable: &EditableStory) -> Value {
+    let story = &editable.story;
+    json!({
+        "id": story.id,
+        "slug": story.slug,
+        "url": state.config.absolute(&story.path()),
+        "status": editable.status.as_str(),
+        "version": editable.version,
+        "owner": user_json(editable.owner_id, editable.owner_name.as_deref()),
+        "revision_count": editable.revision_count,
+        "slug_locked": editable.slug_locked,
+        "sample": story.sample,
+        "created_at": time(editable.created_at),
+        "published_at": story.published_at.map(time),
+        "updated_at": story.updated_at.map(time),
+        "modified_at": time(story.modified_at),
+        "correction": editable.correction.as_ref().map(|c| json!({"text": c.text, "at": time(c.at)})),
+        "allowed": {"edit": editable.allowed.edit, "publish": editable.allowed.publish},
+        // The fields an update sends back, in the shape it takes them.
+        "story": {
+            "headline": story.headline,
+            "slug": story.slug,
+            "standfirst": story.standfirst,
+            "body_markdown": story.body_markdown,
+            "image": story.image.as_ref().map(|i| json!({"url": i.src, "alt": i.alt, "credit": i.credit})),
+            "topics": story.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+            "authors": story.authors,
+            "call_to_action": story.call_to_action.as_ref().map(|c| json!({"text": c.text, "url": c.url})),
+        },
+    })
+}
+
+fn list_json(state: &AppState, list: &StoryList) -> Value {
+    let stories: Vec<Value> = list
+        .stories
+        .iter()
+        .map(|item| {
+            let s = &item.story;
+            json!({
+                "id": s.id,
+                "slug": s.slug,
+                "url": state.config.absolute(&crate::content::model::story_path(&s.slug)),
+                "headline": s.headline,
+                "status": item.status.as_str(),
+                "version": s.version,
+                "owner": user_json(s.owner_id, s.owner_name.as_deref()),
+                "authors": s.authors,
+                "topics": s.topics.iter().map(|t| json!({"slug": t.slug, "name": t.name})).collect::<Vec<_>>(),
+                "created_at": time(s.created_at),
+                "published_at": s.published_at.map(time),
+                "updated_at": s.updated_at.map(time),
+                "modified_at": time(s.modified_at),
+                "allowed": {"edit": item.allowed.edit, "publish": item.allowed.publish},
+            })
+        })
+        .collect();
+    json!({
+        "stories": stories,
+        "page": list.page,
+        "per_page": list.per_page,
+        "pages": list.pages,
+        "total": list.total,
+    })
+}
+
+fn revision_json(revision: &RevisionSummary) -> Value {
+    json!({
+        "number": revision.number,
+        "user": user_json(revision.user_id, revision.user_name.as_deref()),
+        "action": revision.action.as_str(),
+        "created_at": time(revision.created_at),
+    })
+}
+
+fn revision_detail_json(detail: &RevisionDetail) -> Value {
+    let mut value = revision_json(&detail.revision);
+    let snapshot = &detail.snapshot;
+    value["snapshot"] = json!({
+        "headline": snapshot.headline,
+        "slug": snapshot.slug,
+        "standfirst": snapshot.standfirst,
+        "body_markdown": snapshot.body_markdown,
+        "image": snapshot.image.as_ref().map(|i| json!({"url": i.src, "alt": i.alt, "credit": i.credit})),
+        "topics": snapshot.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+        "authors": snapshot.authors,
+        "call_to_action": snapshot.call_to_action.as_ref().map(|c| json!({"text": c.text, "url": c.url})),
+        "published_at": snapshot.published_at.map(time),
+        "correction": snapshot.correction,
+    });
+    value["against"] = json!(match detail.base {
+        DiffBase::Previous => "previous",
+        DiffBase::Current => "current",
+    });
+    value["against_number"] = json!(detail.base_number);
+    value["diff"] = detail
+        .diff
+        .iter()
+        .map(|line| json!({"tag": line.tag.as_str(), "text": line.text}))
+        .collect();
+    value["unified"] = json!(detail.unified);
+    value
 }

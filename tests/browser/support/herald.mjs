@@ -87,6 +87,8 @@ export async function startHerald() {
 
   return {
     base,
+    /** The global options that name this site, for running other `herald` commands on it. */
+    global,
     async get(urlPath) {
       const res = await fetch(base + urlPath);
       return { status: res.status, html: await res.text() };

@@ -1,0 +1,233 @@
+//! From what an editor sends to what the store saves: story JSON checked
+//! by [`crate::content::input`] plus the newsroom's own rules, the push
+//! panel's options, and drafts rebuilt from a stored story or revision.
+
+use serde::Deserialize;
+
+use super::EditorialError;
+use crate::content::input::{
+    FieldError, ImageDraft, ImageSource, InputErrors, NotificationSettings, StoryDraft, StoryInput,
+    TopicName,
+};
+use crate::content::{Image, Story, TopicRef};
+use crate::store::{RevisionSnapshot, Store};
+
+/// The push panel's choices when publishing or scheduling a story.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushOptions {
+    /// Send a notification; on unless set to false.
+    pub send: Option<bool>,
+    /// Instead of the headline.
+    pub title: Option<String>,
+    /// Instead of the standfirst.
+    pub body: Option<String>,
+    /// Breaking news: urgency high, sent to every subscriber, not only the
+    /// followers of the story's topics. Off unless set.
+    pub breaking: Option<bool>,
+    /// How long a push service keeps it for an offline device (60 s to 28 days).
+    pub ttl_seconds: Option<u32>,
+}
+
+impl PushOptions {
+    /// The notification settings these options make, checked by the same
+    /// rules as a story's `notification`; errors name `push.title`, …
+    pub fn settings(&self) -> Result<NotificationSettings, EditorialError> {
+        // Checked as a story's notification is, so the limits live in one place.
+        let probe = serde_json::json!({
+            "headline": "probe",
+            "body_markdown": "probe",
+            "notification": {
+                "title": self.title,
+                "body": self.body,
+                "ttl_seconds": self.ttl_seconds,
+            },
+        });
+        let checked = serde_json::from_value::<StoryInput>(probe)
+            .map_err(|e| EditorialError::invalid("push", e.to_string()))?
+            .validate()
+            .map_err(|errors| {
+                EditorialError::InvalidStory(InputErrors(
+                    errors
+                        .0
+                        .into_iter()
+                        .map(|e| FieldError {
+                            field: e.field.replacen("notification", "push", 1),
+                            message: e.message,
+                        })
+                        .collect(),
+                ))
+            })?;
+        Ok(NotificationSettings {
+            send: self.send.unwrap_or(true),
+            breaking: self.breaking.unwrap_or(false),
+            ..checked.notification
+        })
+    }
+}
+
+/// What a save is for, which decides the slug rules.
+pub(super) enum Purpose<'a> {
+    /// A new story.
+    Create,
+    /// A change to a story with this slug.
+    Update {
+        current_slug: &'a str,
+        slug_locked: bool,
+    },
+}
+
+/// Where uploaded images are served.
+const MEDIA_PREFIX: &str = "/media/";
+
+/// Checks story JSON from the newsroom and makes the draft to save, or
+/// reports every problem at once.
+pub(super) async fn prepare_draft(
+    store: &Store,
+    mut input: StoryInput,
+    purpose: Purpose<'_>,
+) -> Result<StoryDraft, EditorialError> {
+    let mut errors = Vec::new();
+    let mut fail = |field: &str, message: &str| {
+        errors.push(FieldError {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        })
+    };
+    if input.published_at.take().is_some() {
+        fail(
+            "published_at",
+            "the publication time is not saved with the story: publish or schedule it",
+        );
+    }
+    if input.notification.take().is_some() {
+        fail(
+            "notification",
+            "the notification is chosen when the story is published or scheduled (\"push\")",
+        );
+    }
+    match &purpose {
+        Purpose::Create => {
+            if input.previous_slug.is_some() {
+                fail(
+                    "previous_slug",
+                    "only for renaming a published story: a new story has no previous slug",
+                );
+            }
+        }
+        Purpose::Update { current_slug, .. } => {
+            if input.slug.is_none() {
+                input.slug = Some((*current_slug).to_owned());
+            }
+        }
+    }
+    // An uploaded image is named by its site path; validation knows only
+    // absolute URLs and local files, so the path stands aside meanwhile.
+    let mut media_path = None;
+    if let Some(image) = input.image.as_mut() {
+        if image.path.is_some() {
+            fail(
+                "image.path",
+                "local files are for the command line: upload the image (POST /api/v1/admin/images) and give its url",
+            );
+        } else if let Some(url) = image.url.take_if(|url| url.trim().starts_with('/')) {
+            media_path = Some(url.trim().to_owned());
+            image.path = Some("uploaded image".to_owned());
+        }
+    }
+    let validated = input.validate();
+    let mut draft = match validated {
+        Ok(draft) if errors.is_empty() => draft,
+        Ok(_) => return Err(EditorialError::InvalidStory(InputErrors(errors))),
+        Err(InputErrors(mut found)) => {
+            found.extend(errors);
+            return Err(EditorialError::InvalidStory(InputErrors(found)));
+        }
+    };
+    if let (Some(path), Some(image)) = (media_path, draft.image.as_mut()) {
+        let name = path.strip_prefix(MEDIA_PREFIX).unwrap_or_default();
+        let stored = !name.is_empty() && !name.contains('/') && store.media_exists(name).await?;
+        if !stored {
+            return Err(EditorialError::invalid(
+                "image.url",
+                format!(
+                    "{path:?} is not an uploaded image: give an absolute http(s) URL, or the /media/… path of an upload"
+                ),
+            ));
+        }
+        image.source = ImageSource::Url(path);
+    }
+    if let Purpose::Update {
+        current_slug,
+        slug_locked,
+    } = purpose
+    {
+        match draft.previous_slug.take() {
+            Some(previous) if previous != current_slug => {
+                return Err(EditorialError::invalid(
+                    "previous_slug",
+                    format!("this story's slug is {current_slug:?}, not {previous:?}"),
+                ));
+            }
+            Some(_) => {}
+            None if slug_locked && draft.slug != current_slug => {
+                return Err(EditorialError::SlugLocked {
+                    current: current_slug.to_owned(),
+                });
+            }
+            None => {}
+        }
+    }
+    Ok(draft)
+}
+
+/// A stored story as a draft to save again (to publish or schedule it).
+pub(super) fn story_draft(story: &Story, notification: NotificationSettings) -> StoryDraft {
+    StoryDraft {
+        slug: story.slug.clone(),
+        previous_slug: None,
+        headline: story.headline.clone(),
+        standfirst: story.standfirst.clone(),
+        body_markdown: story.body_markdown.clone(),
+        image: story.image.as_ref().map(image_draft),
+        topics: story.topics.iter().map(topic_name).collect(),
+        authors: story.authors.clone(),
+        call_to_action: story.call_to_action.clone(),
+        published_at: story.published_at,
+        notification,
+    }
+}
+
+/// A revision's fields as a draft, keeping the story's `slug` (a
+/// published story's slug is fixed) and publication time.
+pub(super) fn revision_draft(snapshot: &RevisionSnapshot, slug: &str) -> StoryDraft {
+    StoryDraft {
+        slug: slug.to_owned(),
+        previous_slug: None,
+        headline: snapshot.headline.clone(),
+        standfirst: snapshot.standfirst.clone(),
+        body_markdown: snapshot.body_markdown.clone(),
+        image: snapshot.image.as_ref().map(image_draft),
+        topics: snapshot.topics.iter().map(topic_name).collect(),
+        authors: snapshot.authors.clone(),
+        call_to_action: snapshot.call_to_action.clone(),
+        published_at: None,
+        notification: NotificationSettings::default(),
+    }
+}
+
+/// A stored image, to be stored again as it is.
+fn image_draft(image: &Image) -> ImageDraft {
+    ImageDraft {
+        source: ImageSource::Url(image.src.clone()),
+        alt: image.alt.clone(),
+        credit: image.credit.clone(),
+    }
+}
+
+fn topic_name(topic: &TopicRef) -> TopicName {
+    TopicName {
+        name: topic.name.clone(),
+        slug: topic.slug.clone(),
+    }
+}

@@ -1,0 +1,601 @@
+//! The story editor: `/newsroom/stories/new` and `/newsroom/stories/{id}`.
+//! One form saves, previews, publishes (with the push panel's choices) or
+//! schedules; small forms beside it unpublish, set the correction note and
+//! send an updated notification. Every change goes through
+//! [`crate::editorial`] (which decides who may do what); a refused save
+//! shows the form again with everything that was typed, and the reason
+//! beside the input at fault.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::field_errors::FieldErrors;
+use super::form::Fields;
+use super::layout::{self, Chrome, Section};
+use super::page_error;
+use super::story_form::{Action, StoryForm, form_errors};
+use crate::accounts::csrf::CsrfForm;
+use crate::accounts::{NewsroomUser, Principal};
+use crate::content::input::NotificationSettings;
+use crate::editorial::{self, EditableStory, EditorialError, StoryStatus};
+use crate::push::payload::{self, PanelText};
+use crate::server::AppState;
+use crate::site::templates::human_time;
+use crate::store::UpdateError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/newsroom/stories/new", get(new_story).post(create_story))
+        .route("/newsroom/stories/{id}", get(edit_story).post(update_story))
+        .route("/newsroom/stories/{id}/unpublish", post(unpublish_story))
+        .route("/newsroom/stories/{id}/correction", post(correct_story))
+        .route("/newsroom/stories/{id}/push", post(send_update))
+}
+
+/// A topic's checkbox.
+#[derive(Debug, Clone)]
+pub struct TopicChoice {
+    /// The checkbox's id.
+    pub id: String,
+    pub name: String,
+    pub checked: bool,
+}
+
+/// A time, for a `<time>` element.
+#[derive(Debug, Clone)]
+pub struct Stamp {
+    pub iso: String,
+    pub text: String,
+}
+
+/// Where a stored story stands, for the editor's header and side forms.
+#[derive(Debug, Clone)]
+pub struct StoryFacts {
+    pub id: i64,
+    pub status: StoryStatus,
+    pub status_label: &'static str,
+    pub public_href: String,
+    pub slug_locked: bool,
+    pub revision_count: i64,
+    pub owner_name: String,
+    /// Publication (or scheduled) time.
+    pub when: Option<Stamp>,
+    pub updated: Option<Stamp>,
+    pub correction: String,
+}
+
+impl StoryFacts {
+    fn of(editable: &EditableStory) -> StoryFacts {
+        let story = &editable.story;
+        let time = |at: DateTime<Utc>| Stamp {
+            iso: at.to_rfc3339(),
+            text: human_time(at),
+        };
+        StoryFacts {
+            id: story.id,
+            status: editable.status,
+            status_label: super::stories::status_label(editable.status),
+            public_href: story.path(),
+            slug_locked: editable.slug_locked,
+            revision_count: editable.revision_count,
+            owner_name: editable.owner_name.clone().unwrap_or_default(),
+            when: story.published_at.map(time),
+            updated: story.updated_at.map(time),
+            correction: editable
+                .correction
+                .as_ref()
+                .map(|c| c.text.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn is_published(&self) -> bool {
+        self.status == StoryStatus::Published
+    }
+
+    pub fn is_draft(&self) -> bool {
+        self.status == StoryStatus::Draft
+    }
+}
+
+/// The text of the side forms, kept when one is refused.
+#[derive(Debug, Clone, Default)]
+pub struct SideForms {
+    pub correction: String,
+    pub update_title: String,
+    pub update_body: String,
+    pub update_breaking: bool,
+}
+
+#[derive(Template)]
+#[template(path = "newsroom/editor.html")]
+pub struct EditorPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub action_url: String,
+    pub form: StoryForm,
+    pub side: SideForms,
+    pub errors: FieldErrors,
+    /// Another save won: what happened and what to do.
+    pub conflict: Option<String>,
+    pub story: Option<StoryFacts>,
+    pub version: Option<i64>,
+    pub topics: Vec<TopicChoice>,
+    /// The user's role may publish, schedule, unpublish, correct and send.
+    pub can_publish: bool,
+    /// The user may change this story.
+    pub can_edit: bool,
+    pub slug_locked: bool,
+    pub published: bool,
+    pub scheduled: bool,
+    /// The body as the site shows it, after "Preview".
+    pub preview_html: Option<String>,
+    pub site_name: String,
+    pub budget_bytes: usize,
+}
+
+/// What a finished change says on the editor it leads back to.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
+fn done_message(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "created" => "Draft saved.",
+        "saved" => "Changes saved.",
+        "published" => "Published. The notification, if any, is on its way.",
+        "scheduled" => "Scheduled.",
+        "unpublished" => "Unpublished: the story is a draft again.",
+        "corrected" => "Correction note saved.",
+        "restored" => "Revision restored.",
+        "update-sent" => "Updated notification queued.",
+        _ => return None,
+    })
+}
+
+/// What the editor page shows besides the form itself.
+struct View<'a> {
+    story: Option<&'a EditableStory>,
+    form: StoryForm,
+    side: SideForms,
+    errors: FieldErrors,
+    conflict: Option<String>,
+    preview_html: Option<String>,
+    version: Option<i64>,
+    flash: Option<(&'static str, String)>,
+    status: StatusCode,
+}
+
+impl<'a> View<'a> {
+    fn new(story: Option<&'a EditableStory>, form: StoryForm) -> View<'a> {
+        View {
+            version: story.map(|s| s.version),
+            story,
+            form,
+            side: SideForms::default(),
+            errors: FieldErrors::none(),
+            conflict: None,
+            preview_html: None,
+            flash: None,
+            status: StatusCode::OK,
+        }
+    }
+}
+
+async fn render(state: &AppState, user: &Principal, view: View<'_>) -> Response {
+    let now = Utc::now();
+    let listed = match editorial::list_topics(&state.store, user, now).await {
+        Ok(topics) => topics,
+        Err(e) => return page_error(state, user, e),
+    };
+    let mut names: Vec<String> = listed.into_iter().map(|t| t.topic.name).collect();
+    // Ticked names that are not topics (yet) stay on the form.
+    for ticked in &view.form.topics {
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(ticked)) {
+            names.push(ticked.clone());
+        }
+    }
+    let topics = names
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| TopicChoice {
+            id: format!("topic-{i}"),
+            checked: view.form.has_topic(&name),
+            name,
+        })
+        .collect();
+    let mut chrome = Chrome::for_user(state, user, Section::Stories);
+    if let Some((kind, text)) = view.flash {
+        chrome = chrome.with_flash(kind, text);
+    }
+    let page = EditorPage {
+        chrome,
+        csrf: user.csrf_token().unwrap_or_default().to_owned(),
+        action_url: match view.story {
+            Some(s) => format!("/newsroom/stories/{}", s.story.id),
+            None => "/newsroom/stories/new".to_owned(),
+        },
+        form: view.form,
+        side: view.side,
+        errors: view.errors,
+        conflict: view.conflict,
+        story: view.story.map(StoryFacts::of),
+        version: view.version,
+        topics,
+        can_publish: user.role.can_publish(),
+        can_edit: view.story.is_none_or(|s| s.allowed.edit),
+        slug_locked: view.story.is_some_and(|s| s.slug_locked),
+        published: view
+            .story
+            .is_some_and(|s| s.status == StoryStatus::Published),
+        scheduled: view
+            .story
+            .is_some_and(|s| s.status == StoryStatus::Scheduled),
+        preview_html: view.preview_html,
+        site_name: state.config.site.name.clone(),
+        budget_bytes: webpush::plaintext_budget(0),
+    };
+    (view.status, layout::render(&page)).into_response()
+}
+
+/// A path's story id; anything else is no story.
+fn story_id(raw: &str) -> Result<i64, EditorialError> {
+    raw.parse().map_err(|_| EditorialError::NotFound("story"))
+}
+
+async fn load(
+    state: &AppState,
+    user: &Principal,
+    raw_id: &str,
+) -> Result<EditableStory, EditorialError> {
+    editorial::get_story(&state.store, user, story_id(raw_id)?, Utc::now()).await
+}
+
+/// `GET /newsroom/stories/new`.
+async fn new_story(State(state): State<AppState>, NewsroomUser(user): NewsroomUser) -> Response {
+    let view = View::new(None, StoryForm::blank(&user));
+    render(&state, &user, view).await
+}
+
+/// `GET /newsroom/stories/{id}`.
+async fn edit_story(
+    State(state): State<AppState>,
+    NewsroomUser(user): NewsroomUser,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Response {
+    let story = match load(&state, &user, &id).await {
+        Ok(story) => story,
+        Err(e) => return page_error(&state, &user, e),
+    };
+    let mut view = View::new(Some(&story), StoryForm::of_story(&story));
+    view.side.correction = StoryFacts::of(&story).correction;
+    if let Some(message) = done.done.as_deref().and_then(done_message) {
+        view.flash = Some(("success", message.to_owned()));
+    }
+    if !story.allowed.edit {
+        view.flash = Some((
+            "info",
+            "You may read this story but not change it: contributors edit their own drafts."
+                .to_owned(),
+        ));
+    }
+    render(&state, &user, view).await
+}
+
+/// `POST /newsroom/stories/new`.
+async fn create_story(
+    State(state): State<AppState>,
+    NewsroomUser(user): NewsroomUser,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    submit(&state, &user, None, &Fields(fields)).await
+}
+
+/// `POST /newsroom/stories/{id}`.
+async fn update_story(
+    State(state): State<AppState>,
+    NewsroomUser(user): NewsroomUser,
+    Path(id): Path<String>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let story = match load(&state, &user, &id).await {
+        Ok(story) => story,
+        Err(e) => return page_error(&state, &user, e),
+    };
+    submit(&state, &user, Some(&story), &Fields(fields)).await
+}
+
+/// Saves (creating or updating), then publishes or schedules when asked;
+/// or previews. A refusal shows the form again as it was sent.
+async fn submit(
+    state: &AppState,
+    user: &Principal,
+    current: Option<&EditableStory>,
+    fields: &Fields,
+) -> Response {
+    let now = Utc::now();
+    let form = StoryForm::of_fields(fields);
+    let action = Action::parse(fields.get("action"));
+    let version = fields.get("version").trim().parse::<i64>().ok();
+    let mut view = View::new(current, form.clone());
+    view.version = version.or(view.version);
+
+    if matches!(action, Action::Publish | Action::Schedule) && !user.role.can_publish() {
+        return page_error(
+            state,
+            user,
+            EditorialError::Forbidden(format!(
+                "only editors and admins may publish or schedule stories; you are a {}",
+                user.role
+            )),
+        );
+    }
+    if action == Action::Preview {
+        match editorial::preview_markdown(&form.body_markdown) {
+            Ok(preview) => view.preview_html = Some(preview.html),
+            Err(e) => return refused(state, user, view, e).await,
+        }
+        return render(state, user, view).await;
+    }
+    // What publishing needs is checked before anything is saved.
+    let at = if action == Action::Schedule {
+        match form.schedule_time() {
+            Ok(at) => Some(at),
+            Err(message) => {
+                view.errors =
+                    FieldErrors::one("schedule_at", format!("Publication time: {message}"));
+                view.status = StatusCode::UNPROCESSABLE_ENTITY;
+                return render(state, user, view).await;
+            }
+        }
+    } else {
+        None
+    };
+    let push = form.push_options();
+    if matches!(action, Action::Publish | Action::Schedule)
+        && let Err(e) = push.settings()
+    {
+        return refused(state, user, view, e).await;
+    }
+
+    let input = form.story_input(current.is_some_and(|s| s.slug_locked));
+    let saved = match current {
+        None => editorial::create_story(&state.store, user, input, now).await,
+        Some(story) => {
+            editorial::update_story(
+                &state.store,
+                user,
+                story.story.id,
+                input,
+                version.unwrap_or(0),
+                now,
+            )
+            .await
+        }
+    };
+    let saved = match saved {
+        Ok(saved) => saved,
+        Err(e) => return refused(state, user, view, e).await,
+    };
+    let published = match (action, at) {
+        (Action::Publish, _) => {
+            editorial::publish_story(&state.store, user, saved.id, Some(&push), now).await
+        }
+        (Action::Schedule, Some(at)) => {
+            editorial::schedule_story(&state.store, user, saved.id, at, Some(&push), now).await
+        }
+        _ => Ok(saved.clone()),
+    };
+    match published {
+        Ok(done) => {
+            let word = match action {
+                Action::Publish => "published",
+                Action::Schedule => "scheduled",
+                _ if current.is_none() => "created",
+                _ => "saved",
+            };
+            Redirect::to(&format!("/newsroom/stories/{}?done={word}", done.id)).into_response()
+        }
+        Err(e) => {
+            // The text is saved; only publishing was refused. Show the saved
+            // story with the form as sent and the reason.
+            let stored = match editorial::get_story(&state.store, user, saved.id, now).await {
+                Ok(stored) => stored,
+                Err(e) => return page_error(state, user, e),
+            };
+            let mut view = View::new(Some(&stored), form);
+            view.flash = Some((
+                "info",
+                "Your changes are saved, but the story was not published or scheduled.".to_owned(),
+            ));
+            refused(state, user, view, e).await
+        }
+    }
+}
+
+/// The form again, with why the service refused it.
+async fn refused(
+    state: &AppState,
+    user: &Principal,
+    mut view: View<'_>,
+    e: EditorialError,
+) -> Response {
+    if let EditorialError::EditConflict(conflict) = &e {
+        // The next save replaces the other version, knowingly.
+        view.version = Some(conflict.current_version);
+        view.conflict = Some(conflict.to_string());
+        view.status = StatusCode::CONFLICT;
+        return render(state, user, view).await;
+    }
+    match form_errors(&e) {
+        Some(errors) => {
+            view.errors = errors;
+            view.status = match e {
+                EditorialError::TopicCreationForbidden { .. } => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            render(state, user, view).await
+        }
+        None => page_error(state, user, e),
+    }
+}
+
+/// The editor of a stored story, with a side form's refusal.
+async fn side_refused(
+    state: &AppState,
+    user: &Principal,
+    story: &EditableStory,
+    side: SideForms,
+    errors: FieldErrors,
+) -> Response {
+    let mut view = View::new(Some(story), StoryForm::of_story(story));
+    view.side = side;
+    view.errors = errors;
+    view.status = StatusCode::UNPROCESSABLE_ENTITY;
+    render(state, user, view).await
+}
+
+/// `POST /newsroom/stories/{id}/unpublish`.
+async fn unpublish_story(
+    State(state): State<AppState>,
+    NewsroomUser(user): NewsroomUser,
+    Path(id): Path<String>,
+    CsrfForm(_fields): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let result = match story_id(&id) {
+        Ok(id) => editorial::unpublish_story(&state.store, &user, id, Utc::now()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(saved) => Redirect::to(&format!("/newsroom/stories/{}?done=unpublished", saved.id))
+            .into_response(),
+        Err(e) => page_error(&state, &user, e),
+    }
+}
+
+/// `POST /newsroom/stories/{id}/correction`: field `correction`; empty
+/// removes the note.
+async fn correct_story(
+    State(state): State<AppState>,
+    NewsroomUser(user): NewsroomUser,
+    Path(id): Path<String>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let text = fields.get("correction");
+    let story = match load(&state, &user, &id).await {
+        Ok(story) => story,
+        Err(e) => return page_error(&state, &user, e),
+    };
+    match editorial::set_correction(&state.store, &user, story.story.id, text, Utc::now()).await {
+        Ok(saved) => {
+            Redirect::to(&format!("/newsroom/stories/{}?done=corrected", saved.id)).into_response()
+        }
+        Err(e @ EditorialError::InvalidStory(_)) => {
+            let message = e
+                .field_errors()
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let side = SideForms {
+                correction: text.to_owned(),
+                ..SideForms::default()
+            };
+            let errors = FieldErrors::one("correction", format!("Correction: {message}"));
+            side_refused(&state, &user, &story, side, errors).await
+        }
+        Err(e) => page_error(&state, &user, e),
+    }
+}
+
+/// `POST /newsroom/stories/{id}/push`: sends an updated notification of a
+/// published story (fields `update_title`, `update_body`,
+/// `update_breaking`), replacing the first on devices. Editors only.
+async fn send_update(
+    State(state): State<AppState>,
+    NewsroomUser(user): NewsroomUser,
+    Path(id): Path<String>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    if !user.role.can_publish() {
+        return page_error(
+            &state,
+            &user,
+            EditorialError::Forbidden("sending notifications is for editors and admins".into()),
+        );
+    }
+    let fields = Fields(fields);
+    let story = match load(&state, &user, &id).await {
+        Ok(story) => story,
+        Err(e) => return page_error(&state, &user, e),
+    };
+    let side = SideForms {
+        correction: StoryFacts::of(&story).correction,
+        update_title: fields.get("update_title").to_owned(),
+        update_body: fields.get("update_body").to_owned(),
+        update_breaking: fields.checked("update_breaking"),
+    };
+    let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let (text, problems) = payload::check_panel_text(PanelText {
+        headline: story.story.headline.clone(),
+        standfirst: story.story.standfirst.clone(),
+        title: optional(&side.update_title),
+        body: optional(&side.update_body),
+    });
+    if !problems.is_empty() {
+        let mut errors = FieldErrors::none();
+        for p in problems {
+            let (input, label) = match p.field.as_str() {
+                "notification.body" => ("update_body", "Updated text"),
+                _ => ("update_title", "Updated title"),
+            };
+            errors.items.push(super::field_errors::FieldError {
+                field: input.to_owned(),
+                message: format!("{label}: {}", p.message),
+            });
+        }
+        return side_refused(&state, &user, &story, side, errors).await;
+    }
+    let settings = NotificationSettings {
+        title: text.title,
+        body: text.body,
+        breaking: side.update_breaking,
+        ..NotificationSettings::default()
+    };
+    let queued = state
+        .store
+        .enqueue_update(story.story.id, &settings, Utc::now().timestamp())
+        .await;
+    match queued {
+        Ok(job) => {
+            tracing::info!(
+                story.id = story.story.id,
+                job,
+                user = user.user_id,
+                "push update queued"
+            );
+            Redirect::to(&format!(
+                "/newsroom/stories/{}?done=update-sent",
+                story.story.id
+            ))
+            .into_response()
+        }
+        Err(UpdateError::NotPublished) => {
+            let errors = FieldErrors::one("update_title", UpdateError::NotPublished.to_string());
+            side_refused(&state, &user, &story, side, errors).await
+        }
+        Err(UpdateError::UnknownStory) => {
+            page_error(&state, &user, EditorialError::NotFound("story"))
+        }
+        Err(UpdateError::Store(e)) => page_error(&state, &user, EditorialError::Store(e)),
+    }
+}

@@ -1,0 +1,232 @@
+//! A story's revision history in the newsroom: the list, one revision's
+//! changes (against the revision before it, or against the story now), and
+//! restoring a revision. The history, the diff and the rules are
+//! [`crate::editorial`]'s.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::layout::{self, Chrome, Section};
+use super::page_error;
+use crate::accounts::csrf::CsrfForm;
+use crate::accounts::{NewsroomUser, Principal};
+use crate::editorial::{self, DiffBase, DiffTag, EditorialError, RevisionSummary};
+use crate::server::AppState;
+use crate::site::templates::human_time;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/newsroom/stories/{id}/revisions", get(list_revisions))
+        .route(
+            "/newsroom/stories/{id}/revisions/{number}",
+            get(show_revision),
+        )
+        .route(
+            "/newsroom/stories/{id}/revisions/{number}/restore",
+            post(restore_revision),
+        )
+}
+
+/// A revision in the list.
+#[derive(Debug, Clone)]
+pub struct RevisionRow {
+    pub number: i64,
+    pub action: &'static str,
+    pub who: String,
+    pub when_iso: String,
+    pub when_text: String,
+    pub href: String,
+}
+
+impl RevisionRow {
+    fn of(story_id: i64, r: &RevisionSummary) -> RevisionRow {
+        RevisionRow {
+            number: r.number,
+            action: r.action.as_str(),
+            who: r
+                .user_name
+                .clone()
+                .unwrap_or_else(|| "the command line".to_owned()),
+            when_iso: r.created_at.to_rfc3339(),
+            when_text: human_time(r.created_at),
+            href: format!("/newsroom/stories/{story_id}/revisions/{}", r.number),
+        }
+    }
+}
+
+/// A line of a diff, marked for people as well as for colour.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// `ins`, `del` or `same`.
+    pub kind: &'static str,
+    /// "+", "−" or " ", shown before the line.
+    pub sign: &'static str,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "newsroom/revisions.html")]
+pub struct RevisionsPage {
+    pub chrome: Chrome,
+    pub story_id: i64,
+    pub headline: String,
+    pub rows: Vec<RevisionRow>,
+}
+
+#[derive(Template)]
+#[template(path = "newsroom/revision.html")]
+pub struct RevisionPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub story_id: i64,
+    pub headline: String,
+    pub revision: RevisionRow,
+    /// What the changes are measured against, in words.
+    pub against: String,
+    pub against_current: bool,
+    pub lines: Vec<Line>,
+    pub changed: bool,
+    pub can_restore: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BaseQuery {
+    pub base: Option<String>,
+}
+
+fn ids(id: &str, number: Option<&str>) -> Result<(i64, i64), EditorialError> {
+    let id = id.parse().map_err(|_| EditorialError::NotFound("story"))?;
+    let number = match number {
+        Some(n) => n
+            .parse()
+            .map_err(|_| EditorialError::NotFound("revision"))?,
+        None => 0,
+    };
+    Ok((id, number))
+}
+
+/// `GET /newsroom/stories/{id}/revisions`.
+async fn list_revisions(
+    State(state): State<AppState>,
+    NewsroomUser(user): NewsroomUser,
+    Path(id): Path<String>,
+) -> Response {
+    match revisions_page(&state, &user, &id).await {
+        Ok(page) => layout::render(&page),
+        Err(e) => page_error(&state, &user, e),
+    }
+}
+
+async fn revisions_page(
+    state: &AppState,
+    user: &Principal,
+    id: &str,
+) -> Result<RevisionsPage, EditorialError> {
+    let (id, _) = ids(id, None)?;
+    let now = Utc::now();
+    let story = editorial::get_story(&state.store, user, id, now).await?;
+    let revisions = editorial::list_revisions(&state.store, user, id, now).await?;
+    Ok(RevisionsPage {
+        chrome: Chrome::for_user(state, user, Section::Stories),
+        story_id: id,
+        headline: story.story.headline,
+        rows: revisions.iter().map(|r| RevisionRow::of(id, r)).collect(),
+    })
+}
+
+/// `GET /newsroom/stories/{id}/revisions/{number}[?base=current]`.
+async fn show_revision(
+    State(state): State<AppState>,
+    NewsroomUser(user): NewsroomUser,
+    Path((id, number)): Path<(String, String)>,
+    Query(query): Query<BaseQuery>,
+) -> Response {
+    match revision_page(&state, &user, &id, &number, &query).await {
+        Ok(page) => layout::render(&page),
+        Err(e) => page_error(&state, &user, e),
+    }
+}
+
+async fn revision_page(
+    state: &AppState,
+    user: &Principal,
+    id: &str,
+    number: &str,
+    query: &BaseQuery,
+) -> Result<RevisionPage, EditorialError> {
+    let (id, number) = ids(id, Some(number))?;
+    let now = Utc::now();
+    let base = match query.base.as_deref() {
+        Some("current") => DiffBase::Current,
+        _ => DiffBase::Previous,
+    };
+    let story = editorial::get_story(&state.store, user, id, now).await?;
+    let detail = editorial::get_revision(&state.store, user, id, number, base, now).await?;
+    let against = match (base, detail.base_number) {
+        (DiffBase::Current, _) => {
+            "the story as it is now (removed lines are this revision's, added lines are today's)"
+                .to_owned()
+        }
+        (DiffBase::Previous, Some(n)) => format!("revision {n}, the one before it"),
+        (DiffBase::Previous, None) => "nothing: it is the first revision".to_owned(),
+    };
+    let lines: Vec<Line> = detail
+        .diff
+        .iter()
+        .map(|l| match l.tag {
+            DiffTag::Insert => Line {
+                kind: "ins",
+                sign: "+",
+                text: l.text.clone(),
+            },
+            DiffTag::Delete => Line {
+                kind: "del",
+                sign: "−",
+                text: l.text.clone(),
+            },
+            DiffTag::Equal => Line {
+                kind: "same",
+                sign: " ",
+                text: l.text.clone(),
+            },
+        })
+        .collect();
+    Ok(RevisionPage {
+        chrome: Chrome::for_user(state, user, Section::Stories),
+        csrf: user.csrf_token().unwrap_or_default().to_owned(),
+        story_id: id,
+        headline: story.story.headline,
+        revision: RevisionRow::of(id, &detail.revision),
+        against,
+        against_current: base == DiffBase::Current,
+        changed: lines.iter().any(|l| l.kind != "same"),
+        lines,
+        can_restore: story.allowed.edit,
+    })
+}
+
+/// `POST /newsroom/stories/{id}/revisions/{number}/restore`.
+async fn restore_revision(
+    State(state): State<AppState>,
+    NewsroomUser(user): NewsroomUser,
+    Path((id, number)): Path<(String, String)>,
+    CsrfForm(_fields): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let restored = match ids(&id, Some(&number)) {
+        Ok((id, number)) => {
+            editorial::restore_revision(&state.store, &user, id, number, Utc::now()).await
+        }
+        Err(e) => Err(e),
+    };
+    match restored {
+        Ok(saved) => {
+            Redirect::to(&format!("/newsroom/stories/{}?done=restored", saved.id)).into_response()
+        }
+        Err(e) => page_error(&state, &user, e),
+    }
+}

@@ -1,0 +1,193 @@
+//! Newsroom pages: your API tokens — create one (shown once), see when
+//! each was last used, revoke.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::field_errors::FieldErrors;
+use super::layout::{self, Chrome, Section};
+use crate::accounts::tokens::{self, CreatedToken};
+use crate::accounts::{AccountError, CsrfForm, NewsroomUser, Principal};
+use crate::server::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/newsroom/tokens", get(list_tokens).post(create_token))
+        .route("/newsroom/tokens/{id}/revoke", post(revoke_token))
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A time as the token list shows it.
+pub fn when(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    last_used: String,
+    revoked: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "newsroom/tokens.html")]
+struct TokensPage {
+    chrome: Chrome,
+    csrf: String,
+    tokens: Vec<TokenRow>,
+    /// The token just created: shown this once.
+    created: Option<CreatedToken>,
+    name: String,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+fn failure(error: &AccountError) -> Response {
+    tracing::error!(error = %error, "tokens page failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side; please try again.",
+    )
+        .into_response()
+}
+
+async fn tokens_page(
+    state: &AppState,
+    user: &Principal,
+    status: StatusCode,
+    created: Option<CreatedToken>,
+    name: String,
+    errors: FieldErrors,
+    flash: Option<&str>,
+) -> Response {
+    let records = match state.store.list_api_tokens(Some(user.user_id)).await {
+        Ok(records) => records,
+        Err(e) => return failure(&AccountError::Store(e)),
+    };
+    let mut chrome = Chrome::for_user(state, user, Section::Tokens);
+    if let Some(text) = flash {
+        chrome = chrome.with_flash("success", text);
+    }
+    let page = TokensPage {
+        chrome,
+        csrf: user.csrf_token().unwrap_or_default().to_owned(),
+        tokens: records
+            .into_iter()
+            .map(|t| TokenRow {
+                id: t.id,
+                name: t.name,
+                created: when(t.created_at),
+                last_used: t.last_used_at.map(when).unwrap_or_else(|| "never".into()),
+                revoked: t.revoked_at.map(when),
+            })
+            .collect(),
+        created,
+        name,
+        errors,
+    };
+    let mut response = layout::render(&page);
+    *response.status_mut() = status;
+    response
+}
+
+async fn list_tokens(
+    State(state): State<AppState>,
+    NewsroomUser(user): NewsroomUser,
+    Query(query): Query<DoneQuery>,
+) -> Response {
+    let flash = match query.done.as_deref() {
+        Some("revoked") => Some("The token was revoked; it no longer works."),
+        _ => None,
+    };
+    tokens_page(
+        &state,
+        &user,
+        StatusCode::OK,
+        None,
+        String::new(),
+        FieldErrors::none(),
+        flash,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateForm {
+    #[serde(default)]
+    name: String,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    NewsroomUser(user): NewsroomUser,
+    CsrfForm(form): CsrfForm<CreateForm>,
+) -> Response {
+    match tokens::create_token(&state.store, user.user_id, Some(&form.name), now()).await {
+        Ok(created) => {
+            tokens_page(
+                &state,
+                &user,
+                StatusCode::CREATED,
+                Some(created),
+                String::new(),
+                FieldErrors::none(),
+                None,
+            )
+            .await
+        }
+        Err(e) => match FieldErrors::from_account_error(&e, "name") {
+            Some(errors) => {
+                tokens_page(
+                    &state,
+                    &user,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    form.name,
+                    errors,
+                    None,
+                )
+                .await
+            }
+            None => failure(&e),
+        },
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Empty {}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    NewsroomUser(user): NewsroomUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Response {
+    match state
+        .store
+        .revoke_api_token(id, Some(user.user_id), now())
+        .await
+    {
+        Ok(true) => {
+            tracing::info!(user.id = user.user_id, token.id = id, "API token revoked");
+            Redirect::to("/newsroom/tokens?done=revoked").into_response()
+        }
+        Ok(false) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => failure(&AccountError::Store(e)),
+    }
+}
