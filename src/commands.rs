@@ -10,7 +10,7 @@ use chrono::Utc;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::content::images::{self, ProcessedImage, media_name, media_path};
+use crate::content::images::{self, ProcessedImage, media_path};
 use crate::content::input::{ImageSource, parse_story_json};
 use crate::content::media::{MAX_IMAGE_BYTES, sniff_image};
 use crate::push::allowlist::Resolver;
@@ -144,12 +144,6 @@ pub async fn add_story(config: &Config, source: &str, publish: bool) -> anyhow::
         }
         (Some(ImageFile::AsIs(file)), _) => upload = Some(file),
         _ => {}
-    }
-    if let Some(ImageSource::Url(url)) = draft.image.as_ref().map(|i| &i.source)
-        && let Some(name) = media_name(url)
-        && !store.media_exists(name).await?
-    {
-        bail!("image.url: no image is stored at {url}; upload it first; nothing was stored");
     }
     let outcome = store
         .save_story(&draft, upload.as_ref(), publish, false, Utc::now())

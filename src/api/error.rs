@@ -17,6 +17,10 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// More members of the error object, such as `fields` (each field at
+    /// fault with its message) or `conflict`; the OpenAPI document says
+    /// which codes carry which.
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
@@ -25,7 +29,23 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            details: serde_json::Map::new(),
         }
+    }
+
+    /// Adds `key` to the error object.
+    pub fn with_detail(mut self, key: &str, value: serde_json::Value) -> ApiError {
+        self.details.insert(key.to_owned(), value);
+        self
+    }
+
+    /// Names the fields at fault, each with its message (`fields`).
+    pub fn with_fields(self, fields: &[crate::content::input::FieldError]) -> ApiError {
+        let fields = fields
+            .iter()
+            .map(|f| serde_json::json!({"field": f.field, "message": f.message}))
+            .collect();
+        self.with_detail("fields", fields)
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -54,7 +74,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        let mut error = self.details;
+        error.insert("code".into(), self.code.into());
+        error.insert("message".into(), self.message.into());
+        let body = serde_json::json!({ "error": error });
         let mut response = (self.status, Json(body)).into_response();
         response.headers_mut().insert(
             axum::http::header::CACHE_CONTROL,

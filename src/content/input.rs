@@ -164,6 +164,93 @@ pub fn parse_story_json(text: &str) -> Result<StoryInput, InputErrors> {
     })
 }
 
+/// A headline as stored: on one line, not empty, bounded. On error, the
+/// text as normalised and what is wrong with it.
+pub fn check_headline(text: &str) -> Result<String, (String, String)> {
+    let headline = one_line(text);
+    if headline.is_empty() {
+        Err((headline, "must not be empty".into()))
+    } else if headline.chars().count() > MAX_HEADLINE {
+        Err((
+            headline,
+            format!("must be at most {MAX_HEADLINE} characters"),
+        ))
+    } else {
+        Ok(headline)
+    }
+}
+
+/// A standfirst as stored: on one line, bounded (empty is allowed).
+pub fn check_standfirst(text: &str) -> Result<String, (String, String)> {
+    let standfirst = one_line(text);
+    if standfirst.chars().count() > MAX_STANDFIRST {
+        Err((
+            standfirst,
+            format!("must be at most {MAX_STANDFIRST} characters"),
+        ))
+    } else {
+        Ok(standfirst)
+    }
+}
+
+impl NotificationInput {
+    /// The notification overrides as stored, by the rules of a story's
+    /// `notification` wherever they come from (the story JSON, the
+    /// newsroom's push panel): errors name `{prefix}.title`, `{prefix}.body`,
+    /// `{prefix}.ttl_seconds`.
+    pub fn validate(self, prefix: &str) -> Result<NotificationSettings, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &str, message: String| {
+            errors.push(FieldError {
+                field: format!("{prefix}.{field}"),
+                message,
+            })
+        };
+        let title = self
+            .title
+            .as_deref()
+            .map(one_line)
+            .filter(|t| !t.is_empty());
+        let body = self.body.as_deref().map(one_line).filter(|b| !b.is_empty());
+        if title
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_HEADLINE)
+        {
+            fail(
+                "title",
+                format!("must be at most {MAX_HEADLINE} characters"),
+            );
+        }
+        if body
+            .as_ref()
+            .is_some_and(|b| b.chars().count() > MAX_STANDFIRST)
+        {
+            fail(
+                "body",
+                format!("must be at most {MAX_STANDFIRST} characters"),
+            );
+        }
+        if self
+            .ttl_seconds
+            .is_some_and(|t| !(60..=2_419_200).contains(&t))
+        {
+            fail(
+                "ttl_seconds",
+                "must be between 60 s and 28 days (2419200 s)".into(),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(NotificationSettings {
+            title,
+            body,
+            ttl_seconds: self.ttl_seconds,
+            ..NotificationSettings::default()
+        })
+    }
+}
+
 impl StoryInput {
     /// Checks every field and returns the draft to store, or every problem.
     pub fn validate(self) -> Result<StoryDraft, InputErrors> {
@@ -175,27 +262,21 @@ impl StoryInput {
             })
         };
 
-        let headline = one_line(&self.headline);
-        if headline.is_empty() {
-            fail("headline", "must not be empty".into());
-        } else if headline.chars().count() > MAX_HEADLINE {
-            fail(
-                "headline",
-                format!("must be at most {MAX_HEADLINE} characters"),
-            );
-        }
+        let headline = check_headline(&self.headline).unwrap_or_else(|(given, message)| {
+            fail("headline", message);
+            given
+        });
         if self.body_markdown.trim().is_empty() {
             fail("body_markdown", "must not be empty".into());
         } else if self.body_markdown.len() > MAX_BODY {
             fail("body_markdown", format!("must be at most {MAX_BODY} bytes"));
         }
-        let standfirst = one_line(self.standfirst.as_deref().unwrap_or(""));
-        if standfirst.chars().count() > MAX_STANDFIRST {
-            fail(
-                "standfirst",
-                format!("must be at most {MAX_STANDFIRST} characters"),
-            );
-        }
+        let standfirst = check_standfirst(self.standfirst.as_deref().unwrap_or("")).unwrap_or_else(
+            |(given, message)| {
+                fail("standfirst", message);
+                given
+            },
+        );
 
         let slug = match &self.slug {
             Some(given) if !slug::is_valid(given) => {
@@ -347,42 +428,10 @@ impl StoryInput {
 
         let notification = match self.notification {
             None => NotificationSettings::default(),
-            Some(n) => {
-                let title = n.title.as_deref().map(one_line).filter(|t| !t.is_empty());
-                let body = n.body.as_deref().map(one_line).filter(|b| !b.is_empty());
-                if title
-                    .as_ref()
-                    .is_some_and(|t| t.chars().count() > MAX_HEADLINE)
-                {
-                    fail(
-                        "notification.title",
-                        format!("must be at most {MAX_HEADLINE} characters"),
-                    );
-                }
-                if body
-                    .as_ref()
-                    .is_some_and(|b| b.chars().count() > MAX_STANDFIRST)
-                {
-                    fail(
-                        "notification.body",
-                        format!("must be at most {MAX_STANDFIRST} characters"),
-                    );
-                }
-                if n.ttl_seconds
-                    .is_some_and(|t| !(60..=2_419_200).contains(&t))
-                {
-                    fail(
-                        "notification.ttl_seconds",
-                        "must be between 60 s and 28 days (2419200 s)".into(),
-                    );
-                }
-                NotificationSettings {
-                    title,
-                    body,
-                    ttl_seconds: n.ttl_seconds,
-                    ..NotificationSettings::default()
-                }
-            }
+            Some(n) => n.validate("notification").unwrap_or_else(|problems| {
+                errors.extend(problems);
+                NotificationSettings::default()
+            }),
         };
 
         if !errors.is_empty() {

@@ -6,11 +6,11 @@ use serde::Deserialize;
 
 use super::EditorialError;
 use crate::content::input::{
-    FieldError, ImageDraft, ImageSource, InputErrors, NotificationSettings, StoryDraft, StoryInput,
-    TopicName,
+    FieldError, ImageDraft, ImageSource, InputErrors, NotificationInput, NotificationSettings,
+    StoryDraft, StoryInput, TopicName,
 };
 use crate::content::{Image, Story, TopicRef};
-use crate::store::{RevisionSnapshot, Store};
+use crate::store::RevisionSnapshot;
 
 /// The push panel's choices when publishing or scheduling a story.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -34,34 +34,17 @@ impl PushOptions {
     /// rules as a story's `notification`; errors name `push.title`, …
     pub fn settings(&self) -> Result<NotificationSettings, EditorialError> {
         // Checked as a story's notification is, so the limits live in one place.
-        let probe = serde_json::json!({
-            "headline": "probe",
-            "body_markdown": "probe",
-            "notification": {
-                "title": self.title,
-                "body": self.body,
-                "ttl_seconds": self.ttl_seconds,
-            },
-        });
-        let checked = serde_json::from_value::<StoryInput>(probe)
-            .map_err(|e| EditorialError::invalid("push", e.to_string()))?
-            .validate()
-            .map_err(|errors| {
-                EditorialError::InvalidStory(InputErrors(
-                    errors
-                        .0
-                        .into_iter()
-                        .map(|e| FieldError {
-                            field: e.field.replacen("notification", "push", 1),
-                            message: e.message,
-                        })
-                        .collect(),
-                ))
-            })?;
+        let checked = NotificationInput {
+            title: self.title.clone(),
+            body: self.body.clone(),
+            ttl_seconds: self.ttl_seconds,
+        }
+        .validate("push")
+        .map_err(|errors| EditorialError::InvalidStory(InputErrors(errors)))?;
         Ok(NotificationSettings {
             send: self.send.unwrap_or(true),
             breaking: self.breaking.unwrap_or(false),
-            ..checked.notification
+            ..checked
         })
     }
 }
@@ -77,13 +60,9 @@ pub(super) enum Purpose<'a> {
     },
 }
 
-/// Where uploaded images are served.
-const MEDIA_PREFIX: &str = "/media/";
-
 /// Checks story JSON from the newsroom and makes the draft to save, or
 /// reports every problem at once.
-pub(super) async fn prepare_draft(
-    store: &Store,
+pub(super) fn prepare_draft(
     mut input: StoryInput,
     purpose: Purpose<'_>,
 ) -> Result<StoryDraft, EditorialError> {
@@ -121,19 +100,17 @@ pub(super) async fn prepare_draft(
             }
         }
     }
-    // An uploaded image is named by its site path; validation knows only
-    // absolute URLs and local files, so the path stands aside meanwhile.
-    let mut media_path = None;
-    if let Some(image) = input.image.as_mut() {
-        if image.path.is_some() {
-            fail(
-                "image.path",
-                "local files are for the command line: upload the image (POST /api/v1/admin/images) and give its url",
-            );
-        } else if let Some(url) = image.url.take_if(|url| url.trim().starts_with('/')) {
-            media_path = Some(url.trim().to_owned());
-            image.path = Some("uploaded image".to_owned());
-        }
+    // Whether an uploaded image (`/media/…`) exists is checked as the
+    // story is saved, in the same transaction.
+    if input
+        .image
+        .as_ref()
+        .is_some_and(|image| image.path.is_some())
+    {
+        fail(
+            "image.path",
+            "local files are for the command line: upload the image (POST /api/v1/admin/images) and give its url",
+        );
     }
     let validated = input.validate();
     let mut draft = match validated {
@@ -144,19 +121,6 @@ pub(super) async fn prepare_draft(
             return Err(EditorialError::InvalidStory(InputErrors(found)));
         }
     };
-    if let (Some(path), Some(image)) = (media_path, draft.image.as_mut()) {
-        let name = path.strip_prefix(MEDIA_PREFIX).unwrap_or_default();
-        let stored = !name.is_empty() && !name.contains('/') && store.media_exists(name).await?;
-        if !stored {
-            return Err(EditorialError::invalid(
-                "image.url",
-                format!(
-                    "{path:?} is not an uploaded image: give an absolute http(s) URL, or the /media/… path of an upload"
-                ),
-            ));
-        }
-        image.source = ImageSource::Url(path);
-    }
     if let Purpose::Update {
         current_slug,
         slug_locked,

@@ -116,7 +116,7 @@ pub async fn create_story(
     input: StoryInput,
     now: DateTime<Utc>,
 ) -> Result<Saved, EditorialError> {
-    let draft = prepare_draft(store, input, Purpose::Create).await?;
+    let draft = prepare_draft(input, Purpose::Create)?;
     let options = SaveOptions {
         target: SaveTarget::New {
             owner_id: Some(who.user_id),
@@ -195,14 +195,12 @@ pub async fn update_story(
         return Err(conflict(store, id, current.version).await?);
     }
     let draft = prepare_draft(
-        store,
         input,
         Purpose::Update {
             current_slug: &current.story.slug,
             slug_locked: current.slug_locked,
         },
-    )
-    .await?;
+    )?;
     let options = SaveOptions {
         target: SaveTarget::Existing { id, version },
         sample: current.story.sample,

@@ -192,7 +192,10 @@ impl Store {
             None => None,
             Some(image) => {
                 let src = match (&image.source, upload) {
-                    (ImageSource::Url(url), _) => url.clone(),
+                    (ImageSource::Url(url), _) => {
+                        check_uploaded(&mut tx, url).await?;
+                        url.clone()
+                    }
                     (ImageSource::Path(_), Some(upload)) => {
                         insert_media(&mut tx, upload, now_s).await?.path()
                     }
@@ -620,4 +623,25 @@ pub(super) async fn bump_version(
             message: format!("there is no story {id}"),
         },
     })
+}
+
+/// An image named by its `/media/…` path must be stored: an upload that
+/// never happened is the author's mistake, told with the field.
+async fn check_uploaded(tx: &mut Transaction<'_, Any>, url: &str) -> Result<(), StoreError> {
+    let Some(name) = crate::content::images::media_name(url) else {
+        return Ok(());
+    };
+    let found = sqlx::query("SELECT 1 FROM media WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::Conflict {
+            field: "image.url",
+            message: format!(
+                "{url:?} is not an uploaded image: upload it first (POST /api/v1/admin/images), or give an absolute http(s) URL"
+            ),
+        }),
+    }
 }

@@ -26,7 +26,6 @@ use crate::editorial::{
     RevisionSummary, Saved, StoryFilter, StoryList, StoryStatus,
 };
 use crate::server::AppState;
-use crate::store::StoreError;
 
 /// The largest story JSON these routes read: a body may be 200 000 bytes
 /// of Markdown, and JSON escaping adds some.
@@ -69,111 +68,48 @@ pub fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(STORY_BODY_LIMIT))
 }
 
-/// An answer that failed: an API error, or an editorial refusal with its
-/// details.
-#[derive(Debug)]
-pub enum AdminError {
-    Api(ApiError),
-    Editorial(EditorialError),
-    /// A body that is not JSON of the expected shape (`invalid_json`),
-    /// naming the field at fault.
-    InvalidJson {
-        field: String,
-        message: String,
-    },
-}
-
-impl From<ApiError> for AdminError {
-    fn from(e: ApiError) -> AdminError {
-        AdminError::Api(e)
-    }
-}
-
-impl From<EditorialError> for AdminError {
-    fn from(e: EditorialError) -> AdminError {
-        AdminError::Editorial(e)
-    }
-}
-
-impl From<StoreError> for AdminError {
-    fn from(e: StoreError) -> AdminError {
-        AdminError::Api(e.into())
-    }
-}
-
-impl From<BytesRejection> for AdminError {
-    fn from(e: BytesRejection) -> AdminError {
-        AdminError::Api(e.into())
-    }
-}
-
-/// The HTTP status of an editorial refusal.
-fn status_of(e: &EditorialError) -> StatusCode {
-    match e {
-        EditorialError::Forbidden(_) | EditorialError::TopicCreationForbidden { .. } => {
-            StatusCode::FORBIDDEN
-        }
-        EditorialError::NotFound(_) => StatusCode::NOT_FOUND,
-        EditorialError::EditConflict(_)
-        | EditorialError::SlugTaken(_)
-        | EditorialError::SlugLocked { .. }
-        | EditorialError::AlreadyPublished
-        | EditorialError::NotPublished
-        | EditorialError::TopicNameTaken(_) => StatusCode::CONFLICT,
-        EditorialError::InvalidStory(_)
-        | EditorialError::InvalidTopic(_)
-        | EditorialError::BadSchedule(_) => StatusCode::BAD_REQUEST,
-        EditorialError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-impl IntoResponse for AdminError {
-    fn into_response(self) -> Response {
-        let e = match self {
-            AdminError::Api(e) => return e.into_response(),
-            AdminError::InvalidJson { field, message } => {
-                let body = json!({"error": {
-                    "code": "invalid_json",
-                    "message": format!("{field}: {message}"),
-                    "fields": [{"field": field, "message": message}],
-                }});
-                return (
-                    StatusCode::BAD_REQUEST,
-                    [(header::CACHE_CONTROL, "no-store")],
-                    Json(body),
-                )
-                    .into_response();
-            }
-            AdminError::Editorial(EditorialError::Store(e)) => {
-                return ApiError::from(e).into_response();
-            }
-            AdminError::Editorial(e) => e,
+impl From<EditorialError> for ApiError {
+    fn from(e: EditorialError) -> ApiError {
+        let e = match e {
+            // Logged once, answered without its cause.
+            EditorialError::Store(inner) => return inner.into(),
+            refusal => refusal,
         };
-        let mut error = json!({"code": e.code(), "message": e.to_string()});
+        let status = match &e {
+            EditorialError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            EditorialError::Forbidden(_) | EditorialError::TopicCreationForbidden { .. } => {
+                StatusCode::FORBIDDEN
+            }
+            EditorialError::NotFound(_) => StatusCode::NOT_FOUND,
+            EditorialError::EditConflict(_)
+            | EditorialError::SlugTaken(_)
+            | EditorialError::SlugLocked { .. }
+            | EditorialError::AlreadyPublished
+            | EditorialError::NotPublished
+            | EditorialError::TopicNameTaken(_) => StatusCode::CONFLICT,
+            EditorialError::InvalidStory(_)
+            | EditorialError::InvalidTopic(_)
+            | EditorialError::BadSchedule(_) => StatusCode::BAD_REQUEST,
+        };
+        let mut error = ApiError::new(status, e.code(), e.to_string());
         if !e.field_errors().is_empty() {
-            error["fields"] = e
-                .field_errors()
-                .iter()
-                .map(|f| json!({"field": f.field, "message": f.message}))
-                .collect();
+            error = error.with_fields(e.field_errors());
         }
         if let EditorialError::EditConflict(conflict) = &e {
-            error["conflict"] = json!({
-                "current_version": conflict.current_version,
-                "saved_by": conflict.saved_by,
-                "saved_at": conflict.saved_at.map(time),
-            });
+            error = error.with_detail(
+                "conflict",
+                json!({
+                    "current_version": conflict.current_version,
+                    "saved_by": conflict.saved_by,
+                    "saved_at": conflict.saved_at.map(time),
+                }),
+            );
         }
-        (
-            status_of(&e),
-            [(header::CACHE_CONTROL, "no-store")],
-            Json(json!({ "error": error })),
-        )
-            .into_response()
+        error
     }
 }
 
-type Answer = Result<Response, AdminError>;
+type Answer = Result<Response, ApiError>;
 
 /// `POST /api/v1/admin/stories`: a new draft, from `herald story add`'s
 /// JSON. 201 with the story's `id`, `url`, `version` and `status`.
@@ -391,8 +327,7 @@ async fn show_revision(
             return Err(ApiError::bad_request(
                 "invalid_query",
                 format!("against: {other:?} is neither previous nor current"),
-            )
-            .into());
+            ));
         }
     };
     let detail = editorial::get_revision(
@@ -432,7 +367,7 @@ async fn show_push_stats(
     Path(id): Path<String>,
 ) -> Answer {
     editorial::get_story(&state.store, &who, story_id(&id)?, Utc::now()).await?;
-    Ok(crate::api::stats::show_push_stats(State(state), Path(id)).await?)
+    crate::api::stats::show_push_stats(State(state), Path(id)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -460,18 +395,18 @@ fn time(at: DateTime<Utc>) -> String {
 }
 
 /// A story id from the path; anything but a whole number names no story.
-fn story_id(text: &str) -> Result<i64, AdminError> {
+fn story_id(text: &str) -> Result<i64, ApiError> {
     text.parse()
         .map_err(|_| EditorialError::NotFound("story").into())
 }
 
-fn revision_number(text: &str) -> Result<i64, AdminError> {
+fn revision_number(text: &str) -> Result<i64, ApiError> {
     text.parse()
         .map_err(|_| EditorialError::NotFound("revision").into())
 }
 
 /// A query parameter that must be a whole number of at least 1.
-fn whole_number(name: &str, text: Option<&str>, default: i64) -> Result<i64, AdminError> {
+fn whole_number(name: &str, text: Option<&str>, default: i64) -> Result<i64, ApiError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(default),
         Some(t) => t.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
@@ -479,27 +414,25 @@ fn whole_number(name: &str, text: Option<&str>, default: i64) -> Result<i64, Adm
                 "invalid_query",
                 format!("{name}: {t:?} is not a whole number from 1"),
             )
-            .into()
         }),
     }
 }
 
 /// Story JSON, with the failing field named.
-fn parse_story(body: &[u8]) -> Result<StoryInput, AdminError> {
+fn parse_story(body: &[u8]) -> Result<StoryInput, ApiError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::bad_request("invalid_json", "the body is not UTF-8 text"))?;
     crate::content::input::parse_story_json(text).map_err(invalid_json)
 }
 
 /// Story JSON plus `"version"`, the version the editor loaded.
-fn parse_story_with_version(body: &[u8]) -> Result<(StoryInput, i64), AdminError> {
+fn parse_story_with_version(body: &[u8]) -> Result<(StoryInput, i64), ApiError> {
     let mut value: Value = parse_json(body)?;
     let Some(object) = value.as_object_mut() else {
         return Err(ApiError::bad_request(
             "invalid_json",
             "the body must be a JSON object: the story's fields and \"version\"",
-        )
-        .into());
+        ));
     };
     let version = match object.remove("version") {
         Some(Value::Number(n)) if n.as_i64().is_some_and(|v| v >= 1) => n.as_i64().unwrap_or(1),
@@ -528,19 +461,21 @@ fn parse_story_with_version(body: &[u8]) -> Result<(StoryInput, i64), AdminError
     Ok((input, version))
 }
 
-fn invalid_json(errors: crate::content::input::InputErrors) -> AdminError {
+fn invalid_json(errors: crate::content::input::InputErrors) -> ApiError {
     match errors.0.first() {
         Some(first) => invalid_field(&first.field, &first.message),
-        None => ApiError::bad_request("invalid_json", "the story JSON is invalid").into(),
+        None => ApiError::bad_request("invalid_json", "the story JSON is invalid"),
     }
 }
 
 /// `invalid_json` naming the field at fault.
-fn invalid_field(field: &str, message: &str) -> AdminError {
-    AdminError::InvalidJson {
-        field: field.to_owned(),
-        message: message.to_owned(),
-    }
+fn invalid_field(field: &str, message: &str) -> ApiError {
+    ApiError::bad_request("invalid_json", format!("{field}: {message}")).with_fields(&[
+        crate::content::input::FieldError {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        },
+    ])
 }
 
 fn saved_json(state: &AppState, saved: &Saved) -> Value {

@@ -12,8 +12,8 @@ use axum::routing::{get, patch};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::stories::AdminError;
 use crate::accounts::ApiUser;
+use crate::api::error::ApiError;
 use crate::api::{MAX_BODY_BYTES, parse_json};
 use crate::content::Topic;
 use crate::editorial::{self, NewTopic, TopicChanges};
@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
 async fn list_topics(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
-) -> Result<Response, AdminError> {
+) -> Result<Response, ApiError> {
     let topics = editorial::list_topics(&state.store, &who, Utc::now()).await?;
     let topics: Vec<Value> = topics
         .iter()
@@ -54,7 +54,7 @@ async fn create_topic(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, ApiError> {
     let body = body?;
     let new: NewTopic = parse_json(&body)?;
     let topic = editorial::create_topic(&state.store, &who, new, Utc::now()).await?;
@@ -73,7 +73,7 @@ async fn update_topic(
     ApiUser(who): ApiUser,
     Path(slug): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, AdminError> {
+) -> Result<Response, ApiError> {
     let body = body?;
     let changes: TopicChanges = parse_json(&body)?;
     let topic = editorial::update_topic(&state.store, &who, &slug, changes, Utc::now()).await?;
