@@ -80,6 +80,9 @@ impl AppState {
                 ..Default::default()
             },
             base_url: self.config.base_url.to_string(),
+            site_name: self.config.site.name.clone(),
+            reminders: self.config.reminders.clone(),
+            clock: crate::push::worker::Clock::system(),
         }))
     }
 

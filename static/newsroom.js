@@ -51,9 +51,12 @@
   }
 
   // ---- Dashboard: delivery numbers while a fan-out runs ------------------
-  /** Mirrors DeliveryNumbers::from_stats and click_through in dashboard.rs. */
+  /** Mirror DeliveryNumbers::from_stats and click_through in dashboard.rs. */
+  function sending(stats) {
+    return stats.retrying > 0 || stats.shards.some((s) => s.state !== "done");
+  }
   function running(stats) {
-    return stats.pending_jobs > 0 || stats.retrying > 0 || stats.shards.some((s) => s.state !== "done");
+    return stats.pending_jobs > 0 || sending(stats);
   }
   function clickThrough(clicked, delivered) {
     if (delivered <= 0) return "–";
@@ -84,6 +87,8 @@
         }
         const ctr = row.querySelector('[data-field="click_through"]');
         if (ctr) ctr.textContent = clickThrough(stats.clicked, stats.delivered);
+        const state = row.querySelector('[data-field="state"]');
+        if (state && sending(stats)) state.textContent = "Sending…";
         if (!running(stats)) {
           rows.splice(rows.indexOf(row), 1);
           row.dataset.live = "false";

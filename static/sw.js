@@ -1,6 +1,9 @@
 // Herald's service worker: shows every push as a visible notification,
 // opens (or focuses) the story on a click and reports the click, and keeps
 // the server's record current when the browser changes the subscription.
+// A notification of the site's own (a digest of missed stories, "still
+// interested?") carries a `kind` and no story id: a click opens its page
+// and counts no story's click.
 "use strict";
 
 var TOKEN_CACHE = "herald-push";
@@ -48,7 +51,7 @@ self.addEventListener("push", function (event) {
     body: text(data.body, ""),
     icon: text(data.icon, "/logo.svg"),
     badge: "/logo.svg",
-    data: { url: siteUrl(text(data.url, "/")), tag: text(String(data.tag || ""), "") }
+    data: { url: siteUrl(text(data.url, "/")), tag: text(String(data.tag || ""), ""), kind: text(data.kind, "") }
   };
   if (text(data.image, "")) options.image = data.image;
   if (data.tag !== undefined && data.tag !== null && String(data.tag) !== "") options.tag = String(data.tag);
@@ -66,7 +69,7 @@ self.addEventListener("notificationclick", function (event) {
   var url = siteUrl(data.url || "/");
   var storyId = Number(data.tag);
   var report = token().then(function (t) {
-    if (!Number.isInteger(storyId) || storyId <= 0) return null;
+    if (data.kind || !Number.isInteger(storyId) || storyId <= 0) return null;
     var headers = { "content-type": "application/json" };
     if (t) headers.authorization = "Bearer " + t;
     return fetch("/api/v1/push/clicks", {

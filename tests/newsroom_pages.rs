@@ -446,7 +446,7 @@ async fn an_edit_conflict_is_told_and_keeps_the_text() {
     );
     assert!(!html.contains("<b>markup"), "escaped");
     let next = select_attr(&html, "#story-form input[name=version]", "value");
-    assert_ne!(next, [stale.clone()]);
+    assert_ne!(next, std::slice::from_ref(&stale));
     let stored = site
         .store
         .stories_by_ids(&[id])
@@ -669,7 +669,7 @@ async fn an_editor_publishes_schedules_corrects_and_unpublishes_from_the_editor(
     let (_, page) = editor.text(&format!("/newsroom/stories/{id}")).await;
     assert_eq!(
         select_attr(&page, "#schedule_at", "data-utc"),
-        [utc.clone()]
+        std::slice::from_ref(&utc)
     );
     assert_eq!(select_text(&page, "button[value=schedule]"), ["Reschedule"]);
 
@@ -865,4 +865,84 @@ async fn editors_manage_topics_and_contributors_may_not() {
     assert!(names.contains(&"Climate crisis".to_owned()), "{names:?}");
     let (_, topic) = site.text("/topics/climate").await;
     assert!(topic.contains("Climate crisis"), "the address stays");
+}
+
+/// Registers a subscription at the test push service `sink`, following `topics`.
+async fn sink_device(site: &TestSite, sink: &common::sink::Sink, device: &str, topics: &[&str]) {
+    let keys = webpush::UserAgentKeys::generate().expect("keys");
+    let mut subscription: serde_json::Value = serde_json::from_str(
+        &keys
+            .subscription("https://x.example/p")
+            .expect("subscription")
+            .to_json(),
+    )
+    .expect("json");
+    subscription["endpoint"] = sink.endpoint(device).into();
+    let response = site
+        .client
+        .post(format!("{}/api/v1/push/subscriptions", site.base))
+        .json(&serde_json::json!({"subscription": subscription, "topics": topics}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 201);
+}
+
+/// Waits until story `id`'s fan-out is over, with `handled` subscribers.
+async fn fan_out_over(site: &TestSite, id: i64, handled: i64) {
+    let started = std::time::Instant::now();
+    loop {
+        let stats = site.store.push_stats(id).await.expect("stats");
+        let done = stats.pending_jobs == 0
+            && stats.retrying == 0
+            && stats.shards.iter().all(|s| s.state == "done");
+        if done && stats.delivered + stats.gone + stats.failed == handled {
+            return;
+        }
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "fan-out not over: {stats:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_a_publications_deliveries() {
+    let sink = common::sink::Sink::start().await;
+    let base = sink.base.clone();
+    let site = TestSite::start_delivering(move |c| c.push.allowed_hosts = vec![base]).await;
+    let seed = site
+        .publish(&story_json("seed", "Seed", &["Politics"]))
+        .await;
+    // The seed's own fan-out (to nobody) is over before anyone subscribes.
+    fan_out_over(&site, seed.id, 0).await;
+    sink_device(&site, &sink, "reader", &["politics"]).await;
+    sink_device(&site, &sink, "gone", &["politics"]).await;
+    sink.script("gone", vec![common::sink::Answer::Status(410)]);
+
+    let editor = login_as(&site, Role::Editor).await;
+    let mut fields = story_fields("Harbour reopens", "The harbour reopened today.");
+    fields.extend([("action", "publish"), ("push_send", "on")]);
+    let response = editor.post_form("/newsroom/stories/new", &fields).await;
+    assert_eq!(response.status(), 303);
+    let id = story_id_in(&location(&response));
+
+    fan_out_over(&site, id, 2).await;
+    let (status, html) = editor.text("/newsroom").await;
+    assert_eq!(status, 200);
+    let row = format!("tr[data-story-id=\"{id}\"]");
+    let cell = |field: &str| select_text(&html, &format!("{row} [data-field={field}]"));
+    assert_eq!(cell("queued"), ["2"]);
+    assert_eq!(cell("sent"), ["2"]);
+    assert_eq!(cell("delivered"), ["1"]);
+    assert_eq!(cell("gone"), ["1"]);
+    assert_eq!(cell("failed"), ["0"]);
+    assert_eq!(cell("click_through"), ["0.0%"]);
+    assert!(cell("state").is_empty(), "the fan-out is over");
+    assert!(
+        select_attr(&html, &row, "data-live").is_empty(),
+        "not watched any more"
+    );
+    assert_eq!(sink.received_by("reader").len(), 1);
 }

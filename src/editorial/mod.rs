@@ -39,6 +39,7 @@
 
 mod error;
 mod input;
+mod push;
 mod revisions;
 mod stories;
 mod topics;
@@ -53,6 +54,7 @@ pub use crate::content::input::NotificationSettings;
 pub use crate::store::{Correction, RevisionAction, RevisionSnapshot, StoryStatus};
 pub use error::{EditConflict, EditorialError};
 pub use input::PushOptions;
+pub use push::{UpdateRequest, send_update};
 pub use revisions::{
     DiffBase, DiffLine, DiffTag, RevisionDetail, RevisionSummary, get_revision, list_revisions,
     restore_revision,

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::audience::{self, TopicTrend};
 use super::charts::{self, BarChart, LineChart};
@@ -44,10 +44,13 @@ pub struct DeliveryNumbers {
     /// Whether the fan-out still has work: a job not yet planned, a shard
     /// not done, or a retry waiting.
     pub running: bool,
+    /// Shards or retries are being worked on (not only waiting to start).
+    pub sending: bool,
 }
 
 impl DeliveryNumbers {
     pub fn from_stats(stats: &PushStats) -> DeliveryNumbers {
+        let sending = stats.retrying > 0 || stats.shards.iter().any(|s| s.state != "done");
         DeliveryNumbers {
             queued: stats.queued,
             sent: stats.sent,
@@ -56,9 +59,8 @@ impl DeliveryNumbers {
             failed: stats.failed,
             clicked: stats.clicked,
             click_through: click_through(stats.clicked, stats.delivered),
-            running: stats.pending_jobs > 0
-                || stats.retrying > 0
-                || stats.shards.iter().any(|s| s.state != "done"),
+            running: stats.pending_jobs > 0 || sending,
+            sending,
         }
     }
 }
@@ -86,8 +88,10 @@ pub struct StoryRow {
     pub when_text: String,
     pub numbers: DeliveryNumbers,
     /// Whether newsroom.js should keep the numbers current: the story is
-    /// out and its fan-out is not over.
+    /// out and its fan-out is under way, or about to start.
     pub live: bool,
+    /// "Sending…" or "Waiting to send" while the fan-out is not over.
+    pub phase: &'static str,
 }
 
 /// A row of the topics table.
@@ -195,6 +199,14 @@ pub fn story_row(
 ) -> StoryRow {
     let numbers = DeliveryNumbers::from_stats(stats);
     let out = published_at.is_some_and(|at| at <= now);
+    // A job still waiting a day after publication waits for a worker that
+    // is not running; watching it would only poll for nothing.
+    let recent = published_at.is_some_and(|at| now - at < Duration::days(1));
+    let phase = match (out, numbers.sending, numbers.running) {
+        (true, true, _) => "Sending…",
+        (true, false, true) => "Waiting to send",
+        _ => "",
+    };
     StoryRow {
         id,
         headline: headline.to_owned(),
@@ -205,7 +217,8 @@ pub fn story_row(
         when_text: published_at
             .map(crate::site::templates::human_time)
             .unwrap_or_default(),
-        live: out && numbers.running,
+        live: out && (numbers.sending || (numbers.running && recent)),
+        phase,
         numbers,
     }
 }
@@ -344,8 +357,14 @@ mod tests {
         let row = story_row(7, "Now", "now", earlier, &pending, now);
         assert_eq!(row.status, "Published");
         assert!(row.live);
+        assert_eq!(row.phase, "Waiting to send");
+        // Still waiting days later: no worker runs; shown, not watched.
+        let long_ago = "2026-03-20T11:59:00Z".parse().ok();
+        let row = story_row(7, "Old", "old", long_ago, &pending, now);
+        assert!(!row.live);
+        assert_eq!(row.phase, "Waiting to send");
         assert_eq!(row.edit_href, "/newsroom/stories/7");
-        assert_eq!(row.public_href, "/stories/now");
+        assert_eq!(row.public_href, "/stories/old");
     }
 
     #[test]

@@ -22,12 +22,9 @@ use super::page_error;
 use super::story_form::{Action, StoryForm, form_errors};
 use crate::accounts::csrf::CsrfForm;
 use crate::accounts::{NewsroomUser, Principal};
-use crate::content::input::NotificationSettings;
 use crate::editorial::{self, EditableStory, EditorialError, StoryStatus};
-use crate::push::payload::{self, PanelText};
 use crate::server::AppState;
 use crate::site::templates::human_time;
-use crate::store::UpdateError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -526,13 +523,6 @@ async fn send_update(
     Path(id): Path<String>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
-    if !user.role.can_publish() {
-        return page_error(
-            &state,
-            &user,
-            EditorialError::Forbidden("sending notifications is for editors and admins".into()),
-        );
-    }
     let fields = Fields(fields);
     let story = match load(&state, &user, &id).await {
         Ok(story) => story,
@@ -545,57 +535,35 @@ async fn send_update(
         update_breaking: fields.checked("update_breaking"),
     };
     let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let (text, problems) = payload::check_panel_text(PanelText {
-        headline: story.story.headline.clone(),
-        standfirst: story.story.standfirst.clone(),
+    let request = editorial::UpdateRequest {
         title: optional(&side.update_title),
         body: optional(&side.update_body),
-    });
-    if !problems.is_empty() {
-        let mut errors = FieldErrors::none();
-        for p in problems {
-            let (input, label) = match p.field.as_str() {
-                "notification.body" => ("update_body", "Updated text"),
-                _ => ("update_title", "Updated title"),
-            };
-            errors.items.push(super::field_errors::FieldError {
-                field: input.to_owned(),
-                message: format!("{label}: {}", p.message),
-            });
-        }
-        return side_refused(&state, &user, &story, side, errors).await;
-    }
-    let settings = NotificationSettings {
-        title: text.title,
-        body: text.body,
         breaking: side.update_breaking,
-        ..NotificationSettings::default()
     };
-    let queued = state
-        .store
-        .enqueue_update(story.story.id, &settings, Utc::now().timestamp())
-        .await;
-    match queued {
-        Ok(job) => {
-            tracing::info!(
-                story.id = story.story.id,
-                job,
-                user = user.user_id,
-                "push update queued"
-            );
-            Redirect::to(&format!(
-                "/newsroom/stories/{}?done=update-sent",
-                story.story.id
-            ))
-            .into_response()
-        }
-        Err(UpdateError::NotPublished) => {
-            let errors = FieldErrors::one("update_title", UpdateError::NotPublished.to_string());
+    match editorial::send_update(&state.store, &user, story.story.id, request, Utc::now()).await {
+        Ok(_) => Redirect::to(&format!(
+            "/newsroom/stories/{}?done=update-sent",
+            story.story.id
+        ))
+        .into_response(),
+        Err(EditorialError::InvalidStory(problems)) => {
+            let mut errors = FieldErrors::none();
+            for p in problems.0 {
+                let (input, label) = match p.field.as_str() {
+                    "push.body" => ("update_body", "Updated text"),
+                    _ => ("update_title", "Updated title"),
+                };
+                errors.items.push(super::field_errors::FieldError {
+                    field: input.to_owned(),
+                    message: format!("{label}: {}", p.message),
+                });
+            }
             side_refused(&state, &user, &story, side, errors).await
         }
-        Err(UpdateError::UnknownStory) => {
-            page_error(&state, &user, EditorialError::NotFound("story"))
+        Err(EditorialError::NotPublished) => {
+            let errors = FieldErrors::one("update_title", EditorialError::NotPublished.to_string());
+            side_refused(&state, &user, &story, side, errors).await
         }
-        Err(UpdateError::Store(e)) => page_error(&state, &user, EditorialError::Store(e)),
+        Err(e) => page_error(&state, &user, e),
     }
 }

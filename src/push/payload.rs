@@ -15,6 +15,11 @@
 //!   which also sends the notification to every subscriber;
 //! - the story's [`BREAKING_TOPIC`] topic, a topic like any other for who
 //!   receives it (its followers, which new subscribers are by default).
+//!
+//! Two notifications are no single story's ([`prepare_digest`],
+//! [`prepare_still_interested`]): they carry a `kind` instead of a story id
+//! in their tag, so that the service worker opens their page and counts no
+//! story's click.
 
 use webpush::{Notification, PushOptions, Topic, Ttl, Urgency};
 
@@ -23,6 +28,10 @@ use crate::content::Story;
 use crate::content::input::{FieldError, NotificationSettings, parse_story_json};
 use crate::content::model::story_path;
 use crate::content::slug::slugify;
+use crate::reminders::delivery::{
+    DIGEST_TAG, MISSED_PATH, STILL_INTERESTED_PATH, STILL_INTERESTED_TAG,
+};
+use crate::reminders::digest::DigestText;
 use crate::store::JobKind;
 
 /// The payload and options every recipient of a story's notification gets.
@@ -213,6 +222,91 @@ fn fit(
         budget,
         written_bytes,
         truncated,
+    }
+}
+
+/// How long a digest waits for an offline device: a day (the missed page
+/// lists the stories for a week in any case).
+const DIGEST_TTL_SECONDS: u32 = 86_400;
+
+/// The digest of a reader's missed stories: "3 new stories in Politics and
+/// Russia", the top headline, opening the missed list. Its tag and `Topic`
+/// are `digest`: a newer digest replaces an older one, on the device and in
+/// the push service's queue. Urgency normal: it is never news that cannot
+/// wait.
+pub fn prepare_digest(text: &DigestText, absolute: impl Fn(&str) -> String) -> Prepared {
+    let mut extra = serde_json::Map::new();
+    extra.insert("kind".into(), "digest".into());
+    extra.insert("count".into(), text.count.into());
+    notice(
+        &text.title,
+        &text.body,
+        MISSED_PATH,
+        DIGEST_TAG,
+        extra,
+        DIGEST_TTL_SECONDS,
+        absolute,
+    )
+}
+
+/// The one question to a subscription silent for a long time, opening the
+/// reader's notification settings (a visit keeps the subscription); without
+/// an answer within `grace_days` it is pruned. It waits as long for an
+/// offline device.
+pub fn prepare_still_interested(
+    site_name: &str,
+    grace_days: i64,
+    absolute: impl Fn(&str) -> String,
+) -> Prepared {
+    let mut extra = serde_json::Map::new();
+    extra.insert("kind".into(), "still_interested".into());
+    let days = if grace_days == 1 {
+        "a day".to_owned()
+    } else {
+        format!("{grace_days} days")
+    };
+    notice(
+        &format!("Still interested in news from {site_name}?"),
+        &format!("Open this to keep your notifications. Without a visit, they stop in {days}."),
+        STILL_INTERESTED_PATH,
+        STILL_INTERESTED_TAG,
+        extra,
+        u32::try_from(grace_days.max(1) * 86_400).unwrap_or(DIGEST_TTL_SECONDS),
+        absolute,
+    )
+}
+
+/// A notification of the site's own (not a story's), fitted like a
+/// story's; its tag doubles as its `Topic`.
+fn notice(
+    title: &str,
+    body: &str,
+    path: &str,
+    tag: &str,
+    extra: serde_json::Map<String, serde_json::Value>,
+    ttl_seconds: u32,
+    absolute: impl Fn(&str) -> String,
+) -> Prepared {
+    let mut notification = Notification {
+        title: title.to_owned(),
+        body: body.to_owned(),
+        url: Some(absolute(path)),
+        tag: Some(tag.to_owned()),
+        icon: Some(absolute("/logo.svg")),
+        extra,
+    };
+    let options = PushOptions {
+        ttl: Ttl::from_secs(ttl_seconds),
+        urgency: Urgency::Normal,
+        topic: Topic::new(tag).ok(),
+        padding: 0,
+    };
+    // Headlines are bounded at input; a digest's text is shortened here
+    // rather than refused if it ever overflows.
+    let _ = notification.fit(webpush::plaintext_budget(options.padding));
+    Prepared {
+        payload: notification.to_json(),
+        options,
     }
 }
 
@@ -499,6 +593,39 @@ mod tests {
             assert_eq!((preview.fits, preview.truncated), (!long, long));
             assert!(preview.written_bytes > preview.budget_bytes || !long);
         }
+    }
+
+    #[test]
+    fn a_digest_opens_the_missed_list_and_names_no_story() {
+        let text = DigestText {
+            title: "3 new stories in Politics and Russia".into(),
+            body: "Talks resume".into(),
+            count: 3,
+        };
+        let prepared = prepare_digest(&text, absolute);
+        let json = json(&prepared);
+        assert_eq!(json["title"], "3 new stories in Politics and Russia");
+        assert_eq!(json["body"], "Talks resume");
+        assert_eq!(json["url"], "https://news.example/notifications/missed");
+        assert_eq!(json["tag"], "digest");
+        assert_eq!(json["kind"], "digest");
+        assert_eq!(json["count"], 3);
+        assert_eq!(prepared.options.urgency, Urgency::Normal);
+        assert_eq!(
+            prepared.options.topic.as_ref().map(Topic::as_str),
+            Some("digest")
+        );
+    }
+
+    #[test]
+    fn still_interested_opens_the_settings() {
+        let prepared = prepare_still_interested("Herald", 7, absolute);
+        let json = json(&prepared);
+        assert_eq!(json["title"], "Still interested in news from Herald?");
+        assert!(json["body"].as_str().expect("body").contains("7 days"));
+        assert_eq!(json["url"], "https://news.example/notifications");
+        assert_eq!(json["kind"], "still_interested");
+        assert_eq!(prepared.options.ttl, Ttl::from_secs(7 * 86_400));
     }
 
     #[test]

@@ -4,23 +4,87 @@
 //! A worker that dies loses at most the batch in flight; after its lease
 //! expires another worker resumes from the checkpoint. On shutdown a worker
 //! finishes its batch, checkpoints it, and hands the shard back.
+//!
+//! **Reminders.** Each batch's recipients go through the reader's rules
+//! ([`crate::reminders::delivery::decide_for_recipient`]: daily cap, quiet
+//! hours, digest topics, breaking news cutting through) before anything is
+//! sent. Those to send now claim a send slot on their local day, the whole
+//! batch in one statement; a claim refused (another story took the last
+//! slot meanwhile) is held like any other. What cannot go now is counted as
+//! `held` and, for a story's original notification, kept in the reader's
+//! reminders, written in the batch's own transaction; the engine's digest
+//! sweeper ([`crate::reminders::sweeper`]) sends it later as one digest.
+//! Breaking news is the job's breaking mark or the story's breaking topic,
+//! the same test that makes a notification urgent.
+//!
+//! **Updates** (a job of kind `update`, which replaces a story's earlier
+//! notification on devices and alerts again) follow the same rules and
+//! claim a slot when they go, but are never held: a reader who cannot take
+//! one now either has the original on their device already (the update
+//! only corrects it) or has the story waiting in their reminders (the
+//! digest shows it as it is when sent). They are counted as `held` all the
+//! same, so that `queued = sent + held` for every job.
+//!
+//! Time comes from the engine's [`Clock`], which a test may move.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::delivery::{Delivery, Sender};
 use super::metrics::Metrics;
-use super::payload::{Prepared, absolute_on, prepare};
+use super::payload::{Prepared, StoryText, absolute_on, is_urgent, prepare};
 use super::retry::{RetryPolicy, jitter};
+use crate::reminders::delivery::{decide_for_recipient, hold_at_cap, slot_cap};
+use crate::reminders::{Decision, SitePolicy};
 use crate::store::{
-    Audience, Checkpoint, DueRetry, FailureEntry, Outcomes, Recipient, RetryEntry, ShardLease,
-    Store, StoreError,
+    Audience, Checkpoint, DueRetry, FailureEntry, HeldStory, JobKind, Outcomes, Recipient,
+    RetryEntry, ShardLease, ShardRecipient, SlotClaim, Store, StoreError,
 };
+
+/// Where the engine gets the time: the system clock, or one a test sets
+/// and moves (so that it can publish during a reader's quiet hours and then
+/// step past their end).
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock(Arc::new(Utc::now))
+    }
+
+    /// A clock that reads `now`.
+    pub fn from_fn(now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(now))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.0)()
+    }
+
+    /// Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.now().timestamp_millis()
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock::system()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Clock({})", self.now().to_rfc3339())
+    }
+}
 
 /// How the workers work.
 #[derive(Debug, Clone)]
@@ -37,6 +101,14 @@ pub struct WorkerSettings {
     /// How often an idle worker looks for work.
     pub poll: Duration,
     pub retry: RetryPolicy,
+    /// How often the digest sweeper looks for due digests: a digest goes
+    /// out within this (plus the time to send those before it) of being
+    /// due.
+    pub sweep_interval: Duration,
+    /// How often, by the engine's clock, the sweeper asks silent
+    /// subscriptions "still interested?", prunes those that stayed silent,
+    /// and prunes old reminders.
+    pub housekeeping_interval: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -48,6 +120,8 @@ impl Default for WorkerSettings {
             lease: Duration::from_secs(60),
             poll: Duration::from_millis(50),
             retry: RetryPolicy::default(),
+            sweep_interval: Duration::from_secs(30),
+            housekeeping_interval: Duration::from_secs(3600),
         }
     }
 }
@@ -61,20 +135,55 @@ pub struct Engine {
     pub settings: WorkerSettings,
     /// Makes site paths absolute for notification links.
     pub base_url: String,
+    /// The site's name, in the notifications that are not a story's.
+    pub site_name: String,
+    /// The site's reminder policy (`[reminders]`).
+    pub reminders: SitePolicy,
+    pub clock: Clock,
 }
 
 /// A job's payload, prepared once for all its recipients.
 struct JobPayload {
     prepared: Prepared,
+    story_id: i64,
+    kind: JobKind,
+    /// Breaking news, as the reminder rules see it (see the module docs).
+    breaking: bool,
     /// Whom the job sends to.
     audience: Audience,
     planned_at_ms: i64,
     ttl_ms: i64,
 }
 
+/// A batch after the reminder rules: whom to send to now, and what is held.
+#[derive(Default)]
+struct Sorted {
+    send: Vec<Recipient>,
+    held: i64,
+    reminders: Vec<HeldStory>,
+}
+
+impl Sorted {
+    fn hold(&mut self, payload: &JobPayload, subscription_id: i64, decision: Decision) {
+        let Decision::Hold { due_at, reason } = decision else {
+            return;
+        };
+        self.held += 1;
+        if payload.kind == JobKind::Original {
+            self.reminders.push(HeldStory {
+                subscription_id,
+                story_id: payload.story_id,
+                due_at: due_at.timestamp(),
+                reason,
+            });
+        }
+    }
+}
+
 impl Engine {
-    /// Runs the workers until `stop` turns true; each then checkpoints its
-    /// batch in flight and hands its shard back.
+    /// Runs the workers and the reminders' sweeper until `stop` turns
+    /// true; each worker then checkpoints its batch in flight and hands its
+    /// shard back, and the sweeper records the digests it was sending.
     pub async fn run(self, stop: watch::Receiver<bool>) {
         let mut tasks = JoinSet::new();
         for n in 0..self.settings.workers {
@@ -82,6 +191,11 @@ impl Engine {
             let stop = stop.clone();
             let owner = format!("{}-{}", std::process::id(), n);
             tasks.spawn(async move { engine.work(owner, stop).await });
+        }
+        if self.settings.workers > 0 {
+            let engine = self.clone();
+            let stop = stop.clone();
+            tasks.spawn(async move { crate::reminders::sweeper::run(engine, stop).await });
         }
         while tasks.join_next().await.is_some() {}
     }
@@ -129,7 +243,7 @@ impl Engine {
         stop: &watch::Receiver<bool>,
         payloads: &mut HashMap<i64, Arc<JobPayload>>,
     ) -> Result<bool, StoreError> {
-        let now = now_ms();
+        let now = self.clock.now_ms();
         for job in self
             .store
             .plan_due_jobs(now, self.settings.shard_size)
@@ -176,6 +290,9 @@ impl Engine {
         );
         let payload = Arc::new(JobPayload {
             prepared,
+            story_id: job.story_id,
+            kind: job.kind,
+            breaking: is_urgent(&StoryText::of(&story), &job.settings),
             audience: job.audience,
             planned_at_ms: job.planned_at_ms,
             ttl_ms: i64::from(job.ttl_seconds) * 1000,
@@ -206,7 +323,7 @@ impl Engine {
                         done: true,
                     },
                     &Outcomes::default(),
-                    now_ms(),
+                    self.clock.now_ms(),
                     lease_ms,
                 )
                 .await;
@@ -219,7 +336,11 @@ impl Engine {
             // Renewed before each batch, so that the lease lapses only when a
             // worker stops checkpointing; a lost lease means another worker
             // has taken the shard over from its checkpoint.
-            if !self.store.renew_lease(lease, now_ms() + lease_ms).await? {
+            if !self
+                .store
+                .renew_lease(lease, self.clock.now_ms() + lease_ms)
+                .await?
+            {
                 tracing::warn!(
                     shard = lease.shard_id,
                     "lease lost; another worker resumes the shard"
@@ -228,7 +349,7 @@ impl Engine {
             }
             let batch = self
                 .store
-                .shard_batch(
+                .shard_recipients(
                     &payload.audience,
                     checkpoint,
                     lease.last_subscriber,
@@ -236,21 +357,75 @@ impl Engine {
                 )
                 .await?;
             let done = (batch.len() as i64) < self.settings.batch_size;
-            let last = batch.last().map_or(lease.last_subscriber, |r| r.id);
-            let outcomes = self.send_all(batch, &payload, 1).await;
+            let last = batch
+                .last()
+                .map_or(lease.last_subscriber, |r| r.recipient.id);
+            let sorted = self.apply_reminder_rules(batch, &payload).await?;
+            let mut outcomes = self.send_all(sorted.send, &payload, 1).await;
+            outcomes.held = sorted.held;
+            outcomes.reminders = sorted.reminders;
             checkpoint = if done { lease.last_subscriber } else { last };
             let progress = Checkpoint {
                 subscriber: checkpoint,
-                handled: outcomes.sent,
+                handled: outcomes.sent + outcomes.held,
                 done,
             };
             self.store
-                .record_batch(lease, &progress, &outcomes, now_ms(), lease_ms)
+                .record_batch(lease, &progress, &outcomes, self.clock.now_ms(), lease_ms)
                 .await?;
             if done {
                 return Ok(());
             }
         }
+    }
+
+    /// Each recipient of a batch through their reminder rules at the
+    /// engine's time: those to send now claim their send slots (one
+    /// statement for the batch); the rest, and those whose claim is
+    /// refused, are held.
+    async fn apply_reminder_rules(
+        &self,
+        batch: Vec<ShardRecipient>,
+        payload: &JobPayload,
+    ) -> Result<Sorted, StoreError> {
+        let now = self.clock.now();
+        let policy = &self.reminders;
+        let mut sorted = Sorted {
+            send: Vec::with_capacity(batch.len()),
+            ..Sorted::default()
+        };
+        let mut claims = Vec::with_capacity(batch.len());
+        let mut claimants = Vec::with_capacity(batch.len());
+        for candidate in batch {
+            let state = &candidate.reminders;
+            match decide_for_recipient(state, policy, payload.breaking, now) {
+                send @ Decision::Send { local_day, .. } => {
+                    claims.push(SlotClaim {
+                        subscription_id: candidate.recipient.id,
+                        local_day,
+                        cap: slot_cap(state, policy, &send),
+                    });
+                    claimants.push(candidate);
+                }
+                hold @ Decision::Hold { .. } => {
+                    sorted.hold(payload, candidate.recipient.id, hold);
+                }
+            }
+        }
+        if claims.is_empty() {
+            return Ok(sorted);
+        }
+        let mut granted = self.store.claim_send_slots(&claims).await?;
+        granted.sort_unstable();
+        for candidate in claimants {
+            let id = candidate.recipient.id;
+            if granted.binary_search(&id).is_ok() {
+                sorted.send.push(candidate.recipient);
+            } else {
+                sorted.hold(payload, id, hold_at_cap(&candidate.reminders, policy, now));
+            }
+        }
+        Ok(sorted)
     }
 
     async fn run_retries(
@@ -276,7 +451,7 @@ impl Engine {
                 .filter(|id| !outcomes.retries.iter().any(|r| r.subscription_id == *id))
                 .collect();
             self.store
-                .record_retries(job_id, &settled, &outcomes, now_ms())
+                .record_retries(job_id, &settled, &outcomes, self.clock.now_ms())
                 .await?;
         }
         Ok(())
@@ -311,7 +486,7 @@ impl Engine {
             let Ok((id, delivery, host)) = joined else {
                 continue;
             };
-            let now = now_ms();
+            let now = self.clock.now_ms();
             if !matches!(delivery, Delivery::Unusable(_)) {
                 outcomes.sent += 1;
             }
@@ -391,10 +566,6 @@ impl Engine {
         }
         outcomes
     }
-}
-
-fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
 }
 
 /// The longest pause between two attempts while the database is failing:

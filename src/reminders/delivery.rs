@@ -9,9 +9,17 @@ use super::preferences::{Preferences, SitePolicy};
 use super::rules::{self, Decision, HoldReason};
 use crate::store::{PendingReminder, ReminderState};
 
-/// Where a digest notification takes the reader: the missed stories on
-/// their notifications page (read there with their token).
-pub const MISSED_PATH: &str = "/notifications#missed";
+/// Where a digest notification takes the reader: the page of their missed
+/// stories (read there with their token, which the page finds in the
+/// browser's storage: never in the address, which would land in logs).
+pub const MISSED_PATH: &str = "/notifications/missed";
+
+/// Where the "still interested?" notification takes the reader: their
+/// notification settings, whose visit counts as being seen.
+pub const STILL_INTERESTED_PATH: &str = "/notifications";
+
+/// The tag of the "still interested?" notification.
+pub const STILL_INTERESTED_TAG: &str = "still-interested";
 
 /// The tag of every digest notification: a newer digest replaces an older
 /// one still on the device.

@@ -14,6 +14,8 @@
 //! - [`settings`]: reading and changing a reader's settings through the
 //!   store, and their missed stories (what the API calls).
 //! - [`delivery`]: what the delivery engine calls (below).
+//! - [`sweeper`]: the engine's task that sends due digests, asks silent
+//!   subscriptions "still interested?" and prunes them.
 //!
 //! Storage (`src/store/reminders.rs`, migration 10): the preferences are
 //! nullable columns of `push_subscriptions` (NULL: the site's default), as
@@ -24,6 +26,10 @@
 //! `due_at`); opened stories are `push_opened`.
 //!
 //! # Integrating with the delivery engine
+//!
+//! (Done: the fan-out side in `src/push/worker.rs`, whose module docs say
+//! how update jobs are treated; the sweeps in [`sweeper`]. The engine's
+//! time is its injectable `Clock`.)
 //!
 //! **Fan-out, per shard batch.** The recipient query (`shard_batch`) adds
 //! [`crate::store::reminder_columns`]`(&topic_placeholders)` to its
@@ -76,9 +82,11 @@
 //! `(now - 30 days)` now and then (e.g. once an hour from the sweeper).
 //!
 //! **Inactivity**: [`rules::inactivity`] says, from `last_seen_at` (kept by
-//! every token-authenticated call) and `still_interested_at`, when to send
-//! the one "still interested?" notification and when to prune; the sweep
-//! over silent subscriptions is not written yet.
+//! every token-authenticated call: the page script's check on every visit,
+//! the service worker's click report) and `still_interested_at`, when to
+//! send the one "still interested?" notification and when to prune; the
+//! sweeper applies it, at most hourly per site, to the heads of two partial
+//! indexes (migration 11).
 
 pub mod clock;
 pub mod delivery;
@@ -86,6 +94,7 @@ pub mod digest;
 pub mod preferences;
 pub mod rules;
 pub mod settings;
+pub mod sweeper;
 
 #[cfg(test)]
 mod properties;

@@ -21,6 +21,7 @@ const LOGO: &str = include_str!("../../static/logo.svg");
 const SERVICE_WORKER: &str = include_str!("../../static/sw.js");
 const NEWSROOM_STYLESHEET: &str = include_str!("../../static/newsroom.css");
 const NEWSROOM_SCRIPT: &str = include_str!("../../static/newsroom.js");
+const MISSED_SCRIPT: &str = include_str!("../../static/missed.js");
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const SHORT: &str = "public, max-age=300";
@@ -38,6 +39,7 @@ static SCRIPT_VERSION: LazyLock<String> = LazyLock::new(|| version(SCRIPT));
 static NEWSROOM_STYLESHEET_VERSION: LazyLock<String> =
     LazyLock::new(|| version(NEWSROOM_STYLESHEET));
 static NEWSROOM_SCRIPT_VERSION: LazyLock<String> = LazyLock::new(|| version(NEWSROOM_SCRIPT));
+static MISSED_SCRIPT_VERSION: LazyLock<String> = LazyLock::new(|| version(MISSED_SCRIPT));
 
 pub fn stylesheet_path() -> String {
     format!("/assets/style.css?v={}", *STYLESHEET_VERSION)
@@ -53,6 +55,11 @@ pub fn newsroom_stylesheet_path() -> String {
 
 pub fn newsroom_script_path() -> String {
     format!("/assets/newsroom.js?v={}", *NEWSROOM_SCRIPT_VERSION)
+}
+
+/// The script of the missed-stories page (`/notifications/missed`).
+pub fn missed_script_path() -> String {
+    format!("/assets/missed.js?v={}", *MISSED_SCRIPT_VERSION)
 }
 
 /// `/assets/{style,newsroom}.css` and `/assets/{site,newsroom}.js`: immutable when asked for by
@@ -74,6 +81,11 @@ pub async fn asset(
             NEWSROOM_SCRIPT,
             "text/javascript; charset=utf-8",
             &*NEWSROOM_SCRIPT_VERSION,
+        ),
+        "missed.js" => (
+            MISSED_SCRIPT,
+            "text/javascript; charset=utf-8",
+            &*MISSED_SCRIPT_VERSION,
         ),
         _ => return Err(AppError::NotFound),
     };

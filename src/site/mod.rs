@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/stories/{slug}", get(pages::show_story))
         .route("/topics", get(pages::list_topics))
         .route("/notifications", get(pages::show_notifications))
+        .route("/notifications/missed", get(pages::show_missed))
         .route("/sw.js", get(assets::service_worker))
         .route("/topics/{slug}", get(pages::show_topic))
         .route("/feed.xml", get(feeds::site_rss))

@@ -198,6 +198,43 @@ async fn render_notifications(state: &AppState) -> Result<Rendered, AppError> {
     )
 }
 
+/// Where a digest notification leads: the reader's missed stories, listed
+/// by the page's script from the API with the token the browser keeps. The
+/// page itself is the same for everyone.
+pub async fn show_missed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    state
+        .pages
+        .serve(
+            "/notifications/missed".to_owned(),
+            &headers,
+            render_missed(&state),
+        )
+        .await
+}
+
+async fn render_missed(state: &AppState) -> Result<Rendered, AppError> {
+    let site = view::site_view(state).await?;
+    let mut meta = view::page_meta(
+        state,
+        "Stories you missed",
+        "The stories that waited while you asked not to be disturbed.",
+        "/notifications/missed",
+    );
+    meta.noindex = true;
+    html(
+        templates::MissedPage {
+            site: &site,
+            meta,
+            missed_script: super::assets::missed_script_path(),
+        }
+        .render()?,
+        DateTime::UNIX_EPOCH,
+    )
+}
+
 pub async fn show_story(
     State(state): State<AppState>,
     Path(story_slug): Path<String>,

@@ -203,6 +203,16 @@ pub struct NotificationsPage<'a> {
     pub topics: Vec<Topic>,
 }
 
+/// `/notifications/missed`: the list is read in the browser, with the
+/// reader's token.
+#[derive(Template)]
+#[template(path = "missed.html")]
+pub struct MissedPage<'a> {
+    pub site: &'a SiteView,
+    pub meta: PageMeta,
+    pub missed_script: String,
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {

@@ -21,6 +21,7 @@
 
 use sqlx::{Any, Row, Transaction};
 
+use super::reminders::{HeldStory, ReminderState, insert_held, reminder_columns};
 use super::rows;
 use super::{Backend, Store, StoreError};
 use crate::content::input::NotificationSettings;
@@ -35,6 +36,14 @@ pub struct Recipient {
     pub endpoint: String,
     pub p256dh: String,
     pub auth: String,
+}
+
+/// A subscriber of a shard's batch, with what the reminder rules need
+/// about them (read with their row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardRecipient {
+    pub recipient: Recipient,
+    pub reminders: ReminderState,
 }
 
 /// A leased shard.
@@ -163,6 +172,13 @@ pub struct Outcomes {
     pub gone: Vec<i64>,
     pub retries: Vec<RetryEntry>,
     pub failures: Vec<FailureEntry>,
+    /// Recipients not sent to because of their reminder settings (cap,
+    /// quiet hours, digest topics).
+    pub held: i64,
+    /// The stories to keep in those recipients' reminders, written with the
+    /// batch (see [`Store::hold_reminders`]); empty for an update, which is
+    /// never held.
+    pub reminders: Vec<HeldStory>,
 }
 
 /// A retry that is due, claimed by one worker.
@@ -189,6 +205,10 @@ pub struct PushStats {
     pub retrying: i64,
     /// Retries dropped because a later job of the story replaced them.
     pub superseded: i64,
+    /// Recipients not sent to because of their reminder settings: the
+    /// original waits in their reminders; an update is left out. So
+    /// `queued = sent + held`.
+    pub held: i64,
     /// Clicks on any of the story's notifications.
     pub clicked: i64,
     /// Oldest first; empty when the story was never published.
@@ -215,6 +235,8 @@ pub struct JobStats {
     pub failed: i64,
     pub retrying: i64,
     pub superseded: i64,
+    /// Not sent because of the recipients' reminder settings.
+    pub held: i64,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix ms.
@@ -606,6 +628,24 @@ impl Store {
         last: i64,
         limit: i64,
     ) -> Result<Vec<Recipient>, StoreError> {
+        Ok(self
+            .shard_recipients(audience, after, last, limit)
+            .await?
+            .into_iter()
+            .map(|r| r.recipient)
+            .collect())
+    }
+
+    /// The next subscribers of a shard after its checkpoint, in id order,
+    /// each with their reminder state: the same query, whose rows carry the
+    /// reminder columns (no join, no further query).
+    pub async fn shard_recipients(
+        &self,
+        audience: &Audience,
+        after: i64,
+        last: i64,
+        limit: i64,
+    ) -> Result<Vec<ShardRecipient>, StoreError> {
         let query = match audience {
             Audience::Followers(topic_ids) if topic_ids.is_empty() => return Ok(Vec::new()),
             Audience::Followers(topic_ids) => {
@@ -625,12 +665,20 @@ impl Store {
                     .await?
             }
         };
-        query.iter().map(recipient).collect()
+        query
+            .iter()
+            .map(|row| {
+                Ok(ShardRecipient {
+                    recipient: recipient(row)?,
+                    reminders: ReminderState::from_row(row, 4)?,
+                })
+            })
+            .collect()
     }
 
     /// Records a sent batch and moves the shard's checkpoint, in one
-    /// transaction: gone subscriptions are deleted, retries and failures
-    /// written, counts added. With `done`, the shard (and, when nothing of it
+    /// transaction: gone subscriptions are deleted, retries, failures and
+    /// held reminders written, counts added. With `done`, the shard (and, when nothing of it
     /// is left, the job) is finished.
     pub async fn record_batch(
         &self,
@@ -753,7 +801,7 @@ impl Store {
         let jobs = sqlx::query(
             "SELECT j.id, j.kind, j.breaking, j.silent, j.state, j.queued, j.sent, j.delivered,
                     j.gone, j.failed, (SELECT COUNT(*) FROM push_retries r WHERE r.job_id = j.id),
-                    j.superseded, j.created_at, j.planned_at, j.finished_at
+                    j.superseded, j.created_at, j.planned_at, j.finished_at, j.held
              FROM push_jobs j WHERE j.story_id = $1 ORDER BY j.id",
         )
         .bind(story_id)
@@ -801,6 +849,7 @@ impl Store {
             failed: total(|j| j.failed),
             retrying: total(|j| j.retrying),
             superseded: total(|j| j.superseded),
+            held: total(|j| j.held),
             clicked,
             jobs,
             shards,
@@ -845,6 +894,7 @@ fn job_stats(row: &sqlx::any::AnyRow) -> Result<JobStats, StoreError> {
         created_at: row.try_get(12)?,
         planned_at_ms: row.try_get(13)?,
         finished_at_ms: row.try_get(14)?,
+        held: row.try_get(15)?,
     })
 }
 
@@ -944,13 +994,15 @@ async fn record_outcomes(
     // subscription or retry row, so that PostgreSQL writers of one job take
     // turns instead of deadlocking.
     sqlx::query(
-        "UPDATE push_jobs SET sent = sent + $1, delivered = delivered + $2, gone = gone + $3, failed = failed + $4
-         WHERE id = $5",
+        "UPDATE push_jobs SET sent = sent + $1, delivered = delivered + $2, gone = gone + $3, failed = failed + $4,
+             held = held + $5
+         WHERE id = $6",
     )
     .bind(outcomes.sent)
     .bind(outcomes.delivered)
     .bind(outcomes.gone.len() as i64)
     .bind(outcomes.failures.len() as i64)
+    .bind(outcomes.held)
     .bind(job_id)
     .execute(&mut **tx)
     .await?;
@@ -986,6 +1038,9 @@ async fn record_outcomes(
         .execute(&mut **tx)
         .await?;
     }
+    // After the job's row and the gone subscriptions: the order every
+    // writer of a batch keeps.
+    insert_held(tx, &outcomes.reminders, now_ms.div_euclid(1000)).await?;
     Ok(())
 }
 
@@ -1060,23 +1115,28 @@ pub(super) fn lease_shard_sql(backend: Backend) -> &'static str {
 }
 
 /// A shard's next `limit` followers of any of `topics` topics after
-/// checkpoint `$1` up to `$2`; the topic ids are `$3…`.
+/// checkpoint `$1` up to `$2`; the topic ids are `$3…`, used again by the
+/// reminder columns (columns 4 on, see [`ReminderState::from_row`]).
 pub(super) fn followers_batch_sql(topics: usize, limit: i64) -> String {
+    let topics = rows::placeholders(3, topics);
     format!(
-        "SELECT s.id, s.endpoint, s.p256dh, s.auth FROM push_subscriptions s
-         WHERE s.id > $1 AND s.id <= $2 AND {FOLLOWS_ANY} ({}))
+        "SELECT s.id, s.endpoint, s.p256dh, s.auth, {} FROM push_subscriptions s
+         WHERE s.id > $1 AND s.id <= $2 AND {FOLLOWS_ANY} ({topics}))
          ORDER BY s.id LIMIT {limit}",
-        rows::placeholders(3, topics)
+        reminder_columns(&topics)
     )
 }
 
 /// A shard's next `limit` active subscribers after `$1` up to `$2`: a range
-/// of the primary key, no join, no topic filter.
+/// of the primary key, no join, no topic filter. Their reminder columns
+/// (4 on) name no story topic: this is breaking news, which never waits for
+/// a digest.
 pub(super) fn everyone_batch_sql(limit: i64) -> String {
     format!(
-        "SELECT s.id, s.endpoint, s.p256dh, s.auth FROM push_subscriptions s
+        "SELECT s.id, s.endpoint, s.p256dh, s.auth, {} FROM push_subscriptions s
          WHERE s.id > $1 AND s.id <= $2 AND s.paused = 0
-         ORDER BY s.id LIMIT {limit}"
+         ORDER BY s.id LIMIT {limit}",
+        super::reminders::reminder_columns_without_digest()
     )
 }
 

@@ -68,6 +68,11 @@ const SQLITE: &[Migration] = &[
         name: "reminders",
         sql: include_str!("../../migrations/sqlite/0010_reminders.sql"),
     },
+    Migration {
+        version: 11,
+        name: "reminder_delivery",
+        sql: include_str!("../../migrations/sqlite/0011_reminder_delivery.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -121,6 +126,11 @@ const POSTGRES: &[Migration] = &[
         version: 10,
         name: "reminders",
         sql: include_str!("../../migrations/postgres/0010_reminders.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "reminder_delivery",
+        sql: include_str!("../../migrations/postgres/0011_reminder_delivery.sql"),
     },
 ];
 

@@ -39,12 +39,14 @@ pub use editorial::{
 };
 pub use fanout::{
     Audience, Checkpoint, DEFAULT_TTL_SECONDS, DueRetry, FailureEntry, JobInfo, JobKind, JobStats,
-    Outcomes, PushStats, Recipient, RetryEntry, ShardLease, ShardProgress, UpdateError,
+    Outcomes, PushStats, Recipient, RetryEntry, ShardLease, ShardProgress, ShardRecipient,
+    UpdateError,
 };
 pub use images::{RenditionSize, StoredImage};
 pub use media::{MediaUpload, StoredMedia};
 pub use reminders::{
-    DueDigest, HeldStory, OpenedStory, PendingReminder, ReminderState, SlotClaim, reminder_columns,
+    DueDigest, HeldStory, MAX_DIGESTS_PER_CLAIM, OpenedStory, PendingReminder, PostponedDigest,
+    ReminderState, SilentSubscription, SlotClaim, reminder_columns,
 };
 pub use plans::{HotArg, HotQuery, LARGE_TABLES};
 pub use site_state::Fingerprint;

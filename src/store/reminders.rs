@@ -1,12 +1,16 @@
 //! Reminders' storage: a reader's preferences (columns of their
 //! subscription, read by the fan-out with the row it already reads), their
 //! count of notifications on their local day, the stories held for them
-//! (`push_reminders`), the stories they opened (`push_opened`), and the
-//! digest sweep that takes what is due.
+//! (`push_reminders`), the stories they opened (`push_opened`), the digest
+//! sweep that takes what is due, and the sweep over subscriptions silent
+//! for a long time ("still interested?", then pruning).
 
-use sqlx::Row;
+use std::collections::{HashMap, HashSet};
+
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
+use super::plans::{HotArg, HotQuery};
 use super::rows::placeholders;
 use super::{Backend, Recipient, Store, StoreError};
 use crate::content::TopicRef;
@@ -87,6 +91,12 @@ pub fn reminder_columns(story_topics: &str) -> String {
     )
 }
 
+/// The same columns for a query that binds no story topic: breaking news
+/// sent to everyone, which never waits for a digest (`digest_only` is 0).
+pub(super) fn reminder_columns_without_digest() -> String {
+    format!("{OWN_COLUMNS}, 0")
+}
+
 /// A story to hold for a reader until `due_at` (Unix seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeldStory {
@@ -127,7 +137,29 @@ pub struct PendingReminder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueDigest {
     pub recipient: Recipient,
+    /// Newest story first.
     pub reminders: Vec<PendingReminder>,
+    /// How many times sending this digest was tried and the push service
+    /// asked to retry (the most of its reminders').
+    pub attempts: u32,
+}
+
+/// A digest the push service asked to retry: its reminders are due again
+/// at `due_at` (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostponedDigest {
+    pub subscription_id: i64,
+    pub story_ids: Vec<i64>,
+    pub due_at: i64,
+}
+
+/// A subscription not seen (no visit, no click, no call with its token)
+/// since `last_seen_at`, asked "still interested?" at `asked_at` if ever.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SilentSubscription {
+    pub recipient: Recipient,
+    pub last_seen_at: i64,
+    pub asked_at: Option<i64>,
 }
 
 /// A story a reader opened, by id (a notification click) or slug (a
@@ -289,27 +321,8 @@ impl Store {
     /// in a digest), is left alone, so holding twice does no harm. Returns
     /// how many were newly held.
     pub async fn hold_reminders(&self, held: &[HeldStory], now: i64) -> Result<u64, StoreError> {
-        let mut inserted = 0;
-        for chunk in held.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO push_reminders (subscription_id, story_id, reason, due_at, created_at)
-                 SELECT v.column1, v.column2, v.column3, v.column4, $1 FROM (VALUES {}) AS v
-                 WHERE NOT EXISTS (SELECT 1 FROM push_opened o
-                                   WHERE o.subscription_id = v.column1 AND o.story_id = v.column2)
-                 ON CONFLICT (subscription_id, story_id) DO NOTHING",
-                value_rows_from(2, chunk.len(), 4)
-            );
-            let mut query = sqlx::query(&sql).bind(now);
-            for h in chunk {
-                query = query
-                    .bind(h.subscription_id)
-                    .bind(h.story_id)
-                    .bind(h.reason.as_str())
-                    .bind(h.due_at);
-            }
-            inserted += query.execute(&self.pool).await?.rows_affected();
-        }
-        Ok(inserted)
+        let mut conn = self.pool.acquire().await?;
+        insert_held(&mut conn, held, now).await
     }
 
     /// A reader's missed stories: those still held, and those a digest sent
@@ -389,26 +402,32 @@ impl Store {
     /// next subscriptions, and a sweeper that dies leaves them to be taken
     /// again when the lease ends. On PostgreSQL concurrent sweepers skip
     /// each other's subscriptions.
+    ///
+    /// A handful of statements per call, whatever `limit` (at most
+    /// [`MAX_DIGESTS_PER_CLAIM`]): the lease, the stories, their topics and
+    /// which of them each reader follows are each read for the whole batch.
     pub async fn claim_due_digests(
         &self,
         now: i64,
         limit: usize,
         lease_seconds: i64,
     ) -> Result<Vec<DueDigest>, StoreError> {
+        let limit = limit.clamp(1, MAX_DIGESTS_PER_CLAIM);
         let mut tx = self.begin_write().await?;
         // A subscription can have several due reminders: read a few rows
         // more than the subscriptions wanted.
-        let head = sqlx::query(&format!(
-            "SELECT subscription_id FROM push_reminders WHERE due_at <= $1 ORDER BY due_at LIMIT {}",
-            limit.saturating_mul(4).max(1)
-        ))
-        .bind(now)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut candidates: Vec<i64> = Vec::new();
+        let head = sqlx::query(&due_reminders_sql(self.backend, limit.saturating_mul(4)))
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut seen = HashSet::with_capacity(limit);
+        let mut candidates: Vec<i64> = Vec::with_capacity(limit);
         for row in &head {
             let id: i64 = row.try_get(0)?;
-            if !candidates.contains(&id) && candidates.len() < limit {
+            if candidates.len() == limit {
+                break;
+            }
+            if seen.insert(id) {
                 candidates.push(id);
             }
         }
@@ -423,71 +442,145 @@ impl Store {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         };
         let sql = format!(
-            "SELECT id, endpoint, p256dh, auth FROM push_subscriptions WHERE id IN ({}) ORDER BY id {lock}",
+            "SELECT id, endpoint, p256dh, auth, paused FROM push_subscriptions WHERE id IN ({}) ORDER BY id {lock}",
             placeholders(1, candidates.len())
         );
-        let recipients = candidates
+        let mut recipients = Vec::with_capacity(candidates.len());
+        let mut paused = Vec::new();
+        for row in candidates
             .iter()
             .fold(sqlx::query(&sql), |q, id| q.bind(id))
             .fetch_all(&mut *tx)
             .await?
-            .iter()
-            .map(|row| {
-                Ok(Recipient {
-                    id: row.try_get(0)?,
-                    endpoint: row.try_get(1)?,
-                    p256dh: row.try_get(2)?,
-                    auth: row.try_get(3)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let mut digests = Vec::with_capacity(recipients.len());
-        for recipient in recipients {
-            // A story unpublished since it was held is not reminded.
-            sqlx::query(
-                "DELETE FROM push_reminders WHERE subscription_id = $1 AND due_at <= $2
-                   AND story_id IN (SELECT id FROM stories WHERE published_at IS NULL)",
-            )
-            .bind(recipient.id)
-            .bind(now)
+        {
+            let recipient = Recipient {
+                id: row.try_get(0)?,
+                endpoint: row.try_get(1)?,
+                p256dh: row.try_get(2)?,
+                auth: row.try_get(3)?,
+            };
+            if row.try_get::<i64, _>(4)? != 0 {
+                paused.push(recipient.id);
+            } else {
+                recipients.push(recipient);
+            }
+        }
+        if !paused.is_empty() {
+            // A reader who paused everything gets no digest: what was due
+            // is done with, still listed on their missed page.
+            let sql = format!(
+                "UPDATE push_reminders SET due_at = NULL, digested_at = $1
+                 WHERE subscription_id IN ({}) AND due_at <= $1",
+                placeholders(2, paused.len())
+            );
+            paused
+                .iter()
+                .fold(sqlx::query(&sql).bind(now), |q, id| q.bind(id))
+                .execute(&mut *tx)
+                .await?;
+        }
+        if recipients.is_empty() {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = recipients.iter().map(|r| r.id).collect();
+        // A story unpublished since it was held is not reminded.
+        let sql = format!(
+            "DELETE FROM push_reminders WHERE subscription_id IN ({}) AND due_at <= $1
+               AND EXISTS (SELECT 1 FROM stories st
+                           WHERE st.id = push_reminders.story_id AND st.published_at IS NULL)",
+            placeholders(2, ids.len())
+        );
+        ids.iter()
+            .fold(sqlx::query(&sql).bind(now), |q, id| q.bind(id))
             .execute(&mut *tx)
             .await?;
-            let rows = sqlx::query(
-                "UPDATE push_reminders SET due_at = $1
-                 WHERE subscription_id = $2 AND due_at <= $3
-                 RETURNING story_id",
-            )
-            .bind(now + lease_seconds.max(1))
-            .bind(recipient.id)
-            .bind(now)
+        let until = now + lease_seconds.max(1);
+        let sql = format!(
+            "UPDATE push_reminders SET due_at = $1
+             WHERE subscription_id IN ({}) AND due_at <= $2
+             RETURNING subscription_id, story_id, reason, attempts",
+            placeholders(3, ids.len())
+        );
+        let leased = ids
+            .iter()
+            .fold(sqlx::query(&sql).bind(until).bind(now), |q, id| q.bind(id))
             .fetch_all(&mut *tx)
             .await?;
-            let story_ids: Vec<i64> = rows
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect::<Result<_, _>>()?;
-            if story_ids.is_empty() {
+        let mut by_subscription: HashMap<i64, Vec<(i64, HoldReason, i64)>> = HashMap::new();
+        let mut story_ids: Vec<i64> = Vec::new();
+        for row in &leased {
+            let reason: String = row.try_get(2)?;
+            let reason = HoldReason::parse(&reason).ok_or_else(|| {
+                StoreError::Corrupt(format!("unknown reminder reason {reason:?}"))
+            })?;
+            let story_id: i64 = row.try_get(1)?;
+            story_ids.push(story_id);
+            by_subscription.entry(row.try_get(0)?).or_default().push((
+                story_id,
+                reason,
+                row.try_get(3)?,
+            ));
+        }
+        story_ids.sort_unstable();
+        story_ids.dedup();
+        let stories = digest_stories(&mut tx, &story_ids).await?;
+        let topic_ids: Vec<i64> = {
+            let mut all: Vec<i64> = stories
+                .values()
+                .flat_map(|s| s.topics.iter().map(|(id, _)| *id))
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        let follows = followed_among(&mut tx, &ids, &topic_ids).await?;
+        tx.commit().await?;
+
+        let mut digests = Vec::with_capacity(recipients.len());
+        for recipient in recipients {
+            let Some(items) = by_subscription.remove(&recipient.id) else {
+                continue;
+            };
+            let mut attempts = 0;
+            let mut reminders = Vec::with_capacity(items.len());
+            for (story_id, reason, tries) in items {
+                let Some(story) = stories.get(&story_id) else {
+                    continue;
+                };
+                attempts = attempts.max(u32::try_from(tries).unwrap_or(u32::MAX));
+                let followed: Vec<TopicRef> = story
+                    .topics
+                    .iter()
+                    .filter(|(topic, _)| follows.contains(&(recipient.id, *topic)))
+                    .map(|(_, t)| t.clone())
+                    .collect();
+                reminders.push(PendingReminder {
+                    story_id,
+                    slug: story.slug.clone(),
+                    headline: story.headline.clone(),
+                    topics: if followed.is_empty() {
+                        story.topics.iter().map(|(_, t)| t.clone()).collect()
+                    } else {
+                        followed
+                    },
+                    published_at: story.published_at,
+                    breaking: story.topics.iter().any(|(_, t)| t.slug == BREAKING_TOPIC),
+                    reason,
+                    due_at: Some(until),
+                    digested_at: None,
+                });
+            }
+            if reminders.is_empty() {
                 continue;
             }
-            let sql = format!(
-                "SELECT r.story_id, st.slug, st.headline, st.published_at, r.reason, r.due_at, r.digested_at
-                 FROM push_reminders r JOIN stories st ON st.id = r.story_id
-                 WHERE r.subscription_id = $1 AND r.story_id IN ({})
-                 ORDER BY st.published_at DESC, r.story_id DESC",
-                placeholders(2, story_ids.len())
-            );
-            let details = story_ids
-                .iter()
-                .fold(sqlx::query(&sql).bind(recipient.id), |q, id| q.bind(id))
-                .fetch_all(&mut *tx)
-                .await?;
-            let reminders = reminders_from_rows(&mut tx, recipient.id, &details).await?;
+            reminders.sort_by_key(|r| std::cmp::Reverse((r.published_at, r.story_id)));
             digests.push(DueDigest {
                 recipient,
                 reminders,
+                attempts,
             });
         }
-        tx.commit().await?;
         Ok(digests)
     }
 
@@ -499,19 +592,230 @@ impl Store {
         story_ids: &[i64],
         now: i64,
     ) -> Result<(), StoreError> {
-        for ids in story_ids.chunks(ROWS_PER_STATEMENT) {
+        let sent: Vec<(i64, i64)> = story_ids.iter().map(|s| (subscription_id, *s)).collect();
+        self.finish_digests(&sent, now).await
+    }
+
+    /// [`Store::finish_digest`] for many digests at once, as
+    /// `(subscription_id, story_id)` pairs: one statement per
+    /// [`ROWS_PER_STATEMENT`] pairs.
+    pub async fn finish_digests(&self, sent: &[(i64, i64)], now: i64) -> Result<(), StoreError> {
+        for chunk in sent.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
-                "UPDATE push_reminders SET due_at = NULL, digested_at = $1
-                 WHERE subscription_id = $2 AND story_id IN ({})",
-                placeholders(3, ids.len())
+                "UPDATE push_reminders SET due_at = NULL, digested_at = $1, attempts = 0
+                 FROM (VALUES {}) AS v
+                 WHERE push_reminders.subscription_id = v.column1
+                   AND push_reminders.story_id = v.column2 AND push_reminders.due_at IS NOT NULL",
+                value_rows_from(2, chunk.len(), 2)
             );
-            let query = sqlx::query(&sql).bind(now).bind(subscription_id);
-            ids.iter()
-                .fold(query, |q, id| q.bind(id))
+            chunk
+                .iter()
+                .fold(sqlx::query(&sql).bind(now), |q, (sub, story)| {
+                    q.bind(sub).bind(story)
+                })
                 .execute(&self.pool)
                 .await?;
         }
         Ok(())
+    }
+
+    /// Digests the push service asked to retry: their reminders are due
+    /// again at each one's `due_at`, with one more attempt counted.
+    pub async fn postpone_digests(&self, postponed: &[PostponedDigest]) -> Result<(), StoreError> {
+        let rows: Vec<(i64, i64, i64)> = postponed
+            .iter()
+            .flat_map(|p| {
+                p.story_ids
+                    .iter()
+                    .map(move |story| (p.subscription_id, *story, p.due_at))
+            })
+            .collect();
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "UPDATE push_reminders SET due_at = v.column3, attempts = attempts + 1
+                 FROM (VALUES {}) AS v
+                 WHERE push_reminders.subscription_id = v.column1
+                   AND push_reminders.story_id = v.column2 AND push_reminders.due_at IS NOT NULL",
+                value_rows(chunk.len(), 3)
+            );
+            chunk
+                .iter()
+                .fold(sqlx::query(&sql), |q, (sub, story, due)| {
+                    q.bind(sub).bind(story).bind(due)
+                })
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Up to `limit` active subscriptions last seen before `seen_before`
+    /// and not asked "still interested?" since: the head of the last-seen
+    /// index, oldest first.
+    pub async fn silent_subscriptions(
+        &self,
+        seen_before: i64,
+        limit: usize,
+    ) -> Result<Vec<SilentSubscription>, StoreError> {
+        sqlx::query(&silent_subscriptions_sql(self.backend, limit))
+            .bind(seen_before)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(silent_from_row)
+            .collect()
+    }
+
+    /// Records that these subscriptions were asked "still interested?" at
+    /// `now`, each only while it is still active, silent since before
+    /// `seen_before` and not asked since; returns those recorded (another
+    /// sweeper, or a visit meanwhile, keeps the others).
+    pub async fn mark_asked(
+        &self,
+        ids: &[i64],
+        seen_before: i64,
+        now: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut asked = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "UPDATE push_subscriptions SET still_interested_at = $1
+                 WHERE id IN ({}) AND paused = 0 AND last_seen_at < $2
+                   AND (still_interested_at IS NULL OR still_interested_at < last_seen_at)
+                 RETURNING id",
+                placeholders(3, chunk.len())
+            );
+            for row in chunk
+                .iter()
+                .fold(sqlx::query(&sql).bind(now).bind(seen_before), |q, id| {
+                    q.bind(id)
+                })
+                .fetch_all(&self.pool)
+                .await?
+            {
+                asked.push(row.try_get(0)?);
+            }
+        }
+        Ok(asked)
+    }
+
+    /// Forgets that these were asked at `asked_at` (the question could not
+    /// be delivered yet): a later sweep asks again.
+    pub async fn unmark_asked(&self, ids: &[i64], asked_at: i64) -> Result<(), StoreError> {
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "UPDATE push_subscriptions SET still_interested_at = NULL
+                 WHERE id IN ({}) AND still_interested_at = $1",
+                placeholders(2, chunk.len())
+            );
+            chunk
+                .iter()
+                .fold(sqlx::query(&sql).bind(asked_at), |q, id| q.bind(id))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Up to `limit` subscriptions asked "still interested?" at or before
+    /// `asked_before` and not seen since: those to prune, through the index
+    /// of asked subscriptions.
+    pub async fn unanswered_subscriptions(
+        &self,
+        asked_before: i64,
+        limit: usize,
+    ) -> Result<Vec<SilentSubscription>, StoreError> {
+        sqlx::query(&unanswered_subscriptions_sql(self.backend, limit))
+            .bind(asked_before)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(silent_from_row)
+            .collect()
+    }
+
+    /// Deletes these subscriptions (with their follows, reminders and
+    /// settings), each only while it is still unanswered since being asked
+    /// at or before `asked_before`: one transaction. Returns how many went.
+    pub async fn prune_unanswered(
+        &self,
+        ids: &[i64],
+        asked_before: i64,
+    ) -> Result<u64, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.begin_write().await?;
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        };
+        let mut pruned = 0;
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT id FROM push_subscriptions
+                 WHERE id IN ({}) AND still_interested_at <= $1
+                   AND last_seen_at <= still_interested_at
+                 ORDER BY id {lock}",
+                placeholders(2, chunk.len())
+            );
+            let still: Vec<i64> = chunk
+                .iter()
+                .fold(sqlx::query(&sql).bind(asked_before), |q, id| q.bind(id))
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()?;
+            for id in still {
+                super::subscriptions::delete_rows(&mut tx, id).await?;
+                pruned += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(pruned)
+    }
+
+    /// Takes the reminders' housekeeping for this sweep when it last ran
+    /// at least `interval_seconds` before `now`, for the whole site (every
+    /// process asks; one gets it). True when the caller should run it.
+    pub async fn claim_housekeeping(
+        &self,
+        now: i64,
+        interval_seconds: i64,
+    ) -> Result<bool, StoreError> {
+        let taken = sqlx::query(
+            "UPDATE reminder_housekeeping SET last_run_at = $1 WHERE id = 1 AND last_run_at <= $2",
+        )
+        .bind(now)
+        .bind(now - interval_seconds)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(taken == 1)
+    }
+
+    /// The reminder sweeps' queries, for the query-plan check: each must
+    /// read the head of an index, never a table whole.
+    pub fn reminder_hot_queries(&self) -> Vec<HotQuery> {
+        let now = 1_800_000_000;
+        vec![
+            HotQuery {
+                name: "due digests",
+                sql: due_reminders_sql(self.backend, 2000),
+                args: vec![HotArg::Int(now)],
+            },
+            HotQuery {
+                name: "silent subscriptions",
+                sql: silent_subscriptions_sql(self.backend, 500),
+                args: vec![HotArg::Int(now - 60 * 86_400)],
+            },
+            HotQuery {
+                name: "unanswered subscriptions",
+                sql: unanswered_subscriptions_sql(self.backend, 500),
+                args: vec![HotArg::Int(now - 7 * 86_400)],
+            },
+        ]
     }
 
     /// Deletes reminders a digest sent before `before`, and "opened"
@@ -531,6 +835,195 @@ impl Store {
         tx.commit().await?;
         Ok(digested)
     }
+}
+
+/// The most subscriptions one [`Store::claim_due_digests`] takes: far under
+/// either backend's limit on bound values.
+pub const MAX_DIGESTS_PER_CLAIM: usize = 5_000;
+
+/// Writes held stories, one statement per [`ROWS_PER_STATEMENT`]: a story
+/// the reader already opened, or already holds (or had in a digest), is
+/// left alone, and so is a subscription deleted meanwhile. Returns how many
+/// were newly held.
+pub(super) async fn insert_held(
+    conn: &mut AnyConnection,
+    held: &[HeldStory],
+    now: i64,
+) -> Result<u64, StoreError> {
+    let mut inserted = 0;
+    for chunk in held.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO push_reminders (subscription_id, story_id, reason, due_at, created_at)
+             SELECT v.column1, v.column2, v.column3, v.column4, $1 FROM (VALUES {}) AS v
+             WHERE NOT EXISTS (SELECT 1 FROM push_opened o
+                               WHERE o.subscription_id = v.column1 AND o.story_id = v.column2)
+               AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.id = v.column1)
+             ON CONFLICT (subscription_id, story_id) DO NOTHING",
+            value_rows_from(2, chunk.len(), 4)
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for h in chunk {
+            query = query
+                .bind(h.subscription_id)
+                .bind(h.story_id)
+                .bind(h.reason.as_str())
+                .bind(h.due_at);
+        }
+        inserted += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(inserted)
+}
+
+/// `INDEXED BY index` on SQLite, whose planner, without statistics, may
+/// prefer to scan a table it believes small (and with it fails rather than
+/// scan); nothing on PostgreSQL, whose planner is checked by the plan test.
+fn indexed_by(backend: Backend, index: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("INDEXED BY {index}"),
+        Backend::Postgres => String::new(),
+    }
+}
+
+/// The head of the `due_at` index: up to `rows` due reminders' subscribers,
+/// oldest due first (`$1`: now).
+fn due_reminders_sql(backend: Backend, rows: usize) -> String {
+    format!(
+        "SELECT r.subscription_id FROM push_reminders r {}
+         WHERE r.due_at <= $1 ORDER BY r.due_at LIMIT {rows}",
+        indexed_by(backend, "push_reminders_due")
+    )
+}
+
+/// Active subscriptions last seen before `$1`, not asked since: the head
+/// of the partial last-seen index.
+fn silent_subscriptions_sql(backend: Backend, limit: usize) -> String {
+    format!(
+        "SELECT s.id, s.endpoint, s.p256dh, s.auth, s.last_seen_at, s.still_interested_at
+         FROM push_subscriptions s {}
+         WHERE s.paused = 0 AND s.last_seen_at < $1
+           AND (s.still_interested_at IS NULL OR s.still_interested_at < s.last_seen_at)
+         ORDER BY s.last_seen_at LIMIT {limit}",
+        indexed_by(backend, "push_subscriptions_last_seen")
+    )
+}
+
+/// Subscriptions asked at or before `$1` and not seen since: the head of
+/// the partial index of asked subscriptions (the range implies the index's
+/// `IS NOT NULL`).
+fn unanswered_subscriptions_sql(backend: Backend, limit: usize) -> String {
+    format!(
+        "SELECT s.id, s.endpoint, s.p256dh, s.auth, s.last_seen_at, s.still_interested_at
+         FROM push_subscriptions s {}
+         WHERE s.still_interested_at <= $1 AND s.last_seen_at <= s.still_interested_at
+         ORDER BY s.still_interested_at LIMIT {limit}",
+        indexed_by(backend, "push_subscriptions_asked")
+    )
+}
+
+fn silent_from_row(row: &AnyRow) -> Result<SilentSubscription, StoreError> {
+    Ok(SilentSubscription {
+        recipient: Recipient {
+            id: row.try_get(0)?,
+            endpoint: row.try_get(1)?,
+            p256dh: row.try_get(2)?,
+            auth: row.try_get(3)?,
+        },
+        last_seen_at: row.try_get(4)?,
+        asked_at: row.try_get(5)?,
+    })
+}
+
+/// A held story as a digest shows it.
+struct DigestStory {
+    slug: String,
+    headline: String,
+    published_at: Option<i64>,
+    /// In the story's order, with their ids.
+    topics: Vec<(i64, TopicRef)>,
+}
+
+/// The stories of a digest batch, with their topics: two statements.
+async fn digest_stories(
+    conn: &mut AnyConnection,
+    story_ids: &[i64],
+) -> Result<HashMap<i64, DigestStory>, StoreError> {
+    let mut stories = HashMap::with_capacity(story_ids.len());
+    for ids in story_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, slug, headline, published_at FROM stories WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
+        for row in ids
+            .iter()
+            .fold(sqlx::query(&sql), |q, id| q.bind(id))
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            stories.insert(
+                row.try_get::<i64, _>(0)?,
+                DigestStory {
+                    slug: row.try_get(1)?,
+                    headline: row.try_get(2)?,
+                    published_at: row.try_get(3)?,
+                    topics: Vec::new(),
+                },
+            );
+        }
+        let sql = format!(
+            "SELECT st.story_id, t.id, t.slug, t.name FROM story_topics st JOIN topics t ON t.id = st.topic_id
+             WHERE st.story_id IN ({}) ORDER BY st.story_id, st.position",
+            placeholders(1, ids.len())
+        );
+        for row in ids
+            .iter()
+            .fold(sqlx::query(&sql), |q, id| q.bind(id))
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            if let Some(story) = stories.get_mut(&row.try_get::<i64, _>(0)?) {
+                story.topics.push((
+                    row.try_get(1)?,
+                    TopicRef {
+                        slug: row.try_get(2)?,
+                        name: row.try_get(3)?,
+                    },
+                ));
+            }
+        }
+    }
+    Ok(stories)
+}
+
+/// Which of `topic_ids` each of `subscription_ids` follows, as
+/// `(subscription_id, topic_id)` pairs: one statement per chunk of
+/// subscriptions, through the follows' primary key.
+async fn followed_among(
+    conn: &mut AnyConnection,
+    subscription_ids: &[i64],
+    topic_ids: &[i64],
+) -> Result<HashSet<(i64, i64)>, StoreError> {
+    let mut follows = HashSet::new();
+    if topic_ids.is_empty() {
+        return Ok(follows);
+    }
+    let topic_list = placeholders(1, topic_ids.len());
+    for ids in subscription_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT subscription_id, topic_id FROM push_follows
+             WHERE subscription_id IN ({}) AND topic_id IN ({topic_list})",
+            placeholders(topic_ids.len() + 1, ids.len())
+        );
+        let query = topic_ids.iter().fold(sqlx::query(&sql), |q, id| q.bind(id));
+        for row in ids
+            .iter()
+            .fold(query, |q, id| q.bind(id))
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            follows.insert((row.try_get(0)?, row.try_get(1)?));
+        }
+    }
+    Ok(follows)
 }
 
 /// The preference and counter columns, without the story-dependent one.

@@ -19,11 +19,10 @@ use crate::accounts::{ApiUser, Principal};
 use crate::api::error::ApiError;
 use crate::api::{MAX_BODY_BYTES, parse_json};
 use crate::content::Story;
-use crate::content::input::NotificationSettings;
 use crate::editorial::{self, EditorialError};
-use crate::push::payload::{self, PanelInput, PanelText, absolute_on};
+use crate::push::payload::{self, PanelInput, absolute_on};
 use crate::server::AppState;
-use crate::store::{JobKind, UpdateError};
+use crate::store::JobKind;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -104,12 +103,6 @@ async fn create_push_update(
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    if !user.role.can_publish() {
-        return Err(ApiError::forbidden(
-            "forbidden",
-            "sending notifications is for editors and admins",
-        ));
-    }
     let id = story_id(&id)?;
     let body = body?;
     // No body: the story's current headline and standfirst.
@@ -118,44 +111,20 @@ async fn create_push_update(
     } else {
         parse_json(&body)?
     };
-    let story = readable_story(&state, &user, id).await?;
-    let (text, problems) = payload::check_panel_text(PanelText {
-        headline: story.headline,
-        standfirst: story.standfirst,
+    let request = editorial::UpdateRequest {
         title: request.title,
         body: request.body,
-    });
-    if !problems.is_empty() {
-        let message = problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(ApiError::bad_request("invalid_notification", message));
-    }
-    let settings = NotificationSettings {
-        title: text.title,
-        body: text.body,
         breaking: request.breaking,
-        ..NotificationSettings::default()
     };
-    let job_id = state
-        .store
-        .enqueue_update(id, &settings, Utc::now().timestamp())
+    let job_id = editorial::send_update(&state.store, &user, id, request, Utc::now())
         .await
         .map_err(|e| match e {
-            UpdateError::UnknownStory => unknown_story(),
-            UpdateError::NotPublished => {
-                ApiError::new(StatusCode::CONFLICT, "not_published", e.to_string())
+            EditorialError::InvalidStory(errors) => {
+                ApiError::bad_request("invalid_notification", errors.to_string())
+                    .with_fields(&errors.0)
             }
-            UpdateError::Store(e) => e.into(),
+            other => other.into(),
         })?;
-    tracing::info!(
-        story.id = id,
-        job = job_id,
-        user = user.user_id,
-        "push update queued"
-    );
     Ok((
         StatusCode::ACCEPTED,
         [(header::CACHE_CONTROL, "no-store")],

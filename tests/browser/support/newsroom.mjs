@@ -79,6 +79,7 @@ export function newsroomPagesToCheck() {
     ["newsroom-new-story", "/newsroom/stories/new", 200],
     ["newsroom-edit-story", "/newsroom/stories/1", 200],
     ["newsroom-revisions", "/newsroom/stories/1/revisions", 200],
+    ["newsroom-revision", "/newsroom/stories/1/revisions/1", 200],
     ["newsroom-topics", "/newsroom/topics", 200],
     ["newsroom-topic", "/newsroom/topics/science", 200],
   ];

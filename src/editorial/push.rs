@@ -1,0 +1,67 @@
+//! "Send an update": a further notification for a published story, which
+//! replaces the first on devices (same `tag` and `Topic`). The admin API and
+//! the newsroom's editor both send it through [`send_update`].
+
+use chrono::{DateTime, Utc};
+
+use super::{EditorialError, get_story};
+use crate::accounts::Principal;
+use crate::content::input::{InputErrors, NotificationInput, NotificationSettings};
+use crate::store::{Store, UpdateError};
+
+/// What an update says; without a title or body, the story's headline and
+/// standfirst at sending time.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateRequest {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    /// Urgent and sent to every subscriber. An update of a story whose
+    /// notification was breaking is breaking anyway.
+    pub breaking: bool,
+}
+
+/// Queues an update of story `story_id`'s notification and returns its job
+/// id. Editors and admins only (`forbidden`); the story must be published
+/// (`not_published`); the text is checked by the rules of a story's
+/// notification, its errors named `push.title` and `push.body`.
+pub async fn send_update(
+    store: &Store,
+    who: &Principal,
+    story_id: i64,
+    request: UpdateRequest,
+    now: DateTime<Utc>,
+) -> Result<i64, EditorialError> {
+    if !who.role.can_publish() {
+        return Err(EditorialError::Forbidden(
+            "sending notifications is for editors and admins".into(),
+        ));
+    }
+    // Refused as unknown when the caller may not read it.
+    get_story(store, who, story_id, now).await?;
+    let checked = NotificationInput {
+        title: request.title,
+        body: request.body,
+        ttl_seconds: None,
+    }
+    .validate("push")
+    .map_err(|errors| EditorialError::InvalidStory(InputErrors(errors)))?;
+    let settings = NotificationSettings {
+        breaking: request.breaking,
+        ..checked
+    };
+    let job = store
+        .enqueue_update(story_id, &settings, now.timestamp())
+        .await
+        .map_err(|e| match e {
+            UpdateError::UnknownStory => EditorialError::NotFound("story"),
+            UpdateError::NotPublished => EditorialError::NotPublished,
+            UpdateError::Store(e) => EditorialError::Store(e),
+        })?;
+    tracing::info!(
+        story.id = story_id,
+        job,
+        user = who.user_id,
+        "push update queued"
+    );
+    Ok(job)
+}
