@@ -6,77 +6,12 @@
 mod common;
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::TestSite;
+use common::devices::{register, wait_done};
 use common::sink::{Answer, Sink};
 use serde_json::{Value, json};
-
-/// A subscriber: its keys (to decrypt what it receives) and its token.
-struct Device {
-    keys: webpush::UserAgentKeys,
-    token: String,
-}
-
-async fn register(site: &TestSite, sink: &Sink, device: &str, topics: &[&str]) -> Device {
-    let keys = webpush::UserAgentKeys::generate().expect("keys");
-    let mut sub: Value = serde_json::from_str(
-        &keys
-            .subscription("https://x.example/p")
-            .expect("sub")
-            .to_json(),
-    )
-    .expect("json");
-    sub["endpoint"] = json!(sink.endpoint(device));
-    let response = site
-        .client
-        .post(format!("{}/api/v1/push/subscriptions", site.base))
-        .json(&json!({"subscription": sub, "topics": topics}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.expect("json");
-    Device {
-        keys,
-        token: body["token"].as_str().expect("token").to_owned(),
-    }
-}
-
-async fn stats(site: &TestSite, story_id: i64) -> Value {
-    site.client
-        .get(format!(
-            "{}/api/v1/stories/{story_id}/push-stats",
-            site.base
-        ))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json")
-}
-
-/// Waits until the story's fan-out is finished: everything queued handled
-/// and nothing waiting for a retry.
-async fn wait_done(site: &TestSite, story_id: i64, limit: Duration) -> Value {
-    let started = Instant::now();
-    loop {
-        let s = stats(site, story_id).await;
-        let shards = s["shards"].as_array().expect("shards");
-        if s["pending_jobs"] == 0
-            && shards.iter().all(|sh| sh["state"] == "done")
-            && s["retrying"] == 0
-        {
-            return s;
-        }
-        assert!(
-            started.elapsed() < limit,
-            "fan-out not finished in {limit:?}: {s}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 async fn topics_site(sink: &Sink) -> TestSite {
     let base = sink.base.clone();

@@ -8,10 +8,11 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use common::accounts::{api_token, create_user};
+use common::devices::{Device, register, wait_done};
 use common::sink::Sink;
 use common::{TestSite, TestStore};
 use herald::accounts::Role;
@@ -22,36 +23,8 @@ use herald::store::{
 };
 use serde_json::{Value, json};
 
-/// A subscriber: its keys (to decrypt what it receives) and its token.
-struct Device {
-    keys: webpush::UserAgentKeys,
-    token: String,
-}
-
-async fn register(site: &TestSite, sink: &Sink, device: &str, topics: &[&str]) -> Device {
-    let keys = webpush::UserAgentKeys::generate().expect("keys");
-    let mut sub: Value = serde_json::from_str(
-        &keys
-            .subscription("https://x.example/p")
-            .expect("sub")
-            .to_json(),
-    )
-    .expect("json");
-    sub["endpoint"] = json!(sink.endpoint(device));
-    let response = site
-        .client
-        .post(format!("{}/api/v1/push/subscriptions", site.base))
-        .json(&json!({"subscription": sub, "topics": topics}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.expect("json");
-    Device {
-        keys,
-        token: body["token"].as_str().expect("token").to_owned(),
-    }
-}
+/// How long a fan-out of these few devices may take.
+const LIMIT: Duration = Duration::from_secs(20);
 
 async fn pause(site: &TestSite, device: &Device) {
     let response = site
@@ -65,41 +38,6 @@ async fn pause(site: &TestSite, device: &Device) {
     assert_eq!(response.status(), 200);
 }
 
-async fn stats(site: &TestSite, story_id: i64) -> Value {
-    site.client
-        .get(format!(
-            "{}/api/v1/stories/{story_id}/push-stats",
-            site.base
-        ))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json")
-}
-
-/// Waits until every notification of the story is sent: no job pending,
-/// every shard done, nothing waiting for a retry.
-async fn wait_done(site: &TestSite, story_id: i64) -> Value {
-    let started = Instant::now();
-    loop {
-        let s = stats(site, story_id).await;
-        let shards = s["shards"].as_array().expect("shards");
-        if s["pending_jobs"] == 0
-            && shards.iter().all(|sh| sh["state"] == "done")
-            && s["retrying"] == 0
-        {
-            return s;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "fan-out not finished: {s}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn delivering_site(sink: &Sink) -> TestSite {
     let base = sink.base.clone();
     let site = TestSite::start_delivering(move |c| c.push.allowed_hosts = vec![base]).await;
@@ -108,7 +46,7 @@ async fn delivering_site(sink: &Sink) -> TestSite {
     let seed = site
         .publish(&common::story_json("seed", "Seed", &["Politics", "Sport"]))
         .await;
-    wait_done(&site, seed.id).await;
+    wait_done(&site, seed.id, LIMIT).await;
     site
 }
 
@@ -172,7 +110,7 @@ async fn breaking_news_reaches_every_active_subscriber_with_high_urgency() {
         true,
     )
     .await;
-    let s = wait_done(&site, story).await;
+    let s = wait_done(&site, story, LIMIT).await;
     assert_eq!(
         (s["queued"].as_i64(), s["delivered"].as_i64()),
         (Some(3), Some(3)),
@@ -199,7 +137,7 @@ async fn breaking_news_reaches_every_active_subscriber_with_high_urgency() {
         false,
     )
     .await;
-    let s = wait_done(&site, normal).await;
+    let s = wait_done(&site, normal, LIMIT).await;
     assert_eq!(s["queued"], 1, "{s}");
     let got = sink.received_by("follower");
     assert_eq!(got.len(), 2);
@@ -222,7 +160,7 @@ async fn publishing_without_a_notification_sends_nothing_and_says_so() {
         false,
     )
     .await;
-    let s = wait_done(&site, quiet).await;
+    let s = wait_done(&site, quiet, LIMIT).await;
     let jobs = s["jobs"].as_array().expect("jobs");
     assert_eq!(jobs.len(), 1, "the job is recorded: {s}");
     assert_eq!(
@@ -245,7 +183,7 @@ async fn publishing_without_a_notification_sends_nothing_and_says_so() {
         false,
     )
     .await;
-    wait_done(&site, loud).await;
+    wait_done(&site, loud, LIMIT).await;
     let got = sink.received_by("d");
     assert_eq!(got.len(), 1);
     assert_eq!(decrypt(&device, &got[0].body)["tag"], loud.to_string());
@@ -266,7 +204,7 @@ async fn an_update_replaces_the_original_on_the_same_devices() {
         false,
     )
     .await;
-    wait_done(&site, story).await;
+    wait_done(&site, story, LIMIT).await;
     let editor = token_for(&site, Role::Editor).await;
     let (status, queued) = admin_post(
         &site,
@@ -278,7 +216,7 @@ async fn an_update_replaces_the_original_on_the_same_devices() {
     assert_eq!(status, 202, "{queued}");
     assert_eq!(queued["story_id"], story);
     let job = queued["job_id"].as_i64().expect("job id");
-    let s = wait_done(&site, story).await;
+    let s = wait_done(&site, story, LIMIT).await;
 
     for (name, device) in [("a", &a), ("b", &b)] {
         let got = sink.received_by(name);
@@ -347,7 +285,7 @@ async fn an_update_of_a_breaking_story_goes_to_everyone_again() {
         true,
     )
     .await;
-    wait_done(&site, story).await;
+    wait_done(&site, story, LIMIT).await;
     site.store
         .enqueue_update(
             story,
@@ -356,7 +294,7 @@ async fn an_update_of_a_breaking_story_goes_to_everyone_again() {
         )
         .await
         .expect("update queued");
-    let s = wait_done(&site, story).await;
+    let s = wait_done(&site, story, LIMIT).await;
     for name in ["follower", "other"] {
         let got = sink.received_by(name);
         assert_eq!(got.len(), 2, "{name}");
@@ -554,7 +492,7 @@ async fn the_preview_counts_the_bytes_actually_sent() {
     .expect("valid");
     story_draft.notification.breaking = true;
     let story = publish_with(&site.store, story_draft.clone(), true, true).await;
-    wait_done(&site, story).await;
+    wait_done(&site, story, LIMIT).await;
     let got = sink.received_by("d");
     assert_eq!(got.len(), 1);
     let plaintext = device.keys.decrypt(&got[0].body).expect("decrypts");

@@ -17,116 +17,13 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { heraldBin, repoRoot } from "./support/herald.mjs";
-
-const PUSH_SERVICE_PACKAGE = path.join(repoRoot, "interop", "node_modules", "web-push-testing");
-const PUSH_SERVICE_MAIN = path.join(PUSH_SERVICE_PACKAGE, "src", "bin", "server.js");
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts a child process and waits until `ready()` resolves true. */
-async function startChild(name, command, args, env, ready) {
-  let log = "";
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if (await ready()) break;
-    } catch { /* not listening yet */ }
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before serving:\n${log}`);
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`${name} did not start within 30 s:\n${log}`);
-    }
-    await sleep(100);
-  }
-  return {
-    log: () => log,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
-  };
-}
-
-/** The web-push-testing server on a free port, as a child process. */
-async function startPushService() {
-  if (!existsSync(PUSH_SERVICE_MAIN)) {
-    throw new Error(
-      `the npm package web-push-testing is not installed (${PUSH_SERVICE_MAIN} is missing): ` +
-        "run `bash interop/install.sh` from the repository root",
-    );
-  }
-  const { version } = JSON.parse(readFileSync(path.join(PUSH_SERVICE_PACKAGE, "package.json"), "utf8"));
-  const port = await freePort();
-  // The endpoints it hands out are http://localhost:<port>/notify/<clientHash>.
-  const origin = `http://localhost:${port}`;
-  const call = async (route, body) => {
-    const res = await fetch(`${origin}${route}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body ?? {}),
-    });
-    const text = await res.text();
-    const json = (res.headers.get("content-type") ?? "").includes("application/json");
-    return { status: res.status, body: json ? JSON.parse(text) : text };
-  };
-  const child = await startChild(
-    `web-push-testing ${version}`,
-    process.execPath,
-    [PUSH_SERVICE_MAIN, String(port)],
-    process.env,
-    async () => (await call("/status")).status === 200,
-  );
-  return {
-    origin,
-    version,
-    log: child.log,
-    stop: child.stop,
-    /** A new subscription for `applicationServerKey`: {endpoint, keys, clientHash}. */
-    async subscribe(applicationServerKey) {
-      // userVisibleOnly is a string here: web-push-testing accepts only "true"/"false".
-      const res = await call("/subscribe", { userVisibleOnly: "true", applicationServerKey });
-      assert.equal(res.status, 200, `web-push-testing /subscribe: ${JSON.stringify(res.body)}`);
-      return res.body.data;
-    },
-    async expire(clientHash) {
-      const res = await call(`/expire-subscription/${clientHash}`);
-      assert.equal(res.status, 200, `web-push-testing /expire-subscription: ${JSON.stringify(res.body)}`);
-    },
-    /** The decrypted plaintexts the subscription has received, in order. */
-    async messages(clientHash) {
-      const res = await call("/get-notifications", { clientHash });
-      assert.equal(res.status, 200, `web-push-testing /get-notifications: ${JSON.stringify(res.body)}`);
-      return res.body.data.messages;
-    },
-  };
-}
+import { heraldBin } from "./support/herald.mjs";
+import { freePort, sleep, startChild, startPushService } from "./support/push_service.mjs";
 
 async function addStory(global, story) {
   const add = promisify(execFile)(heraldBin, [...global, "story", "add", "-", "--publish"], {
@@ -162,7 +59,7 @@ async function startHerald(pushOrigin) {
       "herald",
       heraldBin,
       [...global, "serve"],
-      { ...process.env, RUST_LOG: "warn", NO_COLOR: "1" },
+      { env: { ...process.env, RUST_LOG: "warn", NO_COLOR: "1" } },
       async () => (await fetch(`${base}/healthz`)).ok,
     );
   } catch (err) {

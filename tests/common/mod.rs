@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod devices;
 pub mod pg_cluster;
 pub mod process;
 pub mod sink;

@@ -94,6 +94,7 @@ export async function startPushService() {
   );
   return {
     origin,
+    version,
     log: child.log,
     stop: child.stop,
     /** A new subscription for `applicationServerKey`: {endpoint, keys, clientHash}. */
@@ -102,6 +103,11 @@ export async function startPushService() {
       const res = await call("/subscribe", { userVisibleOnly: "true", applicationServerKey });
       assert.equal(res.status, 200, `web-push-testing /subscribe: ${JSON.stringify(res.body)}`);
       return res.body.data;
+    },
+    /** Makes the push service answer 410 Gone for this subscription from now on. */
+    async expire(clientHash) {
+      const res = await call(`/expire-subscription/${clientHash}`);
+      assert.equal(res.status, 200, `web-push-testing /expire-subscription: ${JSON.stringify(res.body)}`);
     },
     /** The decrypted plaintexts the subscription has received, in order. */
     async messages(clientHash) {

@@ -1,0 +1,78 @@
+//! Readers' devices for delivery tests: subscriptions registered through the
+//! API with keys the test keeps (to decrypt what the sink receives), and
+//! the story's push stats, read until its fan-out is over.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::TestSite;
+use super::sink::Sink;
+
+/// A subscriber: its keys (to decrypt what it receives) and its token.
+pub struct Device {
+    pub keys: webpush::UserAgentKeys,
+    pub token: String,
+}
+
+/// Registers device `device` of `sink`, following `topics`.
+pub async fn register(site: &TestSite, sink: &Sink, device: &str, topics: &[&str]) -> Device {
+    let keys = webpush::UserAgentKeys::generate().expect("keys");
+    let mut sub: Value = serde_json::from_str(
+        &keys
+            .subscription("https://x.example/p")
+            .expect("sub")
+            .to_json(),
+    )
+    .expect("json");
+    sub["endpoint"] = json!(sink.endpoint(device));
+    let response = site
+        .client
+        .post(format!("{}/api/v1/push/subscriptions", site.base))
+        .json(&json!({"subscription": sub, "topics": topics}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.expect("json");
+    Device {
+        keys,
+        token: body["token"].as_str().expect("token").to_owned(),
+    }
+}
+
+/// `GET /api/v1/stories/{id}/push-stats`.
+pub async fn stats(site: &TestSite, story_id: i64) -> Value {
+    site.client
+        .get(format!(
+            "{}/api/v1/stories/{story_id}/push-stats",
+            site.base
+        ))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// Waits until every notification of the story is sent: no job pending,
+/// every shard done, nothing waiting for a retry; fails after `limit`.
+pub async fn wait_done(site: &TestSite, story_id: i64, limit: Duration) -> Value {
+    let started = Instant::now();
+    loop {
+        let s = stats(site, story_id).await;
+        let shards = s["shards"].as_array().expect("shards");
+        if s["pending_jobs"] == 0
+            && shards.iter().all(|sh| sh["state"] == "done")
+            && s["retrying"] == 0
+        {
+            return s;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "fan-out not finished in {limit:?}: {s}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
