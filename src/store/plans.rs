@@ -1,4 +1,4 @@
-//! The fan-out's hot queries and their plans. Each query that runs once per
+//! The fan-out's and the reminder sweeps' hot queries and their plans. Each query that runs once per
 //! batch or per shard must find its rows through an index: a full scan is
 //! harmless with a thousand subscribers and a stall with ten million. The
 //! query-plan test (tests/query_plans.rs) asks the database how it would run
@@ -36,15 +36,17 @@ pub const LARGE_TABLES: &[&str] = &[
     "push_retries",
     "push_shards",
     "push_jobs",
+    "push_reminders",
+    "push_opened",
 ];
 
 impl Store {
-    /// The queries the fan-out runs per batch, shard or planner tick, as
-    /// this backend runs them.
+    /// The queries the fan-out runs per batch, shard or planner tick, and
+    /// the reminder sweeps per tick, as this backend runs them.
     pub fn hot_queries(&self) -> Vec<HotQuery> {
         use HotArg::{Int, Text};
         let now_ms = 1_800_000_000_000;
-        vec![
+        let fanout = vec![
             HotQuery {
                 name: "due jobs",
                 sql: due_jobs_sql(),
@@ -75,7 +77,11 @@ impl Store {
                 sql: due_retries_sql(self.backend, 500),
                 args: vec![Int(now_ms)],
             },
-        ]
+        ];
+        fanout
+            .into_iter()
+            .chain(self.reminder_hot_queries())
+            .collect()
     }
 
     /// How the database would run `query`: SQLite's `EXPLAIN QUERY PLAN`

@@ -795,9 +795,10 @@ impl Store {
         Ok(taken == 1)
     }
 
-    /// The reminder sweeps' queries, for the query-plan check: each must
-    /// read the head of an index, never a table whole.
-    pub fn reminder_hot_queries(&self) -> Vec<HotQuery> {
+    /// The reminder sweeps' queries, for the query-plan check
+    /// ([`Store::hot_queries`]): each must read the head of an index, never
+    /// a table whole.
+    pub(super) fn reminder_hot_queries(&self) -> Vec<HotQuery> {
         let now = 1_800_000_000;
         vec![
             HotQuery {
