@@ -388,6 +388,8 @@ async fn an_update_waits_for_the_original_to_finish_and_supersedes_its_retries()
     let now_ms = now.timestamp_millis() + 1000;
     let original = store.plan_due_jobs(now_ms, 10).await.expect("planned");
     assert_eq!(original.len(), 1);
+    // Workers count a planned job's subscribers beside its sending.
+    store.count_planned(original[0]).await.expect("counted");
 
     // The update, queued while the original's shard is still open, waits.
     let update = store
@@ -456,6 +458,7 @@ async fn an_update_waits_for_the_original_to_finish_and_supersedes_its_retries()
         store.plan_due_jobs(now_ms, 10).await.expect("plan"),
         [update]
     );
+    store.count_planned(update).await.expect("counted");
     let s = store.push_stats(story).await.expect("stats");
     assert_eq!((s.retrying, s.superseded), (0, 1), "{s:?}");
     assert_eq!(

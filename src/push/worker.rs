@@ -250,6 +250,13 @@ impl Engine {
             .await?
         {
             tracing::info!(job, "fan-out planned");
+            // Counted beside the sending, not before it.
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.count_planned(job).await {
+                    tracing::warn!(job, error = %e, "cannot count a fan-out's subscribers yet; retried later");
+                }
+            });
         }
         let lease_ms = self.settings.lease.as_millis() as i64;
         if let Some(lease) = self.store.lease_shard(owner, now, lease_ms).await? {

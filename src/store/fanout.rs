@@ -482,27 +482,39 @@ impl Store {
                 .await?;
             supersede_earlier(&mut tx, story_id, job_id, now_ms).await?;
             tx.commit().await?;
-            // Then, with no lock held, how many will be sent (a scan of the
-            // follows): the newsroom's "queued".
-            self.count_queued(job_id, &audience).await?;
+            // How many will be sent is counted by the caller, beside the
+            // sending: see `count_planned`.
             planned.push(job_id);
         }
         // A planner that died before counting left its job uncounted.
-        let stale = sqlx::query(
-            "SELECT id, story_id, breaking FROM push_jobs WHERE queued < 0 AND planned_at < $1 LIMIT 10",
-        )
-        .bind(now_ms - 60_000)
-        .fetch_all(&self.pool)
-        .await?;
+        let stale =
+            sqlx::query("SELECT id FROM push_jobs WHERE queued < 0 AND planned_at < $1 LIMIT 10")
+                .bind(now_ms - 60_000)
+                .fetch_all(&self.pool)
+                .await?;
         for row in stale {
-            let (job_id, story_id): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-            let breaking = row.try_get::<i64, _>(2)? != 0;
-            let mut conn = self.begin_write().await?;
-            let audience = audience(&mut conn, story_id, breaking).await?;
-            conn.commit().await?;
-            self.count_queued(job_id, &audience).await?;
+            self.count_planned(row.try_get(0)?).await?;
         }
         Ok(planned)
+    }
+
+    /// Counts the subscribers a planned job sends to and records it as
+    /// `queued`, the newsroom's figure. It scans the follows, with no lock
+    /// held: workers run it beside the sending, so that counting a million
+    /// followers never delays the first notification.
+    pub async fn count_planned(&self, job_id: i64) -> Result<(), StoreError> {
+        let row =
+            sqlx::query("SELECT story_id, breaking FROM push_jobs WHERE id = $1 AND queued < 0")
+                .bind(job_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(row) = row else { return Ok(()) };
+        let story_id: i64 = row.try_get(0)?;
+        let breaking = row.try_get::<i64, _>(1)? != 0;
+        let mut tx = self.pool.begin().await?;
+        let audience = audience(&mut tx, story_id, breaking).await?;
+        tx.commit().await?;
+        self.count_queued(job_id, &audience).await
     }
 
     /// Counts the subscribers a job sends to and records it as `queued`.
