@@ -39,6 +39,15 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
     tracing::info!(data = %config.data.display(), "Herald is serving http://{address}/");
+    if demo
+        && let Some(login) =
+            crate::demo::login::ensure_login(&store, &config.data, Utc::now()).await?
+    {
+        tracing::info!(
+            "the newsroom is at http://{address}/newsroom; the demo login is in {}",
+            login.display()
+        );
+    }
     let vapid = crate::push::keys::site_keys(&store, &config.data).await?;
     let state = AppState::new(store.clone(), config, &vapid, Resolver::System)?;
     let engine = state.engine(vapid)?;

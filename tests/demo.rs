@@ -98,3 +98,53 @@ async fn demo_images_are_served_as_immutable_svg_without_script() {
             .contains("sandbox")
     );
 }
+
+#[tokio::test]
+async fn the_demo_opens_the_newsroom_with_a_private_login_file() {
+    use common::accounts::{create_user, login};
+    use herald::accounts::Role;
+    use herald::demo::login::{DEMO_EMAIL, ensure_login};
+
+    let site = TestSite::start().await;
+    let data = site.data_path();
+    let path = ensure_login(&site.store, &data, Utc::now())
+        .await
+        .expect("demo login")
+        .expect("a login file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).expect("file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "only its owner may read the password");
+    }
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains(DEMO_EMAIL), "{text}");
+    let password = text
+        .lines()
+        .find_map(|line| line.strip_prefix("Password:"))
+        .expect("a password line")
+        .trim()
+        .to_owned();
+    assert!(password.len() >= 12);
+    // The login works, as an admin.
+    let editor = login(&site, DEMO_EMAIL, &password).await;
+    let (status, _) = editor.text("/newsroom/users").await;
+    assert_eq!(status, 200);
+
+    // Started again: the same account and file.
+    let again = ensure_login(&site.store, &data, Utc::now())
+        .await
+        .expect("demo login");
+    assert_eq!(again.as_deref(), Some(path.as_path()));
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), text);
+
+    // A site that already has accounts gets no demo account.
+    let other = TestSite::start().await;
+    create_user(&other, "chief@example.org", Role::Admin).await;
+    assert_eq!(
+        ensure_login(&other.store, &other.data_path(), Utc::now())
+            .await
+            .expect("no demo login"),
+        None
+    );
+}

@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
-use common::sink::{Answer, Received, Sink};
 use common::TestDatabase;
+use common::sink::{Answer, Received, Sink};
 use herald::config::Config;
 use herald::content::input::{StoryDraft, parse_story_json};
 use herald::push::token::token_hash;

@@ -47,7 +47,10 @@ pub fn router() -> Router<AppState> {
             get(push::show_preferences).put(push::update_preferences),
         )
         .route("/api/v1/push/subscriptions/missed", get(push::show_missed))
-        .route("/api/v1/push/subscriptions/opened", post(push::create_opened))
+        .route(
+            "/api/v1/push/subscriptions/opened",
+            post(push::create_opened),
+        )
         .route("/api/v1/push/clicks", post(push::create_click))
         .route(
             "/api/v1/stories/{id}/push-stats",

@@ -1,8 +1,10 @@
 //! The demo: about forty fictional sample stories across ten topics, written
 //! for Herald and marked as sample content, seeded once into a new site by
-//! `herald serve --demo`.
+//! `herald serve --demo`, and a newsroom account to try the newsroom with
+//! ([`login`]).
 
 mod images;
+pub mod login;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -19,6 +21,8 @@ pub enum DemoError {
     Invalid { index: usize, message: String },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error("the demo newsroom login: {0}")]
+    Login(String),
 }
 
 /// Seeds the demo stories unless this database already had them. Stories

@@ -44,11 +44,11 @@ pub use fanout::{
 };
 pub use images::{RenditionSize, StoredImage};
 pub use media::{MediaUpload, StoredMedia};
+pub use plans::{HotArg, HotQuery, LARGE_TABLES};
 pub use reminders::{
     DueDigest, HeldStory, MAX_DIGESTS_PER_CLAIM, OpenedStory, PendingReminder, PostponedDigest,
     ReminderState, SilentSubscription, SlotClaim, reminder_columns,
 };
-pub use plans::{HotArg, HotQuery, LARGE_TABLES};
 pub use site_state::Fingerprint;
 pub use stories::{SaveOptions, SaveOutcome, SaveTarget, StoryPage};
 pub use subscriptions::{NewSubscription, Registered, SubscriptionRecord};
