@@ -27,9 +27,20 @@ async fn open_store(config: &Config) -> Result<Store, crate::store::StoreError> 
     .await
 }
 
+/// The VAPID subject of `serve --demo` when none is configured.
+const DEMO_VAPID_SUBJECT: &str = "mailto:herald-demo@example.com";
+
 /// `herald serve`: opens the data folder, seeds the demo when asked, and
 /// serves until SIGINT or SIGTERM.
-pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
+    if demo && config.push.vapid_subject.is_none() {
+        // The demo shows notifications without setup; a real site names
+        // where push services can reach its operator.
+        config.push.vapid_subject = Some(DEMO_VAPID_SUBJECT.to_owned());
+        tracing::info!(
+            "demo: notifications are signed as {DEMO_VAPID_SUBJECT}; a real site sets push.vapid_subject"
+        );
+    }
     let store = open_store(&config).await?;
     if demo {
         crate::demo::seed(&store, Utc::now()).await?;

@@ -148,3 +148,37 @@ async fn the_demo_opens_the_newsroom_with_a_private_login_file() {
         None
     );
 }
+
+#[tokio::test]
+async fn serve_demo_sends_notifications_without_setup() {
+    use common::process::{free_port, herald, wait_healthy};
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = dir.path().join("herald.toml");
+    std::fs::write(&config, "").expect("config");
+    let log_path = dir.path().join("herald.log");
+    let log = std::fs::File::create(&log_path).expect("log");
+    let port = free_port();
+    let mut server = herald(
+        &dir.path().join("data"),
+        &config,
+        &["--bind", &format!("127.0.0.1:{port}"), "serve", "--demo"],
+    )
+    .env("RUST_LOG", "info")
+    .env("NO_COLOR", "1")
+    .stderr(log)
+    .spawn()
+    .expect("herald serve --demo");
+    wait_healthy(port).await;
+    let _ = server.kill();
+    let _ = server.wait();
+    let text = std::fs::read_to_string(&log_path).expect("log");
+    assert!(
+        text.contains("demo: notifications are signed as mailto:"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("notifications are not sent"),
+        "the demo's delivery workers run: {text}"
+    );
+}
