@@ -21,7 +21,8 @@
 
 use sqlx::{Any, Row, Transaction};
 
-use super::reminders::{HeldStory, ReminderState, insert_held, reminder_columns};
+use super::json_rows::{json_array, json_rows_sql, parse_json_rows};
+use super::reminders::{HeldStory, ReminderColumns, ReminderState, insert_held, reminder_columns};
 use super::rows;
 use super::{Backend, Store, StoreError};
 use crate::content::input::NotificationSettings;
@@ -658,34 +659,40 @@ impl Store {
         last: i64,
         limit: i64,
     ) -> Result<Vec<ShardRecipient>, StoreError> {
-        let query = match audience {
+        let row = match audience {
             Audience::Followers(topic_ids) if topic_ids.is_empty() => return Ok(Vec::new()),
             Audience::Followers(topic_ids) => {
-                let sql = followers_batch_sql(topic_ids.len(), limit);
+                let sql = followers_batch_sql(self.backend, topic_ids.len(), limit);
                 let mut query = sqlx::query(&sql).bind(after).bind(last);
                 for t in topic_ids {
                     query = query.bind(t);
                 }
-                query.fetch_all(&self.pool).await?
+                query.fetch_one(&self.pool).await?
             }
             // A range of the primary key: no join, no topic filter.
             Audience::Everyone => {
-                sqlx::query(&everyone_batch_sql(limit))
+                sqlx::query(&everyone_batch_sql(self.backend, limit))
                     .bind(after)
                     .bind(last)
-                    .fetch_all(&self.pool)
+                    .fetch_one(&self.pool)
                     .await?
             }
         };
-        query
-            .iter()
-            .map(|row| {
-                Ok(ShardRecipient {
-                    recipient: recipient(row)?,
-                    reminders: ReminderState::from_row(row, 4)?,
-                })
-            })
-            .collect()
+        let batch: Vec<BatchRow> = parse_json_rows(&row, "a shard's batch of recipients")?;
+        Ok(batch
+            .into_iter()
+            .map(
+                |BatchRow(id, endpoint, p256dh, auth, reminders)| ShardRecipient {
+                    recipient: Recipient {
+                        id,
+                        endpoint,
+                        p256dh,
+                        auth,
+                    },
+                    reminders: reminders.into_state(),
+                },
+            )
+            .collect())
     }
 
     /// Records a sent batch and moves the shard's checkpoint, in one
@@ -877,15 +884,6 @@ impl Store {
         .await?;
         Ok((row.try_get(0)?, row.try_get(1)?))
     }
-}
-
-fn recipient(row: &sqlx::any::AnyRow) -> Result<Recipient, StoreError> {
-    Ok(Recipient {
-        id: row.try_get(0)?,
-        endpoint: row.try_get(1)?,
-        p256dh: row.try_get(2)?,
-        auth: row.try_get(3)?,
-    })
 }
 
 fn job_stats(row: &sqlx::any::AnyRow) -> Result<JobStats, StoreError> {
@@ -1128,29 +1126,48 @@ pub(super) fn lease_shard_sql(backend: Backend) -> &'static str {
 
 /// A shard's next `limit` followers of any of `topics` topics after
 /// checkpoint `$1` up to `$2`; the topic ids are `$3…`, used again by the
-/// reminder columns (columns 4 on, see [`ReminderState::from_row`]).
-pub(super) fn followers_batch_sql(topics: usize, limit: i64) -> String {
+/// reminder columns. One row: the batch as JSON ([`BatchRow`]s).
+pub(super) fn followers_batch_sql(backend: Backend, topics: usize, limit: i64) -> String {
     let topics = rows::placeholders(3, topics);
-    format!(
-        "SELECT s.id, s.endpoint, s.p256dh, s.auth, {} FROM push_subscriptions s
-         WHERE s.id > $1 AND s.id <= $2 AND {FOLLOWS_ANY} ({topics}))
-         ORDER BY s.id LIMIT {limit}",
-        reminder_columns(&topics)
+    batch_sql(
+        backend,
+        &reminder_columns(&topics),
+        &format!(
+            "FROM push_subscriptions s
+             WHERE s.id > $1 AND s.id <= $2 AND {FOLLOWS_ANY} ({topics}))
+             ORDER BY s.id LIMIT {limit}"
+        ),
     )
 }
 
 /// A shard's next `limit` active subscribers after `$1` up to `$2`: a range
 /// of the primary key, no join, no topic filter. Their reminder columns
-/// (4 on) name no story topic: this is breaking news, which never waits for
-/// a digest.
-pub(super) fn everyone_batch_sql(limit: i64) -> String {
-    format!(
-        "SELECT s.id, s.endpoint, s.p256dh, s.auth, {} FROM push_subscriptions s
-         WHERE s.id > $1 AND s.id <= $2 AND s.paused = 0
-         ORDER BY s.id LIMIT {limit}",
-        super::reminders::reminder_columns_without_digest()
+/// name no story topic: this is breaking news, which never waits for a
+/// digest. One row: the batch as JSON ([`BatchRow`]s).
+pub(super) fn everyone_batch_sql(backend: Backend, limit: i64) -> String {
+    batch_sql(
+        backend,
+        &super::reminders::reminder_columns_without_digest(),
+        &format!(
+            "FROM push_subscriptions s
+             WHERE s.id > $1 AND s.id <= $2 AND s.paused = 0
+             ORDER BY s.id LIMIT {limit}"
+        ),
     )
 }
+
+/// A batch of recipients with their reminder columns, as one JSON row.
+fn batch_sql(backend: Backend, reminder_columns: &str, tail: &str) -> String {
+    let columns = format!(
+        "s.id, s.endpoint, s.p256dh, s.auth, {}",
+        json_array(backend, reminder_columns)
+    );
+    json_rows_sql(backend, "s.id", &columns, tail)
+}
+
+/// One recipient of a batch as [`batch_sql`] writes it.
+#[derive(serde::Deserialize)]
+struct BatchRow(i64, String, String, String, ReminderColumns);
 
 /// Up to `limit` retries due at `$1` (ms), with their subscriptions.
 /// PostgreSQL lets several workers claim at once: each locks the rows it

@@ -13,6 +13,7 @@ mod audience;
 mod editorial;
 mod fanout;
 mod images;
+mod json_rows;
 mod media;
 mod migrate;
 mod plans;

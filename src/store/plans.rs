@@ -64,12 +64,12 @@ impl Store {
             },
             HotQuery {
                 name: "followers batch",
-                sql: followers_batch_sql(3, 500),
+                sql: followers_batch_sql(self.backend, 3, 500),
                 args: vec![Int(1000), Int(3500), Int(1), Int(2), Int(3)],
             },
             HotQuery {
                 name: "everyone batch",
-                sql: everyone_batch_sql(500),
+                sql: everyone_batch_sql(self.backend, 500),
                 args: vec![Int(1000), Int(3500)],
             },
             HotQuery {

@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use super::json_rows::{int_rows_param, int_rows_table, json_rows_sql, parse_json_rows};
 use super::plans::{HotArg, HotQuery};
 use super::rows::placeholders;
 use super::{Backend, Recipient, Store, StoreError};
@@ -45,32 +46,71 @@ impl ReminderState {
     /// Decodes the columns of [`reminder_columns`], which start at column
     /// index `first` of `row`.
     pub fn from_row(row: &AnyRow, first: usize) -> Result<ReminderState, StoreError> {
-        let minutes = |i: usize| -> Result<Option<LocalTime>, StoreError> {
-            Ok(row
-                .try_get::<Option<i64>, _>(first + i)?
-                .and_then(|m| u16::try_from(m).ok())
-                .and_then(LocalTime::from_minutes))
+        Ok(ReminderColumns(
+            row.try_get(first)?,
+            row.try_get(first + 1)?,
+            row.try_get(first + 2)?,
+            row.try_get(first + 3)?,
+            row.try_get(first + 4)?,
+            row.try_get(first + 5)?,
+            row.try_get(first + 6)?,
+            row.try_get(first + 7)?,
+            row.try_get(first + 8)?,
+        )
+        .into_state())
+    }
+}
+
+/// The nine columns of [`reminder_columns`] as stored, in order, from a
+/// row or from a batch read as JSON.
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct ReminderColumns(
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    i64,
+    i64,
+);
+
+impl ReminderColumns {
+    pub(super) fn into_state(self) -> ReminderState {
+        let ReminderColumns(
+            max_per_day,
+            quiet_start,
+            quiet_end,
+            time_zone,
+            digest_time,
+            breaking_overrides,
+            sent_day,
+            sent_count,
+            digest_only,
+        ) = self;
+        let minutes = |m: Option<i64>| {
+            m.and_then(|m| u16::try_from(m).ok())
+                .and_then(LocalTime::from_minutes)
         };
-        let quiet_hours = match (minutes(1)?, minutes(2)?) {
+        let quiet_hours = match (minutes(quiet_start), minutes(quiet_end)) {
             (Some(start), Some(end)) => Some(QuietHours { start, end }),
             _ => None,
         };
-        Ok(ReminderState {
+        ReminderState {
             preferences: StoredPreferences {
-                max_per_day: row
-                    .try_get::<Option<i64>, _>(first)?
-                    .and_then(|n| u32::try_from(n).ok()),
+                max_per_day: max_per_day.and_then(|n| u32::try_from(n).ok()),
                 quiet_hours,
-                time_zone: row.try_get(first + 3)?,
-                digest_time: minutes(4)?,
-                breaking_overrides: row.try_get::<Option<i64>, _>(first + 5)?.map(|b| b != 0),
+                time_zone,
+                digest_time: minutes(digest_time),
+                breaking_overrides: breaking_overrides.map(|b| b != 0),
             },
             sent: SentToday {
-                local_day: row.try_get(first + 6)?,
-                count: u32::try_from(row.try_get::<i64, _>(first + 7)?).unwrap_or(u32::MAX),
+                local_day: sent_day,
+                count: u32::try_from(sent_count).unwrap_or(u32::MAX),
             },
-            digest_only: row.try_get::<i64, _>(first + 8)? != 0,
-        })
+            digest_only: digest_only != 0,
+        }
     }
 }
 
@@ -285,35 +325,55 @@ impl Store {
     }
 
     /// Counts sends on readers' local days, each only while the reader's
-    /// count is under its cap: one statement per batch, atomic per reader,
-    /// so two stories fanning out at once cannot both take a last slot.
+    /// count is under its cap: one transaction per batch, atomic per
+    /// reader, so two stories fanning out at once cannot both take a last slot.
     /// Returns the subscriptions whose claim was granted; the others are at
     /// their cap (hold their story with [`HoldReason::Cap`]).
     pub async fn claim_send_slots(&self, claims: &[SlotClaim]) -> Result<Vec<i64>, StoreError> {
-        let mut granted = Vec::with_capacity(claims.len());
-        for chunk in claims.chunks(ROWS_PER_STATEMENT) {
-            let values = value_rows(chunk.len(), 3);
-            let sql = format!(
-                "UPDATE push_subscriptions
-                 SET sent_count = CASE WHEN sent_day = v.column2 THEN sent_count + 1 ELSE 1 END,
-                     sent_day = v.column2
-                 FROM (VALUES {values}) AS v
-                 WHERE push_subscriptions.id = v.column1
-                   AND (v.column3 < 0 OR sent_day <> v.column2 OR sent_count < v.column3)
-                 RETURNING push_subscriptions.id"
-            );
-            let mut query = sqlx::query(&sql);
-            for claim in chunk {
-                query = query
-                    .bind(claim.subscription_id)
-                    .bind(claim.local_day)
-                    .bind(claim.cap.map_or(-1, i64::from));
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                granted.push(row.try_get(0)?);
-            }
+        if claims.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(granted)
+        let claimed = int_rows_table(self.backend, 1, &["id", "day", "cap"]);
+        let claims = int_rows_param(
+            claims
+                .iter()
+                .map(|c| [c.subscription_id, c.local_day, c.cap.map_or(-1, i64::from)]),
+        );
+        let allowed = "(v.cap < 0 OR s.sent_day <> v.day OR s.sent_count < v.cap)";
+        // Both statements see the same counts: SQLite's write transaction
+        // holds the database, PostgreSQL's row locks hold the claimed rows.
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => "FOR UPDATE OF s",
+        };
+        let granted_sql = json_rows_sql(
+            self.backend,
+            "id",
+            "id",
+            &format!(
+                "FROM (SELECT s.id, {allowed} AS allowed
+                       FROM push_subscriptions s JOIN {claimed} AS v ON s.id = v.id {lock}) AS c
+                 WHERE allowed"
+            ),
+        );
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(&granted_sql)
+            .bind(&claims)
+            .fetch_one(&mut *tx)
+            .await?;
+        let granted: Vec<(i64,)> = parse_json_rows(&row, "granted send slots")?;
+        sqlx::query(&format!(
+            "UPDATE push_subscriptions AS s
+             SET sent_count = CASE WHEN s.sent_day = v.day THEN s.sent_count + 1 ELSE 1 END,
+                 sent_day = v.day
+             FROM {claimed} AS v
+             WHERE s.id = v.id AND {allowed}"
+        ))
+        .bind(&claims)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(granted.into_iter().map(|(id,)| id).collect())
     }
 
     /// Holds stories for readers until they are due: one statement per
