@@ -1,7 +1,9 @@
 //! Sending push messages: one pooled HTTP client (HTTP/2 where the push
 //! service offers it, HTTP/1.1 otherwise), bounded concurrency per
 //! push-service origin, VAPID tokens cached per origin by the `webpush`
-//! crate, and the answer classified.
+//! crate, and the answer classified. What the sender keeps per origin (its
+//! limit and its host name) is looked up by the endpoint's origin as the
+//! URL parser wrote it, so a message allocates nothing for it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,8 +34,21 @@ pub struct Sender {
     vapid: Vapid,
     allow_list: Arc<AllowList>,
     per_origin: usize,
-    limits: Mutex<HashMap<String, Arc<Semaphore>>>,
+    routes: Mutex<HashMap<String, Arc<Route>>>,
 }
+
+/// What the sender keeps for one push-service origin.
+#[derive(Debug)]
+struct Route {
+    /// Requests in flight to the origin at most.
+    limit: Semaphore,
+    /// Its host name, for metrics and logs (never the endpoint: a
+    /// capability).
+    host: Host,
+}
+
+/// A push service's host name, shared by every message sent there.
+pub type Host = Arc<String>;
 
 /// How long one request may take before it counts as a transport failure.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -49,16 +64,23 @@ impl Sender {
             vapid,
             allow_list,
             per_origin: per_origin.max(1),
-            limits: Mutex::new(HashMap::new()),
+            routes: Mutex::new(HashMap::new()),
         })
     }
 
-    fn limit_for(&self, origin: &str) -> Arc<Semaphore> {
-        let mut limits = self.limits.lock().unwrap_or_else(|e| e.into_inner());
-        limits
-            .entry(origin.to_owned())
-            .or_insert_with(|| Arc::new(Semaphore::new(self.per_origin)))
-            .clone()
+    fn route(&self, endpoint: &url::Url) -> Arc<Route> {
+        // Scheme, host and port, lower-cased and without a default port.
+        let origin = &endpoint[..url::Position::BeforePath];
+        let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(route) = routes.get(origin) {
+            return route.clone();
+        }
+        let route = Arc::new(Route {
+            limit: Semaphore::new(self.per_origin),
+            host: Arc::new(endpoint.host_str().unwrap_or_default().to_owned()),
+        });
+        routes.insert(origin.to_owned(), route.clone());
+        route
     }
 
     /// Encrypts `payload` for `recipient` and sends it, waiting for a free
@@ -68,16 +90,14 @@ impl Sender {
         recipient: &Recipient,
         payload: &[u8],
         options: &PushOptions,
-    ) -> (Delivery, String) {
+    ) -> (Delivery, Host) {
         let subscription = match self.subscription(recipient) {
             Ok(s) => s,
-            Err(reason) => return (Delivery::Unusable(reason), String::new()),
+            Err(reason) => return (Delivery::Unusable(reason), Host::default()),
         };
-        let endpoint = subscription.endpoint();
-        let host = endpoint.host_str().unwrap_or_default().to_owned();
-        let origin = endpoint.origin().ascii_serialization();
-        let limit = self.limit_for(&origin);
-        let Ok(_permit) = limit.acquire().await else {
+        let route = self.route(subscription.endpoint());
+        let host = route.host.clone();
+        let Ok(_permit) = route.limit.acquire().await else {
             return (Delivery::Transport("sender closed".into()), host);
         };
         let request = match webpush::build_request(&subscription, payload, options, &self.vapid) {

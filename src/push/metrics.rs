@@ -1,6 +1,8 @@
 //! Prometheus metrics of the delivery engine, served at `/metrics`: outcomes
 //! by push-service host, publish-to-delivery latency, and queue depth.
 
+use std::sync::Arc;
+
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -13,8 +15,9 @@ use prometheus_client::registry::Registry;
 pub struct OutcomeLabels {
     /// delivered, gone, retry, failed.
     pub outcome: &'static str,
-    /// The push service's host name (never the endpoint path: a capability).
-    pub host: String,
+    /// The push service's host name (never the endpoint path: a capability),
+    /// shared with the sender rather than copied per message.
+    pub host: Arc<String>,
 }
 
 /// Every metric, registered once.
@@ -66,11 +69,11 @@ impl Default for Metrics {
 
 impl Metrics {
     /// Counts one outcome at `host`.
-    pub fn count(&self, outcome: &'static str, host: &str) {
+    pub fn count(&self, outcome: &'static str, host: &Arc<String>) {
         self.outcomes
             .get_or_create(&OutcomeLabels {
                 outcome,
-                host: host.to_owned(),
+                host: host.clone(),
             })
             .inc();
     }
