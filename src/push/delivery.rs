@@ -6,6 +6,7 @@
 //! URL parser wrote it, so a message allocates nothing for it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,11 +41,38 @@ pub struct Sender {
 /// What the sender keeps for one push-service origin.
 #[derive(Debug)]
 struct Route {
-    /// Requests in flight to the origin at most.
+    /// Requests in flight to the origin at most: one until its first
+    /// request has ended, then the sender's `per_origin` (see
+    /// [`Route::open`]).
     limit: Semaphore,
+    opened: AtomicBool,
     /// Its host name, for metrics and logs (never the endpoint: a
     /// capability).
     host: Host,
+}
+
+impl Route {
+    /// Opens the rest of the limit, once. Until an origin's first request
+    /// has ended (however it ended), its messages go one at a time: an
+    /// HTTP/2 push service then gets one connection that every later
+    /// message shares, rather than one connection and TLS handshake per
+    /// message in flight, and a fan-out's first message does not wait
+    /// behind a hundred handshakes.
+    fn open(&self, per_origin: usize) {
+        if !self.opened.load(Ordering::Acquire) && !self.opened.swap(true, Ordering::AcqRel) {
+            self.limit.add_permits(per_origin.saturating_sub(1));
+        }
+    }
+}
+
+/// Opens a route's limit when dropped: at the end of its first request,
+/// even one cut short.
+struct OpenOnDrop<'a>(&'a Route, usize);
+
+impl Drop for OpenOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.open(self.1);
+    }
 }
 
 /// A push service's host name, shared by every message sent there.
@@ -76,7 +104,8 @@ impl Sender {
             return route.clone();
         }
         let route = Arc::new(Route {
-            limit: Semaphore::new(self.per_origin),
+            limit: Semaphore::new(1),
+            opened: AtomicBool::new(false),
             host: Arc::new(endpoint.host_str().unwrap_or_default().to_owned()),
         });
         routes.insert(origin.to_owned(), route.clone());
@@ -100,6 +129,7 @@ impl Sender {
         let Ok(_permit) = route.limit.acquire().await else {
             return (Delivery::Transport("sender closed".into()), host);
         };
+        let _open = OpenOnDrop(&route, self.per_origin);
         let request = match webpush::build_request(&subscription, payload, options, &self.vapid) {
             Ok(r) => r,
             Err(e) => return (Delivery::Unusable(e.to_string()), host),

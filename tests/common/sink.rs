@@ -29,14 +29,20 @@ pub struct Received {
     pub device: String,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// When the answer was sent.
     pub at: Instant,
+    pub arrived_at: Instant,
     pub answered: u16,
+    /// Requests the sink was handling when this one arrived, itself
+    /// included.
+    pub in_flight: usize,
 }
 
 #[derive(Default)]
 struct Inner {
     scripts: HashMap<String, Vec<Answer>>,
     received: Vec<Received>,
+    in_flight: usize,
 }
 
 /// The running sink.
@@ -94,14 +100,18 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let answer = {
+    let arrived_at = Instant::now();
+    let (answer, in_flight) = {
         let mut inner = inner.lock().expect("lock");
+        inner.in_flight += 1;
+        let in_flight = inner.in_flight;
         let script = inner.scripts.entry(device.clone()).or_default();
-        if script.is_empty() {
+        let answer = if script.is_empty() {
             Answer::Created
         } else {
             script.remove(0)
-        }
+        };
+        (answer, in_flight)
     };
     let (status, retry_after) = match &answer {
         Answer::Created => (201, None),
@@ -112,13 +122,19 @@ async fn receive(
             (201, None)
         }
     };
-    inner.lock().expect("lock").received.push(Received {
-        device,
-        headers,
-        body: body.to_vec(),
-        at: Instant::now(),
-        answered: status,
-    });
+    {
+        let mut inner = inner.lock().expect("lock");
+        inner.in_flight -= 1;
+        inner.received.push(Received {
+            device,
+            headers,
+            body: body.to_vec(),
+            at: Instant::now(),
+            arrived_at,
+            answered: status,
+            in_flight,
+        });
+    }
     let mut response =
         (StatusCode::from_u16(status).expect("status"), "sink answer").into_response();
     if let Some(after) = retry_after {

@@ -1,0 +1,76 @@
+//! How many messages the sender has in flight at one push service: the
+//! first alone, so that an HTTP/2 service gets one shared connection
+//! rather than a TLS handshake per message in flight; then at most the
+//! configured concurrency.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::sink::{Answer, Sink};
+use herald::push::allowlist::{AllowList, Resolver};
+use herald::push::delivery::{Delivery, Sender};
+use herald::store::Recipient;
+
+const PER_ORIGIN: usize = 4;
+const MESSAGES: usize = 13;
+
+#[tokio::test]
+async fn a_push_services_first_message_goes_alone_then_at_most_the_limit() {
+    let sink = Sink::start().await;
+    // Slow answers keep each message in flight long enough to be counted.
+    for n in 0..MESSAGES {
+        sink.script(
+            &format!("d{n}"),
+            vec![Answer::Slow(Duration::from_millis(150))],
+        );
+    }
+    let allow_list = Arc::new(
+        AllowList::new(std::slice::from_ref(&sink.base), Resolver::System).expect("allow list"),
+    );
+    let vapid = webpush::Vapid::new(
+        webpush::VapidKeys::generate().expect("keys"),
+        webpush::Subject::new("mailto:tests@example.org").expect("subject"),
+    );
+    let sender = Arc::new(Sender::new(vapid, allow_list, PER_ORIGIN).expect("sender"));
+    let device = webpush::UserAgentKeys::generate().expect("keys");
+    let mut sends = tokio::task::JoinSet::new();
+    for n in 0..MESSAGES {
+        let recipient = Recipient {
+            id: n as i64,
+            endpoint: sink.endpoint(&format!("d{n}")),
+            p256dh: webpush::base64url::encode(device.public_key()),
+            auth: webpush::base64url::encode(device.auth()),
+        };
+        let sender = sender.clone();
+        sends.spawn(async move {
+            let options = webpush::PushOptions::default();
+            sender
+                .send(&recipient, b"{\"title\":\"t\"}", &options)
+                .await
+        });
+    }
+    while let Some(sent) = sends.join_next().await {
+        let (delivery, host) = sent.expect("send");
+        assert_eq!(delivery, Delivery::Answered(webpush::Outcome::Delivered));
+        assert_eq!(host.as_str(), "127.0.0.1");
+    }
+
+    let mut received = sink.received();
+    received.sort_by_key(|r| r.arrived_at);
+    assert_eq!(received.len(), MESSAGES);
+    assert!(
+        received[0].at <= received[1].arrived_at,
+        "the first message goes alone: the second arrived before it was answered"
+    );
+    let in_flight: Vec<usize> = received.iter().map(|r| r.in_flight).collect();
+    assert!(
+        in_flight.iter().all(|&n| n <= PER_ORIGIN),
+        "never more than {PER_ORIGIN} in flight: {in_flight:?}"
+    );
+    assert!(
+        in_flight.contains(&PER_ORIGIN),
+        "the limit opens to {PER_ORIGIN} after the first answer: {in_flight:?}"
+    );
+}
