@@ -37,7 +37,9 @@
 # CONCURRENCY 100 (per origin, and the sink check's), TRANSPORTS "http tls",
 # COMPARE_MAX 20000 (messages sent by each of web-push and pywebpush),
 # PY_TLS_SAMPLE 1000 (pywebpush over TLS, 0 to skip), NODE_CONCURRENCY 100,
-# PY_THREADS 32, RUN_TIMEOUT 900 (seconds per step), ECDH_SECONDS 5,
+# PY_THREADS 32, RUN_TIMEOUT 900 (seconds per step), ECDH_SECONDS 5 (the
+# yardstick at the start), RUN_ECDH_SECONDS 3 (again before and after each
+# Herald run),
 # DATABASE_URL (unset: SQLite in a data folder), WORKER_PROCESSES "1 2"
 # (PostgreSQL only), COMPARE yes (no on PostgreSQL), HERALD_BIN (a herald
 # binary to use instead of building the release one; figures from a debug
@@ -76,6 +78,7 @@ NODE_CONCURRENCY="${NODE_CONCURRENCY:-100}"
 PY_THREADS="${PY_THREADS:-32}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-900}"
 ECDH_SECONDS="${ECDH_SECONDS:-5}"
+RUN_ECDH_SECONDS="${RUN_ECDH_SECONDS:-3}"
 
 mkdir -p "$BENCH/out"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -224,6 +227,12 @@ say "openssl speed -seconds $ECDH_SECONDS ecdhp256"
 ecdh_out="$(openssl speed -seconds "$ECDH_SECONDS" ecdhp256 2>/dev/null)"
 echo "$ecdh_out" | tail -n 2
 ECDH_OPS="$(echo "$ecdh_out" | awk '/ecdh \(nistp256\)/ { print $NF }')"
+# The same yardstick again just before and just after each Herald run: on a
+# shared machine the speed drifts between runs, and a run's ratio is only
+# fair against ECDH measured under the same conditions.
+ecdh_ops() {
+  openssl speed -seconds "$RUN_ECDH_SECONDS" ecdhp256 2>/dev/null | awk '/ecdh \(nistp256\)/ { print $NF }'
+}
 echo "one ECDH = $(awk -v o="$ECDH_OPS" 'BEGIN { printf "%.1f", 1e6 / o }') us"
 record "{\"kind\":\"ecdh\",\"ops_per_s\":$ECDH_OPS}"
 
@@ -273,12 +282,16 @@ EOF
     "$WORK/keys.json" "$SHARD_SIZE" "$BATCH_SIZE"
   local out backend=sqlite
   [ -n "$db_url" ] && backend=postgres
+  local ecdh_before ecdh_after
+  ecdh_before="$(ecdh_ops)"
   out="$(SSL_CERT_FILE="$CERT" FANOUT_WORKER_PROCESSES="$procs" FANOUT_DATABASE_URL="$db_url" \
     timeout $((RUN_TIMEOUT + 60)) python3 "$BENCH/fanout_run.py" "$HERALD" "$data" "$conf" \
     "$HERALD_PORT" "$WORK/story.json" bench-fanout "$FIRST_LOG" "$(sink_pids)" \
     "$BENCH/out/fanout-$STAMP-herald-$n-$transport-$backend-$procs.log" "$RUN_TIMEOUT")" || out='{"ok":false,"error":"the run failed"}'
+  ecdh_after="$(ecdh_ops)"
   echo "$out"
-  record "{\"kind\":\"herald\",\"n\":$n,\"transport\":\"$transport\",\"backend\":\"$backend\",\"processes\":$procs,\"result\":$out}"
+  echo "ECDH beside this run: $ecdh_before/s before, $ecdh_after/s after"
+  record "{\"kind\":\"herald\",\"n\":$n,\"transport\":\"$transport\",\"backend\":\"$backend\",\"processes\":$procs,\"ecdh_ops_per_s\":[$ecdh_before,$ecdh_after],\"result\":$out}"
   rm -rf "$data"
   if [ -n "$BENCH_DB" ]; then drop_database "$BENCH_DB"; BENCH_DB=""; fi
 }
@@ -293,20 +306,25 @@ done
 # --- the libraries a user would reach for ------------------------------------
 sample=$(( max_n < COMPARE_MAX ? max_n : COMPARE_MAX ))
 if [ "$COMPARE" = yes ]; then
+  ecdh_before="$(ecdh_ops)"
   say "Node web-push: $sample messages, $NODE_CONCURRENCY in flight, HTTP/1.1 + TLS (web-push only speaks https)"
   out="$(cd "$BENCH" && NODE_EXTRA_CA_CERTS="$CERT" timeout "$RUN_TIMEOUT" node fanout_node.mjs "$WORK/keys.json" \
     "https://localhost:$SINK_TLS_PORT" "$sample" "$NODE_CONCURRENCY" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
-  echo "$out"; record "{\"kind\":\"node\",\"transport\":\"tls\",\"result\":$out}"
+  ecdh_after="$(ecdh_ops)"
+  echo "$out"; record "{\"kind\":\"node\",\"transport\":\"tls\",\"ecdh_ops_per_s\":[$ecdh_before,$ecdh_after],\"result\":$out}"
 
+  ecdh_before="$ecdh_after"
   say "pywebpush: $sample messages, ThreadPoolExecutor($PY_THREADS), plain HTTP"
   out="$(timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_py.py" "$WORK/keys.json" "http://127.0.0.1:$SINK_HTTP_PORT" \
     "$sample" "$PY_THREADS" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
-  echo "$out"; record "{\"kind\":\"python\",\"transport\":\"http\",\"result\":$out}"
+  ecdh_after="$(ecdh_ops)"
+  echo "$out"; record "{\"kind\":\"python\",\"transport\":\"http\",\"ecdh_ops_per_s\":[$ecdh_before,$ecdh_after],\"result\":$out}"
   if [ "$PY_TLS_SAMPLE" -gt 0 ]; then
     say "pywebpush: $PY_TLS_SAMPLE messages, ThreadPoolExecutor($PY_THREADS), HTTPS (a new TLS connection per message, as the README's call makes)"
     out="$(REQUESTS_CA_BUNDLE="$CERT" timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_py.py" "$WORK/keys.json" \
       "https://localhost:$SINK_TLS_PORT" "$PY_TLS_SAMPLE" "$PY_THREADS" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
-    echo "$out"; record "{\"kind\":\"python\",\"transport\":\"tls\",\"result\":$out}"
+    ecdh_before="$ecdh_after"; ecdh_after="$(ecdh_ops)"
+    echo "$out"; record "{\"kind\":\"python\",\"transport\":\"tls\",\"ecdh_ops_per_s\":[$ecdh_before,$ecdh_after],\"result\":$out}"
   fi
 fi
 

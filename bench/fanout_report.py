@@ -15,8 +15,17 @@ ecdh = next((r["ops_per_s"] for r in rows if r["kind"] == "ecdh"), None)
 ecdh_us = 1e6 / ecdh if ecdh else float("nan")
 sink = next((r for r in rows if r["kind"] == "sink"), {})
 herald = [r for r in rows if r["kind"] == "herald"]
-libs = [(f"{r['kind'] == 'node' and 'Node web-push' or 'pywebpush'} ({r['transport']})", r["result"])
+libs = [(f"{r['kind'] == 'node' and 'Node web-push' or 'pywebpush'} ({r['transport']})", r)
         for r in rows if r["kind"] in ("node", "python")]
+
+
+def yardstick_us(r) -> float:
+    """One ECDH in microseconds beside run `r`: the mean of the measurements
+    just before and after it when the script made them, else the one at the
+    start. A shared machine's speed drifts between runs; a run's ratio is
+    only fair against the yardstick measured under the same conditions."""
+    beside = [ops for ops in r.get("ecdh_ops_per_s", []) if ops]
+    return 1e6 / (sum(beside) / len(beside)) if beside else ecdh_us
 
 
 def fmt(v, spec=".1f"):
@@ -34,40 +43,43 @@ def where(r) -> str:
 print(f"one OpenSSL P-256 ECDH: {ecdh_us:.1f} us ({ecdh:.0f}/s); sink alone: "
       f"{fmt(sink.get('http_rps'), '.0f')} req/s HTTP/1.1, {fmt(sink.get('tls_h2_rps'), '.0f')} req/s HTTP/2+TLS")
 print()
-head = f"{'N':>9} {'transport':<9} {'database':<12} {'delivered':>9} {'wall s':>7} {'msg/s':>8} {'CPU ms/1k':>9} {'ECDH-eq':>7} {'RSS MB':>7} {'first ms':>8} {'(commit)':>8} {'sink CPU/1k':>11}"
+head = f"{'N':>9} {'transport':<9} {'database':<12} {'delivered':>9} {'wall s':>7} {'msg/s':>8} {'CPU ms/1k':>9} {'ECDH us':>7} {'ECDH-eq':>7} {'RSS MB':>7} {'first ms':>8} {'(commit)':>8} {'sink CPU/1k':>11}"
 print("Herald")
 print(head)
 for r in herald:
     x = r["result"]
-    eq = x.get("cpu_us_per_msg") / ecdh_us if x.get("cpu_us_per_msg") else None
+    eq = x.get("cpu_us_per_msg") / yardstick_us(r) if x.get("cpu_us_per_msg") else None
     sink_1k = x["sink_cpu_s"] * 1e6 / x["delivered"] if x.get("delivered") else None
     print(f"{r['n']:>9} {r['transport']:<9} {where(r):<12} {fmt(x.get('delivered'), 'd'):>9} {fmt(x.get('wall_s'), '.2f'):>7} "
-          f"{fmt(x.get('msgs_per_s'), '.0f'):>8} {fmt(x.get('cpu_ms_per_1000')):>9} {fmt(eq, '.2f'):>7} "
+          f"{fmt(x.get('msgs_per_s'), '.0f'):>8} {fmt(x.get('cpu_ms_per_1000')):>9} {yardstick_us(r):>7.1f} {fmt(eq, '.2f'):>7} "
           f"{fmt(x.get('peak_rss_mb')):>7} {fmt(x.get('first_notification_ms')):>8} {fmt(x.get('first_after_commit_ms')):>8} "
           f"{fmt(sink_1k):>11}" + ("" if x.get("ok") else f"   NOT COMPLETE: {x.get('error')}"))
 print()
 print("Libraries (same sink, same payload)" + ("" if libs else ": skipped (COMPARE=no)"))
 if libs:
-    print(f"{'library':<26} {'messages':>8} {'delivered':>9} {'wall s':>7} {'msg/s':>8} {'CPU ms/1k':>9} {'ECDH-eq':>7} {'RSS MB':>7}")
+    print(f"{'library':<26} {'messages':>8} {'delivered':>9} {'wall s':>7} {'msg/s':>8} {'CPU ms/1k':>9} {'ECDH us':>7} {'ECDH-eq':>7} {'RSS MB':>7}")
 lib_cost = {}
-for name, x in libs:
+for name, r in libs:
+    x = r["result"]
     if x.get("delivered"):
         cpu_us = x["cpu_s"] * 1e6 / x["delivered"]
         rate = x["delivered"] / x["wall_s"]
-        lib_cost[name] = (cpu_us, rate)
+        lib_cost[name] = (cpu_us, rate, cpu_us / yardstick_us(r))
         print(f"{name:<26} {x['messages']:>8} {x['delivered']:>9} {x['wall_s']:>7.2f} {rate:>8.0f} {cpu_us:>9.1f} "
-              f"{cpu_us / ecdh_us:>7.2f} {x['peak_rss_mb']:>7.1f}" + (f"  failed {x['failed']}: {x.get('first_error')}" if x.get("failed") else ""))
+              f"{yardstick_us(r):>7.1f} {cpu_us / yardstick_us(r):>7.2f} {x['peak_rss_mb']:>7.1f}" + (f"  failed {x['failed']}: {x.get('first_error')}" if x.get("failed") else ""))
     else:
         print(f"{name:<26} failed: {x.get('first_error') or x.get('error')}")
 if lib_cost:
     print()
-    print("Herald's speed-up: library CPU per message / Herald's (wall rate Herald / library)")
+    print("Herald's speed-up: library CPU per message / Herald's, each in ECDH-equivalents beside its own run")
+    print("(in parentheses: in raw CPU time, and wall rate Herald / library)")
     for r in herald:
         x = r["result"]
         if not x.get("cpu_us_per_msg"):
             continue
-        parts = [f"{name}: {c / x['cpu_us_per_msg']:.1f}x CPU ({x['msgs_per_s'] / rate:.1f}x rate)"
-                 for name, (c, rate) in lib_cost.items()]
+        eq = x["cpu_us_per_msg"] / yardstick_us(r)
+        parts = [f"{name}: {lib_eq / eq:.1f}x ({c / x['cpu_us_per_msg']:.1f}x CPU, {x['msgs_per_s'] / rate:.1f}x rate)"
+                 for name, (c, rate, lib_eq) in lib_cost.items()]
         print(f"  N={r['n']} {r['transport']} {where(r)}: " + "; ".join(parts))
 print()
 print("Goals (issue 5)")
@@ -76,7 +88,7 @@ for r in herald:
     if not x.get("cpu_us_per_msg"):
         print(f"  N={r['n']} {r['transport']} {where(r)}: no result")
         continue
-    eq = x["cpu_us_per_msg"] / ecdh_us
+    eq = x["cpu_us_per_msg"] / yardstick_us(r)
     first = x.get("first_notification_ms")
     verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731
     line = (f"  N={r['n']} {r['transport']} {where(r)}: CPU {eq:.2f} ECDH-eq/msg (<= 2.5: {verdict(eq <= 2.5)}); "
