@@ -1,7 +1,7 @@
 //! How many messages the sender has in flight at one push service: the
-//! first alone, so that an HTTP/2 service gets one shared connection
-//! rather than a TLS handshake per message in flight; then at most the
-//! configured concurrency.
+//! first alone (for at most a second, should it hang), so that an HTTP/2
+//! service gets one shared connection rather than a TLS handshake per
+//! message in flight; then at most the configured concurrency.
 
 mod common;
 
@@ -26,23 +26,10 @@ async fn a_push_services_first_message_goes_alone_then_at_most_the_limit() {
             vec![Answer::Slow(Duration::from_millis(150))],
         );
     }
-    let allow_list = Arc::new(
-        AllowList::new(std::slice::from_ref(&sink.base), Resolver::System).expect("allow list"),
-    );
-    let vapid = webpush::Vapid::new(
-        webpush::VapidKeys::generate().expect("keys"),
-        webpush::Subject::new("mailto:tests@example.org").expect("subject"),
-    );
-    let sender = Arc::new(Sender::new(vapid, allow_list, PER_ORIGIN).expect("sender"));
-    let device = webpush::UserAgentKeys::generate().expect("keys");
+    let sender = sender_for(&sink);
     let mut sends = tokio::task::JoinSet::new();
     for n in 0..MESSAGES {
-        let recipient = Recipient {
-            id: n as i64,
-            endpoint: sink.endpoint(&format!("d{n}")),
-            p256dh: webpush::base64url::encode(device.public_key()),
-            auth: webpush::base64url::encode(device.auth()),
-        };
+        let recipient = recipient(&sink, n as i64, &format!("d{n}"));
         let sender = sender.clone();
         sends.spawn(async move {
             let options = webpush::PushOptions::default();
@@ -73,4 +60,63 @@ async fn a_push_services_first_message_goes_alone_then_at_most_the_limit() {
         in_flight.contains(&PER_ORIGIN),
         "the limit opens to {PER_ORIGIN} after the first answer: {in_flight:?}"
     );
+}
+
+#[tokio::test]
+async fn a_first_message_that_hangs_holds_the_rest_back_only_a_moment() {
+    let sink = Sink::start().await;
+    // Far longer than FIRST_REQUEST_ALONE, which must let the others go.
+    let hang = herald::push::delivery::FIRST_REQUEST_ALONE * 4;
+    sink.script("first", vec![Answer::Slow(hang)]);
+    let sender = sender_for(&sink);
+    let first = {
+        let sender = sender.clone();
+        let recipient = recipient(&sink, 0, "first");
+        tokio::spawn(async move {
+            sender
+                .send(&recipient, b"{}", &webpush::PushOptions::default())
+                .await
+        })
+    };
+    // The first request is in flight before the others are asked for.
+    while sink.in_flight() == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for n in 1..3 {
+        let (delivery, _) = sender
+            .send(
+                &recipient(&sink, n, &format!("later{n}")),
+                b"{}",
+                &webpush::PushOptions::default(),
+            )
+            .await;
+        assert_eq!(delivery, Delivery::Answered(webpush::Outcome::Delivered));
+    }
+    assert!(
+        sink.received_by("first").is_empty(),
+        "the later messages were answered while the first still hung"
+    );
+    let (delivery, _) = first.await.expect("first send");
+    assert_eq!(delivery, Delivery::Answered(webpush::Outcome::Delivered));
+}
+
+fn sender_for(sink: &Sink) -> Arc<Sender> {
+    let allow_list = Arc::new(
+        AllowList::new(std::slice::from_ref(&sink.base), Resolver::System).expect("allow list"),
+    );
+    let vapid = webpush::Vapid::new(
+        webpush::VapidKeys::generate().expect("keys"),
+        webpush::Subject::new("mailto:tests@example.org").expect("subject"),
+    );
+    Arc::new(Sender::new(vapid, allow_list, PER_ORIGIN).expect("sender"))
+}
+
+fn recipient(sink: &Sink, id: i64, device: &str) -> Recipient {
+    let keys = webpush::UserAgentKeys::generate().expect("keys");
+    Recipient {
+        id,
+        endpoint: sink.endpoint(device),
+        p256dh: webpush::base64url::encode(keys.public_key()),
+        auth: webpush::base64url::encode(keys.auth()),
+    }
 }

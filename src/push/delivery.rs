@@ -42,27 +42,47 @@ pub struct Sender {
 #[derive(Debug)]
 struct Route {
     /// Requests in flight to the origin at most: one until its first
-    /// request has ended, then the sender's `per_origin` (see
-    /// [`Route::open`]).
+    /// request has ended or [`FIRST_REQUEST_ALONE`] has passed, then the
+    /// sender's `per_origin` (see [`Route::open`]).
     limit: Semaphore,
     opened: AtomicBool,
+    /// Whether the first request has started (and with it the timer that
+    /// opens the limit should it hang).
+    started: AtomicBool,
     /// Its host name, for metrics and logs (never the endpoint: a
     /// capability).
     host: Host,
 }
 
+/// How long an origin's first request goes alone at most: a push service
+/// that hangs on it holds the rest back no longer than this.
+pub const FIRST_REQUEST_ALONE: Duration = Duration::from_secs(1);
+
 impl Route {
     /// Opens the rest of the limit, once. Until an origin's first request
-    /// has ended (however it ended), its messages go one at a time: an
-    /// HTTP/2 push service then gets one connection that every later
-    /// message shares, rather than one connection and TLS handshake per
-    /// message in flight, and a fan-out's first message does not wait
-    /// behind a hundred handshakes.
+    /// has ended (however it ended), or for [`FIRST_REQUEST_ALONE`] if it
+    /// takes longer, its messages go one at a time: an HTTP/2 push service
+    /// then gets one connection that every later message shares, rather
+    /// than one connection and TLS handshake per message in flight, and a
+    /// fan-out's first message does not wait behind a hundred handshakes.
     fn open(&self, per_origin: usize) {
         if !self.opened.load(Ordering::Acquire) && !self.opened.swap(true, Ordering::AcqRel) {
             self.limit.add_permits(per_origin.saturating_sub(1));
         }
     }
+}
+
+/// Starts an origin's first request: opens the route's limit after
+/// [`FIRST_REQUEST_ALONE`] unless the request has ended by then.
+fn start_first_request(route: &Arc<Route>, per_origin: usize) {
+    if route.opened.load(Ordering::Acquire) || route.started.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let route = Arc::clone(route);
+    tokio::spawn(async move {
+        tokio::time::sleep(FIRST_REQUEST_ALONE).await;
+        route.open(per_origin);
+    });
 }
 
 /// Opens a route's limit when dropped: at the end of its first request,
@@ -106,6 +126,7 @@ impl Sender {
         let route = Arc::new(Route {
             limit: Semaphore::new(1),
             opened: AtomicBool::new(false),
+            started: AtomicBool::new(false),
             host: Arc::new(endpoint.host_str().unwrap_or_default().to_owned()),
         });
         routes.insert(origin.to_owned(), route.clone());
@@ -129,6 +150,7 @@ impl Sender {
         let Ok(_permit) = route.limit.acquire().await else {
             return (Delivery::Transport("sender closed".into()), host);
         };
+        start_first_request(&route, self.per_origin);
         let _open = OpenOnDrop(&route, self.per_origin);
         let request = match webpush::build_request(&subscription, payload, options, &self.vapid) {
             Ok(r) => r,

@@ -86,6 +86,11 @@ impl Sink {
         self.inner.lock().expect("lock").received.clone()
     }
 
+    /// Requests being handled now.
+    pub fn in_flight(&self) -> usize {
+        self.inner.lock().expect("lock").in_flight
+    }
+
     pub fn received_by(&self, device: &str) -> Vec<Received> {
         self.received()
             .into_iter()
