@@ -2,6 +2,10 @@
 
 use std::process::ExitCode;
 
+/// See Cargo.toml: measured faster for the delivery engine than glibc's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use herald::config::{Config, GlobalArgs};
 
