@@ -57,23 +57,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 say() { printf '\n== %s\n' "$*"; }
+# shellcheck source=bench/common.sh
+. "$BENCH/common.sh"
 
 command -v nginx >/dev/null || {
   say "installing nginx"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
 }
-if [ -n "${HERALD_BIN:-}" ]; then
-  HERALD="$HERALD_BIN"
-  say "using $HERALD (not built here)"
-else
-  say "building herald (release)"
-  cargo build --quiet --release --bin herald
-  HERALD="${CARGO_TARGET_DIR:-$ROOT/target}/release/herald"
-fi
-
-say "machine"
-echo "$(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "herald $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)'); $(nginx -v 2>&1)"
+herald_binary
+describe_machine
 
 # --- the sink: nginx answering 201 ------------------------------------------
 mkdir -p "$WORK/nginx"

@@ -104,6 +104,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say() { printf '\n== %s\n' "$*"; }
+# shellcheck source=bench/common.sh
+. "$BENCH/common.sh"
 # PostgreSQL: DATABASE_URL's server, another database on it.
 database_url() { echo "${DATABASE_URL%/*}/$1"; }
 drop_database() {
@@ -129,18 +131,8 @@ if [ "$COMPARE" = yes ]; then
   python3 -c 'import pywebpush' 2>/dev/null || python3 -m pip install --quiet 'pywebpush==2.5.0'
 fi
 
-if [ -n "${HERALD_BIN:-}" ]; then
-  HERALD="$HERALD_BIN"
-  say "using $HERALD (not built here)"
-else
-  say "building herald (release)"
-  cargo build --quiet --release --bin herald
-  HERALD="${CARGO_TARGET_DIR:-$ROOT/target}/release/herald"
-fi
-
-say "machine"
-echo "$(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "herald $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)'); $(nginx -v 2>&1)"
+herald_binary
+describe_machine
 if [ "$COMPARE" = yes ]; then
   echo "node $(node --version); $(python3 --version); pywebpush $(python3 -c 'import importlib.metadata as m; print(m.version("pywebpush"))'); web-push $(node -p 'require("./bench/node_modules/web-push/package.json").version')"
 fi

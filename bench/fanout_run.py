@@ -37,22 +37,7 @@ import subprocess
 import sys
 import time
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    # After the ")" field 3 (state) is index 0: utime is field 14, stime 15.
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def vm_hwm_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+from procstat import cpu_seconds, vm_hwm_mb
 
 
 def total_cpu(pids: list[int]) -> float:
