@@ -46,9 +46,6 @@ struct Route {
     /// sender's `per_origin` (see [`Route::open`]).
     limit: Semaphore,
     opened: AtomicBool,
-    /// Whether the first request has started (and with it the timer that
-    /// opens the limit should it hang).
-    started: AtomicBool,
     /// Its host name, for metrics and logs (never the endpoint: a
     /// capability).
     host: Host,
@@ -70,19 +67,6 @@ impl Route {
             self.limit.add_permits(per_origin.saturating_sub(1));
         }
     }
-}
-
-/// Starts an origin's first request: opens the route's limit after
-/// [`FIRST_REQUEST_ALONE`] unless the request has ended by then.
-fn start_first_request(route: &Arc<Route>, per_origin: usize) {
-    if route.opened.load(Ordering::Acquire) || route.started.swap(true, Ordering::AcqRel) {
-        return;
-    }
-    let route = Arc::clone(route);
-    tokio::spawn(async move {
-        tokio::time::sleep(FIRST_REQUEST_ALONE).await;
-        route.open(per_origin);
-    });
 }
 
 /// Opens a route's limit when dropped: at the end of its first request,
@@ -126,10 +110,17 @@ impl Sender {
         let route = Arc::new(Route {
             limit: Semaphore::new(1),
             opened: AtomicBool::new(false),
-            started: AtomicBool::new(false),
             host: Arc::new(endpoint.host_str().unwrap_or_default().to_owned()),
         });
         routes.insert(origin.to_owned(), route.clone());
+        // The route is made for its first message, which takes the one
+        // permit at once: should that request hang, the rest go anyway.
+        let opener = route.clone();
+        let per_origin = self.per_origin;
+        tokio::spawn(async move {
+            tokio::time::sleep(FIRST_REQUEST_ALONE).await;
+            opener.open(per_origin);
+        });
         route
     }
 
@@ -150,7 +141,6 @@ impl Sender {
         let Ok(_permit) = route.limit.acquire().await else {
             return (Delivery::Transport("sender closed".into()), host);
         };
-        start_first_request(&route, self.per_origin);
         let _open = OpenOnDrop(&route, self.per_origin);
         let request = match webpush::build_request(&subscription, payload, options, &self.vapid) {
             Ok(r) => r,
