@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::process::{add_story, counting_sink, free_port, total, wait_for};
+use common::process::{add_story, counting_sink, free_port, seed_politics, total, wait_for};
 
 const SUBSCRIBERS: usize = 20_000;
 const WORKERS: usize = 2;
@@ -49,12 +49,7 @@ async fn a_fanout_survives_sigterm_and_sigkill() {
     // The topic exists once a story names it (a draft: it notifies nobody);
     // then 20,000 subscribers follow it, written straight into the database
     // in one transaction.
-    add_story(
-        &data,
-        &config,
-        r#"{"slug": "seed", "headline": "Seed", "body_markdown": "x", "topics": ["Politics"]}"#,
-        false,
-    );
+    seed_politics(&data, &config);
     let keys = webpush::UserAgentKeys::generate().expect("keys");
     let p256dh = webpush::base64url::encode(keys.public_key());
     let auth = webpush::base64url::encode(keys.auth());

@@ -10,7 +10,9 @@ mod common;
 use std::time::Duration;
 
 use common::TestDatabase;
-use common::process::{add_story, counting_sink, free_port, herald, total, wait_for, wait_healthy};
+use common::process::{
+    add_story, counting_sink, free_port, herald, seed_politics, total, wait_for, wait_healthy,
+};
 use serde_json::json;
 
 const SUBSCRIBERS: u32 = 50_000;
@@ -35,12 +37,7 @@ async fn two_web_nodes_and_three_workers_survive_a_killed_worker() {
         ),
     )
     .expect("config");
-    add_story(
-        &data,
-        &config,
-        r#"{"slug": "seed", "headline": "Seed", "body_markdown": "x", "topics": ["Politics"]}"#,
-        false,
-    );
+    seed_politics(&data, &config);
 
     let ports = [free_port(), free_port()];
     let mut web: Vec<_> = ports

@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::pg_cluster::PgCluster;
-use common::process::{add_story, counting_sink, free_port, herald, total, wait_for, wait_healthy};
+use common::process::{
+    add_story, counting_sink, free_port, herald, seed_politics, total, wait_for, wait_healthy,
+};
 use herald::store::Store;
 use serde_json::json;
 
@@ -60,12 +62,7 @@ async fn a_postgres_restart_mid_fanout_loses_nothing() {
         ),
     )
     .expect("config");
-    add_story(
-        &data,
-        &config,
-        r#"{"slug": "seed", "headline": "Seed", "body_markdown": "x", "topics": ["Politics"]}"#,
-        false,
-    );
+    seed_politics(&data, &config);
 
     let port = free_port();
     let web = herald(

@@ -8,7 +8,8 @@ mod common;
 use std::time::Duration;
 
 use common::process::{
-    add_story, counting_sink, free_port, herald, serve, total, wait_for, wait_healthy,
+    add_story, counting_sink, free_port, herald, seed_politics, serve, total, wait_for,
+    wait_healthy,
 };
 use serde_json::{Value, json};
 
@@ -25,12 +26,7 @@ async fn a_web_only_node_and_a_worker_node_share_the_work() {
         ),
     )
     .expect("config");
-    add_story(
-        &data,
-        &config,
-        r#"{"slug": "seed", "headline": "Seed", "body_markdown": "x", "topics": ["Politics"]}"#,
-        false,
-    );
+    seed_politics(&data, &config);
     let port = free_port();
     let mut web = serve(&data, &config, port, &["--workers", "0"]);
     wait_healthy(port).await;

@@ -173,9 +173,11 @@ impl AllowList {
     /// Whether the operator named this plain-http endpoint's host (a local
     /// push service): the only way an http endpoint is ever accepted.
     pub fn names_plain_http(&self, endpoint: &str) -> bool {
-        let Ok(url) = Url::parse(endpoint) else {
-            return false;
-        };
+        Url::parse(endpoint).is_ok_and(|url| self.names_plain_http_url(&url))
+    }
+
+    /// [`AllowList::names_plain_http`] for an endpoint already parsed.
+    pub fn names_plain_http_url(&self, url: &Url) -> bool {
         let Some(host) = url.host_str() else {
             return false;
         };
@@ -184,7 +186,7 @@ impl AllowList {
             && self
                 .entries
                 .iter()
-                .any(|e| e.http && e.explicit && e.matches(&url, &host))
+                .any(|e| e.http && e.explicit && e.matches(url, &host))
     }
 
     /// Parses a browser's subscription JSON, accepting a plain-http endpoint

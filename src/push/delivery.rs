@@ -1,6 +1,5 @@
-//! Sending push messages: one pooled HTTP client (HTTP/2 where the push
-//! service offers it, HTTP/1.1 otherwise), bounded concurrency per
-//! push-service origin, VAPID tokens cached per origin by the `webpush`
+//! Sending push messages: one pooled HTTP client (see [`super::client`]),
+//! bounded concurrency per push-service origin, VAPID tokens cached per origin by the `webpush`
 //! crate, and the answer classified. What the sender keeps per origin (its
 //! limit and its host name) is looked up by the endpoint's origin as the
 //! URL parser wrote it, so a message allocates nothing for it.
@@ -14,6 +13,8 @@ use tokio::sync::Semaphore;
 use webpush::{Outcome, PushOptions, Vapid};
 
 use super::allowlist::AllowList;
+pub use super::client::REQUEST_TIMEOUT;
+use super::client::{ClientError, NoAnswer, PushClient, http_client, post};
 use crate::store::Recipient;
 
 /// What became of one message.
@@ -31,7 +32,7 @@ pub enum Delivery {
 /// The sender every worker shares.
 #[derive(Debug)]
 pub struct Sender {
-    client: reqwest::Client,
+    client: PushClient,
     vapid: Vapid,
     allow_list: Arc<AllowList>,
     per_origin: usize,
@@ -82,15 +83,12 @@ impl Drop for OpenOnDrop<'_> {
 /// A push service's host name, shared by every message sent there.
 pub type Host = Arc<String>;
 
-/// How long one request may take before it counts as a transport failure.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
 impl Sender {
     pub fn new(
         vapid: Vapid,
         allow_list: Arc<AllowList>,
         per_origin: usize,
-    ) -> Result<Sender, reqwest::Error> {
+    ) -> Result<Sender, ClientError> {
         Ok(Sender {
             client: http_client(allow_list.clone(), per_origin)?,
             vapid,
@@ -160,146 +158,14 @@ impl Sender {
         };
         let p256dh = decode("p256dh", &recipient.p256dh)?;
         let auth = decode("auth", &recipient.auth)?;
-        let result = if self.allow_list.names_plain_http(&recipient.endpoint) {
+        // Parsed once, then held to the allow-list's word on plain http.
+        let subscription =
             webpush::Subscription::new_allowing_http(&recipient.endpoint, &p256dh, &auth, None)
-        } else {
-            webpush::Subscription::new(&recipient.endpoint, &p256dh, &auth, None)
-        };
-        result.map_err(|e| e.to_string())
-    }
-}
-
-/// The HTTP client for push services: pooled, HTTP/2 where the service
-/// offers it, and resolving names through the allow-list.
-pub fn http_client(
-    allow_list: Arc<AllowList>,
-    per_origin: usize,
-) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .dns_resolver(Arc::new(GuardedDns(allow_list)))
-        .timeout(REQUEST_TIMEOUT)
-        .connect_timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(per_origin)
-        .build()
-}
-
-/// A push service's answer, as received.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    pub status: u16,
-    pub retry_after: Option<String>,
-    pub body: axum::body::Bytes,
-}
-
-impl Answer {
-    /// What the answer means (RFC 8030 and the push services' practice).
-    pub fn outcome(&self) -> Outcome {
-        webpush::classify(self.status, self.retry_after.as_deref(), &self.body)
-    }
-}
-
-/// Why a request got no answer. The reasons never name the endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoAnswer {
-    /// The allow-list refused where the name now leads.
-    Refused(String),
-    /// Connection refused or reset, timeout: worth another try.
-    Transport(String),
-}
-
-/// Sends a prepared push request and reads the answer.
-pub async fn post(
-    client: &reqwest::Client,
-    request: webpush::PushRequest,
-) -> Result<Answer, NoAnswer> {
-    let mut builder = client.post(request.url);
-    for (name, value) in request.headers {
-        builder = builder.header(name, value);
-    }
-    // Never the error's own text: it names the endpoint.
-    let response = builder
-        .body(request.body)
-        .send()
-        .await
-        .map_err(|e| match refusal(&e) {
-            Some(refused) => NoAnswer::Refused(refused.to_string()),
-            None => NoAnswer::Transport(transport_reason(&e)),
-        })?;
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = match response.bytes().await {
-        Ok(b) => b,
-        // Accepted is accepted, even if the rest of the answer was lost.
-        Err(e) if (200..300).contains(&status) => {
-            tracing::debug!(
-                reason = transport_reason(&e),
-                "push answer body lost after a 2xx"
-            );
-            Default::default()
+                .map_err(|e| e.to_string())?;
+        let endpoint = subscription.endpoint();
+        if endpoint.scheme() == "http" && !self.allow_list.names_plain_http_url(endpoint) {
+            return Err(super::allowlist::EndpointRefused::NotHttps.to_string());
         }
-        Err(e) => return Err(NoAnswer::Transport(transport_reason(&e))),
-    };
-    Ok(Answer {
-        status,
-        retry_after,
-        body,
-    })
-}
-
-/// Resolves push-service names through the allow-list, so that every
-/// connection is checked against private addresses (DNS rebinding).
-struct GuardedDns(Arc<AllowList>);
-
-impl reqwest::dns::Resolve for GuardedDns {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow_list = self.0.clone();
-        Box::pin(async move {
-            let addresses = allow_list
-                .delivery_addresses(name.as_str())
-                .await
-                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
-            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
-/// The allow-list's refusal, when that is why the request failed.
-fn refusal(e: &reqwest::Error) -> Option<&super::allowlist::EndpointRefused> {
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        if let Some(refused) = cause.downcast_ref::<super::allowlist::EndpointRefused>() {
-            return Some(refused);
-        }
-        source = cause.source();
-    }
-    None
-}
-
-/// Why a request failed, for logs and operators: its kind and its root
-/// cause (a socket or TLS error), never the URL, which is a capability.
-fn transport_reason(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timeout"
-    } else if e.is_connect() {
-        "connection failed"
-    } else if e.is_body() || e.is_decode() {
-        "connection broken while reading the answer"
-    } else {
-        "request failed"
-    };
-    let mut root = None;
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        root = Some(cause.to_string());
-        source = cause.source();
-    }
-    match root.filter(|r| !r.contains("://") && !r.is_empty()) {
-        Some(root) => format!("{kind}: {root}"),
-        None => kind.to_owned(),
+        Ok(subscription)
     }
 }

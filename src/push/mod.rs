@@ -4,6 +4,7 @@
 //! And the delivery engine: planning the fan-out, sending, retrying.
 
 pub mod allowlist;
+pub mod client;
 pub mod delivery;
 pub mod keys;
 pub mod limits;

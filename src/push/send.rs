@@ -81,13 +81,13 @@ pub async fn send_one(
         &options,
         &Vapid::new(keys, subject),
     )?;
-    let client = super::delivery::http_client(std::sync::Arc::new(allow_list.clone()), 1)
+    let client = super::client::http_client(std::sync::Arc::new(allow_list.clone()), 1)
         .map_err(|e| SendError::Http(e.to_string()))?;
-    let answer = super::delivery::post(&client, request)
+    let answer = super::client::post(&client, request)
         .await
         .map_err(|e| match e {
-            super::delivery::NoAnswer::Refused(reason)
-            | super::delivery::NoAnswer::Transport(reason) => SendError::Http(reason),
+            super::client::NoAnswer::Refused(reason)
+            | super::client::NoAnswer::Transport(reason) => SendError::Http(reason),
         })?;
     Ok(Answer {
         status: answer.status,

@@ -77,6 +77,17 @@ pub fn add_story(data: &Path, config: &Path, json: &str, publish: bool) {
     assert!(child.wait().expect("wait").success());
 }
 
+/// Creates the Politics topic the way a newsroom does, with a story that
+/// names it, left a draft so that it notifies nobody.
+pub fn seed_politics(data: &Path, config: &Path) {
+    add_story(
+        data,
+        config,
+        r#"{"slug": "seed", "headline": "Seed", "body_markdown": "x", "topics": ["Politics"]}"#,
+        false,
+    );
+}
+
 /// `herald serve` on `port`, in the background.
 pub fn serve(data: &Path, config: &Path, port: u16, extra: &[&str]) -> Child {
     let bind = format!("127.0.0.1:{port}");

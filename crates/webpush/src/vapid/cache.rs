@@ -140,7 +140,9 @@ impl Vapid {
     /// [`VapidError::NoOrigin`], [`VapidError::ClockBeforeEpoch`] or
     /// [`VapidError::Crypto`].
     pub fn authorization(&self, endpoint: &Url) -> Result<Arc<str>, VapidError> {
-        let aud = audience(endpoint)?;
+        // Keyed by the endpoint's origin as the URL parser wrote it: a hit
+        // allocates nothing.
+        let key = &endpoint[..url::Position::BeforePath];
         let now = self
             .clock
             .now()
@@ -150,18 +152,19 @@ impl Vapid {
         let fresh_until = now.saturating_add(self.refresh_margin.as_secs());
         {
             let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(cached) = cache.get(&aud).filter(|c| c.exp > fresh_until) {
+            if let Some(cached) = cache.get(key).filter(|c| c.exp > fresh_until) {
                 return Ok(Arc::clone(&cached.header));
             }
         }
         // Signed outside the lock: two threads may both sign on a miss, which
         // is harmless, and no thread waits on another's signature.
+        let aud = audience(endpoint)?;
         let exp = now.saturating_add(self.validity.as_secs());
         let jwt = token::sign(&self.keys, &aud, exp, &self.subject)?;
         let header: Arc<str> = token::header_value(&jwt, &self.keys).into();
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         cache.insert(
-            aud,
+            key.to_owned(),
             Cached {
                 header: Arc::clone(&header),
                 exp,
