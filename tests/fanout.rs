@@ -14,8 +14,19 @@ use common::sink::{Answer, Sink};
 use serde_json::{Value, json};
 
 async fn topics_site(sink: &Sink) -> TestSite {
+    topics_site_with(sink, |_| {}).await
+}
+
+async fn topics_site_with(
+    sink: &Sink,
+    adjust: impl FnOnce(&mut herald::config::Config),
+) -> TestSite {
     let base = sink.base.clone();
-    let site = TestSite::start_delivering(move |c| c.push.allowed_hosts = vec![base]).await;
+    let site = TestSite::start_delivering(move |c| {
+        c.push.allowed_hosts = vec![base];
+        adjust(c);
+    })
+    .await;
     // The topics exist once a story names them; its fan-out (to nobody)
     // is over before anyone subscribes.
     let seed = site
@@ -340,4 +351,47 @@ async fn a_scheduled_story_notifies_when_it_is_published() {
     wait_done(&site, story.id, Duration::from_secs(10)).await;
     let got = sink.received_by("s");
     assert_eq!(got.len(), 1);
+}
+
+#[tokio::test]
+async fn a_shards_first_batch_is_small_so_that_its_first_messages_leave_at_once() {
+    const BATCH: i64 = 100;
+    let first = herald::push::worker::FIRST_BATCH;
+    assert!(first < BATCH);
+    let sink = Sink::start().await;
+    let site = topics_site_with(&sink, |c| {
+        c.push.batch_size = BATCH;
+        c.push.registrations_per_ip_per_hour = 0;
+    })
+    .await;
+    // Those after the first small batch answer slowly: the shard's first
+    // checkpoint stands long enough to be read.
+    for n in 0..BATCH + 20 {
+        let device = format!("q{n}");
+        if n >= first {
+            sink.script(&device, vec![Answer::Slow(Duration::from_millis(1500))]);
+        }
+        register(&site, &sink, &device, &["politics"]).await;
+    }
+    let story = site
+        .publish(&common::story_json("batches", "Batches", &["Politics"]))
+        .await;
+    let started = std::time::Instant::now();
+    let handled = loop {
+        let stats = common::devices::stats(&site, story.id).await;
+        let handled = stats["shards"]
+            .as_array()
+            .expect("shards")
+            .iter()
+            .map(|shard| shard["handled"].as_i64().expect("handled"))
+            .sum::<i64>();
+        if handled > 0 {
+            break handled;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{stats}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(handled, first, "the first checkpoint came after {handled}");
+    let stats = wait_done(&site, story.id, Duration::from_secs(20)).await;
+    assert_eq!(stats["delivered"], BATCH + 20);
 }

@@ -126,6 +126,9 @@ impl Default for WorkerSettings {
     }
 }
 
+/// How many subscribers the first batch of a shard's lease holds at most.
+pub const FIRST_BATCH: i64 = 50;
+
 /// What the workers share.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -336,6 +339,10 @@ impl Engine {
                 .await;
         };
         let mut checkpoint = lease.checkpoint;
+        // The first batch of a lease is small, so that its first messages
+        // leave before a full batch has been read and its send slots
+        // claimed (about 10 ms for 500 on SQLite); the rest go full size.
+        let mut batch_size = FIRST_BATCH.min(self.settings.batch_size);
         loop {
             if *stop.borrow() {
                 return self.store.release_shard(lease).await;
@@ -360,10 +367,11 @@ impl Engine {
                     &payload.audience,
                     checkpoint,
                     lease.last_subscriber,
-                    self.settings.batch_size,
+                    batch_size,
                 )
                 .await?;
-            let done = (batch.len() as i64) < self.settings.batch_size;
+            let done = (batch.len() as i64) < batch_size;
+            batch_size = self.settings.batch_size;
             let last = batch
                 .last()
                 .map_or(lease.last_subscriber, |r| r.recipient.id);
