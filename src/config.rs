@@ -92,6 +92,7 @@ struct PushFileConfig {
     concurrency_per_origin: Option<usize>,
     retry_base_ms: Option<u64>,
     lease_seconds: Option<u64>,
+    poll_ms: Option<u64>,
 }
 
 /// `[reminders]`: the site's policy around each reader's own settings.
@@ -137,6 +138,10 @@ pub struct PushConfig {
     /// How long a shard stays leased without a checkpoint before another
     /// worker may resume it.
     pub lease_seconds: u64,
+    /// How often an idle worker looks for due work: scheduled stories,
+    /// retries, and jobs committed by other processes. A story published in
+    /// this process wakes its workers at once.
+    pub poll_ms: u64,
 }
 
 /// The site's own invitation to receive notifications (the "soft prompt").
@@ -309,6 +314,7 @@ impl Config {
                 concurrency_per_origin: push_file.concurrency_per_origin.unwrap_or(100).clamp(1, 10_000),
                 retry_base_ms: push_file.retry_base_ms.unwrap_or(5_000).clamp(10, 3_600_000),
                 lease_seconds: push_file.lease_seconds.unwrap_or(60).clamp(1, 3600),
+                poll_ms: push_file.poll_ms.unwrap_or(50).clamp(10, 3_600_000),
             },
             prompt: PromptConfig {
                 text: prompt_file.text.unwrap_or_else(|| {

@@ -73,6 +73,7 @@ impl AppState {
                 shard_size: push.shard_size,
                 batch_size: push.batch_size,
                 lease: Duration::from_secs(push.lease_seconds),
+                poll: Duration::from_millis(push.poll_ms),
                 retry: crate::push::retry::RetryPolicy {
                     base: Duration::from_millis(push.retry_base_ms),
                     ..Default::default()

@@ -395,3 +395,16 @@ async fn a_shards_first_batch_is_small_so_that_its_first_messages_leave_at_once(
     let stats = wait_done(&site, story.id, Duration::from_secs(20)).await;
     assert_eq!(stats["delivered"], BATCH + 20);
 }
+
+#[tokio::test]
+async fn a_story_published_here_wakes_the_workers_without_waiting_for_their_poll() {
+    let sink = Sink::start().await;
+    // Idle workers would look for work again only in an hour.
+    let site = topics_site_with(&sink, |c| c.push.poll_ms = 3_600_000).await;
+    register(&site, &sink, "w", &["politics"]).await;
+    let story = site
+        .publish(&common::story_json("woken", "Woken", &["Politics"]))
+        .await;
+    wait_done(&site, story.id, Duration::from_secs(20)).await;
+    assert_eq!(sink.received_by("w").len(), 1);
+}

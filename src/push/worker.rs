@@ -212,6 +212,11 @@ impl Engine {
             if *stop.borrow() {
                 return;
             }
+            // Made before looking, so that a job committed meanwhile wakes
+            // the pause below rather than waiting for the next poll.
+            let committed = self.store.job_committed();
+            tokio::pin!(committed);
+            committed.as_mut().enable();
             let pause = match self.step(&owner, &stop, &mut payloads).await {
                 Ok(true) => {
                     failures = 0;
@@ -234,6 +239,7 @@ impl Engine {
             };
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
+                _ = &mut committed => {}
                 _ = stop.changed() => {}
             }
         }

@@ -27,10 +27,13 @@ mod topics;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use tokio::sync::Notify;
+use tokio::sync::futures::Notified;
 
 pub use accounts::{NewSession, NewUser, SessionRecord, TokenOwner, TokenRecord, UserRecord};
 pub use audience::{FollowerPoint, TopicFollowers, day_start};
@@ -66,6 +69,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Woken when this process commits a fan-out job that is due now, so
+    /// that its delivery workers start without waiting for their next poll.
+    jobs_committed: Arc<Notify>,
 }
 
 /// Why a storage operation failed.
@@ -171,6 +177,7 @@ impl Store {
         let store = Store {
             pool,
             backend: Backend::Postgres,
+            jobs_committed: Arc::default(),
         };
         store.migrate().await.map_err(|e| match e {
             StoreError::Database(source) => connect_error(source),
@@ -231,6 +238,7 @@ impl Store {
         let store = Store {
             pool,
             backend: Backend::Sqlite,
+            jobs_committed: Arc::default(),
         };
         store.migrate().await.map_err(|e| match e {
             StoreError::Database(source) => open_error(source),
@@ -241,6 +249,19 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Resolves when this process next commits a fan-out job that is due
+    /// now. Only waiters that exist at that moment are woken: create it (and
+    /// [`Notified::enable`] it) before looking for work, so that a job
+    /// committed while looking is not missed.
+    pub fn job_committed(&self) -> Notified<'_> {
+        self.jobs_committed.notified()
+    }
+
+    /// Wakes this process's delivery workers: a job due now is committed.
+    fn announce_job(&self) {
+        self.jobs_committed.notify_waiters();
     }
 
     /// Connections the pool opens at most.

@@ -316,17 +316,21 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        let mut job_due_now = false;
         match (was_published, published_at) {
             // The outbox: a story is never published without its fan-out job.
             (None, Some(at)) => {
-                super::fanout::enqueue_job(&mut tx, id, at, &draft.notification, now_s).await?
+                super::fanout::enqueue_job(&mut tx, id, at, &draft.notification, now_s).await?;
+                job_due_now = at <= now_s;
             }
             (Some(before), Some(at)) if before > now_s && options.replace_notification => {
                 super::editorial::cancel_pending_jobs(&mut tx, id).await?;
-                super::fanout::enqueue_job(&mut tx, id, at, &draft.notification, now_s).await?
+                super::fanout::enqueue_job(&mut tx, id, at, &draft.notification, now_s).await?;
+                job_due_now = at <= now_s;
             }
             (Some(before), Some(at)) if before != at && before > now_s => {
-                super::fanout::reschedule_job(&mut tx, id, at).await?
+                super::fanout::reschedule_job(&mut tx, id, at).await?;
+                job_due_now = at <= now_s;
             }
             _ => {}
         }
@@ -347,6 +351,9 @@ impl Store {
         super::editorial::record_revision(&mut tx, id, options.actor, action, now_s).await?;
         super::site_state::bump_content_version(&mut tx).await?;
         tx.commit().await?;
+        if job_due_now {
+            self.announce_job();
+        }
 
         Ok(SaveOutcome {
             id,
