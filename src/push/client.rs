@@ -37,7 +37,8 @@ pub type PushClient = hyper_util::client::legacy::Client<
 /// transport failure.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How long a connection (name, TCP and TLS) may take.
+/// How long opening a TCP connection may take; the name lookup and the TLS
+/// handshake count against [`REQUEST_TIMEOUT`].
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long an idle pooled connection is kept.
