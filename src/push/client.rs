@@ -225,29 +225,25 @@ impl tower_service::Service<Name> for GuardedDns {
     }
 }
 
+type Cause<'e> = &'e (dyn std::error::Error + 'static);
+
+/// What caused `e`, nearest first.
+fn causes<'e>(e: Cause<'e>) -> impl Iterator<Item = Cause<'e>> {
+    std::iter::successors(e.source(), |cause| cause.source())
+}
+
 /// The allow-list's refusal, when that is why the request failed.
-fn refusal<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e EndpointRefused> {
-    let mut source = e.source();
-    while let Some(cause) = source {
-        if let Some(refused) = cause.downcast_ref::<EndpointRefused>() {
-            return Some(refused);
-        }
-        source = cause.source();
-    }
-    None
+fn refusal<'e>(e: Cause<'e>) -> Option<&'e EndpointRefused> {
+    causes(e).find_map(|cause| cause.downcast_ref::<EndpointRefused>())
 }
 
 /// Why a request failed, for logs and operators: its kind and its root
 /// cause (a socket or TLS error), never the URL, which is a capability.
-fn reason(kind: &str, e: &(dyn std::error::Error + 'static)) -> String {
-    let mut root = Some(e.to_string());
-    let mut source = e.source();
-    while let Some(cause) = source {
-        root = Some(cause.to_string());
-        source = cause.source();
-    }
-    match root.filter(|r| !r.contains("://") && !r.is_empty()) {
-        Some(root) => format!("{kind}: {root}"),
-        None => kind.to_owned(),
+fn reason(kind: &str, e: Cause<'_>) -> String {
+    let root = causes(e).last().unwrap_or(e).to_string();
+    if root.is_empty() || root.contains("://") {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {root}")
     }
 }

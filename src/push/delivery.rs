@@ -1,8 +1,9 @@
 //! Sending push messages: one pooled HTTP client (see [`super::client`]),
-//! bounded concurrency per push-service origin, VAPID tokens cached per origin by the `webpush`
-//! crate, and the answer classified. What the sender keeps per origin (its
-//! limit and its host name) is looked up by the endpoint's origin as the
-//! URL parser wrote it, so a message allocates nothing for it.
+//! bounded concurrency per push-service origin, VAPID tokens cached per
+//! origin by the `webpush` crate, and the answer classified. What the
+//! sender keeps per origin (its limit and its host name) is looked up by
+//! the endpoint's origin as the URL parser wrote it, so a message allocates
+//! nothing for it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +14,6 @@ use tokio::sync::Semaphore;
 use webpush::{Outcome, PushOptions, Vapid};
 
 use super::allowlist::AllowList;
-pub use super::client::REQUEST_TIMEOUT;
 use super::client::{ClientError, NoAnswer, PushClient, http_client, post};
 use crate::store::Recipient;
 

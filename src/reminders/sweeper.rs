@@ -34,7 +34,8 @@ use tokio::task::JoinSet;
 
 use super::delivery::digest_of;
 use super::rules::{self, Inactivity, STILL_INTERESTED_GRACE_DAYS};
-use crate::push::delivery::{Delivery, REQUEST_TIMEOUT};
+use crate::push::client::REQUEST_TIMEOUT;
+use crate::push::delivery::Delivery;
 use crate::push::payload::{Prepared, absolute_on, prepare_digest, prepare_still_interested};
 use crate::push::retry::jitter;
 use crate::push::worker::Engine;
