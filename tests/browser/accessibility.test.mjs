@@ -318,7 +318,11 @@ test("axe finds no violations on the newsroom pages, logged in", async () => {
         await page.locator("#body_markdown").fill("A body without a headline.");
         await page.locator("#image_url").fill("https://example.org/i.jpg");
         const [answer] = await Promise.all([
-          page.waitForResponse((r) => r.request().method() === "POST"),
+          // The form's own POST, not the live preview's (which the typing
+          // above may fire at the same moment).
+          page.waitForResponse(
+            (r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/newsroom/stories/new",
+          ),
           page.getByRole("button", { name: "Save draft" }).click(),
         ]);
         assert.equal(answer.status(), 422, "the save is refused");
