@@ -139,8 +139,8 @@ pub struct PushConfig {
     /// worker may resume it.
     pub lease_seconds: u64,
     /// How often an idle worker looks for due work: scheduled stories,
-    /// retries, and jobs committed by other processes. A story published in
-    /// this process wakes its workers at once.
+    /// retries, and jobs whose wake-up was lost. A story published in any
+    /// process wakes the workers at once (see `store::wake`).
     pub poll_ms: u64,
 }
 

@@ -291,23 +291,13 @@ async fn a_connection_reset_is_retried_until_delivered() {
         .publish(&common::story_json("seed", "Seed", &["Politics"]))
         .await;
     wait_done(&site, seed.id, Duration::from_secs(10)).await;
-    let keys = webpush::UserAgentKeys::generate().expect("keys");
-    let mut sub: Value = serde_json::from_str(
-        &keys
-            .subscription("https://x.example/p")
-            .expect("sub")
-            .to_json(),
+    common::devices::subscribe(
+        &site.client,
+        &site.base,
+        &format!("{base}/push/reset"),
+        &["politics"],
     )
-    .expect("json");
-    sub["endpoint"] = json!(format!("{base}/push/reset"));
-    let response = site
-        .client
-        .post(format!("{}/api/v1/push/subscriptions", site.base))
-        .json(&json!({"subscription": sub, "topics": ["politics"]}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 201);
+    .await;
     let story = site
         .publish(&common::story_json("reset", "Reset", &["Politics"]))
         .await;
@@ -407,4 +397,60 @@ async fn a_story_published_here_wakes_the_workers_without_waiting_for_their_poll
         .await;
     wait_done(&site, story.id, Duration::from_secs(20)).await;
     assert_eq!(sink.received_by("w").len(), 1);
+}
+
+#[tokio::test]
+async fn a_story_published_by_another_process_wakes_the_workers_without_waiting_for_their_poll() {
+    let sink = Sink::start().await;
+    // Idle workers would look for work again only in an hour.
+    let site = topics_site_with(&sink, |c| c.push.poll_ms = 3_600_000).await;
+    register(&site, &sink, "w", &["politics"]).await;
+    site.wait_until_workers_listen(&[]).await;
+    let story = publish_elsewhere(&site, "elsewhere").await;
+    wait_done(&site, story, Duration::from_secs(20)).await;
+    assert_eq!(sink.received_by("w").len(), 1);
+}
+
+#[tokio::test]
+async fn on_postgres_a_lost_listening_connection_is_made_again() {
+    let sink = Sink::start().await;
+    let site = topics_site_with(&sink, |c| c.push.poll_ms = 3_600_000).await;
+    // On SQLite the workers listen on a socket: there is no connection to lose.
+    if site.job_listeners().await.is_none() {
+        return;
+    }
+    register(&site, &sink, "w", &["politics"]).await;
+    site.wait_until_workers_listen(&[]).await;
+    let before = site.job_listeners().await.expect("listeners");
+    let terminated = site
+        .postgres(
+            "SELECT pid FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%herald_jobs%' \
+             AND pg_terminate_backend(pid)",
+        )
+        .await;
+    assert_eq!(terminated, before, "one listening connection, cut");
+    site.wait_until_workers_listen(&before).await;
+    let story = publish_elsewhere(&site, "after-the-cut").await;
+    wait_done(&site, story, Duration::from_secs(20)).await;
+    assert_eq!(sink.received_by("w").len(), 1);
+}
+
+/// Publishes a Politics story through a store of its own, as
+/// `herald story add --publish` or a web node does: the site's in-memory
+/// wake-up never fires. Returns the story's id.
+async fn publish_elsewhere(site: &TestSite, slug: &str) -> i64 {
+    let elsewhere = site.another_store().await;
+    let draft = herald::content::input::parse_story_json(&common::story_json(
+        slug,
+        "Published elsewhere",
+        &["Politics"],
+    ))
+    .and_then(|story| story.validate())
+    .expect("story");
+    elsewhere
+        .save_story(&draft, None, true, false, chrono::Utc::now())
+        .await
+        .expect("saved")
+        .id
 }

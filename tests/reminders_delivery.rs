@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use common::TestDatabase;
+use common::devices::subscribe;
 use common::sink::{Answer, Received, Sink};
 use herald::config::Config;
 use herald::content::input::{StoryDraft, parse_story_json};
@@ -204,24 +205,8 @@ struct Reader {
 
 impl Reader {
     async fn register(site: &ClockedSite, sink: &Sink, device: &str, topics: &[&str]) -> Reader {
-        let keys = webpush::UserAgentKeys::generate().expect("keys");
-        let mut sub: Value = serde_json::from_str(
-            &keys
-                .subscription("https://x.example/p")
-                .expect("sub")
-                .to_json(),
-        )
-        .expect("json");
-        sub["endpoint"] = json!(sink.endpoint(device));
-        let response = site
-            .client
-            .post(format!("{}/api/v1/push/subscriptions", site.base))
-            .json(&json!({"subscription": sub, "topics": topics}))
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(response.status(), 201);
-        let body: Value = response.json().await.expect("json");
+        let (keys, body) =
+            subscribe(&site.client, &site.base, &sink.endpoint(device), topics).await;
         Reader {
             device: device.to_owned(),
             keys,

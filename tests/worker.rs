@@ -1,59 +1,37 @@
 //! Two kinds of node on one database: `herald serve --workers 0` (web only:
 //! registrations and publishing, no delivery) and `herald worker`
 //! (delivery only). A story published on the web node reaches every
-//! follower exactly once, sent by the worker.
+//! follower exactly once, sent by the worker. And a story published from
+//! the command line beside a running server wakes its workers at once.
 
 mod common;
 
+use std::path::{Path, PathBuf};
+use std::process::Child;
 use std::time::Duration;
 
+use common::devices::subscribe;
 use common::process::{
     add_story, counting_sink, free_port, herald, seed_politics, serve, total, wait_for,
     wait_healthy,
 };
-use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_web_only_node_and_a_worker_node_share_the_work() {
     let (sink, counts) = counting_sink().await;
     let dir = tempfile::tempdir().expect("tmp");
-    let data = dir.path().join("data");
-    let config = dir.path().join("herald.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[push]\nvapid_subject = \"mailto:tests@example.org\"\nallowed_hosts = [\"{sink}\"]\n"
-        ),
-    )
-    .expect("config");
-    seed_politics(&data, &config);
+    let (data, config) = site_folder(dir.path(), &sink, "");
     let port = free_port();
     let mut web = serve(&data, &config, port, &["--workers", "0"]);
     wait_healthy(port).await;
 
-    let client = reqwest::Client::new();
     for n in 1..=30u32 {
-        let keys = webpush::UserAgentKeys::generate().expect("keys");
-        let mut sub: Value = serde_json::from_str(
-            &keys
-                .subscription("https://x.example/p")
-                .expect("sub")
-                .to_json(),
-        )
-        .expect("json");
-        sub["endpoint"] = json!(format!("{sink}/push/{n}"));
         let topics: &[&str] = if n % 3 == 0 {
             &["breaking"]
         } else {
             &["politics"]
         };
-        let response = client
-            .post(format!("http://127.0.0.1:{port}/api/v1/push/subscriptions"))
-            .json(&json!({"subscription": sub, "topics": topics}))
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(response.status(), 201);
+        register(port, &sink, n, topics).await;
     }
     add_story(
         &data,
@@ -81,10 +59,76 @@ async fn a_web_only_node_and_a_worker_node_share_the_work() {
     assert!(counts.keys().all(|n| n % 3 != 0));
 
     for child in [&mut web, &mut worker] {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let exit = child.wait().expect("exit");
-        assert!(exit.success(), "{exit:?}");
+        stop(child);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_story_published_from_the_command_line_wakes_a_running_server_at_once() {
+    let (sink, counts) = counting_sink().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    // Idle workers would look for work again only in an hour.
+    let (data, config) = site_folder(dir.path(), &sink, "poll_ms = 3600000\n");
+    let port = free_port();
+    let mut server = serve(&data, &config, port, &[]);
+    wait_healthy(port).await;
+    register(port, &sink, 1, &["politics"]).await;
+    let socket = data.join("workers.sock");
+    wait_for("the workers' socket", Duration::from_secs(20), || {
+        socket.exists()
+    })
+    .await;
+
+    add_story(
+        &data,
+        &config,
+        r#"{"slug": "news", "headline": "News", "body_markdown": "x", "topics": ["Politics"]}"#,
+        true,
+    );
+    wait_for("the delivery", Duration::from_secs(20), || {
+        total(&counts) >= 1
+    })
+    .await;
+    stop(&mut server);
+    assert_eq!(total(&counts), 1);
+    assert!(!socket.exists(), "the server left its socket behind");
+}
+
+/// A data folder (with the Politics topic) and a config file under `dir`
+/// for a site that may push to `sink`; `push` adds lines to `[push]`.
+fn site_folder(dir: &Path, sink: &str, push: &str) -> (PathBuf, PathBuf) {
+    let data = dir.join("data");
+    let config = dir.join("herald.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[push]\nvapid_subject = \"mailto:tests@example.org\"\nallowed_hosts = [\"{sink}\"]\n{push}"
+        ),
+    )
+    .expect("config");
+    seed_politics(&data, &config);
+    (data, config)
+}
+
+/// Registers device `n` of `sink` through the node on `port`, following
+/// `topics`.
+async fn register(port: u16, sink: &str, n: u32, topics: &[&str]) {
+    let base = format!("http://127.0.0.1:{port}");
+    subscribe(
+        &reqwest::Client::new(),
+        &base,
+        &format!("{sink}/push/{n}"),
+        topics,
+    )
+    .await;
+}
+
+/// Stops `child` with SIGTERM, as an operator would, and asserts it ended
+/// cleanly.
+fn stop(child: &mut Child) {
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let exit = child.wait().expect("exit");
+    assert!(exit.success(), "{exit:?}");
 }

@@ -184,8 +184,9 @@ impl Sorted {
 }
 
 impl Engine {
-    /// Runs the workers and the reminders' sweeper until `stop` turns
-    /// true; each worker then checkpoints its batch in flight and hands its
+    /// Runs the workers, the reminders' sweeper, and the listener for jobs
+    /// that other processes commit ([`Store::hear_other_processes_jobs`])
+    /// until `stop` turns true; each worker then checkpoints its batch in flight and hands its
     /// shard back, and the sweeper records the digests it was sending.
     pub async fn run(self, stop: watch::Receiver<bool>) {
         let mut tasks = JoinSet::new();
@@ -196,6 +197,9 @@ impl Engine {
             tasks.spawn(async move { engine.work(owner, stop).await });
         }
         if self.settings.workers > 0 {
+            let store = self.store.clone();
+            let listening = stop.clone();
+            tasks.spawn(async move { store.hear_other_processes_jobs(listening).await });
             let engine = self.clone();
             let stop = stop.clone();
             tasks.spawn(async move { crate::reminders::sweeper::run(engine, stop).await });

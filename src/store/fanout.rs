@@ -397,7 +397,7 @@ impl Store {
         };
         let id = insert_job(&mut tx, story_id, now, &update, JobKind::Update, ttl, now).await?;
         tx.commit().await?;
-        self.announce_job();
+        self.announce_job().await;
         Ok(id)
     }
 

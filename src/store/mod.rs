@@ -24,6 +24,7 @@ mod site_state;
 mod stories;
 mod subscriptions;
 mod topics;
+mod wake;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -72,6 +73,8 @@ pub struct Store {
     /// Woken when this process commits a fan-out job that is due now, so
     /// that its delivery workers start without waiting for their next poll.
     jobs_committed: Arc<Notify>,
+    /// Wakes the delivery workers of other processes on the same database.
+    bell: Arc<wake::Bell>,
 }
 
 /// Why a storage operation failed.
@@ -178,6 +181,9 @@ impl Store {
             pool,
             backend: Backend::Postgres,
             jobs_committed: Arc::default(),
+            bell: Arc::new(wake::Bell::Postgres {
+                url: url.to_owned(),
+            }),
         };
         store.migrate().await.map_err(|e| match e {
             StoreError::Database(source) => connect_error(source),
@@ -239,6 +245,7 @@ impl Store {
             pool,
             backend: Backend::Sqlite,
             jobs_committed: Arc::default(),
+            bell: Arc::new(wake::Bell::for_data_folder(data)),
         };
         store.migrate().await.map_err(|e| match e {
             StoreError::Database(source) => open_error(source),
@@ -252,16 +259,28 @@ impl Store {
     }
 
     /// Resolves when this process next commits a fan-out job that is due
-    /// now. Only waiters that exist at that moment are woken: create it (and
+    /// now, or hears that another did (while
+    /// [`Store::hear_other_processes_jobs`] runs). Only waiters that exist at that moment are woken: create it (and
     /// [`Notified::enable`] it) before looking for work, so that a job
     /// committed while looking is not missed.
     pub fn job_committed(&self) -> Notified<'_> {
         self.jobs_committed.notified()
     }
 
-    /// Wakes this process's delivery workers: a job due now is committed.
-    fn announce_job(&self) {
+    /// Wakes the delivery workers, this process's and every other's on the
+    /// same database: a job due now is committed.
+    async fn announce_job(&self) {
         self.jobs_committed.notify_waiters();
+        self.bell.ring(&self.pool).await;
+    }
+
+    /// Wakes this process's delivery workers (see [`Store::job_committed`])
+    /// whenever another process on the same database commits a job due now,
+    /// until `stop` turns true: through a socket in the data folder on
+    /// SQLite, `LISTEN` on PostgreSQL (one connection of its own). Without
+    /// it they find such jobs at their next poll.
+    pub async fn hear_other_processes_jobs(&self, stop: tokio::sync::watch::Receiver<bool>) {
+        self.bell.listen(self.jobs_committed.clone(), stop).await;
     }
 
     /// Connections the pool opens at most.

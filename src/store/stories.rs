@@ -352,7 +352,7 @@ impl Store {
         super::site_state::bump_content_version(&mut tx).await?;
         tx.commit().await?;
         if job_due_now {
-            self.announce_job();
+            self.announce_job().await;
         }
 
         Ok(SaveOutcome {

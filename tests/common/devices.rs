@@ -17,6 +17,21 @@ pub struct Device {
 
 /// Registers device `device` of `sink`, following `topics`.
 pub async fn register(site: &TestSite, sink: &Sink, device: &str, topics: &[&str]) -> Device {
+    let (keys, body) = subscribe(&site.client, &site.base, &sink.endpoint(device), topics).await;
+    Device {
+        keys,
+        token: body["token"].as_str().expect("token").to_owned(),
+    }
+}
+
+/// Subscribes fresh keys at `endpoint` through the site at `base`,
+/// following `topics`; asserts 201 and returns the keys and the answer.
+pub async fn subscribe(
+    client: &reqwest::Client,
+    base: &str,
+    endpoint: &str,
+    topics: &[&str],
+) -> (webpush::UserAgentKeys, Value) {
     let keys = webpush::UserAgentKeys::generate().expect("keys");
     let mut sub: Value = serde_json::from_str(
         &keys
@@ -25,20 +40,15 @@ pub async fn register(site: &TestSite, sink: &Sink, device: &str, topics: &[&str
             .to_json(),
     )
     .expect("json");
-    sub["endpoint"] = json!(sink.endpoint(device));
-    let response = site
-        .client
-        .post(format!("{}/api/v1/push/subscriptions", site.base))
+    sub["endpoint"] = json!(endpoint);
+    let response = client
+        .post(format!("{base}/api/v1/push/subscriptions"))
         .json(&json!({"subscription": sub, "topics": topics}))
         .send()
         .await
         .expect("request");
     assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.expect("json");
-    Device {
-        keys,
-        token: body["token"].as_str().expect("token").to_owned(),
-    }
+    (keys, response.json().await.expect("json"))
 }
 
 /// `GET /api/v1/stories/{id}/push-stats`.

@@ -231,6 +231,61 @@ impl TestSite {
         self.data.path().to_path_buf()
     }
 
+    /// A second store on this site's database, as another process (the
+    /// `herald` command line, another node) would open it.
+    pub async fn another_store(&self) -> Store {
+        open_store(self.data.path(), self.database.as_ref()).await
+    }
+
+    /// Waits until this site's delivery workers listen for jobs that other
+    /// processes commit: the socket in the data folder on SQLite, `LISTEN`
+    /// on PostgreSQL by a connection other than those in `not_by` (server
+    /// process ids, see [`TestSite::job_listeners`]).
+    pub async fn wait_until_workers_listen(&self, not_by: &[i32]) {
+        let started = std::time::Instant::now();
+        loop {
+            let listening = match self.job_listeners().await {
+                None => self.data.path().join("workers.sock").exists(),
+                Some(pids) => pids.iter().any(|pid| !not_by.contains(pid)),
+            };
+            if listening {
+                return;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "the delivery workers never listened for other processes' jobs"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// On PostgreSQL, the server process ids of the connections listening
+    /// for jobs; `None` on SQLite.
+    pub async fn job_listeners(&self) -> Option<Vec<i32>> {
+        self.database.as_ref()?;
+        Some(
+            self.postgres(
+                "SELECT pid FROM pg_stat_activity \
+                 WHERE datname = current_database() AND query LIKE 'LISTEN%herald_jobs%'",
+            )
+            .await,
+        )
+    }
+
+    /// Runs `sql`, which returns one `int4` column, on this site's
+    /// PostgreSQL database (a connection of its own).
+    pub async fn postgres(&self, sql: &str) -> Vec<i32> {
+        use sqlx::Connection;
+        let database = self.database.as_ref().expect("a PostgreSQL site");
+        let mut conn = sqlx::AnyConnection::connect(database.url())
+            .await
+            .expect("connect");
+        sqlx::query_scalar(sql)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     /// Saves a story from import JSON, published now unless it says otherwise.
     pub async fn publish(&self, json: &str) -> SaveOutcome {
         self.save(json, true, Utc::now()).await
