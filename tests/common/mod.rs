@@ -260,13 +260,13 @@ impl TestSite {
     }
 
     /// On PostgreSQL, the server process ids of the connections listening
-    /// for jobs; `None` on SQLite.
+    /// for jobs (their `LISTEN` done: idle since); `None` on SQLite.
     pub async fn job_listeners(&self) -> Option<Vec<i32>> {
         self.database.as_ref()?;
         Some(
             self.postgres(
-                "SELECT pid FROM pg_stat_activity \
-                 WHERE datname = current_database() AND query LIKE 'LISTEN%herald_jobs%'",
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+                 AND query LIKE 'LISTEN%herald_jobs%' AND state = 'idle'",
             )
             .await,
         )
