@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::process::{add_story, counting_sink, free_port, seed_politics, total, wait_for};
+use common::process::{add_story, counting_sink, free_port, site_folder, total, wait_for};
 
 const SUBSCRIBERS: usize = 20_000;
 const WORKERS: usize = 2;
@@ -36,20 +36,17 @@ fn sqlite(db: &Path, sql: &str) -> String {
 async fn a_fanout_survives_sigterm_and_sigkill() {
     let (sink, counts) = counting_sink().await;
     let dir = tempfile::tempdir().expect("tmp");
-    let data = dir.path().join("data");
-    let config = dir.path().join("herald.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[push]\nvapid_subject = \"mailto:tests@example.org\"\nallowed_hosts = [\"{sink}\"]\n\
-             workers = {WORKERS}\nbatch_size = {BATCH}\nshard_size = 2500\nlease_seconds = 5\nretry_base_ms = 100\n"
-        ),
-    )
-    .expect("config");
     // The topic exists once a story names it (a draft: it notifies nobody);
     // then 20,000 subscribers follow it, written straight into the database
     // in one transaction.
-    seed_politics(&data, &config);
+    let (data, config) = site_folder(
+        dir.path(),
+        &sink,
+        "",
+        &format!(
+            "workers = {WORKERS}\nbatch_size = {BATCH}\nshard_size = 2500\nlease_seconds = 5\nretry_base_ms = 100\n"
+        ),
+    );
     let keys = webpush::UserAgentKeys::generate().expect("keys");
     let p256dh = webpush::base64url::encode(keys.public_key());
     let auth = webpush::base64url::encode(keys.auth());

@@ -11,6 +11,7 @@ use std::time::Duration;
 use common::TestSite;
 use common::devices::{register, wait_done};
 use common::sink::{Answer, Sink};
+use herald::store::JOBS_CHANNEL;
 use serde_json::{Value, json};
 
 async fn topics_site(sink: &Sink) -> TestSite {
@@ -423,11 +424,11 @@ async fn on_postgres_a_lost_listening_connection_is_made_again() {
     site.wait_until_workers_listen(&[]).await;
     let before = site.job_listeners().await.expect("listeners");
     let terminated = site
-        .postgres(
+        .postgres(&format!(
             "SELECT pid FROM pg_stat_activity \
-             WHERE datname = current_database() AND query LIKE 'LISTEN%herald_jobs%' \
-             AND pg_terminate_backend(pid)",
-        )
+             WHERE datname = current_database() AND query LIKE 'LISTEN%{JOBS_CHANNEL}%' \
+             AND pg_terminate_backend(pid)"
+        ))
         .await;
     assert_eq!(terminated, before, "one listening connection, cut");
     site.wait_until_workers_listen(&before).await;

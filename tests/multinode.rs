@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use common::TestDatabase;
 use common::process::{
-    add_story, counting_sink, free_port, herald, seed_politics, total, wait_for, wait_healthy,
+    add_story, counting_sink, free_port, herald, site_folder, terminate, total, wait_for,
+    wait_healthy,
 };
 use serde_json::json;
 
@@ -22,22 +23,19 @@ const BATCH: usize = 200;
 async fn two_web_nodes_and_three_workers_survive_a_killed_worker() {
     let (sink, counts) = counting_sink().await;
     let dir = tempfile::tempdir().expect("tmp");
-    let data = dir.path().join("data");
     let database = TestDatabase::create().await;
-    let config = dir.path().join("herald.toml");
     let database_line = database
         .as_ref()
         .map(|d| format!("database_url = \"{}\"\n", d.url()))
         .unwrap_or_default();
-    std::fs::write(
-        &config,
-        format!(
-            "{database_line}[push]\nvapid_subject = \"mailto:tests@example.org\"\nallowed_hosts = [\"{sink}\"]\n\
-             registrations_per_ip_per_hour = 0\nbatch_size = {BATCH}\nshard_size = 2500\nlease_seconds = 10\n"
+    let (data, config) = site_folder(
+        dir.path(),
+        &sink,
+        &database_line,
+        &format!(
+            "registrations_per_ip_per_hour = 0\nbatch_size = {BATCH}\nshard_size = 2500\nlease_seconds = 10\n"
         ),
-    )
-    .expect("config");
-    seed_politics(&data, &config);
+    );
 
     let ports = [free_port(), free_port()];
     let mut web: Vec<_> = ports
@@ -146,11 +144,7 @@ async fn two_web_nodes_and_three_workers_survive_a_killed_worker() {
     assert_eq!(stats["queued"], SUBSCRIBERS, "{stats}");
 
     for child in web.iter_mut().chain(workers.iter_mut().skip(1)) {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let exit = child.wait().expect("exit");
-        assert!(exit.success(), "{exit:?}");
+        terminate(child);
     }
     let counts = counts.lock().expect("lock");
     assert_eq!(counts.len(), SUBSCRIBERS as usize);

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use common::pg_cluster::PgCluster;
 use common::process::{
-    add_story, counting_sink, free_port, herald, seed_politics, total, wait_for, wait_healthy,
+    add_story, counting_sink, free_port, herald, site_folder, terminate, total, wait_for,
+    wait_healthy,
 };
 use herald::store::Store;
 use serde_json::json;
@@ -50,19 +51,15 @@ async fn a_postgres_restart_mid_fanout_loses_nothing() {
     );
     let (sink, counts) = counting_sink().await;
     let dir = tempfile::tempdir().expect("tmp");
-    let data = dir.path().join("data");
-    let config = dir.path().join("herald.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "database_url = \"{}\"\n[push]\nvapid_subject = \"mailto:tests@example.org\"\n\
-             allowed_hosts = [\"{sink}\"]\nregistrations_per_ip_per_hour = 0\nworkers = {TASKS_PER_PROCESS}\n\
-             batch_size = {BATCH}\nshard_size = 2500\nlease_seconds = 10\n",
-            cluster.url()
+    let (data, config) = site_folder(
+        dir.path(),
+        &sink,
+        &format!("database_url = \"{}\"\n", cluster.url()),
+        &format!(
+            "registrations_per_ip_per_hour = 0\nworkers = {TASKS_PER_PROCESS}\n\
+             batch_size = {BATCH}\nshard_size = 2500\nlease_seconds = 10\n"
         ),
-    )
-    .expect("config");
-    seed_politics(&data, &config);
+    );
 
     let port = free_port();
     let web = herald(
@@ -159,11 +156,7 @@ async fn a_postgres_restart_mid_fanout_loses_nothing() {
         );
     }
     for child in &mut processes.0 {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let exit = child.wait().expect("exit");
-        assert!(exit.success(), "{exit:?}");
+        terminate(child);
     }
 
     let counts = counts.lock().expect("lock");

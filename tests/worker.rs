@@ -6,21 +6,20 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Child;
 use std::time::Duration;
 
 use common::devices::subscribe;
 use common::process::{
-    add_story, counting_sink, free_port, herald, seed_politics, serve, total, wait_for,
+    add_story, counting_sink, free_port, herald, serve, site_folder, terminate, total, wait_for,
     wait_healthy,
 };
+use herald::store::WORKERS_SOCKET_FILE;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_web_only_node_and_a_worker_node_share_the_work() {
     let (sink, counts) = counting_sink().await;
     let dir = tempfile::tempdir().expect("tmp");
-    let (data, config) = site_folder(dir.path(), &sink, "");
+    let (data, config) = site_folder(dir.path(), &sink, "", "");
     let port = free_port();
     let mut web = serve(&data, &config, port, &["--workers", "0"]);
     wait_healthy(port).await;
@@ -59,7 +58,7 @@ async fn a_web_only_node_and_a_worker_node_share_the_work() {
     assert!(counts.keys().all(|n| n % 3 != 0));
 
     for child in [&mut web, &mut worker] {
-        stop(child);
+        terminate(child);
     }
 }
 
@@ -68,12 +67,12 @@ async fn a_story_published_from_the_command_line_wakes_a_running_server_at_once(
     let (sink, counts) = counting_sink().await;
     let dir = tempfile::tempdir().expect("tmp");
     // Idle workers would look for work again only in an hour.
-    let (data, config) = site_folder(dir.path(), &sink, "poll_ms = 3600000\n");
+    let (data, config) = site_folder(dir.path(), &sink, "", "poll_ms = 3600000\n");
     let port = free_port();
     let mut server = serve(&data, &config, port, &[]);
     wait_healthy(port).await;
     register(port, &sink, 1, &["politics"]).await;
-    let socket = data.join("workers.sock");
+    let socket = data.join(WORKERS_SOCKET_FILE);
     wait_for("the workers' socket", Duration::from_secs(20), || {
         socket.exists()
     })
@@ -89,25 +88,9 @@ async fn a_story_published_from_the_command_line_wakes_a_running_server_at_once(
         total(&counts) >= 1
     })
     .await;
-    stop(&mut server);
+    terminate(&mut server);
     assert_eq!(total(&counts), 1);
     assert!(!socket.exists(), "the server left its socket behind");
-}
-
-/// A data folder (with the Politics topic) and a config file under `dir`
-/// for a site that may push to `sink`; `push` adds lines to `[push]`.
-fn site_folder(dir: &Path, sink: &str, push: &str) -> (PathBuf, PathBuf) {
-    let data = dir.join("data");
-    let config = dir.join("herald.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[push]\nvapid_subject = \"mailto:tests@example.org\"\nallowed_hosts = [\"{sink}\"]\n{push}"
-        ),
-    )
-    .expect("config");
-    seed_politics(&data, &config);
-    (data, config)
 }
 
 /// Registers device `n` of `sink` through the node on `port`, following
@@ -121,14 +104,4 @@ async fn register(port: u16, sink: &str, n: u32, topics: &[&str]) {
         topics,
     )
     .await;
-}
-
-/// Stops `child` with SIGTERM, as an operator would, and asserts it ended
-/// cleanly.
-fn stop(child: &mut Child) {
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let exit = child.wait().expect("exit");
-    assert!(exit.success(), "{exit:?}");
 }

@@ -186,8 +186,9 @@ impl Sorted {
 impl Engine {
     /// Runs the workers, the reminders' sweeper, and the listener for jobs
     /// that other processes commit ([`Store::hear_other_processes_jobs`])
-    /// until `stop` turns true; each worker then checkpoints its batch in flight and hands its
-    /// shard back, and the sweeper records the digests it was sending.
+    /// until `stop` turns true; each worker then checkpoints its batch in
+    /// flight and hands its shard back, and the sweeper records the digests
+    /// it was sending.
     pub async fn run(self, stop: watch::Receiver<bool>) {
         let mut tasks = JoinSet::new();
         for n in 0..self.settings.workers {

@@ -57,6 +57,7 @@ pub use reminders::{
 pub use site_state::Fingerprint;
 pub use stories::{SaveOptions, SaveOutcome, SaveTarget, StoryPage};
 pub use subscriptions::{NewSubscription, Registered, SubscriptionRecord};
+pub use wake::{JOBS_CHANNEL, WORKERS_SOCKET_FILE};
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,9 +261,10 @@ impl Store {
 
     /// Resolves when this process next commits a fan-out job that is due
     /// now, or hears that another did (while
-    /// [`Store::hear_other_processes_jobs`] runs). Only waiters that exist at that moment are woken: create it (and
-    /// [`Notified::enable`] it) before looking for work, so that a job
-    /// committed while looking is not missed.
+    /// [`Store::hear_other_processes_jobs`] runs). Only waiters that exist
+    /// at that moment are woken: create it (and [`Notified::enable`] it)
+    /// before looking for work, so that a job committed while looking is
+    /// not missed.
     pub fn job_committed(&self) -> Notified<'_> {
         self.jobs_committed.notified()
     }

@@ -8,10 +8,10 @@
 //! nodes while a web node publishes on PostgreSQL. Each backend has a bell
 //! for them:
 //!
-//! - SQLite: a Unix datagram socket in the data folder ([`SOCKET_FILE`]),
+//! - SQLite: a Unix datagram socket in the data folder ([`WORKERS_SOCKET_FILE`]),
 //!   bound by the process that runs delivery workers; a publisher sends it
 //!   one byte.
-//! - PostgreSQL: `NOTIFY` on [`CHANNEL`], heard through `LISTEN` on one
+//! - PostgreSQL: `NOTIFY` on [`JOBS_CHANNEL`], heard through `LISTEN` on one
 //!   connection of its own in each process that runs delivery workers.
 //!
 //! The bell only hurries the workers: a ring that is lost (nobody listening,
@@ -26,10 +26,13 @@ use sqlx::AnyPool;
 use tokio::sync::{Notify, watch};
 
 /// The socket's name inside the data folder.
-pub const SOCKET_FILE: &str = "workers.sock";
+pub const WORKERS_SOCKET_FILE: &str = "workers.sock";
 
 /// The PostgreSQL notification channel.
-pub const CHANNEL: &str = "herald_jobs";
+pub const JOBS_CHANNEL: &str = "herald_jobs";
+
+/// The pause before listening again after the first failure in a row.
+const FIRST_RETRY: Duration = Duration::from_millis(500);
 
 /// The longest pause between two attempts to listen again after a failure.
 const MAX_RETRY: Duration = Duration::from_secs(30);
@@ -56,7 +59,7 @@ impl std::fmt::Debug for Bell {
 impl Bell {
     /// The bell of the SQLite database in `data`.
     pub(super) fn for_data_folder(data: &Path) -> Bell {
-        Bell::Socket(data.join(SOCKET_FILE))
+        Bell::Socket(data.join(WORKERS_SOCKET_FILE))
     }
 
     /// Tells the workers of every other process that a job is due.
@@ -65,7 +68,7 @@ impl Bell {
             Bell::Socket(path) => socket::ring(path),
             Bell::Postgres { .. } => {
                 let notify = sqlx::query("SELECT pg_notify($1, '')")
-                    .bind(CHANNEL)
+                    .bind(JOBS_CHANNEL)
                     .execute(pool)
                     .await;
                 if let Err(e) = notify {
@@ -93,33 +96,14 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// Listens on [`CHANNEL`], connecting again (with a growing pause) whenever
-/// the connection fails. A connection lost and re-established may have
+/// Listens on [`JOBS_CHANNEL`], connecting again (with a growing pause)
+/// whenever the connection fails. A connection lost and re-established may have
 /// missed rings, so the workers are woken then too.
 async fn listen_postgres(url: &str, workers: &Notify, mut stop: watch::Receiver<bool>) {
-    let mut retry = Duration::from_millis(500);
+    let mut retry = FIRST_RETRY;
     loop {
-        let listening = async {
-            let mut listener = sqlx::postgres::PgListener::connect(url).await?;
-            listener.listen(CHANNEL).await?;
-            Ok::<_, sqlx::Error>(listener)
-        };
         let failure = tokio::select! {
-            listening = listening => match listening {
-                Ok(mut listener) => {
-                    retry = Duration::from_millis(500);
-                    loop {
-                        tokio::select! {
-                            heard = listener.try_recv() => match heard {
-                                Ok(_) => workers.notify_waiters(),
-                                Err(e) => break e,
-                            },
-                            () = stopped(&mut stop) => return,
-                        }
-                    }
-                }
-                Err(e) => e,
-            },
+            failure = hear_postgres(url, workers, &mut retry) => failure,
             () = stopped(&mut stop) => return,
         };
         tracing::warn!(
@@ -133,6 +117,26 @@ async fn listen_postgres(url: &str, workers: &Notify, mut stop: watch::Receiver<
             () = stopped(&mut stop) => return,
         }
         retry = (retry * 2).min(MAX_RETRY);
+    }
+}
+
+/// Connects, listens, and wakes `workers` at each notification (and when
+/// the connection was lost and made again) until listening fails; `retry`
+/// starts over once listening has begun.
+async fn hear_postgres(url: &str, workers: &Notify, retry: &mut Duration) -> sqlx::Error {
+    let mut listener = match sqlx::postgres::PgListener::connect(url).await {
+        Ok(listener) => listener,
+        Err(e) => return e,
+    };
+    if let Err(e) = listener.listen(JOBS_CHANNEL).await {
+        return e;
+    }
+    *retry = FIRST_RETRY;
+    loop {
+        match listener.try_recv().await {
+            Ok(_) => workers.notify_waiters(),
+            Err(e) => return e,
+        }
     }
 }
 

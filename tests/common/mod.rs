@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use herald::config::Config;
 use herald::content::input::parse_story_json;
 use herald::server::{self, AppState};
-use herald::store::{SaveOutcome, Store};
+use herald::store::{JOBS_CHANNEL, SaveOutcome, Store, WORKERS_SOCKET_FILE};
 use tokio::sync::oneshot;
 
 pub struct TestSite {
@@ -245,7 +245,7 @@ impl TestSite {
         let started = std::time::Instant::now();
         loop {
             let listening = match self.job_listeners().await {
-                None => self.data.path().join("workers.sock").exists(),
+                None => self.data.path().join(WORKERS_SOCKET_FILE).exists(),
                 Some(pids) => pids.iter().any(|pid| !not_by.contains(pid)),
             };
             if listening {
@@ -264,10 +264,10 @@ impl TestSite {
     pub async fn job_listeners(&self) -> Option<Vec<i32>> {
         self.database.as_ref()?;
         Some(
-            self.postgres(
+            self.postgres(&format!(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
-                 AND query LIKE 'LISTEN%herald_jobs%' AND state = 'idle'",
-            )
+                 AND query LIKE 'LISTEN%{JOBS_CHANNEL}%' AND state = 'idle'"
+            ))
             .await,
         )
     }

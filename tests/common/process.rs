@@ -3,7 +3,7 @@
 //! counts what each device receives.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -86,6 +86,33 @@ pub fn seed_politics(data: &Path, config: &Path) {
         r#"{"slug": "seed", "headline": "Seed", "body_markdown": "x", "topics": ["Politics"]}"#,
         false,
     );
+}
+
+/// A data folder (with the Politics topic, see [`seed_politics`]) and a
+/// config file under `dir` for a site that may push to `sink`: `top` goes
+/// before the `[push]` table (say, `database_url`), `push` adds lines to it.
+pub fn site_folder(dir: &Path, sink: &str, top: &str, push: &str) -> (PathBuf, PathBuf) {
+    let data = dir.join("data");
+    let config = dir.join("herald.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "{top}[push]\nvapid_subject = \"mailto:tests@example.org\"\nallowed_hosts = [\"{sink}\"]\n{push}"
+        ),
+    )
+    .expect("config");
+    seed_politics(&data, &config);
+    (data, config)
+}
+
+/// Stops `child` with SIGTERM, as an operator would, and asserts it ended
+/// cleanly.
+pub fn terminate(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let exit = child.wait().expect("exit");
+    assert!(exit.success(), "{exit:?}");
 }
 
 /// `herald serve` on `port`, in the background.
