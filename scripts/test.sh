@@ -38,10 +38,12 @@ if [ "$postgres_url" = "$default_url" ] && ! pg_isready -q -h 127.0.0.1 -p 5432;
   pg_ctlcluster --skip-systemctl-redirect "$version" main start
   for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
+# Tests of PostgreSQL alone are #[ignore]d, so the SQLite run lists them as
+# skipped; this pass runs them too.
 if cargo nextest --version >/dev/null 2>&1; then
-  TEST_DATABASE_URL="$postgres_url" cargo nextest run -p herald --no-fail-fast
+  TEST_DATABASE_URL="$postgres_url" cargo nextest run -p herald --no-fail-fast --run-ignored all
 else
-  TEST_DATABASE_URL="$postgres_url" cargo test -p herald --no-fail-fast
+  TEST_DATABASE_URL="$postgres_url" cargo test -p herald --no-fail-fast -- --include-ignored
 fi
 
 step "browser tests (real Chromium: accessibility, HTML validity, notifications)"

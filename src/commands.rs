@@ -13,9 +13,10 @@ use crate::config::Config;
 use crate::content::images::{self, ProcessedImage, media_path};
 use crate::content::input::{ImageSource, parse_story_json};
 use crate::content::media::{MAX_IMAGE_BYTES, sniff_image};
-use crate::push::allowlist::Resolver;
-use crate::server::{self, AppState};
+use crate::delivery::allowlist::Resolver;
+use crate::server;
 use crate::store::{MediaUpload, Store};
+use crate::web::AppState;
 
 /// The configured database, its pool of the configured size.
 async fn open_store(config: &Config) -> Result<Store, crate::store::StoreError> {
@@ -59,7 +60,7 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
             login.display()
         );
     }
-    let vapid = crate::push::keys::site_keys(&store, &config.data).await?;
+    let vapid = crate::delivery::keys::site_keys(&store, &config.data).await?;
     let state = AppState::new(store.clone(), config, &vapid, Resolver::System)?;
     let engine = state.engine(vapid)?;
     server::serve(listener, state, engine, shutdown_signal()).await?;
@@ -74,7 +75,7 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
 pub async fn work(mut config: Config) -> anyhow::Result<()> {
     config.push.workers = config.push.workers.max(1);
     let store = open_store(&config).await?;
-    let vapid = crate::push::keys::site_keys(&store, &config.data).await?;
+    let vapid = crate::delivery::keys::site_keys(&store, &config.data).await?;
     let state = AppState::new(store.clone(), config, &vapid, Resolver::System)?;
     let Some(engine) = state.engine(vapid)? else {
         anyhow::bail!(
@@ -229,7 +230,7 @@ async fn read_image(path: &Path) -> anyhow::Result<ImageFile> {
 /// pair on first use, like the server's first start.
 pub async fn show_vapid_key(config: &Config) -> anyhow::Result<String> {
     let store = open_store(config).await?;
-    let keys = crate::push::keys::site_keys(&store, &config.data).await?;
+    let keys = crate::delivery::keys::site_keys(&store, &config.data).await?;
     store.close().await;
     Ok(keys.public_key_base64url())
 }
@@ -241,7 +242,7 @@ pub async fn generate_vapid_key(config: &Config) -> anyhow::Result<String> {
         "warning: a new VAPID key pair replaces the old one; every existing push subscription \
          stops working and readers must subscribe again"
     );
-    let keys = crate::push::keys::regenerate_site_keys(&store, &config.data).await?;
+    let keys = crate::delivery::keys::regenerate_site_keys(&store, &config.data).await?;
     store.close().await;
     Ok(keys.public_key_base64url())
 }
@@ -251,17 +252,17 @@ pub async fn generate_vapid_key(config: &Config) -> anyhow::Result<String> {
 pub async fn send_test_push(
     config: &Config,
     subscription_file: &Path,
-    push: crate::push::send::TestPush,
+    push: crate::delivery::test_push::TestPush,
 ) -> anyhow::Result<String> {
     let subscription = std::fs::read_to_string(subscription_file)
         .with_context(|| format!("cannot read {}", subscription_file.display()))?;
     let store = open_store(config).await?;
-    let keys = crate::push::keys::site_keys(&store, &config.data).await?;
+    let keys = crate::delivery::keys::site_keys(&store, &config.data).await?;
     store.close().await;
     let allow_list =
-        crate::push::allowlist::AllowList::new(&config.push.allowed_hosts, Resolver::System)
+        crate::delivery::allowlist::AllowList::new(&config.push.allowed_hosts, Resolver::System)
             .map_err(anyhow::Error::msg)?;
-    let answer = crate::push::send::send_one(
+    let answer = crate::delivery::test_push::send_one(
         &subscription,
         &push,
         keys,

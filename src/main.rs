@@ -205,7 +205,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .map(|t| webpush::Topic::new(&t))
                     .transpose()
                     .map_err(|e| anyhow::anyhow!("--topic: {e}"))?;
-                let push = herald::push::send::TestPush {
+                let push = herald::delivery::test_push::TestPush {
                     title,
                     body,
                     url,

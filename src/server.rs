@@ -1,121 +1,38 @@
-//! The running site: shared state, the HTTP server, and the background task
-//! that notices content changes made by other processes.
+//! The running site: the root router that puts the reader's site, the API
+//! and the newsroom together with the layers every answer passes (error
+//! pages, security headers), the HTTP server, and the background tasks
+//! beside it (content changes made by other processes, the audience
+//! snapshot of followers per topic, the delivery engine).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::Config;
-use crate::push::allowlist::{AllowList, Resolver};
-use crate::push::limits::RegistrationLimiter;
-use crate::site::cache::PageCache;
-use crate::store::Store;
+use askama::Template;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
 
-/// What every request handler shares.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub config: Arc<Config>,
-    pub pages: Arc<PageCache>,
-    pub push: Arc<PushState>,
-}
+use crate::site::{templates, view};
+use crate::web::AppState;
+use crate::web::page_error::{AppError, ErrorInfo};
 
-/// What the push API needs besides the store.
-#[derive(Debug)]
-pub struct PushState {
-    pub metrics: Arc<crate::push::metrics::Metrics>,
-    /// The site's VAPID public key, base64url, as browsers take it.
-    pub public_key: String,
-    pub allow_list: Arc<AllowList>,
-    pub limiter: RegistrationLimiter,
-}
-
-/// A configuration the server cannot start with.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StateError(String);
-
-impl AppState {
-    /// The delivery engine for this state, signing with `vapid` as the
-    /// configured subject; `None` when workers are off or no subject is set
-    /// (then the log says how to set one).
-    pub fn engine(
-        &self,
-        vapid: webpush::VapidKeys,
-    ) -> Result<Option<crate::push::worker::Engine>, StateError> {
-        let push = &self.config.push;
-        if push.workers == 0 {
-            return Ok(None);
-        }
-        let Some(subject) = &push.vapid_subject else {
-            tracing::warn!(
-                "notifications are not sent: set push.vapid_subject (or HERALD_VAPID_SUBJECT) to a mailto: or https: URL where push services can reach you"
-            );
-            return Ok(None);
-        };
-        let subject = webpush::Subject::new(subject)
-            .map_err(|e| StateError(format!("push.vapid_subject: {e}")))?;
-        let sender = crate::push::delivery::Sender::new(
-            webpush::Vapid::new(vapid, subject),
-            self.push.allow_list.clone(),
-            push.concurrency_per_origin,
-        )
-        .map_err(|e| StateError(format!("cannot create the HTTP client: {e}")))?;
-        Ok(Some(crate::push::worker::Engine {
-            store: self.store.clone(),
-            sender: Arc::new(sender),
-            metrics: self.push.metrics.clone(),
-            settings: crate::push::worker::WorkerSettings {
-                workers: push.workers,
-                shard_size: push.shard_size,
-                batch_size: push.batch_size,
-                lease: Duration::from_secs(push.lease_seconds),
-                poll: Duration::from_millis(push.poll_ms),
-                retry: crate::push::retry::RetryPolicy {
-                    base: Duration::from_millis(push.retry_base_ms),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-            base_url: self.config.base_url.to_string(),
-            site_name: self.config.site.name.clone(),
-            reminders: self.config.reminders.clone(),
-            clock: crate::push::worker::Clock::system(),
-        }))
-    }
-
-    /// The state for `config`, signing with `vapid`, resolving push hosts with
-    /// `resolver`.
-    pub fn new(
-        store: Store,
-        config: Config,
-        vapid: &webpush::VapidKeys,
-        resolver: Resolver,
-    ) -> Result<AppState, StateError> {
-        let allow_list =
-            Arc::new(AllowList::new(&config.push.allowed_hosts, resolver).map_err(StateError)?);
-        for entry in allow_list.explicit_entries() {
-            tracing::warn!(
-                entry = %entry,
-                "PUSH ALLOW-LIST: {entry} is trusted without the private-address check; use this only for local push services"
-            );
-        }
-        let limiter = RegistrationLimiter::new(config.push.registrations_per_ip_per_hour);
-        Ok(AppState {
-            store,
-            pages: Arc::new(PageCache::default()),
-            push: Arc::new(PushState {
-                metrics: Arc::new(crate::push::metrics::Metrics::default()),
-                public_key: vapid.public_key_base64url(),
-                allow_list,
-                limiter,
-            }),
-            config: Arc::new(config),
-        })
-    }
+/// The whole application: every route of the reader's site, the JSON API
+/// and the newsroom, with the layers every answer passes through.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(crate::site::router())
+        .merge(crate::api::router())
+        .merge(crate::newsroom::router())
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), error_pages))
+        .layer(middleware::map_response(security_headers))
+        .with_state(state)
 }
 
 /// How often the server checks for content changed by another process.
@@ -130,18 +47,18 @@ const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(20);
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
-    engine: Option<crate::push::worker::Engine>,
+    engine: Option<crate::delivery::worker::Engine>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let watcher = tokio::spawn(watch_content(state.clone(), stop_rx.clone()));
     // Followers per topic, once a day, for the newsroom's trend.
-    let audience = tokio::spawn(crate::newsroom::audience::run_daily_snapshots(
+    let audience = tokio::spawn(crate::subscriptions::follower_trend::run_daily_snapshots(
         state.store.clone(),
         stop_rx.clone(),
     ));
     let workers = engine.map(|engine| tokio::spawn(engine.run(stop_rx)));
-    let app = crate::site::router(state);
+    let app = router(state);
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -167,7 +84,10 @@ pub async fn serve(
 }
 
 /// Runs delivery workers alone (`herald worker`) until `shutdown` completes.
-pub async fn run_workers(engine: crate::push::worker::Engine, shutdown: impl Future<Output = ()>) {
+pub async fn run_workers(
+    engine: crate::delivery::worker::Engine,
+    shutdown: impl Future<Output = ()>,
+) {
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers = tokio::spawn(engine.run(stop_rx));
     shutdown.await;
@@ -214,4 +134,64 @@ async fn watch_content(state: AppState, mut stop: watch::Receiver<bool>) {
             Err(e) => tracing::warn!(error = %e, "cannot check for content changes"),
         }
     }
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Renders the error page for any response that carries an [`ErrorInfo`].
+pub async fn error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else {
+        return response;
+    };
+    let status = response.status();
+    let page = match view::site_view(&state).await {
+        Ok(site) => templates::ErrorPage {
+            meta: view::error_meta(&state, info.heading),
+            site: &site,
+            heading: info.heading.to_owned(),
+            message: info.message.clone(),
+        }
+        .render(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render the error page");
+            return (status, info.message).into_response();
+        }
+    };
+    match page {
+        Ok(html) => {
+            let mut response = (status, Html(html)).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(_) => (status, Body::from(info.message)).into_response(),
+    }
+}
+
+/// Headers every answer carries: no MIME sniffing, a strict referrer policy,
+/// and a content security policy that allows only the site's own script and
+/// the YouTube player a reader asks for.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        "referrer-policy",
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    // A handler may set a stricter policy of its own (media does).
+    headers
+        .entry("content-security-policy")
+        .or_insert(HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' https: data:; script-src 'self'; style-src 'self'; \
+             frame-src https://www.youtube-nocookie.com; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+        ));
+    response
 }

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use herald::push::allowlist::{AllowList, Resolver};
-use herald::push::delivery::{Delivery, Sender};
+use herald::delivery::allowlist::{AllowList, Resolver};
+use herald::delivery::sender::{Delivery, Sender};
 use herald::store::Recipient;
 
 #[tokio::test]

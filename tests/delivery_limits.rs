@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::sink::{Answer, Sink};
-use herald::push::allowlist::{AllowList, Resolver};
-use herald::push::delivery::{Delivery, Sender};
+use herald::delivery::allowlist::{AllowList, Resolver};
+use herald::delivery::sender::{Delivery, Sender};
 use herald::store::Recipient;
 
 const PER_ORIGIN: usize = 4;
@@ -66,7 +66,7 @@ async fn a_push_services_first_message_goes_alone_then_at_most_the_limit() {
 async fn a_first_message_that_hangs_holds_the_rest_back_only_a_moment() {
     let sink = Sink::start().await;
     // Far longer than FIRST_REQUEST_ALONE, which must let the others go.
-    let hang = herald::push::delivery::FIRST_REQUEST_ALONE * 4;
+    let hang = herald::delivery::sender::FIRST_REQUEST_ALONE * 4;
     sink.script("first", vec![Answer::Slow(hang)]);
     let sender = sender_for(&sink);
     let first = {

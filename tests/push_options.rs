@@ -17,7 +17,7 @@ use common::sink::Sink;
 use common::{TestSite, TestStore};
 use herald::accounts::Role;
 use herald::content::input::{NotificationSettings, StoryDraft, parse_story_json};
-use herald::push::payload::{self, PanelInput, absolute_on};
+use herald::delivery::payload::{self, PanelInput, absolute_on};
 use herald::store::{
     Checkpoint, JobKind, NewSubscription, Outcomes, RetryEntry, Store, UpdateError,
 };

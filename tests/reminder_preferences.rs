@@ -6,9 +6,9 @@ mod common;
 
 use chrono::Utc;
 use common::TestSite;
-use herald::push::token::token_hash;
 use herald::reminders::HoldReason;
 use herald::store::{HeldStory, OpenedStory, SlotClaim};
+use herald::subscriptions::token::token_hash;
 use reqwest::Method;
 use serde_json::{Value, json};
 

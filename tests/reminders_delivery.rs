@@ -21,10 +21,11 @@ use common::devices::subscribe;
 use common::sink::{Answer, Received, Sink};
 use herald::config::Config;
 use herald::content::input::{StoryDraft, parse_story_json};
-use herald::push::token::token_hash;
-use herald::push::worker::Clock;
-use herald::server::{self, AppState};
+use herald::delivery::worker::Clock;
+use herald::server;
 use herald::store::Store;
+use herald::subscriptions::token::token_hash;
+use herald::web::AppState;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -64,7 +65,7 @@ impl ClockedSite {
             None => Store::open_data_folder(data.path()).await,
         }
         .expect("store");
-        let vapid = herald::push::keys::site_keys(&store, data.path())
+        let vapid = herald::delivery::keys::site_keys(&store, data.path())
             .await
             .expect("keys");
         let state =

@@ -15,7 +15,7 @@ mod common;
 use chrono::{DateTime, Utc};
 use common::TestSite;
 use herald::content::input::NotificationSettings;
-use herald::push::payload::{absolute_on, prepare};
+use herald::delivery::payload::{absolute_on, prepare};
 use herald::store::JobKind;
 
 /// The public address the snapshots are taken with.
@@ -77,7 +77,10 @@ async fn body(site: &TestSite, path: &str) -> String {
 #[tokio::test]
 async fn reader_pages_and_feeds_keep_their_bytes() {
     let site = site_with_stories().await;
-    insta::assert_snapshot!("story_page", body(&site, "/stories/floods-in-the-valley").await);
+    insta::assert_snapshot!(
+        "story_page",
+        body(&site, "/stories/floods-in-the-valley").await
+    );
     insta::assert_snapshot!("home_page", body(&site, "/").await);
     insta::assert_snapshot!("topic_page", body(&site, "/topics/politics").await);
     insta::assert_snapshot!("rss", body(&site, "/feed.xml").await);
@@ -128,9 +131,15 @@ async fn the_push_payload_keeps_its_shape() {
         600,
         &absolute,
     );
-    for (name, prepared) in [("push_payload_original", original), ("push_payload_update", update)] {
+    for (name, prepared) in [
+        ("push_payload_original", original),
+        ("push_payload_update", update),
+    ] {
         // The payload's exact bytes, as the service worker receives them.
         let payload = String::from_utf8(prepared.payload).expect("the payload is UTF-8");
-        insta::assert_snapshot!(name, format!("{payload}\n\noptions: {:?}", prepared.options));
+        insta::assert_snapshot!(
+            name,
+            format!("{payload}\n\noptions: {:?}", prepared.options)
+        );
     }
 }

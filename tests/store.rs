@@ -189,12 +189,12 @@ async fn every_node_signs_with_one_key_pair() {
     let keys = futures_keys(&nodes, &folders, test.store.backend()).await;
     assert!(keys.windows(2).all(|w| w[0] == w[1]), "{keys:?}");
     if test.store.backend() == Backend::Postgres {
-        let new = herald::push::keys::regenerate_site_keys(&nodes[0], folders[0].path())
+        let new = herald::delivery::keys::regenerate_site_keys(&nodes[0], folders[0].path())
             .await
             .expect("regenerated")
             .public_key_base64url();
         assert_ne!(new, keys[0]);
-        let seen = herald::push::keys::site_keys(&nodes[2], folders[2].path())
+        let seen = herald::delivery::keys::site_keys(&nodes[2], folders[2].path())
             .await
             .expect("keys")
             .public_key_base64url();
@@ -219,7 +219,7 @@ async fn futures_keys(
                 Backend::Postgres => folder.path().to_path_buf(),
             };
             tokio::spawn(async move {
-                herald::push::keys::site_keys(&store, &path)
+                herald::delivery::keys::site_keys(&store, &path)
                     .await
                     .expect("keys")
                     .public_key_base64url()

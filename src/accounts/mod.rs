@@ -1,20 +1,21 @@
 //! The newsroom's people: accounts with roles, Argon2id passwords, sessions,
 //! API tokens, optional TOTP two-factor, and login throttling. Handlers learn
-//! who is asking through the extractors in [`extract`]; what each role may do
-//! is decided here, by [`Role`], and nowhere else.
+//! who is asking through the web layer's extractors ([`crate::web::extract`]);
+//! what each role may do is decided by [`Role`] ([`crate::roles`]), and
+//! nowhere else.
 //!
 //! # For newsroom pages and the API
 //!
-//! - A page takes [`NewsroomUser`]: the logged-in user, or a redirect to
+//! - A page takes [`NewsroomUser`](crate::web::NewsroomUser): the logged-in user, or a redirect to
 //!   `/newsroom/login?next=<the page>`. Its principal's
 //!   [`Principal::csrf_token`] goes into every state-changing form as a hidden
 //!   field named `csrf`.
-//! - A handler of such a form takes the body as [`CsrfForm<T>`] (last
+//! - A handler of such a form takes the body as [`CsrfForm<T>`](crate::web::CsrfForm) (last
 //!   argument, after `NewsroomUser`): it parses the urlencoded form as `T`
 //!   only when the `csrf` field matches, and answers 403 with a clear page
 //!   otherwise. A form that is not urlencoded (a file upload) calls
-//!   [`csrf::verify`]`(&principal, &submitted)` itself.
-//! - An API handler takes [`ApiUser`]: a Bearer token (`Authorization:
+//!   [`crate::web::csrf::verify`]`(&principal, &submitted)` itself.
+//! - An API handler takes [`ApiUser`](crate::web::ApiUser): a Bearer token (`Authorization:
 //!   Bearer hrd_…`), or the session cookie, in which case POST, PUT, PATCH
 //!   and DELETE need the `X-CSRF-Token` header (403 `csrf_failed`
 //!   otherwise). Without either: 401 `unauthenticated`; a revoked token: 401
@@ -23,13 +24,11 @@
 //!
 //! # Parts
 //!
-//! [`password`] (Argon2id), [`session`] (cookies and their rows), [`csrf`],
+//! [`password`] (Argon2id), [`session`] (cookies and their rows),
 //! [`throttle`] (failed logins, shared by every node), [`totp`] (RFC 6238)
 //! and [`two_factor`], [`tokens`] (API tokens), [`users`] (account rules and
 //! admin changes), [`login`] (the login steps).
 
-pub mod csrf;
-pub mod extract;
 pub mod login;
 pub mod password;
 pub mod secret;
@@ -40,11 +39,7 @@ pub mod totp;
 pub mod two_factor;
 pub mod users;
 
-use std::fmt;
-use std::str::FromStr;
-
-pub use csrf::CsrfForm;
-pub use extract::{ApiUser, ClientAddress, NewsroomUser};
+pub use crate::roles::Role;
 
 use crate::store::StoreError;
 
@@ -98,58 +93,6 @@ impl From<StoreError> for AccountError {
             StoreError::Conflict { field, message } => AccountError::Conflict { field, message },
             other => AccountError::Store(other),
         }
-    }
-}
-
-/// What a newsroom account may do. Each role can do everything the one
-/// before it can.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    /// Writes and edits their own drafts.
-    Contributor,
-    /// Publishes, schedules, sends pushes, edits any story, manages topics.
-    Editor,
-    /// Manages users and site settings.
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Contributor, Role::Editor, Role::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Contributor => "contributor",
-            Role::Editor => "editor",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Publish, schedule, unpublish, send notifications, edit any story,
-    /// manage topics.
-    pub fn can_publish(self) -> bool {
-        self >= Role::Editor
-    }
-
-    /// Add, change and remove accounts; change site settings.
-    pub fn can_manage_users(self) -> bool {
-        self >= Role::Admin
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Role, String> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str() == s)
-            .ok_or_else(|| format!("{s:?} is not a role; use contributor, editor or admin"))
     }
 }
 

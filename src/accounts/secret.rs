@@ -2,12 +2,12 @@
 //! an API token is 32 random bytes (base64url) shown once; the database
 //! keeps only its SHA-256, so a leaked database logs nobody in. The
 //! generator and the hash are the ones reader subscription tokens use
-//! ([`crate::push::token`]); comparisons of secrets a request presents
+//! ([`crate::subscriptions::token`]); comparisons of secrets a request presents
 //! against expected values are constant-time.
 
 use subtle::ConstantTimeEq;
 
-pub use crate::push::token::{new_token as random_secret, token_hash as hash_secret};
+pub use crate::subscriptions::token::{new_token as random_secret, token_hash as hash_secret};
 
 /// Whether two secrets are equal, in time that does not depend on where
 /// they differ (their lengths are not secret).

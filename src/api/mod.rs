@@ -3,7 +3,6 @@
 //! `/api/v1/openapi.json` describes every route.
 
 pub mod admin;
-pub mod error;
 pub mod public;
 pub mod push;
 pub mod stats;
@@ -15,8 +14,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use serde::de::DeserializeOwned;
 
-use crate::server::AppState;
-use error::ApiError;
+use crate::web::AppState;
+use crate::web::api_error::ApiError;
 
 /// The largest request body the API reads.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;

@@ -13,9 +13,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::error::ApiError;
 use crate::content::{Image, TopicRef, markdown, slug};
-use crate::server::AppState;
+use crate::web::AppState;
+use crate::web::api_error::ApiError;
 
 /// Stories per page of the list.
 const PAGE_SIZE: i64 = 20;

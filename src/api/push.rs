@@ -15,15 +15,15 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::error::ApiError;
 use super::parse_json;
 use crate::content::TopicRef;
-use crate::push::subscriptions;
-use crate::push::token::token_hash;
 use crate::reminders::preferences::PreferencesPatch;
-use crate::reminders::settings::{self, SettingsError};
-use crate::server::AppState;
 use crate::store::{OpenedStory, PendingReminder, SubscriptionRecord};
+use crate::subscriptions::follows;
+use crate::subscriptions::reminder_settings::{self, SettingsError};
+use crate::subscriptions::token::token_hash;
+use crate::web::AppState;
+use crate::web::api_error::ApiError;
 
 pub async fn show_vapid_public_key(State(state): State<AppState>) -> Response {
     (
@@ -76,7 +76,7 @@ pub async fn create_subscription(
             "too many subscriptions were registered from this address; try again later",
         ));
     }
-    let registration = subscriptions::register(
+    let registration = follows::register(
         &state.store,
         &state.push.allow_list,
         state.config.push.max_topics,
@@ -141,8 +141,8 @@ pub async fn replace_topics(
 ) -> Result<Response, ApiError> {
     let record = authenticate(&state, &headers).await?;
     let request: ReplaceTopics = parse_json(&body?)?;
-    let ids = subscriptions::topic_ids(&state.store, &request.topics, state.config.push.max_topics)
-        .await?;
+    let ids =
+        follows::topic_ids(&state.store, &request.topics, state.config.push.max_topics).await?;
     state
         .store
         .set_follows(record.id, &ids, Utc::now().timestamp())
@@ -218,7 +218,7 @@ pub async fn show_preferences(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let record = authenticate(&state, &headers).await?;
-    let view = settings::show(&state.store, &state.config.reminders, record.id).await?;
+    let view = reminder_settings::show(&state.store, &state.config.reminders, record.id).await?;
     Ok(no_store(json!(view)))
 }
 
@@ -230,7 +230,7 @@ pub async fn update_preferences(
 ) -> Result<Response, ApiError> {
     let record = authenticate(&state, &headers).await?;
     let patch: PreferencesPatch = parse_json(&body?)?;
-    let view = settings::update(
+    let view = reminder_settings::update(
         &state.store,
         &state.config.reminders,
         state.config.push.max_topics,
@@ -251,7 +251,7 @@ pub async fn show_missed(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let record = authenticate(&state, &headers).await?;
-    let missed = settings::missed(&state.store, record.id, Utc::now().timestamp()).await?;
+    let missed = reminder_settings::missed(&state.store, record.id, Utc::now().timestamp()).await?;
     let stories: Vec<serde_json::Value> = missed.iter().map(|r| missed_view(&state, r)).collect();
     Ok(no_store(json!({"stories": stories})))
 }

@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::error::ApiError;
-use crate::server::AppState;
+use crate::web::AppState;
+use crate::web::api_error::ApiError;
 
 /// `GET /api/v1/stories/{id}/push-stats`: queued, sent, delivered, gone,
 /// failed, retrying and clicked, and each shard's progress.

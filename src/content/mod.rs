@@ -14,4 +14,4 @@ pub mod model;
 pub mod sitemap;
 pub mod slug;
 
-pub use model::{CallToAction, Image, Story, StorySummary, Topic, TopicRef};
+pub use model::{BREAKING_TOPIC, CallToAction, Image, Story, StorySummary, Topic, TopicRef};

@@ -4,6 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Every site has this topic; breaking news reaches its followers, and new
+/// subscribers follow it by default.
+pub const BREAKING_TOPIC: &str = "breaking";
+
 /// A topic such as "Politics": a page, a feed, and something readers follow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Topic {

@@ -37,8 +37,8 @@
 //!   "Updated" time and sends nothing. Unpublishing cancels a notification
 //!   that has not started.
 
+mod drafts;
 mod error;
-mod input;
 mod push;
 mod revisions;
 mod stories;
@@ -52,8 +52,8 @@ use crate::store::{Actor, EditorialRecord, ListedStory};
 
 pub use crate::content::input::NotificationSettings;
 pub use crate::store::{Correction, RevisionAction, RevisionSnapshot, StoryStatus};
+pub use drafts::PushOptions;
 pub use error::{EditConflict, EditorialError};
-pub use input::PushOptions;
 pub use push::{UpdateRequest, send_update};
 pub use revisions::{
     DiffBase, DiffLine, DiffTag, RevisionDetail, RevisionSummary, get_revision, list_revisions,

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use similar::{ChangeTag, TextDiff};
 
-use super::input::revision_draft;
+use super::drafts::revision_draft;
 use super::stories::{Saved, save};
 use super::{EditableStory, EditorialError, load};
 use crate::accounts::Principal;

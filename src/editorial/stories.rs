@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Datelike, Months, Utc};
 
-use super::input::{Purpose, prepare_draft, story_draft};
+use super::drafts::{Purpose, prepare_draft, story_draft};
 use super::{
     Allowed, EditConflict, EditableStory, EditorialError, PushOptions, actor, list_item, load,
     require_publisher,

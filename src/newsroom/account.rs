@@ -12,10 +12,9 @@ use serde::Deserialize;
 use super::field_errors::FieldErrors;
 use super::layout::{self, Chrome, Section};
 use super::login::logged_out_redirect;
-use crate::accounts::{
-    AccountError, ClientAddress, CsrfForm, NewsroomUser, Principal, totp, two_factor, users,
-};
-use crate::server::AppState;
+use crate::accounts::{AccountError, Principal, totp, two_factor, users};
+use crate::web::AppState;
+use crate::web::{ClientAddress, CsrfForm, NewsroomUser};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -10,14 +10,14 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
 
-use super::audience::{self, TopicTrend};
 use super::charts::{self, BarChart, LineChart};
 use super::layout::{self, Chrome, Section};
-use crate::accounts::NewsroomUser;
 use crate::editorial::{self, StoryFilter, StoryStatus};
-use crate::server::AppState;
-use crate::site::error::AppError;
 use crate::store::PushStats;
+use crate::subscriptions::follower_trend::{self, TopicTrend};
+use crate::web::AppState;
+use crate::web::NewsroomUser;
+use crate::web::page_error::AppError;
 
 /// How many recent stories the dashboard shows.
 const RECENT_STORIES: i64 = 20;
@@ -175,15 +175,15 @@ async fn show_dashboard(
     let counts = state.store.follower_counts().await?;
     let history = state
         .store
-        .follower_history(audience::trend_start(now))
+        .follower_history(follower_trend::trend_start(now))
         .await?;
-    let trends = audience::trend(now, &counts, &history);
+    let trends = follower_trend::trend(now, &counts, &history);
     let page = dashboard_page(
         Chrome::for_user(&state, &user, Section::Dashboard),
         stories,
         state.store.subscription_count().await?,
         &trends,
-        &audience::trend_days(now),
+        &follower_trend::trend_days(now),
     );
     Ok(layout::render(&page))
 }

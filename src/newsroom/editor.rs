@@ -20,11 +20,12 @@ use super::form::Fields;
 use super::layout::{self, Chrome, Section};
 use super::page_error;
 use super::story_form::{Action, StoryForm, form_errors};
-use crate::accounts::csrf::CsrfForm;
-use crate::accounts::{NewsroomUser, Principal};
+use crate::accounts::Principal;
 use crate::editorial::{self, EditableStory, EditorialError, StoryStatus};
-use crate::server::AppState;
 use crate::site::templates::human_time;
+use crate::web::AppState;
+use crate::web::NewsroomUser;
+use crate::web::csrf::CsrfForm;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

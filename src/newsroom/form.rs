@@ -3,7 +3,7 @@
 
 /// A form's fields, as [`CsrfForm<Vec<(String, String)>>`] gives them.
 ///
-/// [`CsrfForm<Vec<(String, String)>>`]: crate::accounts::csrf::CsrfForm
+/// [`CsrfForm<Vec<(String, String)>>`]: crate::web::csrf::CsrfForm
 #[derive(Debug, Clone, Default)]
 pub struct Fields(pub Vec<(String, String)>);
 

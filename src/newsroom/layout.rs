@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::accounts::Principal;
-use crate::server::AppState;
+use crate::web::AppState;
 
 /// The newsroom layout's view model (templates/newsroom/layout.html).
 #[derive(Debug, Clone)]

@@ -12,11 +12,12 @@ use serde::Deserialize;
 
 use super::field_errors::FieldErrors;
 use super::layout::{self, Chrome};
+use crate::accounts::Via;
 use crate::accounts::login::{self, CodeOutcome, LoginOutcome};
 use crate::accounts::session::{self, IssuedSession, SESSION_COOKIE};
 use crate::accounts::throttle::Throttled;
-use crate::accounts::{ClientAddress, CsrfForm, NewsroomUser, Via, csrf};
-use crate::server::AppState;
+use crate::web::AppState;
+use crate::web::{ClientAddress, CsrfForm, NewsroomUser, csrf};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

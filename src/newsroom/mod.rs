@@ -1,10 +1,9 @@
 //! The newsroom at `/newsroom`: server-rendered pages for the people who
 //! write and publish. Handlers are thin: they authenticate with
-//! [`NewsroomUser`](crate::accounts::NewsroomUser), call one function of
+//! [`NewsroomUser`](crate::web::NewsroomUser), call one function of
 //! [`crate::editorial`] or [`crate::accounts`], and render a template.
 
 pub mod account;
-pub mod audience;
 pub mod charts;
 pub mod dashboard;
 pub mod editor;
@@ -26,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::accounts::Principal;
 use crate::editorial::EditorialError;
-use crate::server::AppState;
+use crate::web::AppState;
 use layout::{Chrome, Section};
 
 /// Every newsroom page.

@@ -13,11 +13,12 @@ use serde::Deserialize;
 
 use super::layout::{self, Chrome, Section};
 use super::page_error;
-use crate::accounts::csrf::CsrfForm;
-use crate::accounts::{NewsroomUser, Principal};
+use crate::accounts::Principal;
 use crate::editorial::{self, DiffBase, DiffTag, EditorialError, RevisionSummary};
-use crate::server::AppState;
 use crate::site::templates::human_time;
+use crate::web::AppState;
+use crate::web::NewsroomUser;
+use crate::web::csrf::CsrfForm;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

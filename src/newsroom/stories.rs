@@ -12,10 +12,10 @@ use serde::Deserialize;
 
 use super::layout::{self, Chrome, Section};
 use super::page_error;
-use crate::accounts::NewsroomUser;
 use crate::editorial::{self, AuthorFilter, StoryFilter, StoryListItem, StoryStatus};
-use crate::server::AppState;
 use crate::site::templates::human_time;
+use crate::web::AppState;
+use crate::web::NewsroomUser;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/newsroom/stories", get(list_stories))

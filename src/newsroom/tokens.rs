@@ -12,8 +12,9 @@ use serde::Deserialize;
 use super::field_errors::FieldErrors;
 use super::layout::{self, Chrome, Section};
 use crate::accounts::tokens::{self, CreatedToken};
-use crate::accounts::{AccountError, CsrfForm, NewsroomUser, Principal};
-use crate::server::AppState;
+use crate::accounts::{AccountError, Principal};
+use crate::web::AppState;
+use crate::web::{CsrfForm, NewsroomUser};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -16,10 +16,11 @@ use super::field_errors::{FieldError, FieldErrors};
 use super::form::Fields;
 use super::layout::{self, Chrome, Section};
 use super::page_error;
-use crate::accounts::csrf::CsrfForm;
-use crate::accounts::{NewsroomUser, Principal};
+use crate::accounts::Principal;
 use crate::editorial::{self, EditorialError, NewTopic, TopicChanges, TopicListing};
-use crate::server::AppState;
+use crate::web::AppState;
+use crate::web::NewsroomUser;
+use crate::web::csrf::CsrfForm;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -13,9 +13,10 @@ use serde::Deserialize;
 use super::field_errors::FieldErrors;
 use super::layout::{self, Chrome, Section};
 use crate::accounts::users::{self, NewAccount};
-use crate::accounts::{AccountError, CsrfForm, NewsroomUser, Principal, Role};
-use crate::server::AppState;
-use crate::site::error::ErrorInfo;
+use crate::accounts::{AccountError, Principal, Role};
+use crate::web::AppState;
+use crate::web::page_error::ErrorInfo;
+use crate::web::{CsrfForm, NewsroomUser};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

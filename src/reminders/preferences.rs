@@ -7,7 +7,7 @@
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer};
 
-use super::clock::{LocalTime, parse_zone};
+use super::local_time::{LocalTime, parse_zone};
 use crate::content::input::FieldError;
 
 /// The most notifications per day a reader may ask for.

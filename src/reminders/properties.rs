@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Offset, TimeZone, Utc};
 use chrono_tz::{TZ_VARIANTS, Tz};
 use proptest::prelude::*;
 
-use super::clock::{LocalTime, local_day, wall_seconds};
+use super::local_time::{LocalTime, local_day, wall_seconds};
 use super::preferences::{Preferences, QuietHours, SitePolicy};
 use super::rules::{
     Decision, HoldReason, SentToday, StoryReach, decide, in_quiet_hours, next_digest_due,

@@ -28,14 +28,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::clock::{local_day, next_occurrence, wall_seconds};
+use super::local_time::{local_day, next_occurrence, wall_seconds};
 use super::preferences::{Preferences, SitePolicy};
 
 /// How many notifications the reader has had on one local day (stored with
 /// the subscription, and counted up by every send).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SentToday {
-    /// The local day the count belongs to ([`super::clock::local_day`]).
+    /// The local day the count belongs to ([`super::local_time::local_day`]).
     pub local_day: i64,
     pub count: u32,
 }
@@ -256,7 +256,7 @@ pub fn inactivity(
 mod tests {
     use chrono_tz::Tz;
 
-    use super::super::clock::LocalTime;
+    use super::super::local_time::LocalTime;
     use super::super::preferences::QuietHours;
     use super::*;
 

@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::DateTime;
 use sha2::{Digest, Sha256};
 
-use super::cache::{CachedPage, Rendered};
-use super::error::AppError;
-use crate::server::AppState;
+use crate::web::AppState;
+use crate::web::cache::{CachedPage, Rendered};
+use crate::web::page_error::AppError;
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
 const SCRIPT: &str = include_str!("../../static/site.js");

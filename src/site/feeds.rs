@@ -8,13 +8,13 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::Utc;
 
-use super::cache::Rendered;
-use super::error::AppError;
 use super::pages::{absolute_src, latest};
 use crate::config::FeedContent;
 use crate::content::feeds::{self, FeedEntry, FeedMeta};
 use crate::content::{markdown, slug};
-use crate::server::AppState;
+use crate::web::AppState;
+use crate::web::cache::Rendered;
+use crate::web::page_error::AppError;
 
 /// The three formats.
 #[derive(Debug, Clone, Copy)]

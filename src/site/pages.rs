@@ -7,13 +7,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
-use super::cache::Rendered;
-use super::error::AppError;
 use super::templates::{self, ArticleHead, Card, PageMeta, SocialImage};
 use super::view;
 use crate::content::model::story_path;
 use crate::content::{jsonld, markdown, slug};
-use crate::server::AppState;
+use crate::web::AppState;
+use crate::web::cache::Rendered;
+use crate::web::page_error::AppError;
 
 /// How long browsers and CDNs may reuse a page before asking again.
 pub const PAGE_CACHE_CONTROL: &str = "public, max-age=30, stale-while-revalidate=60";

@@ -7,11 +7,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 
-use super::cache::Rendered;
-use super::error::AppError;
 use super::pages::latest;
 use crate::content::sitemap::{self, NewsUrl, SitemapUrl};
-use crate::server::AppState;
+use crate::web::AppState;
+use crate::web::cache::Rendered;
+use crate::web::page_error::AppError;
 
 const XML: &str = "application/xml; charset=utf-8";
 const SITEMAP_CACHE_CONTROL: &str = "public, max-age=300";

@@ -4,10 +4,10 @@
 use chrono::Utc;
 
 use super::assets;
-use super::error::AppError;
 use super::templates::{CorrectionView, FeedLink, PageMeta, Pager, SiteView};
 use crate::content::TopicRef;
-use crate::server::AppState;
+use crate::web::AppState;
+use crate::web::page_error::AppError;
 
 /// How many topics the header navigation shows.
 const NAV_TOPICS: usize = 7;

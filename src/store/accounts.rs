@@ -9,7 +9,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Backend, Store, StoreError};
-use crate::accounts::Role;
+use crate::roles::Role;
 
 /// A newsroom account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

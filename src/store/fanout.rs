@@ -347,7 +347,7 @@ const EARLIER_JOBS_DONE: &str = "NOT EXISTS (SELECT 1 FROM push_jobs e WHERE e.s
 impl Store {
     /// The newsroom's "send an update" for a published story: a new job,
     /// sent now, whose notification replaces the story's earlier one on
-    /// devices (same `tag` and `Topic`; see [`crate::push::payload`]).
+    /// devices (same `tag` and `Topic`; see [`crate::delivery::payload`]).
     /// `settings` may override the title and body; without them the
     /// story's headline and standfirst at sending time are used. The
     /// update goes to the same audience as before: every subscriber when
@@ -1080,7 +1080,7 @@ async fn finish_job_if_complete(
 }
 
 // The hot queries' SQL, one builder each, shared by the store and by the
-// query-plan check (`super::plans`), so the plans checked are the plans run.
+// query-plan check (`super::hot_queries`), so the plans checked are the plans run.
 
 /// Pending jobs whose time has come and whose story's earlier jobs are done.
 pub(super) fn due_jobs_sql() -> String {

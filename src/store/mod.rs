@@ -9,14 +9,14 @@
 //! with many web nodes and delivery workers.
 
 mod accounts;
-mod audience;
 mod editorial;
 mod fanout;
+mod follower_history;
+mod hot_queries;
 mod images;
 mod json_rows;
 mod media;
 mod migrate;
-mod plans;
 mod reminders;
 mod rows;
 mod secrets;
@@ -37,7 +37,6 @@ use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
 
 pub use accounts::{NewSession, NewUser, SessionRecord, TokenOwner, TokenRecord, UserRecord};
-pub use audience::{FollowerPoint, TopicFollowers, day_start};
 pub use editorial::{
     Actor, Correction, EditorialRecord, ListedStory, RevisionAction, RevisionRecord,
     RevisionSnapshot, StoryQuery, StoryStatus,
@@ -47,9 +46,10 @@ pub use fanout::{
     Outcomes, PushStats, Recipient, RetryEntry, ShardLease, ShardProgress, ShardRecipient,
     UpdateError,
 };
+pub use follower_history::{FollowerPoint, TopicFollowers, day_start};
+pub use hot_queries::{HotArg, HotQuery, LARGE_TABLES};
 pub use images::{RenditionSize, StoredImage};
 pub use media::{MediaUpload, StoredMedia};
-pub use plans::{HotArg, HotQuery, LARGE_TABLES};
 pub use reminders::{
     DueDigest, HeldStory, MAX_DIGESTS_PER_CLAIM, OpenedStory, PendingReminder, PostponedDigest,
     ReminderState, SilentSubscription, SlotClaim, reminder_columns,

@@ -10,12 +10,12 @@ use std::collections::{HashMap, HashSet};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use super::hot_queries::{HotArg, HotQuery};
 use super::json_rows::{int_rows_param, int_rows_table, json_rows_sql, parse_json_rows};
-use super::plans::{HotArg, HotQuery};
 use super::rows::placeholders;
 use super::{Backend, Recipient, Store, StoreError};
+use crate::content::BREAKING_TOPIC;
 use crate::content::TopicRef;
-use crate::push::BREAKING_TOPIC;
 use crate::reminders::{
     HoldReason, LocalTime, QuietHours, SentToday, StoredPreferences, StoryReach,
 };

@@ -21,8 +21,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use herald::config::Config;
 use herald::content::input::parse_story_json;
-use herald::server::{self, AppState};
+use herald::server;
 use herald::store::{JOBS_CHANNEL, SaveOutcome, Store, WORKERS_SOCKET_FILE};
+use herald::web::AppState;
 use tokio::sync::oneshot;
 
 pub struct TestSite {
@@ -48,6 +49,18 @@ pub enum Db {
 
 /// The environment variable naming the PostgreSQL server tests may use.
 pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
+
+/// For a test whose subject exists only on PostgreSQL. Such a test is
+/// marked `#[ignore = "PostgreSQL only: …"]`, so the SQLite run lists it as
+/// skipped; scripts/test.sh runs it in its PostgreSQL pass
+/// (`--run-ignored all`). Run without `TEST_DATABASE_URL` it fails: it
+/// never passes without having tested anything.
+pub fn require_postgres() {
+    assert!(
+        std::env::var(TEST_DATABASE_URL).is_ok_and(|u| !u.is_empty()),
+        "this test is PostgreSQL only: set {TEST_DATABASE_URL} (scripts/test.sh does)"
+    );
+}
 
 /// A PostgreSQL database made for one test and dropped when it ends.
 pub struct TestDatabase {
@@ -199,7 +212,7 @@ impl TestSite {
         };
         config.database_url = database.as_ref().map(|d| d.url().to_owned());
         let store = open_store(data.path(), database.as_ref()).await;
-        let vapid = herald::push::keys::site_keys(&store, data.path())
+        let vapid = herald::delivery::keys::site_keys(&store, data.path())
             .await
             .expect("keys");
         let state =
@@ -335,7 +348,7 @@ impl Drop for TestSite {
 
 /// Test DNS: no test can control what real names resolve to, so push
 /// hosts resolve from this fixed table (a stand-in for DNS, and only that).
-pub fn resolver() -> herald::push::allowlist::Resolver {
+pub fn resolver() -> herald::delivery::allowlist::Resolver {
     let table = [
         ("fcm.googleapis.com", "142.250.180.10"),
         ("updates.push.services.mozilla.com", "34.117.1.1"),
@@ -343,7 +356,7 @@ pub fn resolver() -> herald::push::allowlist::Resolver {
         ("rebind.notify.windows.com", "127.0.0.1"),
         ("inside.notify.windows.com", "10.0.0.7"),
     ];
-    herald::push::allowlist::Resolver::Static(
+    herald::delivery::allowlist::Resolver::Static(
         table
             .iter()
             .map(|(h, ip)| (h.to_string(), vec![ip.parse().expect("ip")]))

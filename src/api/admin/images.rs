@@ -15,12 +15,12 @@ use chrono::Utc;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use crate::accounts::ApiUser;
-use crate::api::error::ApiError;
 use crate::content::images::{self, ImageError, ImageText, media_path};
 use crate::content::media::MAX_IMAGE_BYTES;
-use crate::server::AppState;
 use crate::store::StoredImage;
+use crate::web::ApiUser;
+use crate::web::AppState;
+use crate::web::api_error::ApiError;
 
 /// Room for the multipart framing and the text fields around the file.
 const MAX_UPLOAD_BODY: usize = MAX_IMAGE_BYTES + 64 * 1024;

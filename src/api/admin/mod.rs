@@ -1,5 +1,5 @@
 //! The newsroom's JSON API under `/api/v1/admin/`: every route needs an
-//! [`ApiUser`](crate::accounts::ApiUser), and what it may do is its role's.
+//! [`ApiUser`](crate::web::ApiUser), and what it may do is its role's.
 
 pub mod images;
 pub mod push;
@@ -9,7 +9,7 @@ pub mod topics;
 
 use axum::Router;
 
-use crate::server::AppState;
+use crate::web::AppState;
 
 /// Every admin route. Each part sets the body limit its routes need.
 pub fn router() -> Router<AppState> {

@@ -15,14 +15,15 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::accounts::{ApiUser, Principal};
-use crate::api::error::ApiError;
+use crate::accounts::Principal;
 use crate::api::{MAX_BODY_BYTES, parse_json};
 use crate::content::Story;
+use crate::delivery::payload::{self, PanelInput, absolute_on};
 use crate::editorial::{self, EditorialError};
-use crate::push::payload::{self, PanelInput, absolute_on};
-use crate::server::AppState;
 use crate::store::JobKind;
+use crate::web::ApiUser;
+use crate::web::AppState;
+use crate::web::api_error::ApiError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -17,15 +17,15 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::accounts::ApiUser;
-use crate::api::error::ApiError;
 use crate::api::parse_json;
 use crate::content::input::StoryInput;
 use crate::editorial::{
     self, AuthorFilter, DiffBase, EditableStory, EditorialError, PushOptions, RevisionDetail,
     RevisionSummary, Saved, StoryFilter, StoryList, StoryStatus,
 };
-use crate::server::AppState;
+use crate::web::ApiUser;
+use crate::web::AppState;
+use crate::web::api_error::ApiError;
 
 /// The largest story JSON these routes read: a body may be 200 000 bytes
 /// of Markdown, and JSON escaping adds some.

@@ -13,12 +13,13 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::accounts::AccountError;
 use crate::accounts::tokens::create_token;
-use crate::accounts::{AccountError, ApiUser};
-use crate::api::error::ApiError;
 use crate::api::{MAX_BODY_BYTES, parse_json};
-use crate::server::AppState;
 use crate::store::TokenRecord;
+use crate::web::ApiUser;
+use crate::web::AppState;
+use crate::web::api_error::ApiError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

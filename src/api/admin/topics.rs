@@ -12,12 +12,12 @@ use axum::routing::{get, patch};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use crate::accounts::ApiUser;
-use crate::api::error::ApiError;
 use crate::api::{MAX_BODY_BYTES, parse_json};
 use crate::content::Topic;
 use crate::editorial::{self, NewTopic, TopicChanges};
-use crate::server::AppState;
+use crate::web::ApiUser;
+use crate::web::AppState;
+use crate::web::api_error::ApiError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -23,12 +23,12 @@
 
 use webpush::{Notification, PushOptions, Topic, Ttl, Urgency};
 
-use super::BREAKING_TOPIC;
+use crate::content::BREAKING_TOPIC;
 use crate::content::Story;
 use crate::content::input::{FieldError, NotificationSettings, parse_story_json};
 use crate::content::model::story_path;
 use crate::content::slug::slugify;
-use crate::reminders::delivery::{
+use crate::delivery::reminders::{
     DIGEST_TAG, MISSED_PATH, STILL_INTERESTED_PATH, STILL_INTERESTED_TAG,
 };
 use crate::reminders::digest::DigestText;

@@ -18,7 +18,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use super::error::AppError;
+use super::page_error::AppError;
 
 /// A freshly rendered answer.
 #[derive(Debug)]

@@ -31,7 +31,7 @@ impl AppError {
 }
 
 /// What the error page says; attached to the response for the error-page
-/// layer (see [`super::error_pages`]) to render with the site's chrome.
+/// layer (see [`crate::server::error_pages`]) to render with the site's chrome.
 #[derive(Debug, Clone)]
 pub struct ErrorInfo {
     pub heading: &'static str,

@@ -6,14 +6,14 @@
 //! finishes its batch, checkpoints it, and hands the shard back.
 //!
 //! **Reminders.** Each batch's recipients go through the reader's rules
-//! ([`crate::reminders::delivery::decide_for_recipient`]: daily cap, quiet
+//! ([`crate::delivery::reminders::decide_for_recipient`]: daily cap, quiet
 //! hours, digest topics, breaking news cutting through) before anything is
 //! sent. Those to send now claim a send slot on their local day, the whole
 //! batch in one statement; a claim refused (another story took the last
 //! slot meanwhile) is held like any other. What cannot go now is counted as
 //! `held` and, for a story's original notification, kept in the reader's
 //! reminders, written in the batch's own transaction; the engine's digest
-//! sweeper ([`crate::reminders::sweeper`]) sends it later as one digest.
+//! sweeper ([`crate::delivery::sweeper`]) sends it later as one digest.
 //! Breaking news is the job's breaking mark or the story's breaking topic,
 //! the same test that makes a notification urgent.
 //!
@@ -36,11 +36,11 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::delivery::{Delivery, Sender};
 use super::metrics::Metrics;
 use super::payload::{Prepared, StoryText, absolute_on, is_urgent, prepare};
 use super::retry::{RetryPolicy, jitter};
-use crate::reminders::delivery::{decide_for_recipient, hold_at_cap, slot_cap};
+use super::sender::{Delivery, Sender};
+use crate::delivery::reminders::{decide_for_recipient, hold_at_cap, slot_cap};
 use crate::reminders::{Decision, SitePolicy};
 use crate::store::{
     Audience, Checkpoint, DueRetry, FailureEntry, HeldStory, JobKind, Outcomes, Recipient,
@@ -203,7 +203,7 @@ impl Engine {
             tasks.spawn(async move { store.hear_other_processes_jobs(listening).await });
             let engine = self.clone();
             let stop = stop.clone();
-            tasks.spawn(async move { crate::reminders::sweeper::run(engine, stop).await });
+            tasks.spawn(async move { crate::delivery::sweeper::run(engine, stop).await });
         }
         while tasks.join_next().await.is_some() {}
     }

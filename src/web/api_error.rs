@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::content::images::ImageError;
-use crate::push::subscriptions::PushError;
 use crate::store::StoreError;
+use crate::subscriptions::follows::PushError;
 
 /// An API error answer.
 #[derive(Debug)]

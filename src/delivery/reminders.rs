@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::digest::{DigestItem, DigestText, digest_text};
-use super::preferences::{Preferences, SitePolicy};
-use super::rules::{self, Decision, HoldReason};
+use crate::reminders::digest::{DigestItem, DigestText, digest_text};
+use crate::reminders::preferences::{Preferences, SitePolicy};
+use crate::reminders::rules::{self, Decision, HoldReason};
 use crate::store::{PendingReminder, ReminderState};
 
 /// Where a digest notification takes the reader: the page of their missed
@@ -97,7 +97,7 @@ mod tests {
     fn a_recipient_at_their_cap_is_held_until_the_digest() {
         let now = utc("2024-07-01T12:00:00Z");
         let policy = SitePolicy::default();
-        let day = crate::reminders::clock::local_day(chrono_tz::Tz::Europe__London, now);
+        let day = crate::reminders::local_time::local_day(chrono_tz::Tz::Europe__London, now);
         let fresh = state(0, day);
         let sent = decide_for_recipient(&fresh, &policy, false, now);
         assert!(matches!(sent, Decision::Send { .. }));

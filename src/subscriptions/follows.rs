@@ -4,9 +4,9 @@
 
 use webpush::SubscriptionError;
 
-use super::allowlist::{AllowList, EndpointRefused};
 use super::token::{new_token, token_hash};
 use crate::content::TopicRef;
+use crate::delivery::allowlist::{AllowList, EndpointRefused};
 use crate::store::{NewSubscription, Store, StoreError};
 
 /// Why a subscription or follow request was refused.

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::preferences::{Preferences, PreferencesPatch, SitePolicy};
 use crate::content::input::FieldError;
+use crate::reminders::preferences::{Preferences, PreferencesPatch, SitePolicy};
 use crate::store::{PendingReminder, Store, StoreError};
 
 /// How long a story sent in a digest stays listed as missed: a week.

@@ -24,10 +24,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use super::secret::{random_secret, same_secret};
-use super::{NewsroomUser, Principal};
-use crate::server::AppState;
-use crate::site::error::ErrorInfo;
+use super::NewsroomUser;
+use crate::accounts::Principal;
+use crate::accounts::secret::{random_secret, same_secret};
+use crate::web::AppState;
+use crate::web::page_error::ErrorInfo;
 
 /// The form field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
@@ -116,7 +117,7 @@ pub fn login_token(
     headers: &HeaderMap,
     secure: bool,
 ) -> Result<(String, Option<HeaderValue>), getrandom::Error> {
-    if let Some(existing) = super::session::cookie_value(headers, LOGIN_CSRF_COOKIE) {
+    if let Some(existing) = crate::accounts::session::cookie_value(headers, LOGIN_CSRF_COOKIE) {
         return Ok((existing.to_owned(), None));
     }
     let token = random_secret()?;
@@ -129,7 +130,7 @@ pub fn login_token(
 
 /// Whether the login form repeated the token of the visitor's cookie.
 pub fn login_token_matches(headers: &HeaderMap, submitted: &str) -> bool {
-    super::session::cookie_value(headers, LOGIN_CSRF_COOKIE)
+    crate::accounts::session::cookie_value(headers, LOGIN_CSRF_COOKIE)
         .is_some_and(|expected| same_secret(expected, submitted))
 }
 

@@ -32,13 +32,13 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::delivery::digest_of;
-use super::rules::{self, Inactivity, STILL_INTERESTED_GRACE_DAYS};
-use crate::push::client::REQUEST_TIMEOUT;
-use crate::push::delivery::Delivery;
-use crate::push::payload::{Prepared, absolute_on, prepare_digest, prepare_still_interested};
-use crate::push::retry::jitter;
-use crate::push::worker::Engine;
+use super::reminders::digest_of;
+use crate::delivery::client::REQUEST_TIMEOUT;
+use crate::delivery::payload::{Prepared, absolute_on, prepare_digest, prepare_still_interested};
+use crate::delivery::retry::jitter;
+use crate::delivery::sender::Delivery;
+use crate::delivery::worker::Engine;
+use crate::reminders::rules::{self, Inactivity, STILL_INTERESTED_GRACE_DAYS};
 use crate::store::{DueDigest, PostponedDigest, Recipient, SilentSubscription, StoreError};
 
 /// Tries of one digest before the sweeper gives up on it (about two hours
@@ -406,7 +406,11 @@ async fn prune_silent(
 }
 
 /// What the rules say of a subscription's silence.
-fn silence(policy: &super::SitePolicy, s: &SilentSubscription, now: DateTime<Utc>) -> Inactivity {
+fn silence(
+    policy: &crate::reminders::SitePolicy,
+    s: &SilentSubscription,
+    now: DateTime<Utc>,
+) -> Inactivity {
     let at = |seconds: i64| DateTime::from_timestamp(seconds, 0).unwrap_or_default();
     rules::inactivity(policy, at(s.last_seen_at), s.asked_at.map(at), now)
 }

@@ -11,13 +11,13 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::Principal;
 use super::csrf::CSRF_HEADER;
-use super::secret::same_secret;
-use super::session::{self, SESSION_COOKIE};
-use super::tokens::{self, TokenCheck};
-use crate::api::error::ApiError;
-use crate::server::AppState;
+use crate::accounts::Principal;
+use crate::accounts::secret::same_secret;
+use crate::accounts::session::{self, SESSION_COOKIE};
+use crate::accounts::tokens::{self, TokenCheck};
+use crate::web::AppState;
+use crate::web::api_error::ApiError;
 
 /// An authenticated API caller.
 #[derive(Debug, Clone)]
