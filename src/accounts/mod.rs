@@ -90,7 +90,10 @@ impl AccountError {
 impl From<StoreError> for AccountError {
     fn from(e: StoreError) -> AccountError {
         match e {
-            StoreError::Conflict { field, message } => AccountError::Conflict { field, message },
+            StoreError::Conflict(conflict) => AccountError::Conflict {
+                field: conflict.field(),
+                message: conflict.to_string(),
+            },
             other => AccountError::Store(other),
         }
     }

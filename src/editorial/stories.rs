@@ -13,7 +13,8 @@ use crate::content::input::{NotificationSettings, StoryDraft, StoryInput};
 use crate::content::markdown;
 use crate::content::model::story_path;
 use crate::store::{
-    ListedStory, SaveOptions, SaveOutcome, SaveTarget, Store, StoreError, StoryQuery, StoryStatus,
+    Conflict, ListedStory, SaveOptions, SaveOutcome, SaveTarget, Store, StoreError, StoryQuery,
+    StoryStatus,
 };
 
 /// Stories per page of the newsroom list unless asked otherwise.
@@ -473,17 +474,16 @@ pub(super) async fn refused(
     now: DateTime<Utc>,
 ) -> EditorialError {
     match e {
-        StoreError::Conflict { field: "slug", .. } => {
+        StoreError::Conflict(Conflict::StorySlugTaken(_)) => {
             EditorialError::SlugTaken(format!("another story already has the slug {slug:?}"))
         }
-        StoreError::Conflict { field: "id", .. } => EditorialError::NotFound("story"),
-        StoreError::Conflict {
-            field: "topics",
-            message,
-        } => EditorialError::TopicCreationForbidden { topics: message },
-        StoreError::Conflict {
-            field: "version", ..
-        } => {
+        StoreError::Conflict(Conflict::NoSuchStory(_)) => EditorialError::NotFound("story"),
+        StoreError::Conflict(Conflict::TopicsNotCreated(topics)) => {
+            EditorialError::TopicCreationForbidden {
+                topics: topics.join(", "),
+            }
+        }
+        StoreError::Conflict(Conflict::StaleVersion { .. }) => {
             let Some(id) = id else {
                 return EditorialError::NotFound("story");
             };
@@ -495,7 +495,7 @@ pub(super) async fn refused(
                 Ok(e) | Err(e) => e,
             }
         }
-        StoreError::Conflict { field, message } => EditorialError::invalid(field, message),
+        StoreError::Conflict(other) => EditorialError::invalid(other.field(), other.to_string()),
         // Two stories created at once with one slug: the database's
         // uniqueness catches what the check before the insert could not.
         StoreError::Database(sqlx::Error::Database(db))

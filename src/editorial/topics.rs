@@ -10,7 +10,7 @@ use crate::accounts::Principal;
 use crate::content::Topic;
 use crate::content::input::{FieldError, InputErrors};
 use crate::content::slug;
-use crate::store::{Store, StoreError};
+use crate::store::{Conflict, Store, StoreError};
 
 /// The longest topic name (as a story's topics are checked).
 const MAX_NAME: usize = 60;
@@ -162,14 +162,12 @@ fn field_error(field: &str, message: String) -> FieldError {
 
 fn topic_refused(e: StoreError) -> EditorialError {
     match e {
-        StoreError::Conflict {
-            field: "slug",
-            message,
-        } => EditorialError::SlugTaken(message),
-        StoreError::Conflict {
-            field: "name",
-            message,
-        } => EditorialError::TopicNameTaken(message),
+        StoreError::Conflict(conflict @ Conflict::TopicSlugTaken { .. }) => {
+            EditorialError::SlugTaken(conflict.to_string())
+        }
+        StoreError::Conflict(conflict @ Conflict::TopicNameTaken(_)) => {
+            EditorialError::TopicNameTaken(conflict.to_string())
+        }
         other => EditorialError::Store(other),
     }
 }

@@ -8,7 +8,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Backend, Store, StoreError};
+use super::{Backend, Conflict, Store, StoreError};
 use crate::roles::Role;
 
 /// A newsroom account as stored.
@@ -149,25 +149,16 @@ fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
 }
 
 fn duplicate_email(email: &str) -> StoreError {
-    StoreError::Conflict {
-        field: "email",
-        message: format!("an account with the email {email} already exists"),
-    }
+    StoreError::Conflict(Conflict::EmailTaken(email.to_owned()))
 }
 
 fn duplicate_token_name(name: &str) -> StoreError {
-    StoreError::Conflict {
-        field: "name",
-        message: format!("you already have a token named {name:?}; choose another name"),
-    }
+    StoreError::Conflict(Conflict::TokenNameTaken(name.to_owned()))
 }
 
 /// What an account change would do to the site's admins.
 fn last_admin(field: &'static str) -> StoreError {
-    StoreError::Conflict {
-        field,
-        message: "this is the last active admin; make another account admin first".into(),
-    }
+    StoreError::Conflict(Conflict::LastAdmin { field })
 }
 
 impl Store {
@@ -329,12 +320,7 @@ impl Store {
             .await
             .map_err(|e| {
                 if is_foreign_key_violation(&e) {
-                    StoreError::Conflict {
-                        field: "user",
-                        message:
-                            "this account's work is still on the site; disable the account instead"
-                                .into(),
-                    }
+                    StoreError::Conflict(Conflict::AccountInUse)
                 } else {
                     e.into()
                 }

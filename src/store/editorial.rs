@@ -11,7 +11,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::rows::{self, STORY_COLUMNS};
 use super::stories::bump_version;
-use super::{Store, StoreError};
+use super::{Conflict, Store, StoreError};
 use crate::content::input::TopicName;
 use crate::content::{CallToAction, Image, Story, Topic, TopicRef};
 
@@ -679,17 +679,14 @@ impl Store {
         .await?;
         if let Some(row) = clash {
             let (taken_slug, taken_name): (String, String) = (row.try_get(0)?, row.try_get(1)?);
-            return Err(if taken_slug == slug {
-                StoreError::Conflict {
-                    field: "slug",
-                    message: format!("the topic {taken_name:?} already has the slug {slug:?}"),
+            return Err(StoreError::Conflict(if taken_slug == slug {
+                Conflict::TopicSlugTaken {
+                    slug: slug.to_owned(),
+                    name: taken_name,
                 }
             } else {
-                StoreError::Conflict {
-                    field: "name",
-                    message: format!("a topic is already called {taken_name:?}"),
-                }
-            });
+                Conflict::TopicNameTaken(taken_name)
+            }));
         }
         sqlx::query(
             "INSERT INTO topics (slug, name, description, created_at) VALUES ($1, $2, $3, $4)",
@@ -727,13 +724,9 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(row) = clash {
-                return Err(StoreError::Conflict {
-                    field: "name",
-                    message: format!(
-                        "a topic is already called {:?}",
-                        row.try_get::<String, _>(0)?
-                    ),
-                });
+                return Err(StoreError::Conflict(Conflict::TopicNameTaken(
+                    row.try_get::<String, _>(0)?,
+                )));
             }
         }
         let changed = sqlx::query(

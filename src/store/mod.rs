@@ -9,6 +9,7 @@
 //! with many web nodes and delivery workers.
 
 mod accounts;
+mod conflict;
 mod editorial;
 mod fanout;
 mod follower_history;
@@ -37,6 +38,7 @@ use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
 
 pub use accounts::{NewSession, NewUser, SessionRecord, TokenOwner, TokenRecord, UserRecord};
+pub use conflict::Conflict;
 pub use editorial::{
     Actor, Correction, EditorialRecord, ListedStory, RevisionAction, RevisionRecord,
     RevisionSnapshot, StoryQuery, StoryStatus,
@@ -94,11 +96,10 @@ pub enum StoreError {
         "the database has migration {found}, newer than this Herald knows ({known}); run a newer Herald"
     )]
     TooNew { found: i64, known: i64 },
-    #[error("{field}: {message}")]
-    Conflict {
-        field: &'static str,
-        message: String,
-    },
+    /// The write would break a rule the database keeps (a unique name, a
+    /// version, a reference): matched by kind, never by its words.
+    #[error("{field}: {0}", field = .0.field())]
+    Conflict(Conflict),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("stored data is inconsistent: {0}")]

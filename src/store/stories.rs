@@ -9,7 +9,7 @@ use super::editorial::{Actor, RevisionAction};
 use super::media::{MediaUpload, insert_media};
 use super::rows::{self, STORY_COLUMNS, SUMMARY_COLUMNS};
 use super::topics::ensure_topics;
-use super::{Store, StoreError};
+use super::{Conflict, Store, StoreError};
 use crate::content::input::{ImageSource, StoryDraft};
 use crate::content::{Image, Story, StorySummary, TopicRef};
 
@@ -143,10 +143,9 @@ impl Store {
                     Some(previous) => match find_by_slug(&mut tx, previous).await? {
                         Some(found) => Some(found),
                         None => {
-                            return Err(StoreError::Conflict {
-                                field: "previous_slug",
-                                message: format!("no story has the slug {previous:?}"),
-                            });
+                            return Err(StoreError::Conflict(Conflict::UnknownPreviousSlug(
+                                previous.clone(),
+                            )));
                         }
                     },
                     None => find_by_slug(&mut tx, &draft.slug).await?,
@@ -160,31 +159,23 @@ impl Store {
             SaveTarget::New { owner_id } => (None, owner_id, 1),
             SaveTarget::Existing { id, version } => {
                 let version = bump_version(&mut tx, id, Some(version)).await?;
-                let existing =
-                    find_by_id(&mut tx, id)
-                        .await?
-                        .ok_or_else(|| StoreError::Conflict {
-                            field: "id",
-                            message: format!("there is no story {id}"),
-                        })?;
+                let existing = find_by_id(&mut tx, id)
+                    .await?
+                    .ok_or(StoreError::Conflict(Conflict::NoSuchStory(id)))?;
                 (Some(existing), None, version)
             }
         };
         if existing.as_ref().is_none_or(|e| e.slug != draft.slug)
             && find_by_slug(&mut tx, &draft.slug).await?.is_some()
         {
-            return Err(StoreError::Conflict {
-                field: "slug",
-                message: format!("another story already has the slug {:?}", draft.slug),
-            });
+            return Err(StoreError::Conflict(Conflict::StorySlugTaken(
+                draft.slug.clone(),
+            )));
         }
         if !options.create_topics {
             let unknown = super::editorial::unknown_topics(&mut tx, &draft.topics).await?;
             if !unknown.is_empty() {
-                return Err(StoreError::Conflict {
-                    field: "topics",
-                    message: unknown.join(", "),
-                });
+                return Err(StoreError::Conflict(Conflict::TopicsNotCreated(unknown)));
             }
         }
 
@@ -200,10 +191,7 @@ impl Store {
                         insert_media(&mut tx, upload, now_s).await?.path()
                     }
                     (ImageSource::Path(path), None) => {
-                        return Err(StoreError::Conflict {
-                            field: "image.path",
-                            message: format!("{path:?} was not read"),
-                        });
+                        return Err(StoreError::Conflict(Conflict::ImageNotRead(path.clone())));
                     }
                 };
                 Some(Image {
@@ -617,18 +605,11 @@ pub(super) async fn bump_version(
         .fetch_optional(&mut **tx)
         .await?;
     Err(match current {
-        Some(row) => StoreError::Conflict {
-            field: "version",
-            message: format!(
-                "the story is at version {}, not {}",
-                row.try_get::<i64, _>(0)?,
-                expected.unwrap_or_default()
-            ),
-        },
-        None => StoreError::Conflict {
-            field: "id",
-            message: format!("there is no story {id}"),
-        },
+        Some(row) => StoreError::Conflict(Conflict::StaleVersion {
+            current: row.try_get::<i64, _>(0)?,
+            expected: expected.unwrap_or_default(),
+        }),
+        None => StoreError::Conflict(Conflict::NoSuchStory(id)),
     })
 }
 
@@ -644,11 +625,8 @@ async fn check_uploaded(tx: &mut Transaction<'_, Any>, url: &str) -> Result<(), 
         .await?;
     match found {
         Some(_) => Ok(()),
-        None => Err(StoreError::Conflict {
-            field: "image.url",
-            message: format!(
-                "{url:?} is not an uploaded image: upload it first (POST /api/v1/admin/images), or give an absolute http(s) URL"
-            ),
-        }),
+        None => Err(StoreError::Conflict(Conflict::ImageNotUploaded(
+            url.to_owned(),
+        ))),
     }
 }

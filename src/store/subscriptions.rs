@@ -4,7 +4,7 @@
 
 use sqlx::{Any, Row, Transaction};
 
-use super::{Store, StoreError};
+use super::{Conflict, Store, StoreError};
 use crate::content::TopicRef;
 
 /// A browser's subscription as the store keeps it.
@@ -68,10 +68,7 @@ impl Store {
                 let same_keys = row.try_get::<String, _>(1)? == subscription.p256dh
                     && row.try_get::<String, _>(2)? == subscription.auth;
                 if !same_keys && replacing != Some(id) {
-                    return Err(StoreError::Conflict {
-                        field: "subscription",
-                        message: "this endpoint is registered with other keys".into(),
-                    });
+                    return Err(StoreError::Conflict(Conflict::EndpointKeysDiffer));
                 }
                 if let Some(old) = replacing.filter(|old| *old != id) {
                     // The caller's old record merges into the endpoint's.

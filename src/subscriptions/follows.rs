@@ -7,7 +7,7 @@ use webpush::SubscriptionError;
 use super::token::{new_token, token_hash};
 use crate::content::TopicRef;
 use crate::delivery::allowlist::{AllowList, EndpointRefused};
-use crate::store::{NewSubscription, Store, StoreError};
+use crate::store::{Conflict, NewSubscription, Store, StoreError};
 
 /// Why a subscription or follow request was refused.
 #[derive(Debug, thiserror::Error)]
@@ -31,10 +31,7 @@ pub enum PushError {
 impl From<StoreError> for PushError {
     fn from(e: StoreError) -> PushError {
         match e {
-            StoreError::Conflict {
-                field: "subscription",
-                ..
-            } => PushError::EndpointTaken,
+            StoreError::Conflict(Conflict::EndpointKeysDiffer) => PushError::EndpointTaken,
             other => PushError::Store(other),
         }
     }
