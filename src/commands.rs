@@ -166,9 +166,9 @@ pub async fn add_story(config: &Config, source: &str, publish: bool) -> anyhow::
         (Some(ImageFile::AsIs(file)), _) => upload = Some(file),
         _ => {}
     }
-    let outcome = store
-        .save_story(&draft, upload.as_ref(), publish, false, Utc::now())
-        .await?;
+    let outcome =
+        crate::editorial::import_story(&store, &draft, upload.as_ref(), publish, false, Utc::now())
+            .await?;
     store.close().await;
     let url = config.absolute(&crate::content::model::story_path(&outcome.slug));
     let state = match outcome.published_at {

@@ -1255,8 +1255,7 @@ async fn a_story_image_may_be_an_upload_but_not_a_local_file() {
     )
     .and_then(|i| i.validate())
     .expect("valid");
-    store
-        .save_story(&with_file, Some(&upload), false, false, now())
+    herald::editorial::import_story(store, &with_file, Some(&upload), false, false, now())
         .await
         .expect("stored");
     let uploaded = input(json!({

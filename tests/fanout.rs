@@ -450,8 +450,7 @@ async fn publish_elsewhere(site: &TestSite, slug: &str) -> i64 {
     ))
     .and_then(|story| story.validate())
     .expect("story");
-    elsewhere
-        .save_story(&draft, None, true, false, chrono::Utc::now())
+    herald::editorial::import_story(&elsewhere, &draft, None, true, false, chrono::Utc::now())
         .await
         .expect("saved")
         .id

@@ -35,8 +35,7 @@ async fn publish_to(store: &Store, json: &str) {
     let draft = herald::content::input::parse_story_json(json)
         .and_then(|i| i.validate())
         .expect("valid story");
-    store
-        .save_story(&draft, None, true, false, Utc::now())
+    herald::editorial::import_story(store, &draft, None, true, false, Utc::now())
         .await
         .expect("saved");
 }

@@ -60,8 +60,7 @@ fn draft(slug: &str, headline: &str, topics: &[&str]) -> StoryDraft {
 async fn publish_with(store: &Store, mut draft: StoryDraft, send: bool, breaking: bool) -> i64 {
     draft.notification.send = send;
     draft.notification.breaking = breaking;
-    store
-        .save_story(&draft, None, true, false, Utc::now())
+    herald::editorial::import_story(store, &draft, None, true, false, Utc::now())
         .await
         .expect("saved")
         .id
@@ -308,21 +307,20 @@ async fn an_update_of_a_story_that_is_not_published_is_refused() {
     let test = TestStore::open().await;
     let store = &test.store;
     let now = Utc::now();
-    let draft_id = store
-        .save_story(
-            &draft("draft", "Draft", &["Politics"]),
-            None,
-            false,
-            false,
-            now,
-        )
-        .await
-        .expect("saved")
-        .id;
+    let draft_id = herald::editorial::import_story(
+        store,
+        &draft("draft", "Draft", &["Politics"]),
+        None,
+        false,
+        false,
+        now,
+    )
+    .await
+    .expect("saved")
+    .id;
     let mut later = draft("later", "Later", &["Politics"]);
     later.published_at = Some(now + chrono::Duration::hours(2));
-    let scheduled = store
-        .save_story(&later, None, true, false, now)
+    let scheduled = herald::editorial::import_story(store, &later, None, true, false, now)
         .await
         .expect("saved")
         .id;

@@ -116,8 +116,7 @@ impl ClockedSite {
     /// or not; its id.
     async fn publish(&self, mut draft: StoryDraft, breaking: bool) -> i64 {
         draft.notification.breaking = breaking;
-        self.store
-            .save_story(&draft, None, true, false, Utc::now())
+        herald::editorial::import_story(&self.store, &draft, None, true, false, Utc::now())
             .await
             .expect("saved")
             .id

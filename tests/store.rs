@@ -22,8 +22,7 @@ async fn planned_shards(store: &Store) -> usize {
         .and_then(|i| i.validate())
         .expect("valid story");
     let now = Utc::now();
-    store
-        .save_story(&draft, None, true, false, now)
+    herald::editorial::import_story(store, &draft, None, true, false, now)
         .await
         .expect("saved");
     let topics = store

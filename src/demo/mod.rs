@@ -51,9 +51,7 @@ pub async fn seed(store: &Store, now: DateTime<Utc>) -> Result<usize, DemoError>
             ),
             _ => None,
         };
-        store
-            .save_story(&draft, upload.as_ref(), true, true, now)
-            .await?;
+        crate::editorial::import_story(store, &draft, upload.as_ref(), true, true, now).await?;
     }
     store.mark_demo_seeded().await?;
     tracing::info!(stories = count, "seeded the demo stories");

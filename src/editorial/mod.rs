@@ -39,6 +39,8 @@
 
 mod drafts;
 mod error;
+mod import;
+mod publication;
 mod push;
 mod revisions;
 mod stories;
@@ -54,15 +56,17 @@ pub use crate::content::input::NotificationSettings;
 pub use crate::store::{Correction, RevisionAction, RevisionSnapshot, StoryStatus};
 pub use drafts::PushOptions;
 pub use error::{EditConflict, EditorialError};
+pub use import::import_story;
+pub use publication::{SaveIntent, plan_save};
 pub use push::{UpdateRequest, send_update};
 pub use revisions::{
     DiffBase, DiffLine, DiffTag, RevisionDetail, RevisionSummary, get_revision, list_revisions,
     restore_revision,
 };
 pub use stories::{
-    AuthorFilter, DEFAULT_PAGE_SIZE, MAX_SCHEDULE_YEARS, Preview, Saved, StoryFilter, StoryList,
-    StoryListItem, create_story, get_story, list_stories, preview_markdown, publish_story,
-    schedule_story, set_correction, unpublish_story, update_story,
+    AuthorFilter, DEFAULT_PAGE_SIZE, MAX_SCHEDULE_YEARS, Preview, Publication, Saved, StoryFilter,
+    StoryList, StoryListItem, create_story, get_story, list_stories, preview_markdown,
+    publish_story, save_and_publish, schedule_story, set_correction, unpublish_story, update_story,
 };
 pub use topics::{NewTopic, TopicChanges, TopicListing, create_topic, list_topics, update_topic};
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use similar::{ChangeTag, TextDiff};
 
 use super::drafts::revision_draft;
+use super::publication::SaveIntent;
 use super::stories::{Saved, save};
 use super::{EditableStory, EditorialError, load};
 use crate::accounts::Principal;
@@ -185,11 +186,14 @@ pub async fn restore_revision(
             version: current.version,
         },
         sample: current.story.sample,
-        action: Some(RevisionAction::Restored),
         create_topics: who.role.can_publish(),
         ..SaveOptions::default()
     };
-    save(store, who, &draft, &options, Some(story_id), now).await
+    let intent = SaveIntent {
+        action: Some(RevisionAction::Restored),
+        ..SaveIntent::default()
+    };
+    save(store, who, &draft, &options, intent, Some(story_id), now).await
 }
 
 fn summary(revision: &RevisionRecord) -> RevisionSummary {

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Datelike, Months, Utc};
 
 use super::drafts::{Purpose, prepare_draft, story_draft};
+use super::publication::{SaveIntent, plan_save};
 use super::{
     Allowed, EditConflict, EditableStory, EditorialError, PushOptions, actor, list_item, load,
     require_publisher,
@@ -124,7 +125,16 @@ pub async fn create_story(
         },
         ..save_options(who)
     };
-    save(store, who, &draft, &options, None, now).await
+    save(
+        store,
+        who,
+        &draft,
+        &options,
+        SaveIntent::default(),
+        None,
+        now,
+    )
+    .await
 }
 
 /// A story with its version, status, correction and revision count.
@@ -207,7 +217,16 @@ pub async fn update_story(
         sample: current.story.sample,
         ..save_options(who)
     };
-    save(store, who, &draft, &options, Some(id), now).await
+    save(
+        store,
+        who,
+        &draft,
+        &options,
+        SaveIntent::default(),
+        Some(id),
+        now,
+    )
+    .await
 }
 
 /// Publishes a draft or a scheduled story now, with its notification as
@@ -249,6 +268,86 @@ pub async fn schedule_story(
         return Err(EditorialError::AlreadyPublished);
     }
     publish_at(store, who, &current, at, notification, now).await
+}
+
+/// When a story goes on the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Publication {
+    Now,
+    /// A time to come (see [`schedule_story`] for the limits).
+    At(DateTime<Utc>),
+}
+
+/// Saves new content and publishes (or schedules) it in one transaction,
+/// with its notification as `push` says: what the newsroom's editor does
+/// with "Publish now" and "Schedule". `story` is the story and the version
+/// the editor loaded, or `None` for a new one. Editors only; everything
+/// publishing needs is checked before anything is written, and a refusal
+/// stores nothing.
+pub async fn save_and_publish(
+    store: &Store,
+    who: &Principal,
+    story: Option<(i64, i64)>,
+    input: StoryInput,
+    when: Publication,
+    push: &PushOptions,
+    now: DateTime<Utc>,
+) -> Result<Saved, EditorialError> {
+    let at = match when {
+        Publication::Now => {
+            require_publisher(who, "publish stories")?;
+            now
+        }
+        Publication::At(at) => {
+            require_publisher(who, "schedule stories")?;
+            check_schedule(at, now)?;
+            at
+        }
+    };
+    let notification = push.settings()?;
+    let (mut draft, options, id) = match story {
+        None => {
+            let draft = prepare_draft(input, Purpose::Create)?;
+            let options = SaveOptions {
+                target: SaveTarget::New {
+                    owner_id: Some(who.user_id),
+                },
+                ..save_options(who)
+            };
+            (draft, options, None)
+        }
+        Some((id, version)) => {
+            let current = load(store, who, id, now).await?;
+            require_edit(who, &current)?;
+            if current.status == StoryStatus::Published {
+                return Err(EditorialError::AlreadyPublished);
+            }
+            if current.version != version {
+                return Err(conflict(store, id, current.version).await?);
+            }
+            let draft = prepare_draft(
+                input,
+                Purpose::Update {
+                    current_slug: &current.story.slug,
+                    slug_locked: current.slug_locked,
+                },
+            )?;
+            let options = SaveOptions {
+                target: SaveTarget::Existing { id, version },
+                sample: current.story.sample,
+                ..save_options(who)
+            };
+            (draft, options, Some(id))
+        }
+    };
+    draft.notification = notification;
+    draft.published_at = Some(at);
+    let intent = SaveIntent {
+        publish: true,
+        replace_notification: true,
+        ..SaveIntent::default()
+    };
+    save(store, who, &draft, &options, intent, id, now).await
 }
 
 /// Takes a published or scheduled story off the site and out of the
@@ -384,12 +483,24 @@ async fn publish_at(
             id: current.story.id,
             version: current.version,
         },
-        publish: true,
         sample: current.story.sample,
-        replace_notification: replace,
         ..save_options(who)
     };
-    save(store, who, &draft, &options, Some(current.story.id), now).await
+    let intent = SaveIntent {
+        publish: true,
+        replace_notification: replace,
+        ..SaveIntent::default()
+    };
+    save(
+        store,
+        who,
+        &draft,
+        &options,
+        intent,
+        Some(current.story.id),
+        now,
+    )
+    .await
 }
 
 /// Refuses a caller who may not edit this story.
@@ -418,13 +529,15 @@ fn save_options(who: &Principal) -> SaveOptions<'static> {
 }
 
 /// Saves through the store's one save path, with the caller named in the
-/// revision history, and says where the story stands; `id` is the story
+/// revision history and the publication rules ([`plan_save`]) deciding
+/// what the save does, and says where the story stands; `id` is the story
 /// a conflict concerns.
 pub(super) async fn save(
     store: &Store,
     who: &Principal,
     draft: &StoryDraft,
     options: &SaveOptions<'_>,
+    intent: SaveIntent,
     id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Saved, EditorialError> {
@@ -433,7 +546,12 @@ pub(super) async fn save(
         actor: Some(&actor),
         ..*options
     };
-    match store.save_story_with(draft, &options, now).await {
+    let intent = SaveIntent {
+        at: draft.published_at,
+        ..intent
+    };
+    let plan = |state| plan_save(state, intent, now.timestamp());
+    match store.save_story(draft, &options, plan, now).await {
         Ok(outcome) => Ok(saved(&outcome, now)),
         Err(e) => Err(refused(store, id, &draft.slug, e, now).await),
     }

@@ -21,7 +21,7 @@ use super::layout::{self, Chrome, Section};
 use super::page_error;
 use super::story_form::{Action, StoryForm, form_errors};
 use crate::accounts::Principal;
-use crate::editorial::{self, EditableStory, EditorialError, StoryStatus};
+use crate::editorial::{self, EditableStory, EditorialError, Publication, StoryStatus};
 use crate::site::templates::human_time;
 use crate::web::AppState;
 use crate::web::NewsroomUser;
@@ -326,16 +326,6 @@ async fn submit(
     let mut view = View::new(current, form.clone());
     view.version = version.or(view.version);
 
-    if matches!(action, Action::Publish | Action::Schedule) && !user.role.can_publish() {
-        return page_error(
-            state,
-            user,
-            EditorialError::Forbidden(format!(
-                "only editors and admins may publish or schedule stories; you are a {}",
-                user.role
-            )),
-        );
-    }
     if action == Action::Preview {
         match editorial::preview_markdown(&form.body_markdown) {
             Ok(preview) => view.preview_html = Some(preview.html),
@@ -358,41 +348,25 @@ async fn submit(
         None
     };
     let push = form.push_options();
-    if matches!(action, Action::Publish | Action::Schedule)
-        && let Err(e) = push.settings()
-    {
-        return refused(state, user, view, e).await;
-    }
-
     let input = form.story_input(current.is_some_and(|s| s.slug_locked));
-    let saved = match current {
-        None => editorial::create_story(&state.store, user, input, now).await,
-        Some(story) => {
-            editorial::update_story(
-                &state.store,
-                user,
-                story.story.id,
-                input,
-                version.unwrap_or(0),
-                now,
-            )
-            .await
+    let story = current.map(|s| (s.story.id, version.unwrap_or(0)));
+    let saved = match (action, at, current) {
+        (Action::Publish, _, _) => {
+            let when = Publication::Now;
+            editorial::save_and_publish(&state.store, user, story, input, when, &push, now).await
+        }
+        (Action::Schedule, Some(at), _) => {
+            let when = Publication::At(at);
+            editorial::save_and_publish(&state.store, user, story, input, when, &push, now).await
+        }
+        (_, _, None) => editorial::create_story(&state.store, user, input, now).await,
+        (_, _, Some(current)) => {
+            let version = version.unwrap_or(0);
+            let id = current.story.id;
+            editorial::update_story(&state.store, user, id, input, version, now).await
         }
     };
-    let saved = match saved {
-        Ok(saved) => saved,
-        Err(e) => return refused(state, user, view, e).await,
-    };
-    let published = match (action, at) {
-        (Action::Publish, _) => {
-            editorial::publish_story(&state.store, user, saved.id, Some(&push), now).await
-        }
-        (Action::Schedule, Some(at)) => {
-            editorial::schedule_story(&state.store, user, saved.id, at, Some(&push), now).await
-        }
-        _ => Ok(saved.clone()),
-    };
-    match published {
+    match saved {
         Ok(done) => {
             let word = match action {
                 Action::Publish => "published",
@@ -402,20 +376,7 @@ async fn submit(
             };
             Redirect::to(&format!("/newsroom/stories/{}?done={word}", done.id)).into_response()
         }
-        Err(e) => {
-            // The text is saved; only publishing was refused. Show the saved
-            // story with the form as sent and the reason.
-            let stored = match editorial::get_story(&state.store, user, saved.id, now).await {
-                Ok(stored) => stored,
-                Err(e) => return page_error(state, user, e),
-            };
-            let mut view = View::new(Some(&stored), form);
-            view.flash = Some((
-                "info",
-                "Your changes are saved, but the story was not published or scheduled.".to_owned(),
-            ));
-            refused(state, user, view, e).await
-        }
+        Err(e) => refused(state, user, view, e).await,
     }
 }
 

@@ -57,7 +57,9 @@ pub use reminders::{
     ReminderState, SilentSubscription, SlotClaim, reminder_columns,
 };
 pub use site_state::Fingerprint;
-pub use stories::{SaveOptions, SaveOutcome, SaveTarget, StoryPage};
+pub use stories::{
+    JobChange, SaveOptions, SaveOutcome, SavePlan, SaveState, SaveTarget, StoryPage,
+};
 pub use subscriptions::{NewSubscription, Registered, SubscriptionRecord};
 pub use wake::{JOBS_CHANNEL, WORKERS_SOCKET_FILE};
 

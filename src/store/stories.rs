@@ -55,21 +55,13 @@ pub struct SaveOptions<'a> {
     pub target: SaveTarget,
     /// The image file a draft's `image.path` names, read by the caller.
     pub upload: Option<&'a MediaUpload>,
-    /// Make a draft published, at the draft's `published_at` or now.
-    pub publish: bool,
     /// Demo content, labelled as such.
     pub sample: bool,
     /// Who saves, for the revision history; `None` for the command line.
     pub actor: Option<&'a Actor>,
-    /// What the revision history calls this change; by default `created`,
-    /// `saved`, `published` or `scheduled`, from what the save did.
-    pub action: Option<RevisionAction>,
     /// When false, a topic that does not exist yet is refused (a `topics`
     /// conflict naming it) instead of created.
     pub create_topics: bool,
-    /// For a story that is still scheduled: its waiting notification is
-    /// replaced by one with the draft's settings, instead of only moved.
-    pub replace_notification: bool,
 }
 
 impl Default for SaveOptions<'_> {
@@ -77,12 +69,61 @@ impl Default for SaveOptions<'_> {
         SaveOptions {
             target: SaveTarget::BySlug,
             upload: None,
-            publish: false,
             sample: false,
             actor: None,
-            action: None,
             create_topics: true,
-            replace_notification: false,
+        }
+    }
+}
+
+/// What the store found of the story a save writes, read inside the save's
+/// transaction, for the domain to decide by (`editorial::plan_save`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveState {
+    /// The story exists already (this save updates it).
+    pub exists: bool,
+    /// Its publication time (Unix seconds), when it is published or
+    /// scheduled.
+    pub published_at: Option<i64>,
+}
+
+/// What a save does besides writing the draft, as the domain decided it
+/// from the [`SaveState`]; the store writes it, in the same transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SavePlan {
+    /// The story's publication time after the save (Unix seconds); `None`
+    /// keeps or makes it a draft.
+    pub published_at: Option<i64>,
+    /// The "Updated" time to record; `None` leaves the stored one.
+    pub updated_at: Option<i64>,
+    /// What happens to the story's notification job.
+    pub job: JobChange,
+    /// What the revision history calls this save.
+    pub action: RevisionAction,
+}
+
+/// What a save does to the story's fan-out job (the outbox).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobChange {
+    /// Nothing.
+    Keep,
+    /// A new job, due at this time: the story is being published.
+    Enqueue { at: i64 },
+    /// The waiting job is cancelled and a new one, with the draft's
+    /// notification settings, is due at this time.
+    Replace { at: i64 },
+    /// The waiting job moves to this time.
+    Reschedule { at: i64 },
+}
+
+impl JobChange {
+    /// When the job the change leaves is due, if it made or moved one.
+    fn due_at(self) -> Option<i64> {
+        match self {
+            JobChange::Keep => None,
+            JobChange::Enqueue { at }
+            | JobChange::Replace { at }
+            | JobChange::Reschedule { at } => Some(at),
         }
     }
 }
@@ -95,42 +136,22 @@ struct Existing {
 }
 
 impl Store {
-    /// Creates or updates (by slug, or by `previous_slug` for a rename) a
-    /// story, its topics (creating missing ones) and its image, in one
-    /// transaction. With `publish`, a draft becomes published at the draft's
-    /// `published_at` or `now`. Editing a visible story records `updated_at`.
+    /// Creates or updates a story (see [`SaveTarget`]), its topics and its
+    /// image, in one transaction, with what `plan` decides from the story as
+    /// stored ([`SaveState`]): its publication and "Updated" times, its
+    /// notification job (the outbox: a story is never published without
+    /// it), and the revision's name. In the same transaction the version
+    /// grows by one and the revision is recorded.
     pub async fn save_story(
         &self,
         draft: &StoryDraft,
-        upload: Option<&MediaUpload>,
-        publish: bool,
-        sample: bool,
-        now: DateTime<Utc>,
-    ) -> Result<SaveOutcome, StoreError> {
-        let options = SaveOptions {
-            upload,
-            publish,
-            sample,
-            ..SaveOptions::default()
-        };
-        self.save_story_with(draft, &options, now).await
-    }
-
-    /// Saves a story as [`Store::save_story`] does, with the newsroom's
-    /// options: which story (see [`SaveTarget`]), who, and whether topics
-    /// may be created. In the same transaction: the version grows by one,
-    /// a revision is recorded, and a story that becomes published gets its
-    /// fan-out job (the outbox).
-    pub async fn save_story_with(
-        &self,
-        draft: &StoryDraft,
         options: &SaveOptions<'_>,
+        plan: impl FnOnce(SaveState) -> SavePlan,
         now: DateTime<Utc>,
     ) -> Result<SaveOutcome, StoreError> {
         let SaveOptions {
             target,
             upload,
-            publish,
             sample,
             ..
         } = *options;
@@ -202,12 +223,15 @@ impl Store {
             }
         };
         let was_published = existing.as_ref().and_then(|e| e.published_at);
-        let published_at = match (was_published, publish) {
-            (Some(at), _) => Some(draft.published_at.map_or(at, |t| t.timestamp())),
-            (None, true) => Some(draft.published_at.map_or(now_s, |t| t.timestamp())),
-            (None, false) => None,
-        };
-        let updated_at = was_published.filter(|at| *at <= now_s).map(|_| now_s);
+        let SavePlan {
+            published_at,
+            updated_at,
+            job,
+            action,
+        } = plan(SaveState {
+            exists: existing.is_some(),
+            published_at: was_published,
+        });
         let authors = serde_json::to_string(&draft.authors)
             .map_err(|e| StoreError::Corrupt(format!("authors: {e}")))?;
         let (cta_text, cta_url) = match &draft.call_to_action {
@@ -304,38 +328,21 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let mut job_due_now = false;
-        match (was_published, published_at) {
-            // The outbox: a story is never published without its fan-out job.
-            (None, Some(at)) => {
+        match job {
+            JobChange::Keep => {}
+            JobChange::Enqueue { at } => {
                 super::fanout::enqueue_job(&mut tx, id, at, &draft.notification, now_s).await?;
-                job_due_now = at <= now_s;
             }
-            (Some(before), Some(at)) if before > now_s && options.replace_notification => {
+            JobChange::Replace { at } => {
                 super::editorial::cancel_pending_jobs(&mut tx, id).await?;
                 super::fanout::enqueue_job(&mut tx, id, at, &draft.notification, now_s).await?;
-                job_due_now = at <= now_s;
             }
-            (Some(before), Some(at)) if before != at && before > now_s => {
+            JobChange::Reschedule { at } => {
                 super::fanout::reschedule_job(&mut tx, id, at).await?;
-                job_due_now = at <= now_s;
             }
-            _ => {}
         }
+        let job_due_now = job.due_at().is_some_and(|at| at <= now_s);
         let published_now = was_published.is_none() && published_at.is_some();
-        let action = options
-            .action
-            .unwrap_or(match (was_published, published_at) {
-                (before, Some(at)) if before != Some(at) => {
-                    if at > now_s {
-                        RevisionAction::Scheduled
-                    } else {
-                        RevisionAction::Published
-                    }
-                }
-                _ if existing.is_none() => RevisionAction::Created,
-                _ => RevisionAction::Saved,
-            });
         super::editorial::record_revision(&mut tx, id, options.actor, action, now_s).await?;
         super::site_state::bump_content_version(&mut tx).await?;
         tx.commit().await?;

@@ -308,11 +308,10 @@ impl TestSite {
         let draft = parse_story_json(json)
             .and_then(|i| i.validate())
             .expect("valid story");
-        let outcome = self
-            .store
-            .save_story(&draft, None, publish, false, now)
-            .await
-            .expect("saved");
+        let outcome =
+            herald::editorial::import_story(&self.store, &draft, None, publish, false, now)
+                .await
+                .expect("saved");
         // The server notices changes within a second; tests need not wait.
         outcome
     }
