@@ -10,10 +10,11 @@ use chrono::Utc;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::content::images::{self, ProcessedImage, media_path};
+use crate::content::images::{self, media_path};
 use crate::content::input::{ImageSource, parse_story_json};
 use crate::content::media::{MAX_IMAGE_BYTES, sniff_image};
 use crate::delivery::allowlist::Resolver;
+use crate::images::{ImageLabels, ingest_image};
 use crate::server;
 use crate::store::{MediaUpload, Store};
 use crate::web::AppState;
@@ -142,7 +143,10 @@ pub async fn add_story(config: &Config, source: &str, publish: bool) -> anyhow::
             )
         })?;
     let image_file = match draft.image.as_ref().map(|i| &i.source) {
-        Some(ImageSource::Path(path)) => Some(read_image(&base_dir.join(path)).await?),
+        Some(ImageSource::Path(path)) => {
+            let path = base_dir.join(path);
+            Some((read_image(&path).await?, path))
+        }
         _ => None,
     };
     let store = open_store(config).await?;
@@ -151,19 +155,17 @@ pub async fn add_story(config: &Config, source: &str, publish: bool) -> anyhow::
         // Renditions first, then the story naming the largest: an image
         // whose story then fails to save is stored, unused, and reused by
         // the next attempt (its names come from its bytes).
-        (Some(ImageFile::Processed(processed)), Some(image)) => {
-            let stored = store
-                .save_image(
-                    &processed,
-                    &image.alt,
-                    image.credit.as_deref(),
-                    None,
-                    Utc::now(),
-                )
-                .await?;
+        (Some((ImageFile::Processable(bytes), path)), Some(image)) => {
+            let labels = ImageLabels {
+                alt: &image.alt,
+                credit: image.credit.as_deref(),
+            };
+            let stored = ingest_image(&store, bytes, labels, None, None, Utc::now())
+                .await
+                .with_context(|| format!("image.path: {}", path.display()))?;
             image.source = ImageSource::Url(media_path(&stored.name));
         }
-        (Some(ImageFile::AsIs(file)), _) => upload = Some(file),
+        (Some((ImageFile::AsIs(file), _)), _) => upload = Some(file),
         _ => {}
     }
     let outcome =
@@ -187,8 +189,9 @@ pub async fn add_story(config: &Config, source: &str, publish: bool) -> anyhow::
 
 /// A featured image read from a file.
 enum ImageFile {
-    /// A JPEG, PNG or WebP: checked, stripped of metadata and resized.
-    Processed(ProcessedImage),
+    /// A JPEG, PNG or WebP, to be checked, stripped of metadata and resized
+    /// by the image ingest ([`crate::images`]).
+    Processable(Vec<u8>),
     /// A GIF or SVG, stored as it is.
     AsIs(MediaUpload),
 }
@@ -207,11 +210,7 @@ async fn read_image(path: &Path) -> anyhow::Result<ImageFile> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("image.path: cannot read {}", path.display()))?;
     if images::is_processable(&bytes) {
-        let processed = tokio::task::spawn_blocking(move || images::process(&bytes))
-            .await
-            .context("image.path: processing the image failed")?
-            .with_context(|| format!("image.path: {}", path.display()))?;
-        return Ok(ImageFile::Processed(processed));
+        return Ok(ImageFile::Processable(bytes));
     }
     let kind = sniff_image(&bytes).with_context(|| {
         format!(

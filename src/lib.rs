@@ -11,6 +11,7 @@ pub mod content;
 pub mod delivery;
 pub mod demo;
 pub mod editorial;
+pub mod images;
 pub mod newsroom;
 pub mod reminders;
 pub mod roles;

@@ -23,8 +23,12 @@ const BANDS: &[(&str, &[&str])] = &[
     ("handlers", &["site", "api", "newsroom"]),
     // What handlers share: state, extractors, CSRF, errors, page cache.
     ("web", &["web"]),
-    // The rules: a story's life, accounts, readers' subscriptions.
-    ("domain", &["editorial", "accounts", "subscriptions"]),
+    // The rules: a story's life, accounts, readers' subscriptions, image
+    // ingest.
+    (
+        "domain",
+        &["editorial", "accounts", "subscriptions", "images"],
+    ),
     // One engine from a committed job to a notification on a device.
     ("delivery", &["delivery"]),
     // Writes what the domain decided; no rules.

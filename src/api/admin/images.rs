@@ -15,8 +15,9 @@ use chrono::Utc;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use crate::content::images::{self, ImageError, ImageText, media_path};
+use crate::content::images::{ImageError, ImageText, media_path};
 use crate::content::media::MAX_IMAGE_BYTES;
+use crate::images::{ImageLabels, IngestError, ingest_image};
 use crate::store::StoredImage;
 use crate::web::ApiUser;
 use crate::web::AppState;
@@ -129,28 +130,24 @@ async fn create_image(
         slots.0.clone().acquire_owned().await.map_err(|e| {
             ApiError::from(ImageError::Encode(format!("processing unavailable: {e}")))
         })?;
-    let processed = tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        images::process(&file)
-    })
+    let labels = ImageLabels {
+        alt: &text.alt,
+        credit: text.credit.as_deref(),
+    };
+    let owner = Some(user.user_id);
+    let stored = ingest_image(
+        &state.store,
+        file.into(),
+        labels,
+        owner,
+        Some(slot),
+        Utc::now(),
+    )
     .await
-    .map_err(|e| ApiError::from(ImageError::Encode(format!("processing failed: {e}"))))??;
-    let stored = state
-        .store
-        .save_image(
-            &processed,
-            &text.alt,
-            text.credit.as_deref(),
-            Some(user.user_id),
-            Utc::now(),
-        )
-        .await?;
-    tracing::info!(
-        image = %stored.name,
-        user.id = user.user_id,
-        renditions = stored.renditions.len(),
-        "image uploaded"
-    );
+    .map_err(|e| match e {
+        IngestError::Image(e) => ApiError::from(e),
+        IngestError::Store(e) => ApiError::from(e),
+    })?;
     Ok((StatusCode::CREATED, Json(stored.into())))
 }
 
