@@ -231,3 +231,40 @@ async fn futures_keys(
     }
     keys
 }
+
+#[tokio::test]
+async fn a_lookup_of_more_rows_than_one_statement_binds_finds_every_match() {
+    // Reads of many ids go out in statements of at most 500 rows
+    // (store::batch): matches in the first, the second and the last of
+    // three statements must all come back.
+    let test = TestStore::open().await;
+    let store = &test.store;
+    for (slug, headline, topic) in [
+        ("a", "Story A", "Topic Zero"),
+        ("b", "Story B", "Topic Six Hundred"),
+        ("c", "Story C", "Topic Twelve Hundred"),
+    ] {
+        let draft = parse_story_json(&story_json(slug, headline, &[topic]))
+            .and_then(|i| i.validate())
+            .expect("valid story");
+        herald::editorial::import_story(store, &draft, None, true, false, Utc::now())
+            .await
+            .expect("saved");
+    }
+    let mut slugs: Vec<String> = (0..1201).map(|n| format!("no-such-topic-{n}")).collect();
+    slugs[0] = "topic-zero".into();
+    slugs[600] = "topic-six-hundred".into();
+    slugs[1200] = "topic-twelve-hundred".into();
+    let mut found: Vec<String> = store
+        .topic_ids(&slugs)
+        .await
+        .expect("topic ids")
+        .into_iter()
+        .map(|(slug, _)| slug)
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        ["topic-six-hundred", "topic-twelve-hundred", "topic-zero"]
+    );
+}

@@ -9,6 +9,7 @@
 //! with many web nodes and delivery workers.
 
 mod accounts;
+mod batch;
 mod conflict;
 mod editorial;
 mod fanout;

@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use super::batch::{AnyQuery, BatchRow, execute_batched, fetch_batched};
 use super::hot_queries::{HotArg, HotQuery};
 use super::json_rows::{int_rows_param, int_rows_table, json_rows_sql, parse_json_rows};
 use super::rows::placeholders;
@@ -19,10 +20,6 @@ use crate::content::TopicRef;
 use crate::reminders::{
     HoldReason, LocalTime, QuietHours, SentToday, StoredPreferences, StoryReach,
 };
-
-/// Rows per statement when writing a batch: far under either backend's
-/// limit on bound values.
-const ROWS_PER_STATEMENT: usize = 500;
 
 /// What the rules need about one recipient, read with their row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -296,32 +293,22 @@ impl Store {
         subscription_ids: &[i64],
         story_topic_ids: &[i64],
     ) -> Result<Vec<(i64, ReminderState)>, StoreError> {
-        let mut states = Vec::with_capacity(subscription_ids.len());
-        for ids in subscription_ids.chunks(ROWS_PER_STATEMENT) {
-            // No story topics (breaking news sent to everyone): a list that
-            // matches nothing.
-            let topic_list = if story_topic_ids.is_empty() {
-                "NULL".to_owned()
-            } else {
-                placeholders(1, story_topic_ids.len())
-            };
-            let sql = format!(
-                "SELECT s.id, {} FROM push_subscriptions s WHERE s.id IN ({}) ORDER BY s.id",
-                reminder_columns(&topic_list),
-                placeholders(story_topic_ids.len() + 1, ids.len())
-            );
-            let mut query = sqlx::query(&sql);
-            for topic in story_topic_ids {
-                query = query.bind(topic);
-            }
-            for id in ids {
-                query = query.bind(id);
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                states.push((row.try_get(0)?, ReminderState::from_row(&row, 1)?));
-            }
-        }
-        Ok(states)
+        // No story topics (breaking news sent to everyone): a list that
+        // matches nothing.
+        let topic_list = if story_topic_ids.is_empty() {
+            "NULL".to_owned()
+        } else {
+            placeholders(1, story_topic_ids.len())
+        };
+        let columns = reminder_columns(&topic_list);
+        let mut conn = self.pool.acquire().await?;
+        let rows = fetch_batched(&mut conn, story_topic_ids, subscription_ids, |ids| {
+            format!("SELECT s.id, {columns} FROM push_subscriptions s WHERE s.id IN ({ids}) ORDER BY s.id")
+        })
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, ReminderState::from_row(row, 1)?)))
+            .collect()
     }
 
     /// Counts sends on readers' local days, each only while the reader's
@@ -501,18 +488,15 @@ impl Store {
             Backend::Sqlite => "",
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         };
-        let sql = format!(
-            "SELECT id, endpoint, p256dh, auth, paused FROM push_subscriptions WHERE id IN ({}) ORDER BY id {lock}",
-            placeholders(1, candidates.len())
-        );
+        let rows = fetch_batched(&mut tx, &[], &candidates, |ids| {
+            format!(
+                "SELECT id, endpoint, p256dh, auth, paused FROM push_subscriptions WHERE id IN ({ids}) ORDER BY id {lock}"
+            )
+        })
+        .await?;
         let mut recipients = Vec::with_capacity(candidates.len());
         let mut paused = Vec::new();
-        for row in candidates
-            .iter()
-            .fold(sqlx::query(&sql), |q, id| q.bind(id))
-            .fetch_all(&mut *tx)
-            .await?
-        {
+        for row in rows {
             let recipient = Recipient {
                 id: row.try_get(0)?,
                 endpoint: row.try_get(1)?,
@@ -528,16 +512,13 @@ impl Store {
         if !paused.is_empty() {
             // A reader who paused everything gets no digest: what was due
             // is done with, still listed on their missed page.
-            let sql = format!(
-                "UPDATE push_reminders SET due_at = NULL, digested_at = $1
-                 WHERE subscription_id IN ({}) AND due_at <= $1",
-                placeholders(2, paused.len())
-            );
-            paused
-                .iter()
-                .fold(sqlx::query(&sql).bind(now), |q, id| q.bind(id))
-                .execute(&mut *tx)
-                .await?;
+            execute_batched(&mut tx, &[now], &paused, |ids| {
+                format!(
+                    "UPDATE push_reminders SET due_at = NULL, digested_at = $1
+                     WHERE subscription_id IN ({ids}) AND due_at <= $1"
+                )
+            })
+            .await?;
         }
         if recipients.is_empty() {
             tx.commit().await?;
@@ -545,28 +526,23 @@ impl Store {
         }
         let ids: Vec<i64> = recipients.iter().map(|r| r.id).collect();
         // A story unpublished since it was held is not reminded.
-        let sql = format!(
-            "DELETE FROM push_reminders WHERE subscription_id IN ({}) AND due_at <= $1
-               AND EXISTS (SELECT 1 FROM stories st
-                           WHERE st.id = push_reminders.story_id AND st.published_at IS NULL)",
-            placeholders(2, ids.len())
-        );
-        ids.iter()
-            .fold(sqlx::query(&sql).bind(now), |q, id| q.bind(id))
-            .execute(&mut *tx)
-            .await?;
+        execute_batched(&mut tx, &[now], &ids, |ids| {
+            format!(
+                "DELETE FROM push_reminders WHERE subscription_id IN ({ids}) AND due_at <= $1
+                   AND EXISTS (SELECT 1 FROM stories st
+                               WHERE st.id = push_reminders.story_id AND st.published_at IS NULL)"
+            )
+        })
+        .await?;
         let until = now + lease_seconds.max(1);
-        let sql = format!(
-            "UPDATE push_reminders SET due_at = $1
-             WHERE subscription_id IN ({}) AND due_at <= $2
-             RETURNING subscription_id, story_id, reason, attempts",
-            placeholders(3, ids.len())
-        );
-        let leased = ids
-            .iter()
-            .fold(sqlx::query(&sql).bind(until).bind(now), |q, id| q.bind(id))
-            .fetch_all(&mut *tx)
-            .await?;
+        let leased = fetch_batched(&mut tx, &[until, now], &ids, |ids| {
+            format!(
+                "UPDATE push_reminders SET due_at = $1
+                 WHERE subscription_id IN ({ids}) AND due_at <= $2
+                 RETURNING subscription_id, story_id, reason, attempts"
+            )
+        })
+        .await?;
         let mut by_subscription: HashMap<i64, Vec<(i64, HoldReason, i64)>> = HashMap::new();
         let mut story_ids: Vec<i64> = Vec::new();
         for row in &leased {
@@ -658,24 +634,18 @@ impl Store {
 
     /// [`Store::finish_digest`] for many digests at once, as
     /// `(subscription_id, story_id)` pairs: one statement per
-    /// [`ROWS_PER_STATEMENT`] pairs.
+    /// [`super::batch::ROWS_PER_STATEMENT`] pairs.
     pub async fn finish_digests(&self, sent: &[(i64, i64)], now: i64) -> Result<(), StoreError> {
-        for chunk in sent.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
+        let mut conn = self.pool.acquire().await?;
+        execute_batched(&mut conn, &[now], sent, |rows| {
+            format!(
                 "UPDATE push_reminders SET due_at = NULL, digested_at = $1, attempts = 0
-                 FROM (VALUES {}) AS v
+                 FROM (VALUES {rows}) AS v
                  WHERE push_reminders.subscription_id = v.column1
-                   AND push_reminders.story_id = v.column2 AND push_reminders.due_at IS NOT NULL",
-                value_rows_from(2, chunk.len(), 2)
-            );
-            chunk
-                .iter()
-                .fold(sqlx::query(&sql).bind(now), |q, (sub, story)| {
-                    q.bind(sub).bind(story)
-                })
-                .execute(&self.pool)
-                .await?;
-        }
+                   AND push_reminders.story_id = v.column2 AND push_reminders.due_at IS NOT NULL"
+            )
+        })
+        .await?;
         Ok(())
     }
 
@@ -690,22 +660,16 @@ impl Store {
                     .map(move |story| (p.subscription_id, *story, p.due_at))
             })
             .collect();
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
+        let mut conn = self.pool.acquire().await?;
+        execute_batched(&mut conn, &[], &rows, |rows| {
+            format!(
                 "UPDATE push_reminders SET due_at = v.column3, attempts = attempts + 1
-                 FROM (VALUES {}) AS v
+                 FROM (VALUES {rows}) AS v
                  WHERE push_reminders.subscription_id = v.column1
-                   AND push_reminders.story_id = v.column2 AND push_reminders.due_at IS NOT NULL",
-                value_rows(chunk.len(), 3)
-            );
-            chunk
-                .iter()
-                .fold(sqlx::query(&sql), |q, (sub, story, due)| {
-                    q.bind(sub).bind(story).bind(due)
-                })
-                .execute(&self.pool)
-                .await?;
-        }
+                   AND push_reminders.story_id = v.column2 AND push_reminders.due_at IS NOT NULL"
+            )
+        })
+        .await?;
         Ok(())
     }
 
@@ -736,44 +700,33 @@ impl Store {
         seen_before: i64,
         now: i64,
     ) -> Result<Vec<i64>, StoreError> {
-        let mut asked = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
+        let mut conn = self.pool.acquire().await?;
+        let rows = fetch_batched(&mut conn, &[now, seen_before], ids, |ids| {
+            format!(
                 "UPDATE push_subscriptions SET still_interested_at = $1
-                 WHERE id IN ({}) AND paused = 0 AND last_seen_at < $2
+                 WHERE id IN ({ids}) AND paused = 0 AND last_seen_at < $2
                    AND (still_interested_at IS NULL OR still_interested_at < last_seen_at)
-                 RETURNING id",
-                placeholders(3, chunk.len())
-            );
-            for row in chunk
-                .iter()
-                .fold(sqlx::query(&sql).bind(now).bind(seen_before), |q, id| {
-                    q.bind(id)
-                })
-                .fetch_all(&self.pool)
-                .await?
-            {
-                asked.push(row.try_get(0)?);
-            }
-        }
-        Ok(asked)
+                 RETURNING id"
+            )
+        })
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?)
     }
 
     /// Forgets that these were asked at `asked_at` (the question could not
     /// be delivered yet): a later sweep asks again.
     pub async fn unmark_asked(&self, ids: &[i64], asked_at: i64) -> Result<(), StoreError> {
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
+        let mut conn = self.pool.acquire().await?;
+        execute_batched(&mut conn, &[asked_at], ids, |ids| {
+            format!(
                 "UPDATE push_subscriptions SET still_interested_at = NULL
-                 WHERE id IN ({}) AND still_interested_at = $1",
-                placeholders(2, chunk.len())
-            );
-            chunk
-                .iter()
-                .fold(sqlx::query(&sql).bind(asked_at), |q, id| q.bind(id))
-                .execute(&self.pool)
-                .await?;
-        }
+                 WHERE id IN ({ids}) AND still_interested_at = $1"
+            )
+        })
+        .await?;
         Ok(())
     }
 
@@ -810,27 +763,19 @@ impl Store {
             Backend::Sqlite => "",
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         };
-        let mut pruned = 0;
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
+        let still = fetch_batched(&mut tx, &[asked_before], ids, |ids| {
+            format!(
                 "SELECT id FROM push_subscriptions
-                 WHERE id IN ({}) AND still_interested_at <= $1
+                 WHERE id IN ({ids}) AND still_interested_at <= $1
                    AND last_seen_at <= still_interested_at
-                 ORDER BY id {lock}",
-                placeholders(2, chunk.len())
-            );
-            let still: Vec<i64> = chunk
-                .iter()
-                .fold(sqlx::query(&sql).bind(asked_before), |q, id| q.bind(id))
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect::<Result<_, _>>()?;
-            for id in still {
-                super::subscriptions::delete_rows(&mut tx, id).await?;
-                pruned += 1;
-            }
+                 ORDER BY id {lock}"
+            )
+        })
+        .await?;
+        let mut pruned = 0;
+        for row in still {
+            super::subscriptions::delete_rows(&mut tx, row.try_get(0)?).await?;
+            pruned += 1;
         }
         tx.commit().await?;
         Ok(pruned)
@@ -902,7 +847,7 @@ impl Store {
 /// either backend's limit on bound values.
 pub const MAX_DIGESTS_PER_CLAIM: usize = 5_000;
 
-/// Writes held stories, one statement per [`ROWS_PER_STATEMENT`]: a story
+/// Writes held stories, one statement per [`super::batch::ROWS_PER_STATEMENT`]: a story
 /// the reader already opened, or already holds (or had in a digest), is
 /// left alone, and so is a subscription deleted meanwhile. Returns how many
 /// were newly held.
@@ -911,28 +856,28 @@ pub(super) async fn insert_held(
     held: &[HeldStory],
     now: i64,
 ) -> Result<u64, StoreError> {
-    let mut inserted = 0;
-    for chunk in held.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
+    execute_batched(conn, &[now], held, |rows| {
+        format!(
             "INSERT INTO push_reminders (subscription_id, story_id, reason, due_at, created_at)
-             SELECT v.column1, v.column2, v.column3, v.column4, $1 FROM (VALUES {}) AS v
+             SELECT v.column1, v.column2, v.column3, v.column4, $1 FROM (VALUES {rows}) AS v
              WHERE NOT EXISTS (SELECT 1 FROM push_opened o
                                WHERE o.subscription_id = v.column1 AND o.story_id = v.column2)
                AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.id = v.column1)
-             ON CONFLICT (subscription_id, story_id) DO NOTHING",
-            value_rows_from(2, chunk.len(), 4)
-        );
-        let mut query = sqlx::query(&sql).bind(now);
-        for h in chunk {
-            query = query
-                .bind(h.subscription_id)
-                .bind(h.story_id)
-                .bind(h.reason.as_str())
-                .bind(h.due_at);
-        }
-        inserted += query.execute(&mut *conn).await?.rows_affected();
+             ON CONFLICT (subscription_id, story_id) DO NOTHING"
+        )
+    })
+    .await
+}
+
+impl BatchRow for HeldStory {
+    const WIDTH: usize = 4;
+    fn bind_to<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query
+            .bind(self.subscription_id)
+            .bind(self.story_id)
+            .bind(self.reason.as_str())
+            .bind(self.due_at)
     }
-    Ok(inserted)
 }
 
 /// `INDEXED BY index` on SQLite, whose planner, without statistics, may
@@ -1009,47 +954,37 @@ async fn digest_stories(
     story_ids: &[i64],
 ) -> Result<HashMap<i64, DigestStory>, StoreError> {
     let mut stories = HashMap::with_capacity(story_ids.len());
-    for ids in story_ids.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "SELECT id, slug, headline, published_at FROM stories WHERE id IN ({})",
-            placeholders(1, ids.len())
+    let rows = fetch_batched(conn, &[], story_ids, |ids| {
+        format!("SELECT id, slug, headline, published_at FROM stories WHERE id IN ({ids})")
+    })
+    .await?;
+    for row in rows {
+        stories.insert(
+            row.try_get::<i64, _>(0)?,
+            DigestStory {
+                slug: row.try_get(1)?,
+                headline: row.try_get(2)?,
+                published_at: row.try_get(3)?,
+                topics: Vec::new(),
+            },
         );
-        for row in ids
-            .iter()
-            .fold(sqlx::query(&sql), |q, id| q.bind(id))
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            stories.insert(
-                row.try_get::<i64, _>(0)?,
-                DigestStory {
-                    slug: row.try_get(1)?,
-                    headline: row.try_get(2)?,
-                    published_at: row.try_get(3)?,
-                    topics: Vec::new(),
-                },
-            );
-        }
-        let sql = format!(
+    }
+    let rows = fetch_batched(conn, &[], story_ids, |ids| {
+        format!(
             "SELECT st.story_id, t.id, t.slug, t.name FROM story_topics st JOIN topics t ON t.id = st.topic_id
-             WHERE st.story_id IN ({}) ORDER BY st.story_id, st.position",
-            placeholders(1, ids.len())
-        );
-        for row in ids
-            .iter()
-            .fold(sqlx::query(&sql), |q, id| q.bind(id))
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            if let Some(story) = stories.get_mut(&row.try_get::<i64, _>(0)?) {
-                story.topics.push((
-                    row.try_get(1)?,
-                    TopicRef {
-                        slug: row.try_get(2)?,
-                        name: row.try_get(3)?,
-                    },
-                ));
-            }
+             WHERE st.story_id IN ({ids}) ORDER BY st.story_id, st.position"
+        )
+    })
+    .await?;
+    for row in rows {
+        if let Some(story) = stories.get_mut(&row.try_get::<i64, _>(0)?) {
+            story.topics.push((
+                row.try_get(1)?,
+                TopicRef {
+                    slug: row.try_get(2)?,
+                    name: row.try_get(3)?,
+                },
+            ));
         }
     }
     Ok(stories)
@@ -1068,21 +1003,15 @@ async fn followed_among(
         return Ok(follows);
     }
     let topic_list = placeholders(1, topic_ids.len());
-    for ids in subscription_ids.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
+    let rows = fetch_batched(conn, topic_ids, subscription_ids, |ids| {
+        format!(
             "SELECT subscription_id, topic_id FROM push_follows
-             WHERE subscription_id IN ({}) AND topic_id IN ({topic_list})",
-            placeholders(topic_ids.len() + 1, ids.len())
-        );
-        let query = topic_ids.iter().fold(sqlx::query(&sql), |q, id| q.bind(id));
-        for row in ids
-            .iter()
-            .fold(query, |q, id| q.bind(id))
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            follows.insert((row.try_get(0)?, row.try_get(1)?));
-        }
+             WHERE subscription_id IN ({ids}) AND topic_id IN ({topic_list})"
+        )
+    })
+    .await?;
+    for row in rows {
+        follows.insert((row.try_get(0)?, row.try_get(1)?));
     }
     Ok(follows)
 }
@@ -1090,18 +1019,6 @@ async fn followed_among(
 /// The preference and counter columns, without the story-dependent one.
 const OWN_COLUMNS: &str = "s.reminder_max_per_day, s.quiet_start, s.quiet_end, s.time_zone, \
      s.digest_time, s.breaking_overrides, s.sent_day, s.sent_count";
-
-/// `($1, $2, $3), ($4, $5, $6), …`: `rows` rows of `width` placeholders.
-fn value_rows(rows: usize, width: usize) -> String {
-    value_rows_from(1, rows, width)
-}
-
-fn value_rows_from(first: usize, rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", placeholders(first + r * width, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// Reminder rows (story_id, slug, headline, published_at, reason, due_at,
 /// digested_at) with each story's topics: those the reader follows, or all
@@ -1116,28 +1033,25 @@ async fn reminders_from_rows(
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
     let mut topics: Vec<(i64, TopicRef, bool)> = Vec::new();
-    for ids in story_ids.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
+    let topic_rows = fetch_batched(conn, &[subscription_id], &story_ids, |ids| {
+        format!(
             "SELECT st.story_id, t.slug, t.name,
                     CASE WHEN EXISTS (SELECT 1 FROM push_follows f
                                       WHERE f.subscription_id = $1 AND f.topic_id = t.id) THEN 1 ELSE 0 END
              FROM story_topics st JOIN topics t ON t.id = st.topic_id
-             WHERE st.story_id IN ({}) ORDER BY st.story_id, st.position",
-            placeholders(2, ids.len())
-        );
-        let query = ids
-            .iter()
-            .fold(sqlx::query(&sql).bind(subscription_id), |q, id| q.bind(id));
-        for row in query.fetch_all(&mut *conn).await? {
-            topics.push((
-                row.try_get(0)?,
-                TopicRef {
-                    slug: row.try_get(1)?,
-                    name: row.try_get(2)?,
-                },
-                row.try_get::<i64, _>(3)? != 0,
-            ));
-        }
+             WHERE st.story_id IN ({ids}) ORDER BY st.story_id, st.position"
+        )
+    })
+    .await?;
+    for row in topic_rows {
+        topics.push((
+            row.try_get(0)?,
+            TopicRef {
+                slug: row.try_get(1)?,
+                name: row.try_get(2)?,
+            },
+            row.try_get::<i64, _>(3)? != 0,
+        ));
     }
     rows.iter()
         .map(|row| {
@@ -1236,11 +1150,5 @@ mod tests {
             Some("Europe/London")
         );
         assert!(!states[1].1.digest_only, "follows b story by story");
-    }
-
-    #[test]
-    fn value_rows_number_their_placeholders_in_order() {
-        assert_eq!(value_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(value_rows_from(2, 2, 2), "($2, $3), ($4, $5)");
     }
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use super::batch::fetch_batched;
 use super::editorial::{Actor, RevisionAction};
 use super::media::{MediaUpload, insert_media};
 use super::rows::{self, STORY_COLUMNS, SUMMARY_COLUMNS};
@@ -471,20 +472,14 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT {STORY_COLUMNS} FROM stories s WHERE s.id IN ({})",
-            rows::placeholders(1, ids.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for id in ids {
-            query = query.bind(id);
-        }
-        let mut found = query
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(rows::story_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut conn = self.pool.acquire().await?;
+        let mut found = fetch_batched(&mut conn, &[], ids, |ids| {
+            format!("SELECT {STORY_COLUMNS} FROM stories s WHERE s.id IN ({ids})")
+        })
+        .await?
+        .iter()
+        .map(rows::story_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
         let mut topics = self.topics_of(ids).await?;
         for story in &mut found {
             story.topics = take_topics(&mut topics, story.id);
@@ -525,16 +520,15 @@ impl Store {
         if story_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT st.story_id, t.slug, t.name FROM story_topics st JOIN topics t ON t.id = st.topic_id
-             WHERE st.story_id IN ({}) ORDER BY st.story_id, st.position",
-            rows::placeholders(1, story_ids.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for id in story_ids {
-            query = query.bind(id);
-        }
-        rows::topic_refs(&query.fetch_all(&self.pool).await?)
+        let mut conn = self.pool.acquire().await?;
+        let rows = fetch_batched(&mut conn, &[], story_ids, |ids| {
+            format!(
+                "SELECT st.story_id, t.slug, t.name FROM story_topics st JOIN topics t ON t.id = st.topic_id
+                 WHERE st.story_id IN ({ids}) ORDER BY st.story_id, st.position"
+            )
+        })
+        .await?;
+        rows::topic_refs(&rows)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use sqlx::{Any, Row, Transaction};
 
+use super::batch::fetch_batched;
 use super::rows;
 use super::{Store, StoreError};
 use crate::content::Topic;
@@ -58,20 +59,14 @@ impl Store {
         if slugs.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT slug, id FROM topics WHERE slug IN ({})",
-            rows::placeholders(1, slugs.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for slug in slugs {
-            query = query.bind(slug);
-        }
-        query
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-            .collect()
+        let mut conn = self.pool.acquire().await?;
+        fetch_batched(&mut conn, &[], slugs, |slugs| {
+            format!("SELECT slug, id FROM topics WHERE slug IN ({slugs})")
+        })
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect()
     }
 
     /// Every topic, by name, with its visible story count at `now`.
