@@ -195,7 +195,7 @@ impl Store {
             )));
         }
         if !options.create_topics {
-            let unknown = super::editorial::unknown_topics(&mut tx, &draft.topics).await?;
+            let unknown = super::topics::unknown_topics(&mut tx, &draft.topics).await?;
             if !unknown.is_empty() {
                 return Err(StoreError::Conflict(Conflict::TopicsNotCreated(unknown)));
             }

@@ -1,11 +1,14 @@
-//! Topics: created on first mention by a story, listed with their story
-//! counts and last change for topic pages and sitemaps.
+//! Topics: created on first mention by a story, or by an editor (who may
+//! also rename and describe them), and listed with their story counts and
+//! last change for topic pages and sitemaps; and the check that a save
+//! names only topics that exist.
 
+use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::fetch_batched;
 use super::rows;
-use super::{Store, StoreError};
+use super::{Conflict, Store, StoreError};
 use crate::content::Topic;
 use crate::content::input::TopicName;
 
@@ -115,4 +118,116 @@ fn topic_from_row(row: &sqlx::any::AnyRow) -> Result<Topic, StoreError> {
             .transpose()?,
         story_count: row.try_get("story_count")?,
     })
+}
+
+/// The topics among `topics` that do not exist yet, by name. A topic is
+/// known by its slug or, whatever its slug, by its name: the rule by which
+/// `ensure_topics` (topics.rs) finds a story's topics.
+pub(super) async fn unknown_topics(
+    tx: &mut Transaction<'_, Any>,
+    topics: &[TopicName],
+) -> Result<Vec<String>, StoreError> {
+    let mut unknown = Vec::new();
+    for topic in topics {
+        let found = sqlx::query("SELECT 1 FROM topics WHERE slug = $1 OR lower(name) = lower($2)")
+            .bind(&topic.slug)
+            .bind(&topic.name)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if found.is_none() {
+            unknown.push(topic.name.clone());
+        }
+    }
+    Ok(unknown)
+}
+
+impl Store {
+    /// Creates a topic. A `slug` conflict when the slug is taken, a `name`
+    /// conflict when another topic has the name (whatever its case): a
+    /// story naming it could not tell them apart.
+    pub async fn create_topic(
+        &self,
+        slug: &str,
+        name: &str,
+        description: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Topic, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let clash = sqlx::query(
+            "SELECT slug, name FROM topics WHERE slug = $1 OR lower(name) = lower($2) LIMIT 1",
+        )
+        .bind(slug)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = clash {
+            let (taken_slug, taken_name): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            return Err(StoreError::Conflict(if taken_slug == slug {
+                Conflict::TopicSlugTaken {
+                    slug: slug.to_owned(),
+                    name: taken_name,
+                }
+            } else {
+                Conflict::TopicNameTaken(taken_name)
+            }));
+        }
+        sqlx::query(
+            "INSERT INTO topics (slug, name, description, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(slug)
+        .bind(name)
+        .bind(description)
+        .bind(now.timestamp())
+        .execute(&mut *tx)
+        .await?;
+        crate::store::site_state::bump_content_version(&mut tx).await?;
+        tx.commit().await?;
+        self.topic_by_slug(slug, now)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("topic {slug} vanished")))
+    }
+
+    /// Renames a topic or changes its description; its slug (its URL, and
+    /// what readers follow) stays. `None` when there is no such topic; a
+    /// `name` conflict when another topic has the new name.
+    pub async fn update_topic(
+        &self,
+        slug: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Topic>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if let Some(name) = name {
+            let clash = sqlx::query(
+                "SELECT name FROM topics WHERE lower(name) = lower($1) AND slug <> $2 LIMIT 1",
+            )
+            .bind(name)
+            .bind(slug)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = clash {
+                return Err(StoreError::Conflict(Conflict::TopicNameTaken(
+                    row.try_get::<String, _>(0)?,
+                )));
+            }
+        }
+        let changed = sqlx::query(
+            "UPDATE topics SET name = COALESCE($1, name), description = COALESCE($2, description)
+             WHERE slug = $3",
+        )
+        .bind(name.map(str::to_owned))
+        .bind(description.map(str::to_owned))
+        .bind(slug)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(None);
+        }
+        // Topic names show on story pages: their cached copies must go.
+        crate::store::site_state::bump_content_version(&mut tx).await?;
+        tx.commit().await?;
+        self.topic_by_slug(slug, now).await
+    }
 }

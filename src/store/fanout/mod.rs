@@ -1,0 +1,266 @@
+//! The fan-out's durable state: jobs (the outbox), shards with leases and
+//! checkpoints, messages waiting for another try, permanent failures, and
+//! the counts the newsroom reads.
+//!
+//! A story has one job per notification: the `original`, written in the
+//! transaction that publishes it, and any `update`s the newsroom sends
+//! later. Every job of a story carries the same payload `tag` and `Topic`
+//! header (both derived from the story id), so each replaces the one
+//! before it on devices and in push services' queues. To make sure the
+//! later one is also the last to arrive, a job is planned only once the
+//! earlier jobs of its story have finished their shards, and their
+//! messages still waiting for a retry are then dropped as `superseded`:
+//! the later job goes to the same subscribers.
+//!
+//! Who a job sends to is its [`Audience`]: the followers of the story's
+//! topics, or, for a job marked breaking by the newsroom, every
+//! subscription that is not paused. A job written with "send a
+//! notification" off is `silent`: recorded (the outbox keeps one record
+//! per publication, and the stats can say nothing was sent) but finished
+//! at once and never delivered.
+
+use sqlx::{Any, Row, Transaction};
+
+use super::json_rows::{json_array, json_rows_sql, parse_json_rows};
+use super::reminders::{HeldStory, ReminderColumns, ReminderState, insert_held, reminder_columns};
+use super::rows;
+use super::{Backend, Store, StoreError};
+use crate::content::input::NotificationSettings;
+
+mod jobs;
+mod retries;
+mod shards;
+mod stats;
+
+pub(in crate::store) use {jobs::*, retries::*, shards::*};
+
+/// A notification's TTL unless the story sets its own: a day.
+pub const DEFAULT_TTL_SECONDS: u32 = 86_400;
+
+/// A subscriber to send to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub id: i64,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+}
+
+/// A subscriber of a shard's batch, with what the reminder rules need
+/// about them (read with their row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardRecipient {
+    pub recipient: Recipient,
+    pub reminders: ReminderState,
+}
+
+/// A leased shard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardLease {
+    /// The worker holding the lease.
+    pub owner: String,
+    pub shard_id: i64,
+    pub job_id: i64,
+    pub last_subscriber: i64,
+    pub checkpoint: i64,
+}
+
+/// Whether a job is the notification sent when its story was published,
+/// or one the newsroom sent later to replace it on devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    Original,
+    Update,
+}
+
+impl JobKind {
+    /// The value stored in `push_jobs.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Original => "original",
+            JobKind::Update => "update",
+        }
+    }
+
+    fn from_stored(value: &str) -> Result<JobKind, StoreError> {
+        match value {
+            "original" => Ok(JobKind::Original),
+            "update" => Ok(JobKind::Update),
+            other => Err(StoreError::Corrupt(format!(
+                "unknown push job kind {other:?}"
+            ))),
+        }
+    }
+}
+
+/// The subscriptions a job sends to; paused ones never.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Those that follow any of these topics (one message each, however
+    /// many they follow): a story's normal notification.
+    Followers(Vec<i64>),
+    /// Every subscription: breaking news, as the newsroom marks it.
+    Everyone,
+}
+
+impl Audience {
+    /// True when no subscription can match (a story without topics).
+    fn is_nobody(&self) -> bool {
+        matches!(self, Audience::Followers(topics) if topics.is_empty())
+    }
+}
+
+/// Why the newsroom's "send an update" was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    #[error("there is no such story")]
+    UnknownStory,
+    #[error(
+        "the story is not published: an update replaces a notification already sent; \
+         a story's first notification goes out when it is published"
+    )]
+    NotPublished,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for UpdateError {
+    fn from(e: sqlx::Error) -> UpdateError {
+        UpdateError::Store(e.into())
+    }
+}
+
+/// A planned job's story and settings, as the sender needs them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobInfo {
+    pub job_id: i64,
+    pub story_id: i64,
+    /// The overrides; `breaking` as the job was written.
+    pub settings: NotificationSettings,
+    pub kind: JobKind,
+    pub ttl_seconds: u32,
+    pub audience: Audience,
+    /// Unix ms when the job was planned: the start of publish-to-delivery latency.
+    pub planned_at_ms: i64,
+}
+
+/// How far a shard has got: every subscriber up to `subscriber` is
+/// handled, `handled` of them in this batch; `done` when none is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub subscriber: i64,
+    pub handled: i64,
+    pub done: bool,
+}
+
+/// A message to try again later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryEntry {
+    pub subscription_id: i64,
+    pub attempt: i64,
+    pub due_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub error: String,
+}
+
+/// A message refused for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureEntry {
+    pub subscription_id: i64,
+    pub status: i64,
+    pub reason: String,
+}
+
+/// What sending one batch (or one round of retries) came to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    pub sent: i64,
+    pub delivered: i64,
+    pub gone: Vec<i64>,
+    pub retries: Vec<RetryEntry>,
+    pub failures: Vec<FailureEntry>,
+    /// Recipients not sent to because of their reminder settings (cap,
+    /// quiet hours, digest topics).
+    pub held: i64,
+    /// The stories to keep in those recipients' reminders, written with the
+    /// batch (see [`Store::hold_reminders`]); empty for an update, which is
+    /// never held.
+    pub reminders: Vec<HeldStory>,
+}
+
+/// A retry that is due, claimed by one worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueRetry {
+    pub job_id: i64,
+    pub attempt: i64,
+    pub expires_at_ms: i64,
+    pub recipient: Recipient,
+}
+
+/// A story's notification counts: totals over all its jobs (the original
+/// and any updates), each job's own, and each shard's progress.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PushStats {
+    /// Jobs waiting for their story's publication time or for a worker, or
+    /// whose subscribers are still being counted.
+    pub pending_jobs: i64,
+    pub queued: i64,
+    pub sent: i64,
+    pub delivered: i64,
+    pub gone: i64,
+    pub failed: i64,
+    pub retrying: i64,
+    /// Retries dropped because a later job of the story replaced them.
+    pub superseded: i64,
+    /// Recipients not sent to because of their reminder settings: the
+    /// original waits in their reminders; an update is left out. So
+    /// `queued = sent + held`.
+    pub held: i64,
+    /// Clicks on any of the story's notifications.
+    pub clicked: i64,
+    /// Oldest first; empty when the story was never published.
+    pub jobs: Vec<JobStats>,
+    pub shards: Vec<ShardProgress>,
+}
+
+/// One job's counts and what kind of notification it was.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JobStats {
+    pub id: i64,
+    pub kind: JobKind,
+    /// Sent to every subscriber with Urgency high.
+    pub breaking: bool,
+    /// Published with "send a notification" off: nothing was, or will be, sent.
+    pub silent: bool,
+    /// `pending`, `planned`, `done`, or `cancelled` (unpublished before its time).
+    pub state: String,
+    /// `None` while the subscribers are being counted.
+    pub queued: Option<i64>,
+    pub sent: i64,
+    pub delivered: i64,
+    pub gone: i64,
+    pub failed: i64,
+    pub retrying: i64,
+    pub superseded: i64,
+    /// Not sent because of the recipients' reminder settings.
+    pub held: i64,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix ms.
+    pub planned_at_ms: Option<i64>,
+    /// Unix ms.
+    pub finished_at_ms: Option<i64>,
+}
+
+/// One shard's progress.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ShardProgress {
+    pub id: i64,
+    pub job_id: i64,
+    pub first_subscriber: i64,
+    pub last_subscriber: i64,
+    pub checkpoint: i64,
+    pub handled: i64,
+    pub state: String,
+}
