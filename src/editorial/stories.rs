@@ -118,13 +118,7 @@ pub async fn create_story(
     input: StoryInput,
     now: DateTime<Utc>,
 ) -> Result<Saved, EditorialError> {
-    let draft = prepare_draft(input, Purpose::Create)?;
-    let options = SaveOptions {
-        target: SaveTarget::New {
-            owner_id: Some(who.user_id),
-        },
-        ..save_options(who)
-    };
+    let (draft, options) = prepare_create(who, input)?;
     save(
         store,
         who,
@@ -200,23 +194,7 @@ pub async fn update_story(
     version: i64,
     now: DateTime<Utc>,
 ) -> Result<Saved, EditorialError> {
-    let current = load(store, who, id, now).await?;
-    require_edit(who, &current)?;
-    if current.version != version {
-        return Err(conflict(store, id, current.version).await?);
-    }
-    let draft = prepare_draft(
-        input,
-        Purpose::Update {
-            current_slug: &current.story.slug,
-            slug_locked: current.slug_locked,
-        },
-    )?;
-    let options = SaveOptions {
-        target: SaveTarget::Existing { id, version },
-        sample: current.story.sample,
-        ..save_options(who)
-    };
+    let (_, draft, options) = prepare_update(store, who, id, input, version, now).await?;
     save(
         store,
         who,
@@ -307,36 +285,15 @@ pub async fn save_and_publish(
     let notification = push.settings()?;
     let (mut draft, options, id) = match story {
         None => {
-            let draft = prepare_draft(input, Purpose::Create)?;
-            let options = SaveOptions {
-                target: SaveTarget::New {
-                    owner_id: Some(who.user_id),
-                },
-                ..save_options(who)
-            };
+            let (draft, options) = prepare_create(who, input)?;
             (draft, options, None)
         }
         Some((id, version)) => {
-            let current = load(store, who, id, now).await?;
-            require_edit(who, &current)?;
+            let (current, draft, options) =
+                prepare_update(store, who, id, input, version, now).await?;
             if current.status == StoryStatus::Published {
                 return Err(EditorialError::AlreadyPublished);
             }
-            if current.version != version {
-                return Err(conflict(store, id, current.version).await?);
-            }
-            let draft = prepare_draft(
-                input,
-                Purpose::Update {
-                    current_slug: &current.story.slug,
-                    slug_locked: current.slug_locked,
-                },
-            )?;
-            let options = SaveOptions {
-                target: SaveTarget::Existing { id, version },
-                sample: current.story.sample,
-                ..save_options(who)
-            };
             (draft, options, Some(id))
         }
     };
@@ -501,6 +458,52 @@ async fn publish_at(
         now,
     )
     .await
+}
+
+/// The draft and save options of a new story owned by the caller.
+fn prepare_create(
+    who: &Principal,
+    input: StoryInput,
+) -> Result<(StoryDraft, SaveOptions<'static>), EditorialError> {
+    let draft = prepare_draft(input, Purpose::Create)?;
+    let options = SaveOptions {
+        target: SaveTarget::New {
+            owner_id: Some(who.user_id),
+        },
+        ..save_options(who)
+    };
+    Ok((draft, options))
+}
+
+/// The draft and save options of new content for story `id`, if the
+/// caller may edit it and it is still at `version` (the one the editor
+/// loaded): otherwise `edit_conflict`. The story as stored comes back too.
+async fn prepare_update(
+    store: &Store,
+    who: &Principal,
+    id: i64,
+    input: StoryInput,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<(EditableStory, StoryDraft, SaveOptions<'static>), EditorialError> {
+    let current = load(store, who, id, now).await?;
+    require_edit(who, &current)?;
+    if current.version != version {
+        return Err(conflict(store, id, current.version).await?);
+    }
+    let draft = prepare_draft(
+        input,
+        Purpose::Update {
+            current_slug: &current.story.slug,
+            slug_locked: current.slug_locked,
+        },
+    )?;
+    let options = SaveOptions {
+        target: SaveTarget::Existing { id, version },
+        sample: current.story.sample,
+        ..save_options(who)
+    };
+    Ok((current, draft, options))
 }
 
 /// Refuses a caller who may not edit this story.
