@@ -24,8 +24,10 @@ postgres_url="${TEST_DATABASE_URL:-$default_url}"
 unset TEST_DATABASE_URL
 
 step "Rust tests (unit, storage, HTTP, CLI) on SQLite"
+# Tests of PostgreSQL alone are #[ignore]d: they are listed here as SKIP,
+# by name, and run in the PostgreSQL pass below.
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast
+  cargo nextest run --workspace --no-fail-fast --status-level skip --final-status-level skip
 else
   cargo test --workspace --no-fail-fast
 fi
@@ -38,8 +40,7 @@ if [ "$postgres_url" = "$default_url" ] && ! pg_isready -q -h 127.0.0.1 -p 5432;
   pg_ctlcluster --skip-systemctl-redirect "$version" main start
   for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
-# Tests of PostgreSQL alone are #[ignore]d, so the SQLite run lists them as
-# skipped; this pass runs them too.
+# This pass runs the tests of PostgreSQL alone too.
 if cargo nextest --version >/dev/null 2>&1; then
   TEST_DATABASE_URL="$postgres_url" cargo nextest run -p herald --no-fail-fast --run-ignored all
 else

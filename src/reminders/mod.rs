@@ -17,7 +17,7 @@
 //!   inactivity.
 //! - [`digest`]: the words of a digest notification.
 //!
-//! Storage (`src/store/reminders.rs`, migration 10): the preferences are
+//! Storage (`src/store/reminders/`, migration 10): the preferences are
 //! nullable columns of `push_subscriptions` (NULL: the site's default), as
 //! are the day counter (`sent_day`, `sent_count`) and
 //! `still_interested_at`; digest topics are `push_digest_topics` (kept apart
