@@ -475,10 +475,7 @@ async fn send_slots_stop_at_the_cap_and_reset_on_a_new_local_day() {
         .reminder_states(&[me], &[])
         .await
         .expect("states");
-    assert_eq!(
-        (states[0].1.sent.local_day, states[0].1.sent.count),
-        (100, 3)
-    );
+    assert_eq!((states[0].1.sent_day, states[0].1.sent_count), (100, 3));
     // A new local day starts from one.
     assert_eq!(
         site.store
@@ -492,10 +489,7 @@ async fn send_slots_stop_at_the_cap_and_reset_on_a_new_local_day() {
         .reminder_states(&[me], &[])
         .await
         .expect("states");
-    assert_eq!(
-        (states[0].1.sent.local_day, states[0].1.sent.count),
-        (101, 1)
-    );
+    assert_eq!((states[0].1.sent_day, states[0].1.sent_count), (101, 1));
 }
 
 #[tokio::test]
@@ -518,7 +512,8 @@ async fn recipient_state_carries_preferences_and_digest_only() {
         .reminder_states(&[me], &[politics])
         .await
         .expect("states");
-    let state = &states[0].1;
+    // Stored as the store keeps them, decoded as the rules read them.
+    let state = states[0].1.clone().decode();
     assert!(state.digest_only);
     assert_eq!(state.preferences.max_per_day, Some(2));
     assert_eq!(state.preferences.time_zone.as_deref(), Some("Asia/Kolkata"));

@@ -4,10 +4,11 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::reminders::ReminderState;
 use crate::reminders::digest::{DigestItem, DigestText, digest_text};
 use crate::reminders::preferences::{Preferences, SitePolicy};
 use crate::reminders::rules::{self, Decision, HoldReason};
-use crate::store::{PendingReminder, ReminderState};
+use crate::store::PendingReminder;
 
 /// Where a digest notification takes the reader: the page of their missed
 /// stories (read there with their token, which the page finds in the

@@ -422,19 +422,23 @@ impl Engine {
         };
         let mut claims = Vec::with_capacity(batch.len());
         let mut claimants = Vec::with_capacity(batch.len());
-        for candidate in batch {
-            let state = &candidate.reminders;
-            match decide_for_recipient(state, policy, payload.breaking, now) {
+        for ShardRecipient {
+            recipient,
+            reminders,
+        } in batch
+        {
+            let state = reminders.decode();
+            match decide_for_recipient(&state, policy, payload.breaking, now) {
                 send @ Decision::Send { local_day, .. } => {
                     claims.push(SlotClaim {
-                        subscription_id: candidate.recipient.id,
+                        subscription_id: recipient.id,
                         local_day,
-                        cap: slot_cap(state, policy, &send),
+                        cap: slot_cap(&state, policy, &send),
                     });
-                    claimants.push(candidate);
+                    claimants.push((recipient, state));
                 }
                 hold @ Decision::Hold { .. } => {
-                    sorted.hold(payload, candidate.recipient.id, hold);
+                    sorted.hold(payload, recipient.id, hold);
                 }
             }
         }
@@ -443,12 +447,12 @@ impl Engine {
         }
         let mut granted = self.store.claim_send_slots(&claims).await?;
         granted.sort_unstable();
-        for candidate in claimants {
-            let id = candidate.recipient.id;
+        for (recipient, state) in claimants {
+            let id = recipient.id;
             if granted.binary_search(&id).is_ok() {
-                sorted.send.push(candidate.recipient);
+                sorted.send.push(recipient);
             } else {
-                sorted.hold(payload, id, hold_at_cap(&candidate.reminders, policy, now));
+                sorted.hold(payload, id, hold_at_cap(&state, policy, now));
             }
         }
         Ok(sorted)

@@ -16,6 +16,8 @@
 //! - [`rules`]: send now or hold until when and why; the next digest;
 //!   inactivity.
 //! - [`digest`]: the words of a digest notification.
+//! - [`state`]: what the rules know of a reader, decoded from what the
+//!   store keeps.
 //!
 //! Storage (`src/store/reminders/`, migration 10): the preferences are
 //! nullable columns of `push_subscriptions` (NULL: the site's default), as
@@ -29,6 +31,7 @@ pub mod digest;
 pub mod local_time;
 pub mod preferences;
 pub mod rules;
+pub mod state;
 
 #[cfg(test)]
 mod properties;
@@ -36,3 +39,4 @@ mod properties;
 pub use local_time::LocalTime;
 pub use preferences::{Preferences, QuietHours, SitePolicy, StoredPreferences};
 pub use rules::{Decision, HoldReason, SentToday, StoryReach};
+pub use state::{ReminderState, StoredReminders};

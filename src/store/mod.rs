@@ -55,7 +55,7 @@ pub use images::{RenditionSize, StoredImage};
 pub use media::{MediaUpload, StoredMedia};
 pub use reminders::{
     DueDigest, HeldStory, MAX_DIGESTS_PER_CLAIM, OpenedStory, PendingReminder, PostponedDigest,
-    ReminderState, SilentSubscription, SlotClaim, reminder_columns,
+    SilentSubscription, SlotClaim, reminder_columns, stored_reminders,
 };
 pub use site_state::Fingerprint;
 pub use stories::{

@@ -44,7 +44,7 @@ pub async fn show(
     subscription_id: i64,
 ) -> Result<PreferencesView, StoreError> {
     let (stored, topics) = store.reminder_preferences(subscription_id).await?;
-    let prefs = Preferences::resolve(&stored, policy);
+    let prefs = Preferences::resolve(&stored.decode().preferences, policy);
     Ok(PreferencesView {
         max_per_day: prefs.max_per_day,
         quiet_hours: prefs.quiet_hours.map(|q| QuietHoursView {
@@ -96,6 +96,7 @@ pub async fn update(
         None => None,
     };
     let (stored, _) = store.reminder_preferences(subscription_id).await?;
+    let stored = stored.decode().preferences;
     store
         .save_reminder_preferences(subscription_id, &valid.apply(&stored), topic_ids.as_deref())
         .await?;

@@ -22,10 +22,11 @@
 use sqlx::{Any, Row, Transaction};
 
 use super::json_rows::{json_array, json_rows_sql, parse_json_rows};
-use super::reminders::{HeldStory, ReminderColumns, ReminderState, insert_held, reminder_columns};
+use super::reminders::{HeldStory, ReminderColumns, insert_held, reminder_columns};
 use super::rows;
 use super::{Backend, Store, StoreError};
 use crate::content::input::NotificationSettings;
+use crate::reminders::StoredReminders;
 
 mod jobs;
 mod retries;
@@ -51,7 +52,7 @@ pub struct Recipient {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShardRecipient {
     pub recipient: Recipient,
-    pub reminders: ReminderState,
+    pub reminders: StoredReminders,
 }
 
 /// A leased shard.

@@ -105,7 +105,7 @@ impl Store {
                         p256dh,
                         auth,
                     },
-                    reminders: reminders.into_state(),
+                    reminders: reminders.into_stored(),
                 },
             )
             .collect())

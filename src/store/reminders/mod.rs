@@ -17,9 +17,7 @@ use super::rows::placeholders;
 use super::{Backend, Recipient, Store, StoreError};
 use crate::content::BREAKING_TOPIC;
 use crate::content::TopicRef;
-use crate::reminders::{
-    HoldReason, LocalTime, QuietHours, SentToday, StoredPreferences, StoryReach,
-};
+use crate::reminders::{HoldReason, StoredReminders};
 
 mod digests;
 mod held;
@@ -28,41 +26,22 @@ mod preferences;
 
 pub(in crate::store) use {digests::*, held::*, inactivity::*, preferences::*};
 
-/// What the rules need about one recipient, read with their row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReminderState {
-    pub preferences: StoredPreferences,
-    pub sent: SentToday,
-    /// Every topic of the story that the reader follows is one they take in
-    /// the digest.
-    pub digest_only: bool,
-}
-
-impl ReminderState {
-    /// The story as the rules see it for this reader.
-    pub fn reach(&self, breaking: bool) -> StoryReach {
-        StoryReach {
-            breaking,
-            digest_only: self.digest_only,
-        }
-    }
-
-    /// Decodes the columns of [`reminder_columns`], which start at column
-    /// index `first` of `row`.
-    pub fn from_row(row: &AnyRow, first: usize) -> Result<ReminderState, StoreError> {
-        Ok(ReminderColumns(
-            row.try_get(first)?,
-            row.try_get(first + 1)?,
-            row.try_get(first + 2)?,
-            row.try_get(first + 3)?,
-            row.try_get(first + 4)?,
-            row.try_get(first + 5)?,
-            row.try_get(first + 6)?,
-            row.try_get(first + 7)?,
-            row.try_get(first + 8)?,
-        )
-        .into_state())
-    }
+/// The stored reminder values of [`reminder_columns`], which start at
+/// column index `first` of `row`, as they are: the rules decode them
+/// ([`StoredReminders::decode`]).
+pub fn stored_reminders(row: &AnyRow, first: usize) -> Result<StoredReminders, StoreError> {
+    Ok(ReminderColumns(
+        row.try_get(first)?,
+        row.try_get(first + 1)?,
+        row.try_get(first + 2)?,
+        row.try_get(first + 3)?,
+        row.try_get(first + 4)?,
+        row.try_get(first + 5)?,
+        row.try_get(first + 6)?,
+        row.try_get(first + 7)?,
+        row.try_get(first + 8)?,
+    )
+    .into_stored())
 }
 
 /// The nine columns of [`reminder_columns`] as stored, in order, from a
@@ -81,7 +60,7 @@ pub(super) struct ReminderColumns(
 );
 
 impl ReminderColumns {
-    pub(super) fn into_state(self) -> ReminderState {
+    pub(super) fn into_stored(self) -> StoredReminders {
         let ReminderColumns(
             max_per_day,
             quiet_start,
@@ -93,33 +72,22 @@ impl ReminderColumns {
             sent_count,
             digest_only,
         ) = self;
-        let minutes = |m: Option<i64>| {
-            m.and_then(|m| u16::try_from(m).ok())
-                .and_then(LocalTime::from_minutes)
-        };
-        let quiet_hours = match (minutes(quiet_start), minutes(quiet_end)) {
-            (Some(start), Some(end)) => Some(QuietHours { start, end }),
-            _ => None,
-        };
-        ReminderState {
-            preferences: StoredPreferences {
-                max_per_day: max_per_day.and_then(|n| u32::try_from(n).ok()),
-                quiet_hours,
-                time_zone,
-                digest_time: minutes(digest_time),
-                breaking_overrides: breaking_overrides.map(|b| b != 0),
-            },
-            sent: SentToday {
-                local_day: sent_day,
-                count: u32::try_from(sent_count).unwrap_or(u32::MAX),
-            },
+        StoredReminders {
+            max_per_day,
+            quiet_start,
+            quiet_end,
+            time_zone,
+            digest_time,
+            breaking_overrides,
+            sent_day,
+            sent_count,
             digest_only: digest_only != 0,
         }
     }
 }
 
 /// The nine columns a recipient query adds to its `SELECT` (its
-/// subscription aliased `s`) for [`ReminderState::from_row`].
+/// subscription aliased `s`) for [`stored_reminders`].
 /// `story_topics` is the list of placeholders the query already binds to
 /// the story's topic ids (e.g. `"$3, $4"`): they are used again here.
 pub fn reminder_columns(story_topics: &str) -> String {

@@ -3,6 +3,7 @@
 //! send slots a batch claims on each reader's local day.
 
 use super::*;
+use crate::reminders::StoredPreferences;
 
 /// The same columns for a query that binds no story topic: breaking news
 /// sent to everyone, which never waits for a digest (`digest_only` is 0).
@@ -15,7 +16,7 @@ impl Store {
     pub async fn reminder_preferences(
         &self,
         subscription_id: i64,
-    ) -> Result<(StoredPreferences, Vec<TopicRef>), StoreError> {
+    ) -> Result<(StoredReminders, Vec<TopicRef>), StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {}, 0 FROM push_subscriptions s WHERE s.id = $1",
             OWN_COLUMNS
@@ -24,8 +25,8 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let preferences = match row {
-            Some(row) => ReminderState::from_row(&row, 0)?.preferences,
-            None => StoredPreferences::default(),
+            Some(row) => stored_reminders(&row, 0)?,
+            None => StoredReminders::default(),
         };
         let topics = sqlx::query(&format!(
             "SELECT t.slug, t.name FROM push_digest_topics d JOIN topics t ON t.id = d.topic_id
@@ -95,7 +96,7 @@ impl Store {
         &self,
         subscription_ids: &[i64],
         story_topic_ids: &[i64],
-    ) -> Result<Vec<(i64, ReminderState)>, StoreError> {
+    ) -> Result<Vec<(i64, StoredReminders)>, StoreError> {
         // No story topics (breaking news sent to everyone): a list that
         // matches nothing.
         let topic_list = if story_topic_ids.is_empty() {
@@ -110,7 +111,7 @@ impl Store {
         })
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get(0)?, ReminderState::from_row(row, 1)?)))
+            .map(|row| Ok((row.try_get(0)?, stored_reminders(row, 1)?)))
             .collect()
     }
 
@@ -174,6 +175,7 @@ pub(in crate::store) const OWN_COLUMNS: &str = "s.reminder_max_per_day, s.quiet_
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reminders::{ReminderState, SentToday};
 
     /// The fan-out's recipient query binds the story's topics once and
     /// uses them twice: in its filter and in [`reminder_columns`].
@@ -212,7 +214,7 @@ mod tests {
             .map(|row| {
                 (
                     row.try_get(0).expect("id"),
-                    ReminderState::from_row(row, 1).expect("state"),
+                    stored_reminders(row, 1).expect("state").decode(),
                 )
             })
             .collect();
