@@ -1,5 +1,9 @@
 //! Storage: one interface over the database, one module per aggregate
-//! (stories, topics, media, site state). SQL is portable where it can be;
+//! (stories, topics, media and images, subscriptions, accounts, the
+//! fan-out, reminders, site state). It writes what the domain decided, in
+//! one transaction, and keeps only the rules that must hold inside one
+//! (a unique slug, a version, the last admin), saying which a write would
+//! break with a typed [`Conflict`]. SQL is portable where it can be;
 //! where backends must differ, the difference sits beside its portable twin
 //! and is chosen by [`Backend`].
 //!

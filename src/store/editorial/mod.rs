@@ -1,8 +1,8 @@
 //! Storage for the newsroom's work on stories: who owns a story, its
 //! version (lost-update detection), its correction note, its revision
-//! history, the newsroom's story list, and topics created or renamed by
-//! editors. Saving content goes through [`Store::save_story_with`]
-//! (stories.rs); this file holds the other changes and the reads.
+//! history and the newsroom's story list. Saving content goes through
+//! [`Store::save_story`] (stories.rs); this folder holds the other changes
+//! and the reads.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
