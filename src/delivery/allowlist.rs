@@ -4,7 +4,7 @@
 //! named that exact host (a local push service for tests and benchmarks).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use url::{Host, Url};
 
@@ -289,34 +289,74 @@ impl AllowList {
     }
 }
 
-/// Whether an address is on the public internet.
+/// Whether an address is on the public internet: not in a special-purpose
+/// range of the IANA registries (IPv4 and IPv6), and, for an IPv6 address
+/// that carries an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64,
+/// 6to4, Teredo), only if that IPv4 address is public too: otherwise
+/// `64:ff9b::7f00:1` would reach 127.0.0.1 through a NAT64 gateway.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b)) // shared address space
-                || a >= 240)
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80) // link-local
-        }
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
     }
+}
+
+fn is_public_v4(v4: Ipv4Addr) -> bool {
+    let [a, b, c, _] = v4.octets();
+    !(v4.is_private()
+        || v4.is_loopback()
+        || v4.is_link_local()
+        || v4.is_unspecified()
+        || v4.is_broadcast()
+        || v4.is_multicast()
+        || v4.is_documentation()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b)) // shared address space
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 192 && b == 88 && c == 99) // 6to4 relay anycast
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || a >= 240)
+}
+
+fn is_public_v6(v6: Ipv6Addr) -> bool {
+    let s = v6.segments();
+    let embedded = |high: u16, low: u16| {
+        Ipv4Addr::new((high >> 8) as u8, high as u8, (low >> 8) as u8, low as u8)
+    };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    // IPv4-compatible (::a.b.c.d, deprecated), beside :: and ::1.
+    if s[..6] == [0; 6] {
+        return !v6.is_unspecified() && !v6.is_loopback() && is_public_v4(embedded(s[6], s[7]));
+    }
+    // NAT64, the well-known prefix 64:ff9b::/96 (RFC 6052).
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return is_public_v4(embedded(s[6], s[7]));
+    }
+    // 6to4, 2002::/16: the IPv4 address follows the prefix (RFC 3056).
+    if s[0] == 0x2002 {
+        return is_public_v4(embedded(s[1], s[2]));
+    }
+    // Teredo, 2001::/32: the server's address, and the client's, inverted
+    // (RFC 4380).
+    if s[0] == 0x2001 && s[1] == 0 {
+        return is_public_v4(embedded(s[2], s[3])) && is_public_v4(embedded(!s[6], !s[7]));
+    }
+    !(v6.is_loopback()
+        || v6.is_unspecified()
+        || v6.is_multicast()
+        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local-use NAT64, 64:ff9b:1::/48
+        || (s[0] == 0x100 && s[1..4] == [0, 0, 0]) // discard-only, 100::/64
+        || (s[0] == 0x2001 && s[1] == 2 && s[2] == 0) // benchmarking, 2001:2::/48
+        || (s[0] == 0x2001 && (s[1] & 0xffe0) == 0x0020) // ORCHIDv2, 2001:20::/28
+        || (s[0] == 0x2001 && (s[1] & 0xfff0) == 0x0010) // ORCHID, 2001:10::/28
+        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation, 2001:db8::/32
+        || (s[0] & 0xfff0) == 0x3ff0 // documentation, 3fff::/20
+        || s[0] == 0x5f00 // segment routing SIDs, 5f00::/16
+        || (s[0] & 0xfe00) == 0xfc00 // unique local, fc00::/7
+        || (s[0] & 0xffc0) == 0xfe80 // link-local, fe80::/10
+        || (s[0] & 0xffc0) == 0xfec0) // site-local (deprecated), fec0::/10
 }
 
 #[cfg(test)]
@@ -467,6 +507,50 @@ mod tests {
                 AllowList::new(&[bad.to_owned()], Resolver::System).is_err(),
                 "{bad:?}"
             );
+        }
+    }
+
+    #[test]
+    fn ipv6_forms_that_carry_an_ipv4_address_are_judged_by_it() {
+        for ip in [
+            "64:ff9b::7f00:1",                      // NAT64 of 127.0.0.1
+            "64:ff9b::a00:7",                       // NAT64 of 10.0.0.7
+            "::7f00:1",                             // IPv4-compatible 127.0.0.1
+            "::a9fe:a9fe",                          // IPv4-compatible 169.254.169.254
+            "2002:7f00:1::1",                       // 6to4 of 127.0.0.1
+            "2002:c0a8:101::1",                     // 6to4 of 192.168.1.1
+            "2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo, client 127.0.0.1
+            "2001:0:a00:1:8000:63bf:f7f7:f7f7",     // Teredo, server 10.0.0.1
+            "64:ff9b:1::1",                         // local-use NAT64
+        ] {
+            assert!(!is_public(ip.parse().expect("ip")), "{ip}");
+        }
+        for ip in [
+            "64:ff9b::808:808",                     // NAT64 of 8.8.8.8
+            "2002:808:808::1",                      // 6to4 of 8.8.8.8
+            "::808:808",                            // IPv4-compatible 8.8.8.8
+            "2001:0:4136:e378:8000:63bf:f7f7:f7f7", // Teredo, both ends public
+        ] {
+            assert!(is_public(ip.parse().expect("ip")), "{ip}");
+        }
+    }
+
+    #[test]
+    fn special_purpose_ranges_are_not_public() {
+        for ip in [
+            "192.0.0.8",
+            "198.18.0.1",
+            "192.88.99.1",
+            "100::1",
+            "2001:2::1",
+            "2001:db8::1",
+            "2001:10::1",
+            "2001:20::1",
+            "3fff::1",
+            "5f00::1",
+            "fec0::1",
+        ] {
+            assert!(!is_public(ip.parse().expect("ip")), "{ip}");
         }
     }
 
