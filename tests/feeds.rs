@@ -227,3 +227,26 @@ async fn news_sitemap_holds_the_last_48_hours() {
     assert_eq!(xml_texts(&xml, "news:name"), ["Herald", "Herald"]);
     assert_eq!(xml_texts(&xml, "news:language"), ["en", "en"]);
 }
+
+#[tokio::test]
+async fn rss_descriptions_carry_the_standfirst_as_escaped_text() {
+    // A standfirst is plain text; RSS readers render <description> as
+    // HTML, so the text must arrive escaped, never as markup.
+    let site = TestSite::start().await;
+    let hostile = "STAND </script><svg onload=alert(1)> & \"quoted\"";
+    site.publish(
+        &serde_json::json!({
+            "slug": "hostile", "headline": "Hostile standfirst",
+            "standfirst": hostile, "body_markdown": "Body.",
+        })
+        .to_string(),
+    )
+    .await;
+    let (status, xml) = site.text("/feed.xml").await;
+    assert_eq!(status, 200);
+    assert!(!xml.contains("<svg"), "{xml}");
+    assert!(
+        xml.contains("STAND &lt;/script&gt;&lt;svg onload=alert(1)&gt; &amp; &quot;quoted&quot;"),
+        "{xml}"
+    );
+}

@@ -44,7 +44,8 @@ pub fn rss(meta: &FeedMeta, entries: &[FeedEntry]) -> String {
                 value: e.url.clone(),
                 permalink: true,
             });
-            item.set_description(e.summary.clone());
+            // RSS readers take a description as HTML; the summary is text.
+            item.set_description(super::embed::escape(&e.summary));
             item.set_content(e.content_html.clone());
             item.set_pub_date(e.published.to_rfc2822());
             if !e.authors.is_empty() {
