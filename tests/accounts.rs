@@ -790,15 +790,28 @@ async fn admins_add_change_disable_and_remove_accounts() {
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["error"]["code"], "account_disabled");
-    let response = submit_login(&browser(), &site.base, "dan@example.org", PASSWORD).await;
-    assert_eq!(response.status(), 403);
-    assert!(
-        response
-            .text()
-            .await
-            .expect("body")
-            .contains("This account is disabled")
+    // The right password of a disabled account gets the very answer a
+    // wrong one gets: the page does not say whether the password was right.
+    let right = submit_login(&browser(), &site.base, "dan@example.org", PASSWORD).await;
+    let error_text = |html: &str| select_text(html, ".nr-error").join(" ");
+    let right = (
+        right.status(),
+        error_text(&right.text().await.expect("body")),
     );
+    let wrong = submit_login(
+        &browser(),
+        &site.base,
+        "dan@example.org",
+        "not the password!",
+    )
+    .await;
+    let wrong = (
+        wrong.status(),
+        error_text(&wrong.text().await.expect("body")),
+    );
+    assert_eq!(right.0, 422);
+    assert_eq!(right, wrong);
+    assert!(!right.1.contains("disabled"), "{}", right.1);
 
     let response = admin
         .post_form(&format!("/newsroom/users/{}/enable", dan.id), &[])

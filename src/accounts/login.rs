@@ -17,10 +17,10 @@ pub enum LoginOutcome {
     LoggedIn(IssuedSession),
     /// The password was right; a session waiting for the TOTP code.
     CodeNeeded(IssuedSession),
-    /// Wrong email or password (which one is not said).
+    /// Wrong email or password (which one is not said), or an account
+    /// that is disabled: the answer is the same, so that a disabled
+    /// account does not tell whether its password was right.
     Refused,
-    /// The password was right but the account is disabled.
-    Disabled,
     /// Too many failures: not tried.
     Throttled(Throttled),
 }
@@ -69,7 +69,7 @@ pub async fn log_in(
     if user.is_disabled() {
         throttle::failed(attempt);
         tracing::info!(user.id = user.id, "login refused: account disabled");
-        return Ok(LoginOutcome::Disabled);
+        return Ok(LoginOutcome::Refused);
     }
     if user.totp_enabled {
         // Not a failure, nor yet a success: the account's failures stay

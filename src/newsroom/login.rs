@@ -270,15 +270,6 @@ async fn log_in(
                 "The email address or the password is not right. Check both and try again.",
             )),
         ),
-        Ok(LoginOutcome::Disabled) => login_page(
-            &state,
-            &headers,
-            StatusCode::FORBIDDEN,
-            fields(FieldErrors::one(
-                "email",
-                "This account is disabled. Ask an admin of the newsroom to enable it.",
-            )),
-        ),
         Ok(LoginOutcome::Throttled(throttled)) => login_page(
             &state,
             &headers,
