@@ -445,13 +445,23 @@ async fn registrations_are_limited_per_address() {
             .await;
         assert_eq!(status, 201);
     }
-    let (status, answer) = site
-        .register("https://fcm.googleapis.com/fcm/send/3", &[])
-        .await;
-    assert_eq!(
-        (status, answer["error"]["code"].as_str()),
-        (429, Some("too_many_registrations"))
-    );
+    let response = site
+        .client
+        .post(format!("{}/api/v1/push/subscriptions", site.base))
+        .json(&json!({"subscription": subscription("https://fcm.googleapis.com/fcm/send/3"), "topics": []}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 429);
+    // Says when to come back: within the hour's window, at least a second.
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("whole seconds");
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    let answer: Value = response.json().await.expect("json");
+    assert_eq!(answer["error"]["code"], "too_many_registrations");
 }
 
 #[tokio::test]

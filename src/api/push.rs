@@ -69,12 +69,15 @@ pub async fn create_subscription(
         Some(_) => Some(authenticate(&state, &headers).await?.id),
         None => None,
     };
-    if replacing.is_none() && !state.push.limiter.allow(peer.ip()) {
+    if replacing.is_none()
+        && let Err(wait) = state.push.limiter.allow(peer.ip())
+    {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_registrations",
             "too many subscriptions were registered from this address; try again later",
-        ));
+        )
+        .with_retry_after(wait));
     }
     let registration = follows::register(
         &state.store,

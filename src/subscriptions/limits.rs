@@ -24,23 +24,24 @@ impl RegistrationLimiter {
         }
     }
 
-    /// Counts one registration from `ip`; false when it is over the limit.
-    pub fn allow(&self, ip: IpAddr) -> bool {
+    /// Counts one registration from `ip`; over the limit, how long until
+    /// the window ends and `ip` may register again.
+    pub fn allow(&self, ip: IpAddr) -> Result<(), Duration> {
         if self.per_hour == 0 {
-            return true;
+            return Ok(());
         }
         let Ok(mut window) = self.window.lock() else {
-            return true;
+            return Ok(());
         };
         if window.0.elapsed() >= WINDOW {
             *window = (Instant::now(), HashMap::new());
         }
         let count = window.1.entry(ip).or_insert(0);
         if *count >= self.per_hour {
-            return false;
+            return Err(WINDOW.saturating_sub(window.0.elapsed()));
         }
         *count += 1;
-        true
+        Ok(())
     }
 }
 
@@ -53,10 +54,11 @@ mod tests {
         let limiter = RegistrationLimiter::new(2);
         let a: IpAddr = "203.0.113.1".parse().expect("ip");
         let b: IpAddr = "203.0.113.2".parse().expect("ip");
-        assert!(limiter.allow(a) && limiter.allow(a));
-        assert!(!limiter.allow(a));
-        assert!(limiter.allow(b));
+        assert!(limiter.allow(a).is_ok() && limiter.allow(a).is_ok());
+        let wait = limiter.allow(a).expect_err("over the limit");
+        assert!(wait > Duration::ZERO && wait <= WINDOW, "{wait:?}");
+        assert!(limiter.allow(b).is_ok());
         let unlimited = RegistrationLimiter::new(0);
-        assert!((0..1000).all(|_| unlimited.allow(a)));
+        assert!((0..1000).all(|_| unlimited.allow(a).is_ok()));
     }
 }

@@ -21,6 +21,8 @@ pub struct ApiError {
     /// fault with its message) or `conflict`; the OpenAPI document says
     /// which codes carry which.
     pub details: serde_json::Map<String, serde_json::Value>,
+    /// When to try again, sent as `Retry-After` (whole seconds, at least 1).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
@@ -30,7 +32,14 @@ impl ApiError {
             code,
             message: message.into(),
             details: serde_json::Map::new(),
+            retry_after: None,
         }
+    }
+
+    /// Says when to try again (`Retry-After`).
+    pub fn with_retry_after(mut self, wait: std::time::Duration) -> ApiError {
+        self.retry_after = Some(wait);
+        self
     }
 
     /// Adds `key` to the error object.
@@ -83,6 +92,13 @@ impl IntoResponse for ApiError {
             axum::http::header::CACHE_CONTROL,
             "no-store".parse().expect("valid header"),
         );
+        if let Some(wait) = self.retry_after {
+            // Rounded up: a client that waits exactly this long is let in.
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.max(1).into());
+        }
         response
     }
 }
