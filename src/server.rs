@@ -25,13 +25,16 @@ use crate::web::page_error::{AppError, ErrorInfo};
 /// The whole application: every route of the reader's site, the JSON API
 /// and the newsroom, with the layers every answer passes through.
 pub fn router(state: AppState) -> Router {
+    let https = state.config.base_url.scheme() == "https";
     Router::new()
         .merge(crate::site::router())
         .merge(crate::api::router())
         .merge(crate::newsroom::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
-        .layer(middleware::map_response(security_headers))
+        .layer(middleware::map_response(
+            move |response: Response| async move { security_headers(response, https) },
+        ))
         .with_state(state)
 }
 
@@ -173,9 +176,10 @@ pub async fn error_pages(State(state): State<AppState>, request: Request, next: 
 }
 
 /// Headers every answer carries: no MIME sniffing, a strict referrer policy,
-/// and a content security policy that allows only the site's own script and
-/// the YouTube player a reader asks for.
-async fn security_headers(mut response: Response) -> Response {
+/// a content security policy that allows only the site's own script and
+/// the YouTube player a reader asks for, and, on a site whose public
+/// address is https, HSTS: browsers then never try it over plain http.
+fn security_headers(mut response: Response, https: bool) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         "x-content-type-options",
@@ -193,5 +197,11 @@ async fn security_headers(mut response: Response) -> Response {
              frame-src https://www.youtube-nocookie.com; object-src 'none'; base-uri 'none'; \
              form-action 'self'; frame-ancestors 'none'",
         ));
+    if https {
+        headers.insert(
+            "strict-transport-security",
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     response
 }

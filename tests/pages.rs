@@ -378,6 +378,32 @@ async fn every_answer_carries_the_security_headers() {
 }
 
 #[tokio::test]
+async fn an_https_site_tells_browsers_to_keep_to_https() {
+    let site = TestSite::start_with(|c| {
+        c.base_url = "https://news.example.org/".parse().expect("url");
+    })
+    .await;
+    for path in ["/", "/nowhere", "/feed.xml"] {
+        let response = site.get(path).await;
+        assert_eq!(
+            response.headers()["strict-transport-security"],
+            "max-age=31536000",
+            "{path}"
+        );
+    }
+    // A site served over plain http says nothing browsers would ignore.
+    let plain = TestSite::start().await;
+    let response = plain.get("/").await;
+    assert!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_none(),
+        "HSTS over http"
+    );
+}
+
+#[tokio::test]
 async fn story_and_topic_pages_offer_the_prompt_and_follow_buttons() {
     let site = TestSite::start().await;
     site.publish(&story_json(
