@@ -400,8 +400,8 @@ impl StoryInput {
                 );
             }
             let url = cta.url.trim().to_owned();
-            let url_ok = if url.starts_with('/') && !url.starts_with("//") {
-                Ok(())
+            let url_ok = if url.starts_with('/') {
+                site_path(&url)
             } else {
                 absolute_http_url(&url)
             };
@@ -485,9 +485,54 @@ pub fn absolute_http_url(value: &str) -> Result<(), String> {
     }
 }
 
+/// A path on this site: `/` alone, or `/` followed by a character other
+/// than `/` and `\`, which browsers read as the start of another host
+/// (`//evil.example`, `/\evil.example`); and nothing that browsers drop
+/// from a URL before reading it (tabs, newlines, other control characters),
+/// so that `/<TAB>/evil.example` cannot become `//evil.example`.
+pub fn site_path(value: &str) -> Result<(), String> {
+    if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "{value:?} has a space or a control character: write the path without them"
+        ));
+    }
+    match value.as_bytes() {
+        [b'/'] => Ok(()),
+        [b'/', second, ..] if *second != b'/' && *second != b'\\' => Ok(()),
+        _ => Err(format!(
+            "{value:?} is not a path on this site: a path starts with a single / followed by a name (e.g. /notifications)"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_to_action_path_cannot_lead_off_the_site() {
+        for path in ["/notifications", "/", "/topics/politics?x=1#y"] {
+            assert_eq!(site_path(path), Ok(()), "{path}");
+        }
+        for path in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/a b",
+            "/\u{7f}x",
+        ] {
+            assert!(site_path(path).is_err(), "{path:?} was accepted");
+        }
+        for url in ["/\\evil.example", "/\t/evil.example"] {
+            let json = serde_json::json!({
+                "headline": "H", "body_markdown": "B",
+                "call_to_action": {"text": "Go", "url": url},
+            });
+            let err = parse(&json.to_string()).expect_err("refused");
+            assert_eq!(err.0[0].field, "call_to_action.url", "{url:?}");
+        }
+    }
 
     fn parse(json: &str) -> Result<StoryDraft, InputErrors> {
         parse_story_json(json)?.validate()
