@@ -662,3 +662,69 @@ async fn the_digest_sweep_takes_what_is_due_once() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn hidden_stories_are_as_unknown_as_missing_ones_to_readers() {
+    // A draft and a scheduled story must not be confirmable without a
+    // newsroom login: whatever a reader or an anonymous caller asks of
+    // them gets the answer an id or slug of no story gets.
+    let site = site_with_stories().await;
+    site.save(
+        &common::story_json("embargoed", "Embargoed", &["Politics"]),
+        false,
+        Utc::now(),
+    )
+    .await;
+    let later = json!({
+        "slug": "scheduled", "headline": "Scheduled", "body_markdown": "x",
+        "published_at": (Utc::now() + chrono::Duration::hours(3)).to_rfc3339(),
+    });
+    site.publish(&later.to_string()).await;
+    let id_of = |slug: &'static str| {
+        let store = site.store.clone();
+        async move {
+            store
+                .story_by_slug(slug)
+                .await
+                .expect("store")
+                .expect("story")
+                .id
+        }
+    };
+    let (draft, scheduled, visible) = (
+        id_of("embargoed").await,
+        id_of("scheduled").await,
+        id_of("budget").await,
+    );
+    let unknown = (404, json!("unknown_story"));
+    let stats = |id: i64| {
+        let path = format!("/api/v1/stories/{id}/push-stats");
+        let site = &site;
+        async move { call(site, Method::GET, &path, None, None).await }
+    };
+    for id in [draft, scheduled, 999_999] {
+        let (status, answer) = stats(id).await;
+        assert_eq!(
+            (status, answer["error"]["code"].clone()),
+            unknown,
+            "story {id}"
+        );
+    }
+    assert_eq!(stats(visible).await.0, 200);
+
+    let (token, _) = reader(&site, "hidden", &["politics"]).await;
+    let opened = |slug: &'static str| {
+        call(
+            &site,
+            Method::POST,
+            "/api/v1/push/subscriptions/opened",
+            Some(&token),
+            Some(json!({ "slug": slug })),
+        )
+    };
+    for slug in ["embargoed", "scheduled", "no-such-story"] {
+        let (status, answer) = opened(slug).await;
+        assert_eq!((status, answer["error"]["code"].clone()), unknown, "{slug}");
+    }
+    assert_eq!(opened("budget").await.0, 204);
+}

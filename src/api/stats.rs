@@ -6,11 +6,16 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use chrono::Utc;
+
+use crate::editorial;
+use crate::store::PushStats;
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
 
 /// `GET /api/v1/stories/{id}/push-stats`: queued, sent, delivered, gone,
-/// failed, retrying and clicked, and each shard's progress.
+/// failed, retrying and clicked, and each shard's progress, of a story on
+/// the site (a draft's or a scheduled story's are the admin API's).
 pub async fn show_push_stats(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -18,16 +23,21 @@ pub async fn show_push_stats(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::bad_request("invalid_story_id", "a story id is a whole number"))?;
-    if state.store.stories_by_ids(&[id]).await?.is_empty() {
+    let Some(stats) = editorial::public_push_stats(&state.store, id, Utc::now()).await? else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_story",
             "there is no such story",
         ));
-    }
-    let mut stats = serde_json::to_value(state.store.push_stats(id).await?).unwrap_or_default();
+    };
+    Ok(stats_answer(id, stats))
+}
+
+/// The push stats of story `id` as the API answers them.
+pub fn stats_answer(id: i64, stats: PushStats) -> Response {
+    let mut stats = serde_json::to_value(stats).unwrap_or_default();
     stats["story_id"] = id.into();
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(stats)).into_response())
+    ([(header::CACHE_CONTROL, "no-store")], Json(stats)).into_response()
 }
 
 /// `GET /metrics`: the Prometheus text format.

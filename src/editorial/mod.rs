@@ -43,6 +43,7 @@ mod import;
 mod publication;
 mod push;
 mod revisions;
+mod stats;
 mod stories;
 mod topics;
 
@@ -63,6 +64,7 @@ pub use revisions::{
     DiffBase, DiffLine, DiffTag, RevisionDetail, RevisionSummary, get_revision, list_revisions,
     restore_revision,
 };
+pub use stats::{public_push_stats, push_stats};
 pub use stories::{
     AuthorFilter, DEFAULT_PAGE_SIZE, MAX_SCHEDULE_YEARS, Preview, Publication, Saved, StoryFilter,
     StoryList, StoryListItem, create_story, get_story, list_stories, preview_markdown,

@@ -366,8 +366,9 @@ async fn show_push_stats(
     ApiUser(who): ApiUser,
     Path(id): Path<String>,
 ) -> Answer {
-    editorial::get_story(&state.store, &who, story_id(&id)?, Utc::now()).await?;
-    crate::api::stats::show_push_stats(State(state), Path(id)).await
+    let id = story_id(&id)?;
+    let stats = editorial::push_stats(&state.store, &who, id, Utc::now()).await?;
+    Ok(crate::api::stats::stats_answer(id, stats))
 }
 
 #[derive(Debug, Deserialize)]

@@ -37,7 +37,7 @@ impl Store {
 
     /// Records that a reader opened a story (so it is never reminded) and
     /// drops it from their pending reminders. False when there is no such
-    /// story.
+    /// story on the site at `now`.
     pub async fn mark_opened(
         &self,
         subscription_id: i64,
@@ -45,18 +45,27 @@ impl Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
+        // Only a story on the site can be opened: a draft or a scheduled
+        // story is as unknown to readers as one that does not exist.
+        let visible = "published_at IS NOT NULL AND published_at <= $2";
         let found = match story {
             OpenedStory::Id(id) => {
-                sqlx::query("SELECT id FROM stories WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?
+                sqlx::query(&format!(
+                    "SELECT id FROM stories WHERE id = $1 AND {visible}"
+                ))
+                .bind(id)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?
             }
             OpenedStory::Slug(slug) => {
-                sqlx::query("SELECT id FROM stories WHERE slug = $1")
-                    .bind(slug)
-                    .fetch_optional(&mut *tx)
-                    .await?
+                sqlx::query(&format!(
+                    "SELECT id FROM stories WHERE slug = $1 AND {visible}"
+                ))
+                .bind(slug)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?
             }
         };
         let Some(row) = found else {
