@@ -47,27 +47,17 @@ impl Store {
         let mut tx = self.begin_write().await?;
         // Only a story on the site can be opened: a draft or a scheduled
         // story is as unknown to readers as one that does not exist.
-        let visible = "published_at IS NOT NULL AND published_at <= $2";
-        let found = match story {
-            OpenedStory::Id(id) => {
-                sqlx::query(&format!(
-                    "SELECT id FROM stories WHERE id = $1 AND {visible}"
-                ))
-                .bind(id)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await?
-            }
-            OpenedStory::Slug(slug) => {
-                sqlx::query(&format!(
-                    "SELECT id FROM stories WHERE slug = $1 AND {visible}"
-                ))
-                .bind(slug)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await?
-            }
+        let sql = |key: &str| {
+            format!(
+                "SELECT id FROM stories WHERE {key} = $1 AND published_at IS NOT NULL AND published_at <= $2"
+            )
         };
+        let (by_id, by_slug) = (sql("id"), sql("slug"));
+        let query = match story {
+            OpenedStory::Id(id) => sqlx::query(&by_id).bind(id),
+            OpenedStory::Slug(slug) => sqlx::query(&by_slug).bind(slug),
+        };
+        let found = query.bind(now).fetch_optional(&mut *tx).await?;
         let Some(row) = found else {
             tx.rollback().await?;
             return Ok(false);
