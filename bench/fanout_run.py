@@ -40,6 +40,10 @@ import time
 
 from procstat import cpu_seconds, vm_hwm_mb
 
+# /metrics is served only for its token: the run's own, given to Herald.
+METRICS_TOKEN = "bench-fanout-metrics-token"
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
 # How often push-stats is polled (seconds): every poll costs Herald some CPU,
 # counted with the fan-out's (about 1 % of it at 20 ms), so it is polled
 # slowly until the fan-out is nearly over, then often, to time its end.
@@ -87,7 +91,8 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     global_args = [herald, "--data", data, "--config", config]
     common = global_args + ["--bind", f"127.0.0.1:{port}", "--base-url", base]
-    env = dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "warn"))
+    env = dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "warn"),
+               HERALD_METRICS_TOKEN=METRICS_TOKEN)
     log = open(log_file, "ab")
     serve = common + (["--workers", "0", "serve"] if worker_processes else ["serve"])
     server = subprocess.Popen(serve, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -102,7 +107,7 @@ def main() -> None:
         while True:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                conn.request("GET", "/metrics")
+                conn.request("GET", "/metrics", headers=METRICS_AUTH)
                 resp = conn.getresponse()
                 resp.read()
                 if resp.status == 200:
@@ -149,7 +154,7 @@ def main() -> None:
         cpu1, sink1 = total_cpu(herald_pids), total_cpu(pids)
         hwm = max(vm_hwm_mb(pid) for pid in ([w.pid for w in workers] or [server.pid]))
 
-        conn.request("GET", "/metrics")
+        conn.request("GET", "/metrics", headers=METRICS_AUTH)
         resp = conn.getresponse()
         metrics = resp.read().decode()
         buckets = []

@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use url::Url;
 
+/// The shortest token `/metrics` may be locked with.
+const MIN_METRICS_TOKEN_CHARS: usize = 16;
+
 /// Options shared by every command, as given on the command line or in the
 /// environment (clap reads both). `None` means "not given here".
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -58,6 +61,10 @@ pub struct GlobalArgs {
         global = true
     )]
     pub database_pool_size: Option<u32>,
+    /// The bearer token `/metrics` requires (at least 16 characters);
+    /// without one, `/metrics` is refused.
+    #[arg(long = "metrics-token", env = "HERALD_METRICS_TOKEN", global = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// What a config file may hold. Unknown keys are refused so that a typo does
@@ -73,6 +80,8 @@ struct FileConfig {
     database_url: Option<String>,
     #[serde(alias = "database-pool-size")]
     database_pool_size: Option<u32>,
+    #[serde(alias = "metrics-token")]
+    metrics_token: Option<String>,
     site: Option<SiteFileConfig>,
     push: Option<PushFileConfig>,
     prompt: Option<PromptFileConfig>,
@@ -202,6 +211,8 @@ pub struct Config {
     /// backend's default (`store::DEFAULT_POOL_SIZE` on PostgreSQL,
     /// `store::SQLITE_POOL_SIZE` on SQLite).
     pub database_pool_size: Option<u32>,
+    /// The bearer token `/metrics` requires; `None` refuses `/metrics`.
+    pub metrics_token: Option<String>,
     pub site: SiteConfig,
     pub push: PushConfig,
     pub prompt: PromptConfig,
@@ -221,6 +232,10 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("base_url {value:?} is not valid: {reason}")]
     BaseUrl { value: String, reason: String },
+    #[error(
+        "metrics_token must have at least {MIN_METRICS_TOKEN_CHARS} characters: it is the only lock on /metrics"
+    )]
+    MetricsToken,
     #[error("site.page_size must be between 1 and 100, got {0}")]
     PageSize(u32),
     #[error("prompt.scroll_fraction must be between 0 and 1, got {0}")]
@@ -283,12 +298,20 @@ impl Config {
         if let Some(size) = database_pool_size.filter(|s| !(1..=MAX_POOL_SIZE).contains(s)) {
             return Err(ConfigError::PoolSize(size));
         }
+        let metrics_token = args.metrics_token.clone().or(file.metrics_token);
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.trim().chars().count() < MIN_METRICS_TOKEN_CHARS)
+        {
+            return Err(ConfigError::MetricsToken);
+        }
         Ok(Config {
             bind,
             data,
             base_url,
             database_url: args.database_url.clone().or(file.database_url),
             database_pool_size,
+            metrics_token,
             site: SiteConfig {
                 name: site_file.name.unwrap_or_else(|| "Herald".to_owned()),
                 description: site_file.description.unwrap_or_else(|| {

@@ -14,6 +14,9 @@ use common::sink::{Answer, Sink};
 use herald::store::JOBS_CHANNEL;
 use serde_json::{Value, json};
 
+/// The token `/metrics` is locked with in these tests.
+const METRICS_TOKEN: &str = "metrics-token-for-tests";
+
 async fn topics_site(sink: &Sink) -> TestSite {
     topics_site_with(sink, |_| {}).await
 }
@@ -157,7 +160,7 @@ async fn breaking_news_is_urgent_and_overrides_and_ttl_are_used() {
 #[tokio::test]
 async fn faults_are_retried_pruned_or_recorded() {
     let sink = Sink::start().await;
-    let site = topics_site(&sink).await;
+    let site = topics_site_with(&sink, |c| c.metrics_token = Some(METRICS_TOKEN.into())).await;
     let scripts = [
         ("r429", vec![Answer::RetryAfter(429, "1")]),
         ("r500", vec![Answer::Status(500), Answer::Status(500)]),
@@ -238,7 +241,16 @@ async fn faults_are_retried_pruned_or_recorded() {
     );
 
     // The metrics count outcomes by push-service host.
-    let metrics = site.get("/metrics").await.text().await.expect("text");
+    let metrics = site
+        .client
+        .get(format!("{}/metrics", site.base))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("text");
     assert!(
         metrics.contains("herald_push_messages_total{outcome=\"delivered\",host=\"127.0.0.1\"} 5"),
         "{metrics}"

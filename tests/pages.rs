@@ -378,6 +378,40 @@ async fn every_answer_carries_the_security_headers() {
 }
 
 #[tokio::test]
+async fn metrics_are_served_only_for_the_configured_token() {
+    // Without a configured token, nobody gets them.
+    let site = TestSite::start().await;
+    let response = site.get("/metrics").await;
+    assert_eq!(response.status(), 403);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "metrics_disabled");
+
+    let token = "a-long-metrics-token-0123";
+    let site = TestSite::start_with(|c| c.metrics_token = Some(token.into())).await;
+    let get = |auth: Option<&'static str>| {
+        let mut request = site.client.get(format!("{}/metrics", site.base));
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        request.send()
+    };
+    for auth in [
+        None,
+        Some("Bearer wrong-token-of-some-length"),
+        Some("a-long-metrics-token-0123"),
+    ] {
+        let response = get(auth).await.expect("request");
+        assert_eq!(response.status(), 401, "{auth:?}");
+    }
+    let response = get(Some("Bearer a-long-metrics-token-0123"))
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.expect("text");
+    assert!(text.contains("herald_push_pending_shards"), "{text}");
+}
+
+#[tokio::test]
 async fn an_https_site_tells_browsers_to_keep_to_https() {
     let site = TestSite::start_with(|c| {
         c.base_url = "https://news.example.org/".parse().expect("url");

@@ -3,11 +3,12 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use chrono::Utc;
 
+use crate::accounts::secret::same_secret;
 use crate::editorial;
 use crate::store::PushStats;
 use crate::web::AppState;
@@ -40,8 +41,31 @@ pub fn stats_answer(id: i64, stats: PushStats) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Json(stats)).into_response()
 }
 
-/// `GET /metrics`: the Prometheus text format.
-pub async fn show_metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+/// `GET /metrics`: the Prometheus text format, for a caller that sends the
+/// configured `metrics_token` as `Authorization: Bearer`. Without a
+/// configured token the metrics are not served: they tell outsiders which
+/// push services a site uses and how busy it is.
+pub async fn show_metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(expected) = &state.config.metrics_token else {
+        return Err(ApiError::forbidden(
+            "metrics_disabled",
+            "/metrics is off: set metrics_token (HERALD_METRICS_TOKEN) and send it as Authorization: Bearer",
+        ));
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !same_secret(expected.trim(), sent.trim()) {
+        return Err(ApiError::unauthorized(
+            "unauthenticated",
+            "send the metrics token as Authorization: Bearer",
+        ));
+    }
     let metrics = &state.push.metrics;
     let (shards, retries) = state.store.queue_depth().await?;
     metrics.pending_shards.set(shards);
