@@ -62,6 +62,26 @@ fn hostile_markdown_renders_without_active_content() {
 }
 
 #[test]
+fn a_link_whose_url_was_refused_keeps_no_link_attributes() {
+    // The W3C checker refuses rel on an <a> without href; a refused URL
+    // leaves a placeholder <a>, and only real links carry rel.
+    let html = render_body(
+        "[one](javascript:alert(1)) and <a href=\"javascript:x\" title=\"a > b\">two</a> \
+         and [three](https://example.org/)",
+    );
+    let doc = scraper::Html::parse_fragment(&html);
+    let links = scraper::Selector::parse("a").expect("selector");
+    let mut seen = 0;
+    for link in doc.select(&links) {
+        seen += 1;
+        let has_href = link.value().attr("href").is_some();
+        assert_eq!(link.value().attr("rel").is_some(), has_href, "{html}");
+    }
+    assert_eq!(seen, 3, "{html}");
+    assert!(html.contains("title=\"a &gt; b\""), "{html}");
+}
+
+#[test]
 fn code_shows_markup_as_text() {
     let html = render_body("`<script>alert(1)</script>`");
     assert!(html.contains("&lt;script&gt;"), "{html}");

@@ -22,7 +22,7 @@ const PULL_QUOTE_MARKER: &str = "[!PULLQUOTE]";
 
 /// Renders a story body to sanitised HTML.
 pub fn render_body(markdown: &str) -> String {
-    SANITIZER.clean(&to_html(markdown)).to_string()
+    without_placeholder_rel(&SANITIZER.clean(&to_html(markdown)).to_string())
 }
 
 /// Renders a story body for use outside the site (feeds): relative links and
@@ -30,7 +30,51 @@ pub fn render_body(markdown: &str) -> String {
 pub fn render_body_absolute(markdown: &str, base: &url::Url) -> String {
     let mut builder = sanitizer();
     builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
-    builder.clean(&to_html(markdown)).to_string()
+    without_placeholder_rel(&builder.clean(&to_html(markdown)).to_string())
+}
+
+/// What the sanitiser sets on every link, `href` or not.
+const LINK_REL: &str = "noopener noreferrer nofollow";
+
+/// The sanitiser output with `rel` taken off each `<a>` that has no `href`
+/// (one whose `javascript:` or other refused URL was removed): such an `<a>`
+/// is a placeholder, valid HTML only without link attributes.
+///
+/// The output is html5ever's serialisation, in which every attribute value
+/// is double-quoted and a `"` inside one is written `&quot;`: a quoted
+/// ` href="` or ` rel="…"` found in a tag is that attribute, never text
+/// inside another one. Each tag is read to its end with quotes in mind,
+/// whatever a value holds.
+fn without_placeholder_rel(html: &str) -> String {
+    let rel = format!(" rel=\"{LINK_REL}\"");
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<a ") {
+        out.push_str(&rest[..start]);
+        let tag_len = tag_length(&rest[start..]);
+        let tag = &rest[start..start + tag_len];
+        if tag.contains(" href=\"") {
+            out.push_str(tag);
+        } else {
+            out.push_str(&tag.replacen(&rel, "", 1));
+        }
+        rest = &rest[start + tag_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of the start tag at the beginning of `html`, through its `>`.
+fn tag_length(html: &str) -> usize {
+    let mut quoted = false;
+    for (i, c) in html.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '>' if !quoted => return i + 1,
+            _ => {}
+        }
+    }
+    html.len()
 }
 
 fn to_html(markdown: &str) -> String {
@@ -146,7 +190,7 @@ fn sanitizer() -> ammonia::Builder<'static> {
         .add_allowed_classes("figcaption", ["embed-note"])
         .add_allowed_classes("figure", ["embed"])
         .add_allowed_classes("figure", embed::Provider::ALL.map(embed::Provider::class))
-        .link_rel(Some("noopener noreferrer nofollow"));
+        .link_rel(Some(LINK_REL));
     builder
 }
 
