@@ -24,6 +24,7 @@ use crate::subscriptions::reminder_settings::{self, SettingsError};
 use crate::subscriptions::token::token_hash;
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
+use crate::web::extract::bearer_token;
 
 pub async fn show_vapid_public_key(State(state): State<AppState>) -> Response {
     (
@@ -65,7 +66,7 @@ pub async fn create_subscription(
 ) -> Result<Response, ApiError> {
     let request: CreateSubscription = parse_json(&body?)?;
     // A caller that proves its current subscription moves it (drift repair).
-    let replacing = match bearer(&headers) {
+    let replacing = match bearer_token(&headers) {
         Some(_) => Some(authenticate(&state, &headers).await?.id),
         None => None,
     };
@@ -185,7 +186,7 @@ pub async fn create_click(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let request: CreateClick = parse_json(&body?)?;
-    let subscription = match bearer(&headers) {
+    let subscription = match bearer_token(&headers) {
         Some(_) => Some(authenticate(&state, &headers).await?.id),
         None => None,
     };
@@ -317,22 +318,12 @@ fn no_store(body: serde_json::Value) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
-/// The bearer token, when the request carries one.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-}
-
 /// The subscription the request's token belongs to.
 async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<SubscriptionRecord, ApiError> {
-    let token = bearer(headers).ok_or_else(|| {
+    let token = bearer_token(headers).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
             "token_missing",

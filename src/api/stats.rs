@@ -13,6 +13,7 @@ use crate::editorial;
 use crate::store::PushStats;
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
+use crate::web::extract::bearer_token;
 
 /// `GET /api/v1/stories/{id}/push-stats`: queued, sent, delivered, gone,
 /// failed, retrying and clicked, and each shard's progress, of a story on
@@ -55,12 +56,8 @@ pub async fn show_metrics(
             "/metrics is off: set metrics_token (HERALD_METRICS_TOKEN) and send it as Authorization: Bearer",
         ));
     };
-    let sent = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !same_secret(expected.trim(), sent.trim()) {
+    let sent = bearer_token(&headers).unwrap_or_default();
+    if !same_secret(expected.trim(), sent) {
         return Err(ApiError::unauthorized(
             "unauthenticated",
             "send the metrics token as Authorization: Bearer",

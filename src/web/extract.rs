@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::csrf::CSRF_HEADER;
@@ -31,6 +31,18 @@ pub struct NewsroomUser(pub Principal);
 /// The IP address the request came from (the TCP peer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddress(pub IpAddr);
+
+/// The bearer token a request carries (`Authorization: Bearer <token>`),
+/// for the credentials that are not newsroom accounts: a reader's
+/// subscription token, the metrics token.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
