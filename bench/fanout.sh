@@ -254,7 +254,9 @@ run_herald() { # N TRANSPORT WORKER_PROCESSES (0: delivery inside `herald serve`
     BENCH_DB="herald_bench_$(date +%s)_${n}_$procs"
     psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $BENCH_DB" >/dev/null
     db_url="$(database_url "$BENCH_DB")"
-    db_line="database_url = \"$db_url\""
+    # Every node of a PostgreSQL site shares one secret key.
+    db_line="database_url = \"$db_url\"
+secret_key = \"$("$HERALD_BIN" secrets new-key)\""
     label="$transport, PostgreSQL, $procs worker process(es) x $WORKERS tasks"
   fi
   cat > "$conf" <<EOF

@@ -65,6 +65,28 @@ pub struct GlobalArgs {
     /// without one, `/metrics` is refused.
     #[arg(long = "metrics-token", env = "HERALD_METRICS_TOKEN", global = true)]
     pub metrics_token: Option<String>,
+    /// A second address serving `/metrics` alone (for a scraper on a
+    /// private network); the public address then refuses `/metrics`.
+    #[arg(long = "metrics-bind", env = "HERALD_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
+    /// The site's secret keys (base64, 32 bytes each; the current one
+    /// first), which seal two-factor secrets and, on PostgreSQL, the VAPID
+    /// key. Give it in the environment, not as a flag.
+    #[arg(
+        long = "secret-key",
+        env = "HERALD_SECRET_KEY",
+        hide_env_values = true,
+        hide = true,
+        global = true
+    )]
+    pub secret_key: Option<String>,
+    /// A file holding the secret keys, one per line, the current one first.
+    #[arg(
+        long = "secret-key-file",
+        env = "HERALD_SECRET_KEY_FILE",
+        global = true
+    )]
+    pub secret_key_file: Option<PathBuf>,
 }
 
 /// What a config file may hold. Unknown keys are refused so that a typo does
@@ -82,6 +104,13 @@ struct FileConfig {
     database_pool_size: Option<u32>,
     #[serde(alias = "metrics-token")]
     metrics_token: Option<String>,
+    #[serde(alias = "metrics-bind")]
+    metrics_bind: Option<SocketAddr>,
+    #[serde(alias = "secret-key")]
+    secret_key: Option<String>,
+    #[serde(alias = "secret-key-file")]
+    secret_key_file: Option<PathBuf>,
+    http: Option<HttpFileConfig>,
     site: Option<SiteFileConfig>,
     push: Option<PushFileConfig>,
     prompt: Option<PromptFileConfig>,
@@ -102,6 +131,29 @@ struct PushFileConfig {
     retry_base_ms: Option<u64>,
     lease_seconds: Option<u64>,
     poll_ms: Option<u64>,
+}
+
+/// `[http]`: how long a connection may take and how many there may be.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpFileConfig {
+    header_timeout_seconds: Option<u64>,
+    idle_timeout_seconds: Option<u64>,
+    max_connections: Option<usize>,
+}
+
+/// Limits on the web server's connections, so that slow or idle clients
+/// cannot hold its file descriptors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// How long a client may take to send a request's headers, the first
+    /// or the next on a kept-alive connection.
+    pub header_timeout: std::time::Duration,
+    /// How long a connection may stay open with no request in progress
+    /// (Server-Sent Events streams are requests in progress: exempt).
+    pub idle_timeout: std::time::Duration,
+    /// Connections served at once; the next wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 /// `[reminders]`: the site's policy around each reader's own settings.
@@ -211,13 +263,31 @@ pub struct Config {
     /// backend's default (`store::DEFAULT_POOL_SIZE` on PostgreSQL,
     /// `store::SQLITE_POOL_SIZE` on SQLite).
     pub database_pool_size: Option<u32>,
-    /// The bearer token `/metrics` requires; `None` refuses `/metrics`.
+    /// The bearer token `/metrics` requires; `None` refuses `/metrics`
+    /// (on the public address: see `metrics_bind`).
     pub metrics_token: Option<String>,
+    /// Where `/metrics` is served alone, with no token, when set.
+    pub metrics_bind: Option<SocketAddr>,
+    /// The site's secret keys as given (`HERALD_SECRET_KEY`); never logged.
+    pub secret_key: Option<SecretText>,
+    /// The file of secret keys the operator keeps (`secret_key_file`).
+    pub secret_key_file: Option<PathBuf>,
+    pub http: HttpConfig,
     pub site: SiteConfig,
     pub push: PushConfig,
     pub prompt: PromptConfig,
     /// Caps, quiet hours and digests: the site's defaults and switches.
     pub reminders: crate::reminders::SitePolicy,
+}
+
+/// A setting that is a secret: shown as `[redacted]` by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 /// A configuration that cannot be used, with what is wrong and where.
@@ -242,6 +312,13 @@ pub enum ConfigError {
     ScrollFraction(f64),
     #[error("database_pool_size must be between 1 and {MAX_POOL_SIZE}, got {0}")]
     PoolSize(u32),
+    #[error("http.{name} must be between {min} and {max}, got {value}")]
+    Http {
+        name: &'static str,
+        min: u64,
+        max: u64,
+        value: u64,
+    },
     #[error("reminders.default_digest_time must be a time of day as \"HH:MM\", got {0:?}")]
     DigestTime(String),
 }
@@ -312,6 +389,10 @@ impl Config {
             database_url: args.database_url.clone().or(file.database_url),
             database_pool_size,
             metrics_token,
+            metrics_bind: args.metrics_bind.or(file.metrics_bind),
+            secret_key: args.secret_key.clone().or(file.secret_key).map(SecretText),
+            secret_key_file: args.secret_key_file.clone().or(file.secret_key_file),
+            http: http_limits(file.http.unwrap_or_default())?,
             site: SiteConfig {
                 name: site_file.name.unwrap_or_else(|| "Herald".to_owned()),
                 description: site_file.description.unwrap_or_else(|| {
@@ -365,6 +446,50 @@ impl Config {
         let base = self.base_url.as_str().trim_end_matches('/');
         format!("{base}{path}")
     }
+}
+
+/// The `[http]` section over its defaults: 10 s for headers, 60 s idle,
+/// 10,000 connections.
+fn http_limits(file: HttpFileConfig) -> Result<HttpConfig, ConfigError> {
+    let within = |name: &'static str, value: Option<u64>, default: u64, min: u64, max: u64| {
+        let value = value.unwrap_or(default);
+        if (min..=max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(ConfigError::Http {
+                name,
+                min,
+                max,
+                value,
+            })
+        }
+    };
+    let header = within(
+        "header_timeout_seconds",
+        file.header_timeout_seconds,
+        10,
+        1,
+        3600,
+    )?;
+    let idle = within(
+        "idle_timeout_seconds",
+        file.idle_timeout_seconds,
+        60,
+        1,
+        86_400,
+    )?;
+    let connections = within(
+        "max_connections",
+        file.max_connections.map(|n| n as u64),
+        10_000,
+        1,
+        1_000_000,
+    )?;
+    Ok(HttpConfig {
+        header_timeout: std::time::Duration::from_secs(header),
+        idle_timeout: std::time::Duration::from_secs(idle),
+        max_connections: connections as usize,
+    })
 }
 
 /// The `[reminders]` section over its defaults: 6 a day, breaking news may

@@ -54,6 +54,34 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage the secret key that seals secrets kept in the database.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+    /// Copy the SQLite database, consistently, while the site runs; its
+    /// key files are copied beside it (FILE.secret.key, …).
+    Backup {
+        /// The copy to write; it must not exist.
+        file: std::path::PathBuf,
+    },
+    /// Restore a backup into the data folder (Herald must be stopped).
+    Restore {
+        /// The backup made by `herald backup`.
+        file: std::path::PathBuf,
+        /// Replace the site in the data folder (its database is kept aside).
+        #[arg(long)]
+        replace: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SecretsCommand {
+    /// Print a new random key for HERALD_SECRET_KEY or a secret_key_file.
+    NewKey,
+    /// Seal every secret again with a new key (the data folder's own key
+    /// file), or with the first configured key (HERALD_SECRET_KEY).
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +174,8 @@ enum StoryCommand {
 }
 
 fn main() -> ExitCode {
+    // Every file Herald creates is its own user's alone.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -244,6 +274,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
             },
+            Command::Secrets { command } => {
+                let report = match command {
+                    SecretsCommand::NewKey => herald::commands::new_secret_key()?,
+                    SecretsCommand::Rotate => herald::commands::rotate_secrets(&config).await?,
+                };
+                println!("{report}");
+                Ok(())
+            }
+            Command::Backup { file } => {
+                println!("{}", herald::commands::backup(&config, &file).await?);
+                Ok(())
+            }
+            Command::Restore { file, replace } => {
+                println!(
+                    "{}",
+                    herald::commands::restore(&config, &file, replace).await?
+                );
+                Ok(())
+            }
             Command::Vapid { command } => {
                 let key = match command {
                     VapidCommand::Show => herald::commands::show_vapid_key(&config).await?,

@@ -20,6 +20,7 @@ fn herald(site: &TestSite, args: &[&str], stdin: &str) -> Output {
     command.arg("--data").arg(site.data_path());
     if let Some(url) = &site.config.database_url {
         command.arg("--database-url").arg(url);
+        command.env("HERALD_SECRET_KEY", common::TEST_SECRET_KEY);
     }
     run(command.args(args), stdin)
 }
@@ -248,6 +249,7 @@ async fn no_password_token_or_session_secret_reaches_the_logs() {
         command.arg("--data").arg(data.path());
         if let Some(database) = &database {
             command.arg("--database-url").arg(database.url());
+            command.env("HERALD_SECRET_KEY", common::TEST_SECRET_KEY);
         }
         command.env("RUST_LOG", "debug");
         command

@@ -34,7 +34,7 @@ const BANDS: &[(&str, &[&str])] = &[
     // Writes what the domain decided; no rules.
     ("store", &["store"]),
     // Value types and pure rules everything above shares.
-    ("shared", &["config", "roles", "reminders"]),
+    ("shared", &["config", "roles", "reminders", "secrets"]),
     // Pure content functions: Markdown, feeds, sitemaps, JSON-LD.
     ("content", &["content"]),
 ];

@@ -9,11 +9,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::TestDatabase;
 use common::process::{
     add_story, counting_sink, free_port, herald, site_folder, terminate, total, wait_for,
     wait_healthy,
 };
+use common::{TEST_SECRET_KEY, TestDatabase};
 use serde_json::json;
 
 const SUBSCRIBERS: u32 = 50_000;
@@ -26,7 +26,12 @@ async fn two_web_nodes_and_three_workers_survive_a_killed_worker() {
     let database = TestDatabase::create().await;
     let database_line = database
         .as_ref()
-        .map(|d| format!("database_url = \"{}\"\n", d.url()))
+        .map(|d| {
+            format!(
+                "database_url = \"{}\"\nsecret_key = \"{TEST_SECRET_KEY}\"\n",
+                d.url()
+            )
+        })
         .unwrap_or_default();
     let (data, config) = site_folder(
         dir.path(),

@@ -17,6 +17,7 @@ use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::TEST_SECRET_KEY;
 use common::pg_cluster::PgCluster;
 use common::process::{
     add_story, counting_sink, free_port, herald, site_folder, terminate, total, wait_for,
@@ -54,7 +55,10 @@ async fn a_postgres_restart_mid_fanout_loses_nothing() {
     let (data, config) = site_folder(
         dir.path(),
         &sink,
-        &format!("database_url = \"{}\"\n", cluster.url()),
+        &format!(
+            "database_url = \"{}\"\nsecret_key = \"{TEST_SECRET_KEY}\"\n",
+            cluster.url()
+        ),
         &format!(
             "registrations_per_ip_per_hour = 0\nworkers = {TASKS_PER_PROCESS}\n\
              batch_size = {BATCH}\nshard_size = 2500\nlease_seconds = 10\n"

@@ -61,10 +61,11 @@ impl ClockedSite {
         let database = TestDatabase::create().await;
         config.database_url = database.as_ref().map(|d| d.url().to_owned());
         let store = match &database {
-            Some(database) => Store::connect(database.url(), 5).await,
-            None => Store::open_data_folder(data.path()).await,
-        }
-        .expect("store");
+            Some(database) => {
+                common::with_test_key(Store::connect(database.url(), 5).await.expect("store")).await
+            }
+            None => Store::open_data_folder(data.path()).await.expect("store"),
+        };
         let vapid = herald::delivery::keys::site_keys(&store, data.path())
             .await
             .expect("keys");

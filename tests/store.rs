@@ -176,7 +176,8 @@ async fn every_node_signs_with_one_key_pair() {
         Some(database) => {
             let mut nodes = Vec::new();
             for _ in 0..3 {
-                nodes.push(Store::connect(database.url(), 2).await.expect("connects"));
+                let node = Store::connect(database.url(), 2).await.expect("connects");
+                nodes.push(common::with_test_key(node).await);
             }
             nodes
         }

@@ -3,12 +3,12 @@
 //! PostgreSQL it lives in the database, so that every node signs with the
 //! same key and a second node never makes a second pair.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use webpush::VapidKeys;
 
+use crate::secrets::private_files::{Existing, write_private};
 use crate::store::{Backend, Store};
 
 /// The key file's name inside the data folder.
@@ -118,31 +118,12 @@ fn store(path: &Path, keys: &VapidKeys, replace: bool) -> Result<(), KeyFileErro
     };
     let der = keys.to_pkcs8().map_err(|e| write_error(e.to_string()))?;
     let text = base64::engine::general_purpose::STANDARD.encode(der);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| write_error(e.to_string()))?;
-    }
-    // Written to a private temporary file of this process, then moved into
-    // place: renamed over the old pair when replacing it, otherwise linked,
-    // which fails if another process sharing the folder got there first.
-    let temp = path.with_extension(format!("tmp.{}", std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(&temp)
-        .map_err(|e| write_error(e.to_string()))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| write_error(e.to_string()))?;
-    let placed = if replace {
-        std::fs::rename(&temp, path)
+    let existing = if replace {
+        Existing::Replace
     } else {
-        let linked = std::fs::hard_link(&temp, path);
-        let _ = std::fs::remove_file(&temp);
-        linked
+        Existing::Keep
     };
-    placed.map_err(|e| write_error(e.to_string()))
+    write_private(path, text.as_bytes(), existing).map_err(|e| write_error(e.to_string()))
 }
 
 #[cfg(test)]

@@ -134,6 +134,11 @@ const POSTGRES: &[Migration] = &[
     },
 ];
 
+/// The newest migration this Herald knows for SQLite.
+pub(super) fn newest_sqlite_migration() -> i64 {
+    SQLITE.last().map_or(0, |m| m.version)
+}
+
 /// The key of the PostgreSQL advisory lock held while migrating ("herald"
 /// in ASCII), the same for every node of a site.
 const MIGRATION_LOCK: i64 = 0x6865_7261_6c64;

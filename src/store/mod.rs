@@ -13,6 +13,7 @@
 //! with many web nodes and delivery workers.
 
 mod accounts;
+mod backup;
 mod batch;
 mod conflict;
 mod editorial;
@@ -42,7 +43,11 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
 
+use crate::secrets::key_file::{self, KeyFileError};
+use crate::secrets::{Keyring, SealError, private_files};
+
 pub use accounts::{NewSession, NewUser, SessionRecord, TokenOwner, TokenRecord, UserRecord};
+pub use backup::check_database_file;
 pub use conflict::Conflict;
 pub use editorial::{
     Actor, Correction, EditorialRecord, ListedStory, RevisionAction, RevisionRecord,
@@ -61,6 +66,7 @@ pub use reminders::{
     DueDigest, HeldStory, MAX_DIGESTS_PER_CLAIM, OpenedStory, PendingReminder, PostponedDigest,
     SilentSubscription, SlotClaim, reminder_columns, stored_reminders,
 };
+pub use secrets::Reseal;
 pub use site_state::Fingerprint;
 pub use stories::{
     JobChange, SaveOptions, SaveOutcome, SavePlan, SaveState, SaveTarget, StoryPage,
@@ -85,6 +91,10 @@ pub struct Store {
     jobs_committed: Arc<Notify>,
     /// Wakes the delivery workers of other processes on the same database.
     bell: Arc<wake::Bell>,
+    /// Seals the secrets the database keeps (see [`crate::secrets`]); on
+    /// SQLite the data folder's, on PostgreSQL none until
+    /// [`Store::use_keyring`] gives the operator's.
+    keyring: Option<Arc<Keyring>>,
 }
 
 /// Why a storage operation failed.
@@ -111,6 +121,14 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    #[error("cannot keep the secret key: {0}")]
+    KeyFile(#[from] KeyFileError),
+    #[error(
+        "no secret key is configured to seal or open secrets in this database (HERALD_SECRET_KEY)"
+    )]
+    NoSecretKey,
+    #[error("a sealed secret ({context}) cannot be opened: {source}")]
+    Sealed { context: String, source: SealError },
 }
 
 /// Set on every SQLite connection: wait for locks rather than fail at once,
@@ -193,6 +211,7 @@ impl Store {
             bell: Arc::new(wake::Bell::Postgres {
                 url: url.to_owned(),
             }),
+            keyring: None,
         };
         store.migrate().await.map_err(|e| match e {
             StoreError::Database(source) => connect_error(source),
@@ -214,12 +233,16 @@ impl Store {
             path: data.to_path_buf(),
             reason,
         };
-        std::fs::create_dir_all(data).map_err(|e| folder_error(e.to_string()))?;
+        private_files::secure_folder(data).map_err(|e| folder_error(e.to_string()))?;
+        let keyring = key_file::load_or_create(&data.join(key_file::KEY_FILE))?;
         let probe = data.join(".herald-write-check");
         std::fs::write(&probe, b"").map_err(|e| folder_error(format!("not writable ({e})")))?;
         let _ = std::fs::remove_file(&probe);
 
         let path = data.join(DATABASE_FILE);
+        // Made private before SQLite opens it: its -wal and -shm files
+        // take the database's mode.
+        private_files::create_private(&path).map_err(|e| folder_error(e.to_string()))?;
         let open_error = |source: sqlx::Error| StoreError::Open {
             path: path.clone(),
             source,
@@ -255,12 +278,13 @@ impl Store {
             backend: Backend::Sqlite,
             jobs_committed: Arc::default(),
             bell: Arc::new(wake::Bell::for_data_folder(data)),
+            keyring: None,
         };
         store.migrate().await.map_err(|e| match e {
             StoreError::Database(source) => open_error(source),
             other => other,
         })?;
-        Ok(store)
+        store.use_keyring(keyring).await
     }
 
     pub fn backend(&self) -> Backend {

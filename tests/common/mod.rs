@@ -157,10 +157,22 @@ impl TestStore {
 
 async fn open_store(data: &std::path::Path, database: Option<&TestDatabase>) -> Store {
     match database {
-        Some(database) => Store::connect(database.url(), 5).await,
-        None => Store::open_data_folder(data).await,
+        Some(database) => {
+            with_test_key(Store::connect(database.url(), 5).await.expect("store")).await
+        }
+        None => Store::open_data_folder(data).await.expect("store"),
     }
-    .expect("store")
+}
+
+/// The secret key every PostgreSQL node of a test site shares (a SQLite
+/// site makes its own in its data folder). For tests only.
+pub const TEST_SECRET_KEY: &str = "HNNk77PK2KEv0sRr7SqSmwPrYYEW8KMtB3wvL8zxueo=";
+
+/// `store` (a PostgreSQL node's) sealing with [`TEST_SECRET_KEY`], as a
+/// node configured with `HERALD_SECRET_KEY` does.
+pub async fn with_test_key(store: Store) -> Store {
+    let keyring = herald::secrets::Keyring::from_text(TEST_SECRET_KEY).expect("test key");
+    store.use_keyring(keyring).await.expect("keyring")
 }
 
 impl TestSite {

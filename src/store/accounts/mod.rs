@@ -8,6 +8,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::secrets::totp_context;
 use super::{Backend, Conflict, Store, StoreError};
 use crate::roles::Role;
 
@@ -111,19 +112,26 @@ fn role(row: &AnyRow, column: &str) -> Result<Role, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("unknown role {text:?}")))
 }
 
-fn user_from_row(row: &AnyRow) -> Result<UserRecord, StoreError> {
-    Ok(UserRecord {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        name: row.try_get("name")?,
-        role: role(row, "role")?,
-        password_hash: row.try_get("password_hash")?,
-        totp_secret: row.try_get("totp_secret")?,
-        totp_enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
-        totp_last_step: row.try_get("totp_last_step")?,
-        disabled_at: row.try_get("disabled_at")?,
-        created_at: row.try_get("created_at")?,
-    })
+impl Store {
+    /// An account's row, its TOTP secret unsealed.
+    fn user_from_row(&self, row: &AnyRow) -> Result<UserRecord, StoreError> {
+        let id: i64 = row.try_get("id")?;
+        let totp_secret: Option<String> = row.try_get("totp_secret")?;
+        Ok(UserRecord {
+            id,
+            totp_secret: totp_secret
+                .map(|stored| self.unseal(stored, &totp_context(id)))
+                .transpose()?,
+            email: row.try_get("email")?,
+            name: row.try_get("name")?,
+            role: role(row, "role")?,
+            password_hash: row.try_get("password_hash")?,
+            totp_enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
+            totp_last_step: row.try_get("totp_last_step")?,
+            disabled_at: row.try_get("disabled_at")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
 }
 
 /// Whether `e` is the database refusing a duplicate in a unique column.

@@ -57,7 +57,7 @@ impl Store {
         .bind(email)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(user_from_row).transpose()
+        row.as_ref().map(|r| self.user_from_row(r)).transpose()
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRecord>, StoreError> {
@@ -65,7 +65,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(user_from_row).transpose()
+        row.as_ref().map(|r| self.user_from_row(r)).transpose()
     }
 
     /// Every account, by email.
@@ -76,7 +76,7 @@ impl Store {
         ))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(user_from_row).collect()
+        rows.iter().map(|r| self.user_from_row(r)).collect()
     }
 
     /// Changes an account's display name; false when there is no such account.
@@ -193,7 +193,7 @@ impl Store {
             Backend::Postgres => format!("{portable} FOR UPDATE"),
         };
         let row = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?;
-        row.as_ref().map(user_from_row).transpose()
+        row.as_ref().map(|r| self.user_from_row(r)).transpose()
     }
 
     /// Whether an active admin other than `id` exists. On PostgreSQL the
@@ -244,7 +244,7 @@ impl Store {
             "UPDATE users SET totp_secret = $1, totp_last_step = NULL
              WHERE id = $2 AND totp_enabled = 0",
         )
-        .bind(secret)
+        .bind(self.seal(secret, &totp_context(id))?)
         .bind(id)
         .execute(&self.pool)
         .await?

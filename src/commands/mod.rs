@@ -2,6 +2,13 @@
 //! parsed the command line. Errors here are `anyhow` errors for the person
 //! at the terminal: each says what went wrong and where.
 
+mod backup;
+mod data_lock;
+mod secrets;
+
+pub use backup::{backup, restore};
+pub use secrets::{new_secret_key, rotate_secrets};
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -15,18 +22,49 @@ use crate::content::input::{ImageSource, parse_story_json};
 use crate::content::media::{MAX_IMAGE_BYTES, sniff_image};
 use crate::delivery::allowlist::Resolver;
 use crate::images::{ImageLabels, ingest_image};
+use crate::secrets::key_file::{KeyFileError, KeySource};
 use crate::server;
-use crate::store::{MediaUpload, Store};
+use crate::store::{Backend, MediaUpload, Store};
 use crate::web::AppState;
 
-/// The configured database, its pool of the configured size.
-async fn open_store(config: &Config) -> Result<Store, crate::store::StoreError> {
-    Store::open_with_pool(
+/// The configured database, its pool of the configured size, sealing
+/// secrets with the configured keyring (see [`crate::secrets::key_file`]).
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::open_with_pool(
         &config.data,
         config.database_url.as_deref(),
         config.database_pool_size,
     )
-    .await
+    .await?;
+    let own_key = config.secret_key.is_none() && config.secret_key_file.is_none();
+    if own_key && store.backend() == Backend::Sqlite {
+        // The data folder's key, which opening the folder loaded.
+        return Ok(store);
+    }
+    let (keyring, _) = configured_keyring(config, store.backend())?;
+    Ok(store.use_keyring(keyring).await?)
+}
+
+/// A long-running process's hold on a SQLite data folder, which keeps
+/// `herald restore` out while it runs.
+fn uses_data_folder(store: &Store, config: &Config) -> anyhow::Result<Option<data_lock::DataLock>> {
+    match store.backend() {
+        Backend::Sqlite => Ok(Some(data_lock::hold_shared(&config.data)?)),
+        Backend::Postgres => Ok(None),
+    }
+}
+
+/// The keyring the configuration names, and where it came from.
+fn configured_keyring(
+    config: &Config,
+    backend: Backend,
+) -> Result<(crate::secrets::Keyring, KeySource), KeyFileError> {
+    crate::secrets::key_file::configured(
+        config.secret_key.as_ref().map(|key| key.0.as_str()),
+        config.secret_key_file.as_deref(),
+        &config.data,
+        backend == Backend::Postgres,
+    )
 }
 
 /// The VAPID subject of `serve --demo` when none is configured.
@@ -44,6 +82,7 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         );
     }
     let store = open_store(&config).await?;
+    let _lock = uses_data_folder(&store, &config)?;
     if demo {
         crate::demo::seed(&store, Utc::now()).await?;
     }
@@ -76,6 +115,7 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
 pub async fn work(mut config: Config) -> anyhow::Result<()> {
     config.push.workers = config.push.workers.max(1);
     let store = open_store(&config).await?;
+    let _lock = uses_data_folder(&store, &config)?;
     let vapid = crate::delivery::keys::site_keys(&store, &config.data).await?;
     let state = AppState::new(store.clone(), config, &vapid, Resolver::System)?;
     let Some(engine) = state.engine(vapid)? else {
