@@ -93,3 +93,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         ApiError::bad_request("invalid_json", message)
     })
 }
+
+/// The router of the `metrics_bind` address: `/metrics` alone, no token.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(stats::show_private_metrics))
+        .with_state(state)
+}

@@ -53,7 +53,7 @@ pub async fn show_metrics(
     let Some(expected) = &state.config.metrics_token else {
         return Err(ApiError::forbidden(
             "metrics_disabled",
-            "/metrics is off: set metrics_token (HERALD_METRICS_TOKEN) and send it as Authorization: Bearer",
+            "/metrics is off on this address: set metrics_token (HERALD_METRICS_TOKEN) and send it as Authorization: Bearer, or serve it on a private address with metrics_bind",
         ));
     };
     let sent = bearer_token(&headers).unwrap_or_default();
@@ -63,6 +63,17 @@ pub async fn show_metrics(
             "send the metrics token as Authorization: Bearer",
         ));
     }
+    metrics_page(&state).await
+}
+
+/// `GET /metrics` on the `metrics_bind` address: no token, since that
+/// address is reachable only from the operator's private network.
+pub async fn show_private_metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    metrics_page(&state).await
+}
+
+/// The metrics in Prometheus's text format, the queue depth read now.
+async fn metrics_page(state: &AppState) -> Result<Response, ApiError> {
     let metrics = &state.push.metrics;
     let (shards, retries) = state.store.queue_depth().await?;
     metrics.pending_shards.set(shards);

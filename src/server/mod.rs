@@ -4,6 +4,8 @@
 //! beside it (content changes made by other processes, the audience
 //! snapshot of followers per topic, the delivery engine).
 
+mod connections;
+
 use std::time::Duration;
 
 use chrono::Utc;
@@ -60,30 +62,47 @@ pub async fn serve(
         state.store.clone(),
         stop_rx.clone(),
     ));
-    let workers = engine.map(|engine| tokio::spawn(engine.run(stop_rx)));
-    let app = router(state);
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let workers = engine.map(|engine| tokio::spawn(engine.run(stop_rx.clone())));
+    let metrics = match state.config.metrics_bind {
+        Some(address) => Some(serve_metrics(address, state.clone(), stop_rx).await?),
+        None => None,
+    };
+    let limits = state.config.http;
+    connections::serve(listener, router(state), limits, shutdown).await;
     let _ = stop_tx.send(true);
     let _ = watcher.await;
     let _ = audience.await;
-    if let Some(workers) = workers {
-        // Workers finish and checkpoint their batch in flight, within a deadline;
-        // past it, the leases expire and another worker resumes.
-        if tokio::time::timeout(SHUTDOWN_DEADLINE, workers)
-            .await
-            .is_err()
-        {
-            tracing::warn!(
-                "delivery workers did not stop in time; their shards resume after the lease"
-            );
-        }
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
     }
-    result
+    if let Some(workers) = workers {
+        await_workers(workers).await;
+    }
+    Ok(())
+}
+
+/// Serves `/metrics` alone, without a token, on `address` (a private
+/// network's), until `stop` turns true.
+async fn serve_metrics(
+    address: std::net::SocketAddr,
+    state: AppState,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    let listener = TcpListener::bind(address).await.map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot listen on metrics_bind {address}: {e}"),
+        )
+    })?;
+    tracing::info!("metrics are served at http://{address}/metrics");
+    let limits = state.config.http;
+    let app = crate::api::metrics_router(state);
+    Ok(tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stop.wait_for(|stop| *stop).await;
+        };
+        connections::serve(listener, app, limits, stopped).await;
+    }))
 }
 
 /// Runs delivery workers alone (`herald worker`) until `shutdown` completes.
