@@ -689,7 +689,7 @@ async fn an_editor_publishes_schedules_corrects_and_unpublishes_from_the_editor(
 #[tokio::test]
 async fn the_dashboard_shows_delivery_numbers_and_charts_with_their_tables() {
     let site = politics_site().await;
-    follower(&site.store, 1, &["politics"]).await;
+    let reader = follower(&site.store, 1, &["politics"]).await;
     follower(&site.store, 2, &["politics", "science"]).await;
     let seed = site
         .store
@@ -698,7 +698,7 @@ async fn the_dashboard_shows_delivery_numbers_and_charts_with_their_tables() {
         .expect("store")
         .expect("seed");
     site.store
-        .record_click(seed.id, None, chrono::Utc::now().timestamp())
+        .record_click(seed.id, reader, chrono::Utc::now().timestamp())
         .await
         .expect("click");
     let editor = login_as(&site, Role::Editor).await;

@@ -465,7 +465,7 @@ async fn registrations_are_limited_per_address() {
 }
 
 #[tokio::test]
-async fn clicks_are_counted_per_story() {
+async fn a_click_counts_once_per_subscription_and_only_for_a_published_story() {
     let site = site_with_topics().await;
     let story = site
         .store
@@ -473,28 +473,50 @@ async fn clicks_are_counted_per_story() {
         .await
         .expect("store")
         .expect("story");
-    let (status, _) = site
-        .api(
-            reqwest::Method::POST,
-            "/api/v1/push/clicks",
-            None,
-            Some(json!({"story_id": story.id})),
+    let draft = site
+        .save(
+            &common::story_json("d", "Embargoed", &["Politics"]),
+            false,
+            chrono::Utc::now(),
         )
         .await;
-    assert_eq!(status, 204);
-    let (status, answer) = site
-        .api(
-            reqwest::Method::POST,
-            "/api/v1/push/clicks",
-            None,
-            Some(json!({"story_id": 999_999})),
-        )
+    let (_, registered) = site
+        .register("https://fcm.googleapis.com/fcm/send/clicker", &["politics"])
         .await;
-    assert_eq!(
-        (status, answer["error"]["code"].as_str()),
-        (404, Some("unknown_story"))
-    );
+    let token = registered["token"].as_str().expect("token").to_owned();
+    let click = |story_id: i64, token: Option<String>| {
+        let site = &site;
+        async move {
+            site.api(
+                reqwest::Method::POST,
+                "/api/v1/push/clicks",
+                token.as_deref(),
+                Some(json!({"story_id": story_id})),
+            )
+            .await
+        }
+    };
+
+    // The probe's case: twenty clicks, unauthenticated, counted twenty times.
+    for _ in 0..20 {
+        let (status, answer) = click(story.id, None).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (401, Some("token_missing"))
+        );
+    }
+    for _ in 0..20 {
+        let (status, _) = click(story.id, Some(token.clone())).await;
+        assert_eq!(status, 204);
+    }
     assert_eq!(site.store.click_count(story.id).await.expect("count"), 1);
+
+    // A draft and an unknown story answer alike, and nothing is counted.
+    let (draft_status, draft_answer) = click(draft.id, Some(token.clone())).await;
+    let (unknown_status, unknown_answer) = click(999_999, Some(token.clone())).await;
+    assert_eq!((draft_status, unknown_status), (404, 404));
+    assert_eq!(draft_answer, unknown_answer);
+    assert_eq!(site.store.click_count(draft.id).await.expect("count"), 0);
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ use serde_json::json;
 use super::parse_json;
 use crate::content::TopicRef;
 use crate::reminders::preferences::PreferencesPatch;
-use crate::store::{OpenedStory, PendingReminder, SubscriptionRecord};
+use crate::store::{Click, OpenedStory, PendingReminder, SubscriptionRecord};
 use crate::subscriptions::follows;
 use crate::subscriptions::reminder_settings::{self, SettingsError};
 use crate::subscriptions::token::token_hash;
@@ -178,33 +178,32 @@ struct CreateClick {
     story_id: i64,
 }
 
-/// A notification click, reported by the service worker. The token is
-/// optional: a click counts even when the subscription is gone.
+/// A notification click, reported by the service worker with the
+/// subscription's token; counted once per subscription and published
+/// story.
 pub async fn create_click(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let request: CreateClick = parse_json(&body?)?;
-    let subscription = match bearer_token(&headers) {
-        Some(_) => Some(authenticate(&state, &headers).await?.id),
-        None => None,
-    };
+    // Only a subscription's service worker reports a click, with the
+    // subscription's token: anyone else could inflate the numbers.
+    let subscription = authenticate(&state, &headers).await?.id;
     let now = Utc::now().timestamp();
-    if !state
+    match state
         .store
         .record_click(request.story_id, subscription, now)
         .await?
     {
-        return Err(unknown_story());
+        Click::NoStory => return Err(unknown_story()),
+        Click::Counted | Click::Again => {}
     }
-    if let Some(subscription) = subscription {
-        // Opened: never reminded of it.
-        state
-            .store
-            .mark_opened(subscription, OpenedStory::Id(request.story_id), now)
-            .await?;
-    }
+    // Opened: never reminded of it.
+    state
+        .store
+        .mark_opened(subscription, OpenedStory::Id(request.story_id), now)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

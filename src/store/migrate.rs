@@ -73,6 +73,11 @@ const SQLITE: &[Migration] = &[
         name: "reminder_delivery",
         sql: include_str!("../../migrations/sqlite/0011_reminder_delivery.sql"),
     },
+    Migration {
+        version: 12,
+        name: "one_click_per_subscription",
+        sql: include_str!("../../migrations/sqlite/0012_one_click_per_subscription.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -131,6 +136,11 @@ const POSTGRES: &[Migration] = &[
         version: 11,
         name: "reminder_delivery",
         sql: include_str!("../../migrations/postgres/0011_reminder_delivery.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "one_click_per_subscription",
+        sql: include_str!("../../migrations/postgres/0012_one_click_per_subscription.sql"),
     },
 ];
 

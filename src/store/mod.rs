@@ -71,7 +71,7 @@ pub use site_state::Fingerprint;
 pub use stories::{
     JobChange, SaveOptions, SaveOutcome, SavePlan, SaveState, SaveTarget, StoryPage,
 };
-pub use subscriptions::{NewSubscription, Registered, SubscriptionRecord};
+pub use subscriptions::{Click, NewSubscription, Registered, SubscriptionRecord};
 pub use wake::{JOBS_CHANNEL, WORKERS_SOCKET_FILE};
 
 /// Which database a store talks to.

@@ -42,6 +42,17 @@ impl Registered {
     }
 }
 
+/// What became of a notification click.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Click {
+    /// Counted: this subscription's first click on the story.
+    Counted,
+    /// Not counted again: the subscription clicked before.
+    Again,
+    /// No published story has that id.
+    NoStory,
+}
+
 impl Store {
     /// Registers a subscription with a new token hash, following `topic_ids`
     /// in addition to what it already follows. `replacing` is the id of the
@@ -210,24 +221,43 @@ impl Store {
         Ok(())
     }
 
-    /// Counts a click on a notification for a story; false when there is no
-    /// such story.
+    /// Records that subscription `subscription_id` opened the notification
+    /// of story `story_id`, once: a second click by the same subscription
+    /// is [`Click::Again`], and a story that is not published (a draft, a
+    /// scheduled story, an unknown id) is [`Click::NoStory`] either way.
     pub async fn record_click(
         &self,
         story_id: i64,
-        subscription_id: Option<i64>,
+        subscription_id: i64,
         now: i64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Click, StoreError> {
+        let published = sqlx::query(
+            "SELECT COUNT(*) FROM stories
+             WHERE id = $1 AND published_at IS NOT NULL AND published_at <= $2",
+        )
+        .bind(story_id)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get::<i64, _>(0)?;
+        if published == 0 {
+            return Ok(Click::NoStory);
+        }
         let done = sqlx::query(
             "INSERT INTO push_clicks (subscription_id, story_id, clicked_at)
-             SELECT $1, id, $2 FROM stories WHERE id = $3",
+             VALUES ($1, $2, $3)
+             ON CONFLICT (subscription_id, story_id) DO NOTHING",
         )
         .bind(subscription_id)
-        .bind(now)
         .bind(story_id)
+        .bind(now)
         .execute(&self.pool)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(if done.rows_affected() == 1 {
+            Click::Counted
+        } else {
+            Click::Again
+        })
     }
 
     /// How many notification clicks a story had.

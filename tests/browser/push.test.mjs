@@ -275,7 +275,9 @@ test("the service worker shows every push and opens the story on a click", async
   const { context } = await pushContext({ grant: true });
   const clicks = [];
   await context.route("**/api/v1/push/clicks", async (route) => {
-    clicks.push(route.request().postDataJSON());
+    // Sent with the subscription's token: only its own clicks count.
+    const auth = route.request().headers()["authorization"] ?? "";
+    clicks.push({ ...route.request().postDataJSON(), token: auth.startsWith("Bearer ") });
     await route.continue();
   });
   const page = await context.newPage();
@@ -325,7 +327,7 @@ test("the service worker shows every push and opens the story on a click", async
   });
   assert.deepEqual(await click(), [["focus", `${site.base}/stories/push-test-story`]]);
   for (let i = 0; i < 50 && clicks.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.deepEqual(clicks, [{ story_id: 1 }, { story_id: 1 }]);
+  assert.deepEqual(clicks, [{ story_id: 1, token: true }, { story_id: 1, token: true }]);
   await context.close();
 });
 
