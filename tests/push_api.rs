@@ -8,13 +8,7 @@ use serde_json::{Value, json};
 
 /// A subscription JSON with real P-256 keys, as a browser would give it.
 fn subscription(endpoint: &str) -> Value {
-    let keys = webpush::UserAgentKeys::generate().expect("keys");
-    let sub = keys
-        .subscription("https://fcm.googleapis.com/fcm/send/x")
-        .expect("subscription");
-    let mut value: Value = serde_json::from_str(&sub.to_json()).expect("json");
-    value["endpoint"] = json!(endpoint);
-    value
+    common::devices::subscription_json(endpoint)
 }
 
 async fn site_with_topics() -> TestSite {
@@ -463,62 +457,6 @@ async fn registrations_are_limited_per_address() {
     let answer: Value = response.json().await.expect("json");
     assert_eq!(answer["error"]["code"], "too_many_registrations");
 }
-
-#[tokio::test]
-async fn a_click_counts_once_per_subscription_and_only_for_a_published_story() {
-    let site = site_with_topics().await;
-    let story = site
-        .store
-        .story_by_slug("s")
-        .await
-        .expect("store")
-        .expect("story");
-    let draft = site
-        .save(
-            &common::story_json("d", "Embargoed", &["Politics"]),
-            false,
-            chrono::Utc::now(),
-        )
-        .await;
-    let (_, registered) = site
-        .register("https://fcm.googleapis.com/fcm/send/clicker", &["politics"])
-        .await;
-    let token = registered["token"].as_str().expect("token").to_owned();
-    let click = |story_id: i64, token: Option<String>| {
-        let site = &site;
-        async move {
-            site.api(
-                reqwest::Method::POST,
-                "/api/v1/push/clicks",
-                token.as_deref(),
-                Some(json!({"story_id": story_id})),
-            )
-            .await
-        }
-    };
-
-    // The probe's case: twenty clicks, unauthenticated, counted twenty times.
-    for _ in 0..20 {
-        let (status, answer) = click(story.id, None).await;
-        assert_eq!(
-            (status, answer["error"]["code"].as_str()),
-            (401, Some("token_missing"))
-        );
-    }
-    for _ in 0..20 {
-        let (status, _) = click(story.id, Some(token.clone())).await;
-        assert_eq!(status, 204);
-    }
-    assert_eq!(site.store.click_count(story.id).await.expect("count"), 1);
-
-    // A draft and an unknown story answer alike, and nothing is counted.
-    let (draft_status, draft_answer) = click(draft.id, Some(token.clone())).await;
-    let (unknown_status, unknown_answer) = click(999_999, Some(token.clone())).await;
-    assert_eq!((draft_status, unknown_status), (404, 404));
-    assert_eq!(draft_answer, unknown_answer);
-    assert_eq!(site.store.click_count(draft.id).await.expect("count"), 0);
-}
-
 #[tokio::test]
 async fn the_breaking_topic_exists_and_takes_breaking_news_stories() {
     let site = TestSite::start().await;

@@ -24,14 +24,13 @@ pub async fn register(site: &TestSite, sink: &Sink, device: &str, topics: &[&str
     }
 }
 
-/// Subscribes fresh keys at `endpoint` through the site at `base`,
-/// following `topics`; asserts 201 and returns the keys and the answer.
-pub async fn subscribe(
-    client: &reqwest::Client,
-    base: &str,
-    endpoint: &str,
-    topics: &[&str],
-) -> (webpush::UserAgentKeys, Value) {
+/// A browser's `PushSubscription.toJSON()` for `endpoint`, with fresh keys.
+pub fn subscription_json(endpoint: &str) -> Value {
+    subscription_keys(endpoint).1
+}
+
+/// Fresh keys and the subscription JSON naming them at `endpoint`.
+fn subscription_keys(endpoint: &str) -> (webpush::UserAgentKeys, Value) {
     let keys = webpush::UserAgentKeys::generate().expect("keys");
     let mut sub: Value = serde_json::from_str(
         &keys
@@ -41,6 +40,18 @@ pub async fn subscribe(
     )
     .expect("json");
     sub["endpoint"] = json!(endpoint);
+    (keys, sub)
+}
+
+/// Subscribes fresh keys at `endpoint` through the site at `base`,
+/// following `topics`; asserts 201 and returns the keys and the answer.
+pub async fn subscribe(
+    client: &reqwest::Client,
+    base: &str,
+    endpoint: &str,
+    topics: &[&str],
+) -> (webpush::UserAgentKeys, Value) {
+    let (keys, sub) = subscription_keys(endpoint);
     let response = client
         .post(format!("{base}/api/v1/push/subscriptions"))
         .json(&json!({"subscription": sub, "topics": topics}))
