@@ -2,7 +2,8 @@
 // it only shows times in the editor's own time zone, keeps delivery numbers
 // current while a notification is being sent, and, in the story editor,
 // fills the slug, previews the body and the notification as they are typed,
-// uploads the featured image, and sends the browser's time zone with the form.
+// uploads the featured image, sends the browser's time zone with the form,
+// and makes a confirmation the server asks for modal.
 "use strict";
 
 (() => {
@@ -303,7 +304,18 @@
     });
   }
 
+  // ---- Confirmations -------------------------------------------------------
+  // The server puts the question in the page, open; shown modal, it keeps
+  // focus until the editor confirms or cancels (Escape cancels).
+  function confirmModally() {
+    const dialog = document.querySelector("dialog[data-confirm-dialog][open]");
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    dialog.close();
+    dialog.showModal();
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    confirmModally();
     showLocalTimes(document);
     watchDeliveries();
     followHeadline();

@@ -431,8 +431,21 @@ async fn logging_out_everywhere_ends_every_session_of_the_account() {
     create_user(&site, "bob@example.org", Role::Editor).await;
     let bob = login(&site, "bob@example.org", PASSWORD).await;
 
+    // First the question, naming what ends; nothing ends yet.
+    let (status, html) = common::text_of(
+        laptop
+            .post_form("/newsroom/account/logout-everywhere", &[])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Every session of your account ends"),
+        "{html}"
+    );
+    assert_eq!(phone.get("/newsroom/account").await.status(), 200);
     let response = laptop
-        .post_form("/newsroom/account/logout-everywhere", &[])
+        .post_form("/newsroom/account/logout-everywhere", &[("confirmed", "1")])
         .await;
     assert_eq!(response.status(), 303);
     assert_eq!(laptop.get("/newsroom/account").await.status(), 303);
@@ -819,9 +832,20 @@ async fn admins_add_change_disable_and_remove_accounts() {
     assert_eq!(response.status(), 303);
     assert_eq!(tokens(dan_token.clone()).await.status(), 200);
 
-    let response = admin
-        .post_form(&format!("/newsroom/users/{}/remove", dan.id), &[])
-        .await;
+    let remove = format!("/newsroom/users/{}/remove", dan.id);
+    let (status, html) = common::text_of(admin.post_form(&remove, &[]).await).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Remove"), "{html}");
+    assert!(html.contains("their sessions and API tokens end"), "{html}");
+    assert!(
+        site.store
+            .user_by_id(dan.id)
+            .await
+            .expect("store")
+            .is_some(),
+        "asked first, nothing removed"
+    );
+    let response = admin.post_form(&remove, &[("confirmed", "1")]).await;
     assert_eq!(response.status(), 303);
     assert!(
         site.store
@@ -1060,9 +1084,19 @@ async fn the_tokens_page_shows_a_new_token_once_and_revokes() {
             .status(),
         403
     );
-    let response = ana
-        .post_form(&format!("/newsroom/tokens/{id}/revoke"), &[])
-        .await;
+    let revoke = format!("/newsroom/tokens/{id}/revoke");
+    let (status, html) = common::text_of(ana.post_form(&revoke, &[]).await).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Every program that uses it is refused"),
+        "{html}"
+    );
+    assert_eq!(
+        use_it().await.expect("request").status(),
+        200,
+        "not revoked yet"
+    );
+    let response = ana.post_form(&revoke, &[("confirmed", "1")]).await;
     assert_eq!(response.status(), 303);
     assert_eq!(use_it().await.expect("request").status(), 401);
     let (_, html) = ana.text("/newsroom/tokens?done=revoked").await;

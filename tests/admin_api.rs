@@ -888,3 +888,88 @@ async fn the_openapi_document_describes_the_editorial_routes_and_codes() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_dry_run_counts_the_audience_and_changes_nothing() {
+    let site = TestSite::start().await;
+    let editor = Api::for_user(&site, "ed@example.org", Role::Editor).await;
+    let id = editor.draft("dry", &["Politics", "Russia"]).await;
+    editor.draft("elsewhere", &["Science"]).await;
+    // Known subscriptions: three follow Politics or Russia (one of them
+    // both), one follows Science only; one of the three is in its quiet
+    // hours all day.
+    let mut tokens = Vec::new();
+    for (n, topics) in [
+        (1, vec!["politics"]),
+        (2, vec!["politics", "russia"]),
+        (3, vec!["russia"]),
+        (4, vec!["science"]),
+    ] {
+        let endpoint = format!("https://fcm.googleapis.com/fcm/send/dry-{n}");
+        let (_, answer) =
+            common::devices::subscribe(&site.client, &site.base, &endpoint, &topics).await;
+        tokens.push(answer["token"].as_str().expect("token").to_owned());
+    }
+    let now = chrono::Utc::now();
+    let quiet = json!({"time_zone": "UTC", "quiet_hours": {
+        "start": (now - chrono::Duration::hours(1)).format("%H:00").to_string(),
+        "end": (now + chrono::Duration::hours(2)).format("%H:00").to_string(),
+    }});
+    let response = site
+        .client
+        .put(format!(
+            "{}/api/v1/push/subscriptions/preferences",
+            site.base
+        ))
+        .bearer_auth(&tokens[2])
+        .json(&quiet)
+        .send()
+        .await
+        .expect("preferences");
+    assert_eq!(response.status(), 200);
+
+    let dry = format!("/api/v1/admin/stories/{id}/publish?dry_run=true");
+    assert_eq!(
+        editor.post(&dry, json!({})).await,
+        (200, json!({"audience": 3, "held_now": 1}))
+    );
+    assert_eq!(
+        editor.post(&dry, json!({"push": {"breaking": true}})).await,
+        (200, json!({"audience": 4, "held_now": 0})),
+        "breaking news: every subscription, cutting through quiet hours"
+    );
+    assert_eq!(
+        editor.post(&dry, json!({"push": {"send": false}})).await,
+        (200, json!({"audience": 0, "held_now": 0}))
+    );
+    // Nothing changed: still a draft, no notification planned.
+    let (_, story) = editor.get(&format!("/api/v1/admin/stories/{id}")).await;
+    assert_eq!(story["status"], "draft", "{story}");
+    let stats = site.store.push_stats(id).await.expect("stats");
+    assert_eq!((stats.pending_jobs, stats.queued), (0, 0), "{stats:?}");
+    // Bad queries and roles are refused as such.
+    let (status, body) = editor
+        .post(
+            &format!("/api/v1/admin/stories/{id}/publish?dry_run=maybe"),
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (400, "invalid_query"), "{body}");
+    let writer = Api::for_user(&site, "wr@example.org", Role::Contributor).await;
+    assert_eq!(writer.post(&dry, json!({})).await.0, 403);
+
+    // Published, an update's dry run counts the same readers.
+    let (status, _) = editor
+        .post(&format!("/api/v1/admin/stories/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        editor
+            .post(
+                &format!("/api/v1/admin/stories/{id}/push?dry_run=true"),
+                json!({})
+            )
+            .await,
+        (200, json!({"audience": 3, "held_now": 1}))
+    );
+}

@@ -561,17 +561,43 @@ async fn an_editor_publishes_schedules_corrects_and_unpublishes_from_the_editor(
     let site = politics_site().await;
     let editor = login_as(&site, Role::Editor).await;
 
-    // Publish now, with a new topic.
+    // Publish now, with a new topic: first the question, naming whom the
+    // notification reaches (two readers follow Politics; nobody follows
+    // the new topic yet), and nothing saved.
+    follower(&site.store, 1, &["politics"]).await;
+    follower(&site.store, 2, &["politics", "science"]).await;
+    follower(&site.store, 3, &["science"]).await;
     let mut fields = story_fields("Polls open", "Vote today.");
-    fields.extend([
-        ("action", "publish"),
-        ("push_send", "on"),
-        ("new_topic", "Elections"),
-    ]);
+    fields.extend([("push_send", "on"), ("new_topic", "Elections")]);
+    let mut asking = fields.clone();
+    asking.push(("action", "publish"));
+    let (status, html) =
+        common::text_of(editor.post_form("/newsroom/stories/new", &asking).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        select_text(&html, "dialog#confirm-dialog h2"),
+        ["Publish and notify 2 readers who follow Politics or Elections?"]
+    );
+    assert_eq!(
+        select_attr(
+            &html,
+            "dialog#confirm-dialog button[form=story-form]",
+            "value"
+        ),
+        ["publish-confirmed"]
+    );
+    assert!(
+        site.store
+            .story_by_slug("polls-open")
+            .await
+            .expect("store")
+            .is_none()
+    );
+    fields.push(("action", "publish-confirmed"));
     let response = editor.post_form("/newsroom/stories/new", &fields).await;
     assert_eq!(response.status(), 303);
     let to = location(&response);
-    assert!(to.ends_with("?done=published"), "{to}");
+    assert!(to.ends_with("?done=published&reached=2&held=0"), "{to}");
     let id = story_id_in(&to);
     let (status, page) = editor.text(&to).await;
     assert_eq!(status, 200);
@@ -607,11 +633,30 @@ async fn an_editor_publishes_schedules_corrects_and_unpublishes_from_the_editor(
         )
         .await;
     assert_eq!(response.status(), 303);
-    // Send an update of its notification.
+    // Send an update of its notification: asked first, then sent.
+    let update = format!("/newsroom/stories/{id}/push");
+    let (status, html) = common::text_of(
+        editor
+            .post_form(
+                &update,
+                &[("update_title", "Polls open: queues"), ("update_body", "")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        select_text(&html, "dialog#confirm-dialog h2"),
+        ["Send an updated notification to 2 readers who follow Politics or Elections?"]
+    );
     let response = editor
         .post_form(
-            &format!("/newsroom/stories/{id}/push"),
-            &[("update_title", "Polls open: queues"), ("update_body", "")],
+            &update,
+            &[
+                ("update_title", "Polls open: queues"),
+                ("update_body", ""),
+                ("action", "send-confirmed"),
+            ],
         )
         .await;
     assert_eq!(
@@ -621,10 +666,16 @@ async fn an_editor_publishes_schedules_corrects_and_unpublishes_from_the_editor(
         response.text().await.unwrap_or_default()
     );
 
-    // Unpublish: a draft again.
-    let response = editor
-        .post_form(&format!("/newsroom/stories/{id}/unpublish"), &[])
-        .await;
+    // Unpublish: asked first, naming what is lost; then a draft again.
+    let unpublish = format!("/newsroom/stories/{id}/unpublish");
+    let asked = editor.post_form(&unpublish, &[]).await;
+    assert_eq!(asked.status(), 200);
+    let html = asked.text().await.expect("body");
+    assert!(
+        html.contains("It leaves the site, the feeds and the sitemap"),
+        "{html}"
+    );
+    let response = editor.post_form(&unpublish, &[("confirmed", "1")]).await;
     assert_eq!(response.status(), 303);
     let stored = site
         .store
@@ -642,12 +693,25 @@ async fn an_editor_publishes_schedules_corrects_and_unpublishes_from_the_editor(
     let utc = format!("{day}T07:30:00Z");
     let mut fields = story_fields("Polls open", "Vote today.");
     fields.extend([
-        ("action", "schedule"),
         ("version", version.as_str()),
         ("push_send", "on"),
         ("schedule_at", local.as_str()),
         ("tz_offset", "120"),
     ]);
+    let mut asking = fields.clone();
+    asking.push(("action", "schedule"));
+    let (status, html) = common::text_of(
+        editor
+            .post_form(&format!("/newsroom/stories/{id}"), &asking)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        select_text(&html, "dialog#confirm-dialog h2"),
+        ["Schedule with a notification? Right now it would reach 2 readers who follow Politics."]
+    );
+    fields.push(("action", "schedule-confirmed"));
     let response = editor
         .post_form(&format!("/newsroom/stories/{id}"), &fields)
         .await;
@@ -922,10 +986,19 @@ async fn the_dashboard_shows_a_publications_deliveries() {
 
     let editor = login_as(&site, Role::Editor).await;
     let mut fields = story_fields("Harbour reopens", "The harbour reopened today.");
-    fields.extend([("action", "publish"), ("push_send", "on")]);
+    fields.extend([("action", "publish-confirmed"), ("push_send", "on")]);
     let response = editor.post_form("/newsroom/stories/new", &fields).await;
     assert_eq!(response.status(), 303);
-    let id = story_id_in(&location(&response));
+    let to = location(&response);
+    let id = story_id_in(&to);
+    // The success message says how many it went to.
+    let (_, page) = editor.text(&to).await;
+    assert!(
+        select_text(&page, ".nr-flash-success")
+            .join(" ")
+            .contains("The notification is on its way to 2 readers."),
+        "{page}"
+    );
 
     fan_out_over(&site, id, 2).await;
     let (status, html) = editor.text("/newsroom").await;

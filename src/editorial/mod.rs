@@ -37,6 +37,7 @@
 //!   "Updated" time and sends nothing. Unpublishing cancels a notification
 //!   that has not started.
 
+mod audience;
 mod drafts;
 mod error;
 mod import;
@@ -55,6 +56,7 @@ use crate::store::{Actor, EditorialRecord, ListedStory};
 
 pub use crate::content::input::NotificationSettings;
 pub use crate::store::{Correction, RevisionAction, RevisionSnapshot, StoryStatus};
+pub use audience::{AudienceCount, Reach, count_audience, publish_reach, update_reach};
 pub use drafts::PushOptions;
 pub use error::{EditConflict, EditorialError};
 pub use import::import_story;

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::confirm::{Confirmed, Destructive, destructive_page};
 use super::field_errors::FieldErrors;
 use super::layout::{self, Chrome, Section};
 use super::login::logged_out_redirect;
@@ -302,8 +303,26 @@ async fn disable_two_factor(
 async fn log_out_everywhere(
     State(state): State<AppState>,
     NewsroomUser(user): NewsroomUser,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(confirmed): CsrfForm<Confirmed>,
 ) -> Response {
+    if !confirmed.given() {
+        return destructive_page(
+            &state,
+            &user,
+            Destructive {
+                section: Section::Account,
+                question: "Log out everywhere?".into(),
+                losses: vec![
+                    "Every session of your account ends, this one too: on each device you must log in again.".into(),
+                    "Anything not yet saved in an open editor is lost.".into(),
+                    "API tokens keep working; revoke them on the API tokens page.".into(),
+                ],
+                action_url: "/newsroom/account/logout-everywhere".into(),
+                button: "Log out everywhere",
+                back_url: "/newsroom/account".into(),
+            },
+        );
+    }
     match state.store.delete_user_sessions(user.user_id).await {
         Ok(count) => {
             tracing::info!(

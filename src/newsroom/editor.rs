@@ -15,13 +15,17 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::confirm::{self, AudienceDialog, Notifying};
 use super::field_errors::FieldErrors;
 use super::form::Fields;
 use super::layout::{self, Chrome, Section};
 use super::page_error;
 use super::story_form::{Action, StoryForm, form_errors};
 use crate::accounts::Principal;
-use crate::editorial::{self, EditableStory, EditorialError, Publication, StoryStatus};
+use crate::content::model::TopicRef;
+use crate::editorial::{
+    self, AudienceCount, EditableStory, EditorialError, Publication, Reach, StoryStatus,
+};
 use crate::site::templates::human_time;
 use crate::web::AppState;
 use crate::web::NewsroomUser;
@@ -134,21 +138,51 @@ pub struct EditorPage {
     pub scheduled: bool,
     /// The body as the site shows it, after "Preview".
     pub preview_html: Option<String>,
+    /// Asks before readers are notified.
+    pub dialog: Option<AudienceDialog>,
     pub site_name: String,
     pub budget_bytes: usize,
 }
 
-/// What a finished change says on the editor it leads back to.
+/// What a finished change says on the editor it leads back to: which
+/// change, and for a notification whom it went to.
 #[derive(Debug, Default, Deserialize)]
 pub struct Done {
     pub done: Option<String>,
+    pub reached: Option<u64>,
+    pub held: Option<u64>,
+}
+
+impl Done {
+    /// The message, with the notification's reach when there was one.
+    fn message(&self) -> Option<String> {
+        let message = done_message(self.done.as_deref()?)?;
+        Some(match self.reached {
+            Some(reached) => format!(
+                "{message} {}",
+                confirm::reached_message(reached, self.held.unwrap_or(0))
+            ),
+            None => message.to_owned(),
+        })
+    }
+}
+
+/// The editor's address after a change, saying what happened.
+fn done_url(id: i64, done: &str, reach: Option<&AudienceCount>) -> String {
+    match reach {
+        Some(count) => format!(
+            "/newsroom/stories/{id}?done={done}&reached={}&held={}",
+            count.audience, count.held_now
+        ),
+        None => format!("/newsroom/stories/{id}?done={done}"),
+    }
 }
 
 fn done_message(done: &str) -> Option<&'static str> {
     Some(match done {
         "created" => "Draft saved.",
         "saved" => "Changes saved.",
-        "published" => "Published. The notification, if any, is on its way.",
+        "published" => "Published.",
         "scheduled" => "Scheduled.",
         "unpublished" => "Unpublished: the story is a draft again.",
         "corrected" => "Correction note saved.",
@@ -166,6 +200,7 @@ struct View<'a> {
     errors: FieldErrors,
     conflict: Option<String>,
     preview_html: Option<String>,
+    dialog: Option<AudienceDialog>,
     version: Option<i64>,
     flash: Option<(&'static str, String)>,
     status: StatusCode,
@@ -181,6 +216,7 @@ impl<'a> View<'a> {
             errors: FieldErrors::none(),
             conflict: None,
             preview_html: None,
+            dialog: None,
             flash: None,
             status: StatusCode::OK,
         }
@@ -237,6 +273,7 @@ async fn render(state: &AppState, user: &Principal, view: View<'_>) -> Response 
             .story
             .is_some_and(|s| s.status == StoryStatus::Scheduled),
         preview_html: view.preview_html,
+        dialog: view.dialog,
         site_name: state.config.site.name.clone(),
         budget_bytes: webpush::plaintext_budget(0),
     };
@@ -275,8 +312,8 @@ async fn edit_story(
     };
     let mut view = View::new(Some(&story), StoryForm::of_story(&story));
     view.side.correction = StoryFacts::of(&story).correction;
-    if let Some(message) = done.done.as_deref().and_then(done_message) {
-        view.flash = Some(("success", message.to_owned()));
+    if let Some(message) = done.message() {
+        view.flash = Some(("success", message));
     }
     if !story.allowed.edit {
         view.flash = Some((
@@ -321,7 +358,8 @@ async fn submit(
 ) -> Response {
     let now = Utc::now();
     let form = StoryForm::of_fields(fields);
-    let action = Action::parse(fields.get("action"));
+    let confirmed = confirm::is_confirmed_action(fields.get("action"));
+    let action = Action::parse(confirm::plain_action(fields.get("action")));
     let version = fields.get("version").trim().parse::<i64>().ok();
     let mut view = View::new(current, form.clone());
     view.version = version.or(view.version);
@@ -348,7 +386,35 @@ async fn submit(
         None
     };
     let push = form.push_options();
-    let input = form.story_input(current.is_some_and(|s| s.slug_locked));
+    let slug_locked = current.is_some_and(|s| s.slug_locked);
+    let input = form.story_input(slug_locked);
+    // Before readers are notified, the editor sees how many (a story the
+    // save would refuse goes on to be refused, with its reasons).
+    let mut reach = None;
+    let notifying = match action {
+        Action::Publish => Some(Notifying::Publish),
+        Action::Schedule => Some(Notifying::Schedule),
+        _ => None,
+    };
+    if let Some(what) = notifying.filter(|_| form.push_send)
+        && let Ok(draft) = form.story_input(slug_locked).validate()
+    {
+        let topics = draft.topics.into_iter().map(|t| TopicRef {
+            slug: t.slug,
+            name: t.name,
+        });
+        let audience = Reach::of(true, form.push_breaking, topics.collect());
+        let count = match confirm::count(state, user, &audience).await {
+            Ok(count) => count,
+            Err(e) => return refused(state, user, view, e).await,
+        };
+        if !confirmed {
+            view.dialog = Some(confirm::audience_dialog(what, &audience, &count));
+            return render(state, user, view).await;
+        }
+        // A scheduled story's audience is counted again when it goes out.
+        reach = Some(count).filter(|_| what == Notifying::Publish);
+    }
     let story = current.map(|s| (s.story.id, version.unwrap_or(0)));
     let saved = match (action, at, current) {
         (Action::Publish, _, _) => {
@@ -374,7 +440,7 @@ async fn submit(
                 _ if current.is_none() => "created",
                 _ => "saved",
             };
-            Redirect::to(&format!("/newsroom/stories/{}?done={word}", done.id)).into_response()
+            Redirect::to(&done_url(done.id, word, reach.as_ref())).into_response()
         }
         Err(e) => refused(state, user, view, e).await,
     }
@@ -427,8 +493,32 @@ async fn unpublish_story(
     State(state): State<AppState>,
     NewsroomUser(user): NewsroomUser,
     Path(id): Path<String>,
-    CsrfForm(_fields): CsrfForm<Vec<(String, String)>>,
+    CsrfForm(confirmed): CsrfForm<confirm::Confirmed>,
 ) -> Response {
+    // Asked only of those who may (the others are refused at once).
+    if !confirmed.given() && user.role.can_publish() {
+        let story = match load(&state, &user, &id).await {
+            Ok(story) => story,
+            Err(e) => return page_error(&state, &user, e),
+        };
+        let href = format!("/newsroom/stories/{}", story.story.id);
+        return confirm::destructive_page(
+            &state,
+            &user,
+            confirm::Destructive {
+                section: Section::Stories,
+                question: format!("Unpublish “{}”?", story.story.headline),
+                losses: vec![
+                    "It leaves the site, the feeds and the sitemap: its address answers “not found” until it is published again.".into(),
+                    "A notification that has not started is cancelled; one already sent stays on readers' devices.".into(),
+                    "It becomes a draft; its text and revisions are kept.".into(),
+                ],
+                action_url: format!("{href}/unpublish"),
+                button: "Unpublish",
+                back_url: href,
+            },
+        );
+    }
     let result = match story_id(&id) {
         Ok(id) => editorial::unpublish_story(&state.store, &user, id, Utc::now()).await,
         Err(e) => Err(e),
@@ -502,12 +592,27 @@ async fn send_update(
         body: optional(&side.update_body),
         breaking: side.update_breaking,
     };
-    match editorial::send_update(&state.store, &user, story.story.id, request, Utc::now()).await {
-        Ok(_) => Redirect::to(&format!(
-            "/newsroom/stories/{}?done=update-sent",
-            story.story.id
-        ))
-        .into_response(),
+    let now = Utc::now();
+    let id = story.story.id;
+    let counted =
+        match editorial::update_reach(&state.store, &user, id, request.breaking, now).await {
+            Ok(reach) => confirm::count(&state, &user, &reach)
+                .await
+                .map(|count| (reach, count)),
+            Err(e) => Err(e),
+        };
+    let (reach, count) = match counted {
+        Ok(counted) => counted,
+        Err(e) => return page_error(&state, &user, e),
+    };
+    if !confirm::is_confirmed_action(fields.get("action")) {
+        let mut view = View::new(Some(&story), StoryForm::of_story(&story));
+        view.side = side;
+        view.dialog = Some(confirm::audience_dialog(Notifying::Update, &reach, &count));
+        return render(&state, &user, view).await;
+    }
+    match editorial::send_update(&state.store, &user, id, request, now).await {
+        Ok(_) => Redirect::to(&done_url(id, "update-sent", Some(&count))).into_response(),
         Err(EditorialError::InvalidStory(problems)) => {
             let mut errors = FieldErrors::none();
             for p in problems.0 {

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod charts;
+pub mod confirm;
 pub mod dashboard;
 pub mod editor;
 pub mod field_errors;

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::confirm::{Confirmed, Destructive, destructive_page};
 use super::field_errors::FieldErrors;
 use super::layout::{self, Chrome, Section};
 use crate::accounts::tokens::{self, CreatedToken};
@@ -170,15 +171,29 @@ async fn create_token(
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct Empty {}
-
 async fn revoke_token(
     State(state): State<AppState>,
     NewsroomUser(user): NewsroomUser,
     Path(id): Path<i64>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(confirmed): CsrfForm<Confirmed>,
 ) -> Response {
+    if !confirmed.given() {
+        return destructive_page(
+            &state,
+            &user,
+            Destructive {
+                section: Section::Tokens,
+                question: "Revoke this API token?".into(),
+                losses: vec![
+                    "Every program that uses it is refused from now on (401).".into(),
+                    "It cannot be brought back: a program needs a new token.".into(),
+                ],
+                action_url: format!("/newsroom/tokens/{id}/revoke"),
+                button: "Revoke the token",
+                back_url: "/newsroom/tokens".into(),
+            },
+        );
+    }
     match state
         .store
         .revoke_api_token(id, Some(user.user_id), now())

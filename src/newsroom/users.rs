@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::confirm::{Confirmed, Destructive, destructive_page};
 use super::field_errors::FieldErrors;
 use super::layout::{self, Chrome, Section};
 use crate::accounts::users::{self, NewAccount};
@@ -297,8 +298,32 @@ async fn remove_user(
     State(state): State<AppState>,
     NewsroomUser(user): NewsroomUser,
     Path(id): Path<i64>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(confirmed): CsrfForm<Confirmed>,
 ) -> Response {
+    // Asked only of admins (the others are refused at once).
+    if !confirmed.given() && user.role == Role::Admin {
+        let account = match state.store.user_by_id(id).await {
+            Ok(Some(account)) => account,
+            Ok(None) => return change_failed(&state, &user, AccountError::NotFound).await,
+            Err(e) => return change_failed(&state, &user, AccountError::Store(e)).await,
+        };
+        return destructive_page(
+            &state,
+            &user,
+            Destructive {
+                section: Section::Users,
+                question: format!("Remove {} ({})?", account.name, account.email),
+                losses: vec![
+                    "They can no longer log in: their sessions and API tokens end now.".into(),
+                    "Their stories stay in the newsroom and on the site.".into(),
+                    "To let them back in later, add them again. To stop them for a while, disable the account instead.".into(),
+                ],
+                action_url: format!("/newsroom/users/{id}/remove"),
+                button: "Remove the account",
+                back_url: "/newsroom/users".into(),
+            },
+        );
+    }
     match users::remove(&state.store, &user, id).await {
         Ok(()) => done("removed"),
         Err(e) => change_failed(&state, &user, e).await,

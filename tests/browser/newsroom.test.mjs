@@ -214,8 +214,34 @@ test("an editor writes, previews and publishes a story with a push, and watches 
   await page.locator('[data-push-show="title"]', { hasText: PUSH_TITLE }).waitFor();
   await page.locator('[data-push-show="budget"]', { hasText: /^\d+ of \d+ bytes/ }).waitFor();
 
-  await Promise.all([page.waitForURL(/done=published/), page.getByRole("button", { name: "Publish now" }).click()]);
-  assert.match(await page.locator(".nr-flash-success").textContent(), /Published/);
+  // Publishing asks first, naming whom the notification reaches now.
+  await page.getByRole("button", { name: "Publish now" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor({ state: "visible" });
+  assert.equal(
+    (await dialog.getByRole("heading").textContent()).trim(),
+    "Publish and notify 2 readers who follow Coast?",
+  );
+  assert.ok(await dialog.evaluate((d) => d.matches(":modal")), "modal: the editor must answer");
+  // Cancel (Escape): nothing published, nothing sent, the form as typed.
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "hidden" });
+  assert.equal(await page.locator("#push_title").inputValue(), PUSH_TITLE);
+  assert.equal(await page.locator("#image_url").inputValue(), src);
+  assert.equal((await fetch(`${herald.base}/stories/${SLUG}`)).status, 404);
+  await sleep(300);
+  assert.equal(gate.received(), 0, "nothing sent");
+  // Again, and confirm this time.
+  await page.getByRole("button", { name: "Publish now" }).click();
+  await dialog.waitFor({ state: "visible" });
+  await Promise.all([
+    page.waitForURL(/done=published/),
+    dialog.getByRole("button", { name: "Publish and notify" }).click(),
+  ]);
+  assert.match(
+    await page.locator(".nr-flash-success").textContent(),
+    /Published\. The notification is on its way to 2 readers\./,
+  );
   const storyId = Number(new URL(page.url()).pathname.split("/").pop());
   assert.ok(storyId > 0, page.url());
 

@@ -447,3 +447,9 @@ pub fn assert_no_active_content(html: &str) {
         }
     }
 }
+
+/// A response's status and body.
+pub async fn text_of(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}

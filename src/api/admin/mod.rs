@@ -1,6 +1,7 @@
 //! The newsroom's JSON API under `/api/v1/admin/`: every route needs an
 //! [`ApiUser`](crate::web::ApiUser), and what it may do is its role's.
 
+mod dry_run;
 pub mod images;
 pub mod push;
 pub mod stories;

@@ -5,8 +5,8 @@
 //! story's notification, replacing it on devices; editors and admins).
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -15,6 +15,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::dry_run::{self, DryRunQuery};
 use crate::accounts::Principal;
 use crate::api::{MAX_BODY_BYTES, parse_json};
 use crate::content::Story;
@@ -97,13 +98,16 @@ struct UpdateRequest {
     breaking: bool,
 }
 
-/// `POST /api/v1/admin/stories/{id}/push`: 202 with the new job's id.
+/// `POST /api/v1/admin/stories/{id}/push`: 202 with the new job's id;
+/// with `?dry_run=true`, whom it would reach, and nothing sent.
 async fn create_push_update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
+    query: Result<Query<DryRunQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let dry_run = dry_run::requested(query)?;
     let id = story_id(&id)?;
     let body = body?;
     // No body: the story's current headline and standfirst.
@@ -112,6 +116,11 @@ async fn create_push_update(
     } else {
         parse_json(&body)?
     };
+    if dry_run {
+        let reach =
+            editorial::update_reach(&state.store, &user, id, request.breaking, Utc::now()).await?;
+        return dry_run::answer(&state, &user, &reach).await;
+    }
     let request = editorial::UpdateRequest {
         title: request.title,
         body: request.body,

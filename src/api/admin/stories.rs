@@ -17,6 +17,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::dry_run::{self, DryRunQuery};
 use crate::api::parse_json;
 use crate::content::input::StoryInput;
 use crate::editorial::{
@@ -211,13 +212,17 @@ struct PublishBody {
 }
 
 /// `POST /api/v1/admin/stories/{id}/publish`, with an optional body
-/// `{"push": {"send": true, "title": "…", "body": "…", "breaking": false}}`.
+/// `{"push": {"send": true, "title": "…", "body": "…", "breaking": false}}`;
+/// with `?dry_run=true`, whom its notification would reach, and nothing
+/// published.
 async fn publish_story(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
     Path(id): Path<String>,
+    query: Result<Query<DryRunQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
+    let dry_run = dry_run::requested(query)?;
     let body = body?;
     let id = story_id(&id)?;
     let body: PublishBody = if body.iter().all(u8::is_ascii_whitespace) {
@@ -225,6 +230,11 @@ async fn publish_story(
     } else {
         parse_json(&body)?
     };
+    if dry_run {
+        let push = body.push.as_ref();
+        let reach = editorial::publish_reach(&state.store, &who, id, push, Utc::now()).await?;
+        return dry_run::answer(&state, &who, &reach).await;
+    }
     let saved =
         editorial::publish_story(&state.store, &who, id, body.push.as_ref(), Utc::now()).await?;
     Ok(private(saved_json(&state, &saved)))

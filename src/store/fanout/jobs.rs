@@ -87,6 +87,19 @@ pub(in crate::store) const EARLIER_JOBS_DONE: &str = "NOT EXISTS (SELECT 1 FROM 
             OR EXISTS (SELECT 1 FROM push_shards sh WHERE sh.job_id = e.id AND sh.state <> 'done')))";
 
 impl Store {
+    /// Whether a notification of story `story_id` went out as breaking
+    /// news (an update of it is breaking too).
+    pub async fn notified_as_breaking(&self, story_id: i64) -> Result<bool, StoreError> {
+        let count: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM push_jobs WHERE story_id = $1 AND breaking = 1 AND silent = 0",
+        )
+        .bind(story_id)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        Ok(count > 0)
+    }
+
     /// The newsroom's "send an update" for a published story: a new job,
     /// sent now, whose notification replaces the story's earlier one on
     /// devices (same `tag` and `Topic`; see [`crate::delivery::payload`]).

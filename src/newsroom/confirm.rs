@@ -1,0 +1,303 @@
+//! Confirmations before the newsroom reaches readers or destroys
+//! something. Publishing or scheduling with a notification, and sending
+//! an update, first show the editor again with a `<dialog>` that names
+//! how many readers it will reach now and how many their reminder
+//! settings will hold ("Publish and notify 12,408 readers who follow
+//! Politics or Russia?"); only its button, which posts the same form with
+//! `…-confirmed`, acts. The page works without script (the dialog is open
+//! in the page; its Cancel closes it natively); the newsroom's script
+//! makes it modal. Destructive actions (unpublish, remove an account,
+//! revoke a token, log out everywhere) answer a first post with a page
+//! that says what will be lost, whose form posts `confirmed=1`.
+
+use askama::Template;
+use axum::response::Response;
+use chrono::Utc;
+
+use super::layout::{self, Chrome, Section};
+use crate::accounts::Principal;
+use crate::editorial::{self, AudienceCount, EditorialError, Reach};
+use crate::web::AppState;
+
+/// The suffix of an action whose confirmation was given.
+const CONFIRMED: &str = "-confirmed";
+
+/// Whether a form's `action` is a confirmed one (`publish-confirmed`).
+pub fn is_confirmed_action(action: &str) -> bool {
+    action.ends_with(CONFIRMED)
+}
+
+/// The action without its confirmation (`publish-confirmed` → `publish`).
+pub fn plain_action(action: &str) -> &str {
+    action.strip_suffix(CONFIRMED).unwrap_or(action)
+}
+
+/// The field a destructive form's confirmation page adds.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Confirmed {
+    #[serde(default)]
+    confirmed: String,
+}
+
+impl Confirmed {
+    /// Whether the confirmation page's button sent the form.
+    pub fn given(&self) -> bool {
+        self.confirmed == "1"
+    }
+}
+
+/// The dialog over the editor, asking before readers are notified.
+#[derive(Debug, Clone)]
+pub struct AudienceDialog {
+    /// "Publish and notify 12,408 readers who follow Politics?"
+    pub question: String,
+    /// What reminders will hold, and when it happens.
+    pub detail: String,
+    /// The form the confirm button submits (`story-form`, `update-form`).
+    pub form_id: &'static str,
+    /// The confirm button's `action` value (`publish-confirmed`).
+    pub action: String,
+    pub button: &'static str,
+}
+
+/// What is being confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notifying {
+    Publish,
+    Schedule,
+    Update,
+}
+
+/// How many `reach` would notify now.
+pub async fn count(
+    state: &AppState,
+    user: &Principal,
+    reach: &Reach,
+) -> Result<AudienceCount, EditorialError> {
+    let policy = &state.config.reminders;
+    editorial::count_audience(&state.store, user, reach, policy, Utc::now()).await
+}
+
+/// The dialog for `what`, reaching `reach`, `count` of them now.
+pub fn audience_dialog(what: Notifying, reach: &Reach, count: &AudienceCount) -> AudienceDialog {
+    let n = count.audience;
+    let whom = match reach {
+        Reach::Followers(topics) if !topics.is_empty() => format!(
+            "{} who {} {}",
+            readers(n),
+            if n == 1 { "follows" } else { "follow" },
+            Reach::topic_list(topics)
+        ),
+        Reach::Everyone => format!("every subscriber ({}), as breaking news", readers(n)),
+        _ => readers(n),
+    };
+    let nobody = n == 0;
+    let (question, form_id, action, button) = match what {
+        Notifying::Publish if nobody => (
+            "Publish without notifying anyone?".to_owned(),
+            "story-form",
+            "publish",
+            "Publish",
+        ),
+        Notifying::Publish => (
+            format!("Publish and notify {whom}?"),
+            "story-form",
+            "publish",
+            "Publish and notify",
+        ),
+        Notifying::Schedule => (
+            format!("Schedule with a notification? Right now it would reach {whom}."),
+            "story-form",
+            "schedule",
+            "Schedule with notification",
+        ),
+        Notifying::Update if nobody => (
+            "Send an update that reaches no one?".to_owned(),
+            "update-form",
+            "send",
+            "Send the update",
+        ),
+        Notifying::Update => (
+            format!("Send an updated notification to {whom}?"),
+            "update-form",
+            "send",
+            "Send the update",
+        ),
+    };
+    let detail = match reach {
+        Reach::Followers(topics) if nobody && !topics.is_empty() => format!(
+            "Nobody follows {} yet, so no reader would be notified.",
+            Reach::topic_list(topics)
+        ),
+        _ => held_detail(count),
+    };
+    AudienceDialog {
+        question,
+        detail,
+        form_id,
+        action: format!("{action}{CONFIRMED}"),
+        button,
+    }
+}
+
+fn held_detail(count: &AudienceCount) -> String {
+    if count.audience == 0 {
+        return "No reader will be notified: nobody follows these topics yet.".into();
+    }
+    match count.held_now {
+        0 => "Every one of them gets it now; nobody's quiet hours or daily limit holds it back."
+            .into(),
+        held => format!(
+            "{} of them are in their quiet hours or at their daily limit: they get it in their next digest instead.",
+            grouped(held)
+        ),
+    }
+}
+
+/// "1 reader", "12,408 readers".
+pub fn readers(n: u64) -> String {
+    match n {
+        1 => "1 reader".into(),
+        n => format!("{} readers", grouped(n)),
+    }
+}
+
+/// `n` with thousands separated by commas: 12408 → "12,408".
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What a finished notifying action says: how many it went to.
+pub fn reached_message(audience: u64, held: u64) -> String {
+    match (audience, held) {
+        (0, _) => "No reader follows its topics, so no notification was sent.".into(),
+        (n, 0) => format!("The notification is on its way to {}.", readers(n)),
+        (n, held) => format!(
+            "The notification is on its way to {}; {} will get it in their next digest.",
+            readers(n),
+            grouped(held)
+        ),
+    }
+}
+
+/// A page that asks before a destructive action.
+#[derive(Template)]
+#[template(path = "newsroom/confirm.html")]
+pub struct ConfirmPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    /// "Unpublish “Harbour wall gives way”?"
+    pub question: String,
+    /// What is lost, one sentence each.
+    pub losses: Vec<String>,
+    /// Where the confirmed form posts.
+    pub action_url: String,
+    pub button: String,
+    /// Where Cancel goes.
+    pub back_url: String,
+}
+
+/// A destructive action's confirmation page.
+pub struct Destructive<'a> {
+    pub section: Section,
+    pub question: String,
+    pub losses: Vec<String>,
+    pub action_url: String,
+    pub button: &'a str,
+    pub back_url: String,
+}
+
+/// Renders the confirmation page of `what` for `user`.
+pub fn destructive_page(state: &AppState, user: &Principal, what: Destructive<'_>) -> Response {
+    let page = ConfirmPage {
+        chrome: Chrome::for_user(state, user, what.section),
+        csrf: user.csrf_token().unwrap_or_default().to_owned(),
+        question: what.question,
+        losses: what.losses,
+        action_url: what.action_url,
+        button: what.button.to_owned(),
+        back_url: what.back_url,
+    };
+    layout::render(&page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::model::TopicRef;
+
+    #[test]
+    fn counts_read_as_a_person_writes_them() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(12_408), "12,408");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(readers(1), "1 reader");
+        assert_eq!(readers(2), "2 readers");
+        assert_eq!(
+            reached_message(12_408, 312),
+            "The notification is on its way to 12,408 readers; 312 will get it in their next digest."
+        );
+    }
+
+    fn topic(name: &str) -> TopicRef {
+        TopicRef {
+            slug: name.to_lowercase(),
+            name: name.to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_question_names_whom_it_reaches() {
+        let politics = Reach::Followers(vec![topic("Politics"), topic("Russia")]);
+        let count = |audience, held_now| AudienceCount { audience, held_now };
+        let dialog = audience_dialog(Notifying::Publish, &politics, &count(12_408, 312));
+        assert_eq!(
+            dialog.question,
+            "Publish and notify 12,408 readers who follow Politics or Russia?"
+        );
+        assert!(
+            dialog
+                .detail
+                .starts_with("312 of them are in their quiet hours")
+        );
+        assert_eq!(
+            (dialog.form_id, dialog.action.as_str()),
+            ("story-form", "publish-confirmed")
+        );
+        let one = audience_dialog(Notifying::Update, &politics, &count(1, 0));
+        assert_eq!(
+            one.question,
+            "Send an updated notification to 1 reader who follows Politics or Russia?"
+        );
+        let breaking = audience_dialog(Notifying::Publish, &Reach::Everyone, &count(40, 0));
+        assert_eq!(
+            breaking.question,
+            "Publish and notify every subscriber (40 readers), as breaking news?"
+        );
+        let nobody = audience_dialog(Notifying::Publish, &politics, &count(0, 0));
+        assert_eq!(nobody.question, "Publish without notifying anyone?");
+        assert_eq!(
+            nobody.detail,
+            "Nobody follows Politics or Russia yet, so no reader would be notified."
+        );
+        assert_eq!(nobody.button, "Publish");
+    }
+
+    #[test]
+    fn confirmed_actions_are_told_apart() {
+        assert!(is_confirmed_action("publish-confirmed"));
+        assert!(!is_confirmed_action("publish"));
+        assert_eq!(plain_action("schedule-confirmed"), "schedule");
+        assert_eq!(plain_action("save"), "save");
+    }
+}
