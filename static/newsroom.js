@@ -196,6 +196,12 @@
         if (!update) {
           request.headline = document.getElementById("headline")?.value ?? "";
           request.standfirst = document.getElementById("standfirst")?.value ?? "";
+          // Nothing typed yet is not an error: say what the panel will show.
+          if (!request.title.trim() && !request.headline.trim()) {
+            show("budget").textContent = "The notification takes the headline: write one to see it here.";
+            panel.classList.remove("nr-over-budget");
+            return;
+          }
         }
         const ticket = ++latest;
         let res;

@@ -1018,3 +1018,45 @@ async fn the_dashboard_shows_a_publications_deliveries() {
     );
     assert_eq!(sink.received_by("reader").len(), 1);
 }
+
+#[tokio::test]
+async fn the_editor_offers_what_fits_the_storys_state() {
+    let site = politics_site().await;
+    let editor = login_as(&site, Role::Editor).await;
+    let draft = site
+        .save(
+            &story_json("plan", "Plan", &["Politics"]),
+            false,
+            Utc::now(),
+        )
+        .await;
+    let (_, html) = editor
+        .text(&format!("/newsroom/stories/{}", draft.id))
+        .await;
+    assert!(
+        select_attr(&html, "#correction", "id").is_empty(),
+        "no correction on a draft"
+    );
+    assert!(select_text(&html, "button[value=save]").contains(&"Save draft".to_owned()));
+
+    let later = serde_json::json!({
+        "slug": "later", "headline": "Later", "body_markdown": "x", "topics": ["Politics"],
+        "published_at": (Utc::now() + Duration::hours(3)).to_rfc3339(),
+    });
+    let scheduled = site.publish(&later.to_string()).await;
+    let (_, html) = editor
+        .text(&format!("/newsroom/stories/{}", scheduled.id))
+        .await;
+    assert_eq!(select_text(&html, "button[value=save]"), ["Save changes"]);
+    assert!(
+        select_attr(&html, "#correction", "id").is_empty(),
+        "not on the site yet"
+    );
+
+    let (_, html) = editor.text("/newsroom/stories/1").await;
+    assert_eq!(
+        select_attr(&html, "#correction", "id"),
+        ["correction"],
+        "published"
+    );
+}

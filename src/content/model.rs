@@ -42,6 +42,38 @@ pub struct Image {
     pub credit: Option<String>,
 }
 
+/// Labels an author may start a credit with; such a credit is shown as
+/// written, any other after "Image credit:".
+const CREDIT_LABELS: [&str; 9] = [
+    "photo:",
+    "photo by",
+    "photograph:",
+    "picture:",
+    "image:",
+    "image by",
+    "credit:",
+    "illustration:",
+    "graphic:",
+];
+
+impl Image {
+    /// The caption that credits the image: "Image credit: Ana Photographer",
+    /// or "Photo: Ana Photographer" as written, never "Image credit:
+    /// Photo: …".
+    pub fn credit_line(&self) -> Option<String> {
+        let credit = self.credit.as_deref()?.trim();
+        if credit.is_empty() {
+            return None;
+        }
+        let lower = credit.to_lowercase();
+        if CREDIT_LABELS.iter().any(|label| lower.starts_with(label)) {
+            Some(credit.to_owned())
+        } else {
+            Some(format!("Image credit: {credit}"))
+        }
+    }
+}
+
 /// The box that asks the reader to act, e.g. "To donate to the emergency
 /// appeal, go here".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,4 +140,35 @@ impl StorySummary {
 /// Where a story with this slug lives on the site.
 pub fn story_path(slug: &str) -> String {
     format!("/stories/{slug}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_credit_is_labelled_once() {
+        let image = |credit: Option<&str>| Image {
+            src: "/media/x.jpg".into(),
+            alt: "x".into(),
+            credit: credit.map(str::to_owned),
+        };
+        let line = |credit| image(Some(credit)).credit_line();
+        assert_eq!(line("Ana Lind").as_deref(), Some("Image credit: Ana Lind"));
+        assert_eq!(line("Photo: Ana Lind").as_deref(), Some("Photo: Ana Lind"));
+        assert_eq!(
+            line("photo by Ana Lind").as_deref(),
+            Some("photo by Ana Lind")
+        );
+        assert_eq!(
+            line("Illustration: Herald demo").as_deref(),
+            Some("Illustration: Herald demo")
+        );
+        assert_eq!(
+            line("Photographer's own").as_deref(),
+            Some("Image credit: Photographer's own")
+        );
+        assert_eq!(line("  ").as_deref(), None);
+        assert_eq!(image(None).credit_line(), None);
+    }
 }

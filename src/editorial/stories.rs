@@ -399,7 +399,8 @@ pub fn preview_markdown(markdown: &str) -> Result<Preview, EditorialError> {
 /// Refuses a publication time in the past, before 2000, or more than
 /// [`MAX_SCHEDULE_YEARS`] ahead.
 fn check_schedule(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), EditorialError> {
-    let shown = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // As a person reads a time, in the zone it was converted to.
+    let shown = at.format("%-d %B %Y, %H:%M UTC").to_string();
     if at.year() < 2000 {
         return Err(EditorialError::BadSchedule(format!(
             "{shown} is before the year 2000: check the date"
@@ -407,7 +408,7 @@ fn check_schedule(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Editorial
     }
     if at <= now {
         return Err(EditorialError::BadSchedule(format!(
-            "{shown} has passed: schedule a time to come, or publish now"
+            "{shown} has passed: choose a time to come, or publish now"
         )));
     }
     let limit = now
@@ -627,5 +628,27 @@ pub(super) async fn refused(
             EditorialError::SlugTaken(format!("another story already has the slug {slug:?}"))
         }
         other => EditorialError::Store(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_that_has_passed_is_named_as_a_person_reads_it() {
+        let now = DateTime::parse_from_rfc3339("2026-12-04T10:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let message = check_schedule(at, now).expect_err("passed").to_string();
+        assert!(
+            message.contains("1 December 2026, 09:00 UTC has passed"),
+            "{message}"
+        );
+        assert!(!message.contains("2026-12-01T09"), "{message}");
+        assert!(check_schedule(now + chrono::Duration::hours(1), now).is_ok());
     }
 }

@@ -89,7 +89,7 @@ impl ImageView {
         ImageView {
             src: image.src.clone(),
             alt: image.alt.clone(),
-            credit: image.credit.clone(),
+            credit: image.credit_line(),
             width,
             height,
             srcset: responsive.and_then(|r| r.srcset),
