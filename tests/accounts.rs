@@ -529,6 +529,8 @@ async fn turn_on_two_factor(user: &common::accounts::LoggedIn) -> (String, i64) 
         uri.starts_with("otpauth://totp/") && uri.contains(&format!("secret={secret}")),
         "{uri}"
     );
+    // The QR code beside them says the same, read as a phone's camera would.
+    assert_eq!(scan_qr(&html), uri);
 
     let response = user
         .post_form(
@@ -1135,4 +1137,53 @@ async fn the_openapi_document_describes_the_token_routes_and_codes() {
             "{code} undocumented"
         );
     }
+}
+
+/// The text of the QR code drawn in `html` (inline SVG of unit squares,
+/// `M{x} {y}h{w}v{h}H{x}V{y}`), decoded by rqrr from a raster of it.
+fn scan_qr(html: &str) -> String {
+    let document = scraper::Html::parse_document(html);
+    let svg_selector = scraper::Selector::parse("svg.nr-qr").expect("selector");
+    let svg = document
+        .select(&svg_selector)
+        .next()
+        .expect("a QR code on the page");
+    assert_eq!(svg.value().attr("role"), Some("img"));
+    assert!(
+        svg.value()
+            .attr("aria-label")
+            .is_some_and(|l| !l.is_empty())
+    );
+    let size: usize = svg
+        .value()
+        .attr("width")
+        .expect("width")
+        .parse()
+        .expect("number");
+    let path_selector = scraper::Selector::parse("path").expect("selector");
+    let d = svg
+        .select(&path_selector)
+        .next()
+        .and_then(|p| p.value().attr("d"))
+        .expect("the dark modules");
+    let mut dark = vec![false; size * size];
+    for rect in d.split('M').filter(|r| !r.is_empty()) {
+        let numbers: Vec<usize> = rect
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+            .map(|n| n.parse().expect("number"))
+            .collect();
+        let (x, y, w, h) = (numbers[0], numbers[1], numbers[2], numbers[3]);
+        for row in y..y + h {
+            for col in x..x + w {
+                dark[row * size + col] = true;
+            }
+        }
+    }
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(size, size, |x, y| {
+        if dark[y * size + x] { 0 } else { 255 }
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().expect("decodes").1
 }

@@ -61,6 +61,8 @@ struct SetupPage {
     csrf: String,
     secret: String,
     uri: String,
+    /// The link as a QR code (inline SVG), when it fits in one.
+    qr: Option<String>,
     errors: FieldErrors,
 }
 
@@ -214,7 +216,12 @@ fn setup_page(
     errors: FieldErrors,
 ) -> Response {
     let uri = totp::otpauth_uri(&state.config.site.name, &user.email, &secret);
+    let qr = super::qr::qr_svg(
+        &uri,
+        "QR code of the link below, for your authenticator app",
+    );
     let page = SetupPage {
+        qr,
         chrome: Chrome::for_user(state, user, Section::Account),
         csrf: user.csrf_token().unwrap_or_default().to_owned(),
         secret,

@@ -12,6 +12,7 @@ pub mod field_errors;
 pub mod form;
 pub mod layout;
 pub mod login;
+pub mod qr;
 pub mod revisions;
 pub mod stories;
 pub mod story_form;
