@@ -973,3 +973,108 @@ async fn a_dry_run_counts_the_audience_and_changes_nothing() {
         (200, json!({"audience": 3, "held_now": 1}))
     );
 }
+
+#[tokio::test]
+async fn a_preview_link_shows_the_draft_without_a_login_until_it_ends() {
+    let site = TestSite::start().await;
+    let editor = Api::for_user(&site, "ed@example.org", Role::Editor).await;
+    let id = editor.draft("embargoed", &["Politics"]).await;
+    let links = format!("/api/v1/admin/stories/{id}/preview-links");
+    let (status, link) = editor.post(&links, json!({})).await;
+    assert_eq!(status, 201, "{link}");
+    let url = link["url"].as_str().expect("url").to_owned();
+    assert!(url.starts_with(&format!("{}/preview/", site.base)), "{url}");
+    let expires = chrono::DateTime::parse_from_rfc3339(link["expires_at"].as_str().expect("time"))
+        .expect("RFC 3339");
+    let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours();
+    assert!((167..=168).contains(&days), "7 days: {days} h");
+
+    // Anyone with the link, no login: the draft, never indexed or cached.
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let shown = anonymous.get(&url).send().await.expect("preview");
+    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.headers()["x-robots-tag"], "noindex, nofollow");
+    assert_eq!(shown.headers()["cache-control"], "no-store");
+    assert_eq!(shown.headers()["referrer-policy"], "no-referrer");
+    let html = shown.text().await.expect("body");
+    assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
+    assert_eq!(select_text(&html, "h1"), ["Headline of embargoed"]);
+    assert_eq!(
+        site.get("/stories/embargoed").await.status(),
+        404,
+        "not on the site"
+    );
+
+    // Listed (without its token), revoked: gone.
+    let (_, listed) = editor.get(&links).await;
+    assert_eq!(
+        listed["links"].as_array().expect("links").len(),
+        1,
+        "{listed}"
+    );
+    assert!(
+        !listed
+            .to_string()
+            .contains(url.rsplit('/').next().expect("token"))
+    );
+    let link_id = link["id"].as_i64().expect("id");
+    let (status, _) = send(editor.request(Method::DELETE, &format!("{links}/{link_id}"))).await;
+    assert_eq!(status, 204);
+    let gone = anonymous.get(&url).send().await.expect("preview");
+    assert_eq!(gone.status(), 404);
+    assert!(
+        gone.text()
+            .await
+            .expect("body")
+            .contains("This preview has ended")
+    );
+
+    // Expired after 7 days.
+    let (_, second) = editor.post(&links, json!({})).await;
+    let second_url = second["url"].as_str().expect("url").to_owned();
+    let token = second_url.rsplit('/').next().expect("token");
+    let later = chrono::Utc::now() + chrono::Duration::days(8);
+    let target = herald::editorial::open_preview_link(&site.store, token, later)
+        .await
+        .expect("store");
+    assert!(
+        matches!(target, herald::editorial::PreviewTarget::Gone),
+        "{target:?}"
+    );
+
+    // Published: the link leads to the story, and no new link is made.
+    let (status, _) = editor
+        .post(
+            &format!("/api/v1/admin/stories/{id}/publish"),
+            json!({"push": {"send": false}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let moved = anonymous.get(&second_url).send().await.expect("preview");
+    assert_eq!(moved.status(), 303);
+    assert_eq!(moved.headers()["location"], "/stories/embargoed");
+    let (status, body) = editor.post(&links, json!({})).await;
+    assert_eq!((status, code(&body)), (409, "already_published"));
+    // Others' drafts are nobody else's to share.
+    let writer = Api::for_user(&site, "wr@example.org", Role::Contributor).await;
+    let other = editor.draft("other", &[]).await;
+    let (status, _) = writer
+        .post(
+            &format!("/api/v1/admin/stories/{other}/preview-links"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        anonymous
+            .get(format!("{}/preview/not-a-token", site.base))
+            .send()
+            .await
+            .expect("x")
+            .status(),
+        404
+    );
+}

@@ -1060,3 +1060,97 @@ async fn the_editor_offers_what_fits_the_storys_state() {
         "published"
     );
 }
+
+#[tokio::test]
+async fn the_preview_shows_the_typed_story_with_the_sites_template_and_saves_nothing() {
+    let site = politics_site().await;
+    let editor = login_as(&site, Role::Editor).await;
+    let draft = site
+        .save(
+            &story_json("plan", "Plan", &["Politics"]),
+            false,
+            Utc::now(),
+        )
+        .await;
+    // Saved: the site's own story page, in a frame.
+    let (status, html) = editor
+        .text(&format!("/newsroom/stories/{}/preview", draft.id))
+        .await;
+    assert_eq!(status, 200);
+    let frame = select_attr(&html, "iframe", "srcdoc").remove(0);
+    let page = scraper::Html::parse_document(&frame);
+    let h1 = scraper::Selector::parse("h1").expect("selector");
+    assert_eq!(
+        page.select(&h1)
+            .next()
+            .map(|h| h.text().collect::<String>()),
+        Some("Plan".to_owned())
+    );
+    assert!(frame.contains(r#"<meta name="robots" content="noindex">"#));
+    assert!(frame.contains("/assets/"), "the site's stylesheet");
+
+    // Typed, not saved: what the form holds, with its notification.
+    let mut fields = story_fields("Plan B", "A new plan.");
+    fields.extend([("push_send", "on"), ("push_title", "Plan B is on")]);
+    let response = editor
+        .post_form(&format!("/newsroom/stories/{}/preview", draft.id), &fields)
+        .await;
+    let (status, html) = common::text_of(response).await;
+    assert_eq!(status, 200);
+    assert!(select_attr(&html, "iframe", "srcdoc")[0].contains("Plan B"));
+    assert_eq!(
+        select_text(&html, ".nr-notification-title"),
+        ["Plan B is on"]
+    );
+    let stored = site
+        .store
+        .story_by_slug("plan")
+        .await
+        .expect("store")
+        .expect("story");
+    assert_eq!(stored.headline, "Plan", "nothing saved");
+
+    // A new story with a mistake says what to fix.
+    let mut fields = story_fields("", "Body.");
+    fields.push(("push_send", "on"));
+    let (status, html) = common::text_of(
+        editor
+            .post_form("/newsroom/stories/new/preview", &fields)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        select_text(&html, "[role=alert] li")
+            .iter()
+            .any(|p| p.starts_with("headline")),
+        "{html}"
+    );
+
+    // Sharing from the editor: the link once, then listed and revocable.
+    let (status, html) = common::text_of(
+        editor
+            .post_form(
+                &format!("/newsroom/stories/{}/preview-links", draft.id),
+                &[],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let link = select_attr(&html, "#new-preview-link", "value").remove(0);
+    assert!(link.contains("/preview/"), "{link}");
+    let (status, _) = site.text(link.trim_start_matches(&site.base)).await;
+    assert_eq!(status, 200);
+    let (_, html) = editor
+        .text(&format!("/newsroom/stories/{}", draft.id))
+        .await;
+    assert!(
+        select_attr(&html, "#new-preview-link", "value").is_empty(),
+        "shown once"
+    );
+    let revoke = select_attr(&html, ".nr-links form", "action").remove(0);
+    assert_eq!(editor.post_form(&revoke, &[]).await.status(), 303);
+    let (status, _) = site.text(link.trim_start_matches(&site.base)).await;
+    assert_eq!(status, 404);
+}

@@ -126,6 +126,43 @@ pub struct StoryDraft {
     pub notification: NotificationSettings,
 }
 
+impl StoryDraft {
+    /// The story this draft would be, for a preview before it is saved:
+    /// numbered `id`, changed `now`. A featured image given as a local
+    /// file (the command line's) is left out: only a stored one can show.
+    pub fn as_preview(&self, id: i64, now: DateTime<Utc>) -> super::Story {
+        super::Story {
+            id,
+            slug: self.slug.clone(),
+            headline: self.headline.clone(),
+            standfirst: self.standfirst.clone(),
+            body_markdown: self.body_markdown.clone(),
+            image: self.image.as_ref().and_then(|image| match &image.source {
+                ImageSource::Url(src) => Some(super::Image {
+                    src: src.clone(),
+                    alt: image.alt.clone(),
+                    credit: image.credit.clone(),
+                }),
+                ImageSource::Path(_) => None,
+            }),
+            call_to_action: self.call_to_action.clone(),
+            authors: self.authors.clone(),
+            topics: self
+                .topics
+                .iter()
+                .map(|t| super::TopicRef {
+                    slug: t.slug.clone(),
+                    name: t.name.clone(),
+                })
+                .collect(),
+            sample: false,
+            published_at: None,
+            updated_at: None,
+            modified_at: now,
+        }
+    }
+}
+
 /// One thing wrong with the input, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]

@@ -73,7 +73,9 @@ pub enum EditorialError {
     BadSchedule(String),
     /// Publishing or scheduling a story that is already on the site
     /// (`already_published`).
-    #[error("the story is already published; unpublish it first to schedule it")]
+    #[error(
+        "the story is already published: unpublish it first to publish or schedule it again; to show it, share its address"
+    )]
     AlreadyPublished,
     /// Unpublishing a draft (`not_published`).
     #[error("the story is not published or scheduled")]
@@ -87,6 +89,9 @@ pub enum EditorialError {
     /// The database failed (`internal`).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The system's random source failed (`internal`).
+    #[error("cannot draw random bytes: {0}")]
+    Random(getrandom::Error),
 }
 
 impl EditorialError {
@@ -105,7 +110,7 @@ impl EditorialError {
             EditorialError::NotPublished => "not_published",
             EditorialError::InvalidTopic(_) => "invalid_topic",
             EditorialError::TopicNameTaken(_) => "topic_name_taken",
-            EditorialError::Store(_) => "internal",
+            EditorialError::Store(_) | EditorialError::Random(_) => "internal",
         }
     }
 

@@ -41,6 +41,7 @@ mod audience;
 mod drafts;
 mod error;
 mod import;
+mod preview_links;
 mod publication;
 mod push;
 mod revisions;
@@ -60,6 +61,10 @@ pub use audience::{AudienceCount, Reach, count_audience, publish_reach, update_r
 pub use drafts::PushOptions;
 pub use error::{EditConflict, EditorialError};
 pub use import::import_story;
+pub use preview_links::{
+    PREVIEW_LINK_DAYS, PreviewLink, PreviewTarget, create_preview_link, live_preview_links,
+    open_preview_link, revoke_preview_link,
+};
 pub use publication::{SaveIntent, plan_save};
 pub use push::{UpdateRequest, send_update};
 pub use revisions::{

@@ -27,6 +27,7 @@ use crate::editorial::{
     self, AudienceCount, EditableStory, EditorialError, Publication, Reach, StoryStatus,
 };
 use crate::site::templates::human_time;
+use crate::store::PreviewLinkRecord;
 use crate::web::AppState;
 use crate::web::NewsroomUser;
 use crate::web::csrf::CsrfForm;
@@ -47,6 +48,49 @@ pub struct TopicChoice {
     pub id: String,
     pub name: String,
     pub checked: bool,
+}
+
+/// A preview link as the editor lists it.
+#[derive(Debug, Clone)]
+pub struct LinkView {
+    pub id: i64,
+    pub created: Stamp,
+    pub expires: Stamp,
+}
+
+impl LinkView {
+    fn of(link: &PreviewLinkRecord) -> LinkView {
+        let stamp = |at: i64| {
+            let at = DateTime::from_timestamp(at, 0).unwrap_or_default();
+            Stamp {
+                iso: at.to_rfc3339(),
+                text: human_time(at),
+            }
+        };
+        LinkView {
+            id: link.id,
+            created: stamp(link.created_at),
+            expires: stamp(link.expires_at),
+        }
+    }
+}
+
+/// The editor of story `id` with a preview link just made, its address
+/// shown this once.
+pub async fn show_with_new_link(
+    state: &AppState,
+    user: &Principal,
+    id: i64,
+    link: &editorial::PreviewLink,
+) -> Response {
+    let story = match editorial::get_story(&state.store, user, id, Utc::now()).await {
+        Ok(story) => story,
+        Err(e) => return page_error(state, user, e),
+    };
+    let mut view = View::new(Some(&story), StoryForm::of_story(&story));
+    view.side.correction = StoryFacts::of(&story).correction;
+    view.new_link = Some(state.config.absolute(&link.path));
+    render(state, user, view).await
 }
 
 /// A time, for a `<time>` element.
@@ -140,6 +184,10 @@ pub struct EditorPage {
     pub preview_html: Option<String>,
     /// Asks before readers are notified.
     pub dialog: Option<AudienceDialog>,
+    /// Preview links that still work (never their tokens).
+    pub preview_links: Vec<LinkView>,
+    /// A link just made: its whole address, shown this once.
+    pub new_link: Option<String>,
     pub site_name: String,
     pub budget_bytes: usize,
 }
@@ -188,6 +236,7 @@ fn done_message(done: &str) -> Option<&'static str> {
         "corrected" => "Correction note saved.",
         "restored" => "Revision restored.",
         "update-sent" => "Updated notification queued.",
+        "link-revoked" => "The preview link no longer works.",
         _ => return None,
     })
 }
@@ -201,6 +250,7 @@ struct View<'a> {
     conflict: Option<String>,
     preview_html: Option<String>,
     dialog: Option<AudienceDialog>,
+    new_link: Option<String>,
     version: Option<i64>,
     flash: Option<(&'static str, String)>,
     status: StatusCode,
@@ -217,6 +267,7 @@ impl<'a> View<'a> {
             conflict: None,
             preview_html: None,
             dialog: None,
+            new_link: None,
             flash: None,
             status: StatusCode::OK,
         }
@@ -245,6 +296,15 @@ async fn render(state: &AppState, user: &Principal, view: View<'_>) -> Response 
             name,
         })
         .collect();
+    let preview_links = match view.story {
+        Some(s) if s.status != StoryStatus::Published => {
+            match editorial::live_preview_links(&state.store, user, s.story.id, now).await {
+                Ok(links) => links.iter().map(LinkView::of).collect(),
+                Err(e) => return page_error(state, user, e),
+            }
+        }
+        _ => Vec::new(),
+    };
     let mut chrome = Chrome::for_user(state, user, Section::Stories);
     if let Some((kind, text)) = view.flash {
         chrome = chrome.with_flash(kind, text);
@@ -274,6 +334,8 @@ async fn render(state: &AppState, user: &Principal, view: View<'_>) -> Response 
             .is_some_and(|s| s.status == StoryStatus::Scheduled),
         preview_html: view.preview_html,
         dialog: view.dialog,
+        preview_links,
+        new_link: view.new_link,
         site_name: state.config.site.name.clone(),
         budget_bytes: webpush::plaintext_budget(0),
     };

@@ -12,6 +12,7 @@ pub mod field_errors;
 pub mod form;
 pub mod layout;
 pub mod login;
+pub mod preview;
 pub mod qr;
 pub mod revisions;
 pub mod stories;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(tokens::routes())
         .merge(stories::routes())
         .merge(editor::routes())
+        .merge(preview::routes())
         .merge(revisions::routes())
         .merge(topics::routes())
         .merge(dashboard::routes())

@@ -312,7 +312,8 @@ pub fn form_errors(e: &EditorialError) -> Option<FieldErrors> {
         | EditorialError::EditConflict(_)
         | EditorialError::InvalidTopic(_)
         | EditorialError::TopicNameTaken(_)
-        | EditorialError::Store(_) => return None,
+        | EditorialError::Store(_)
+        | EditorialError::Random(_) => return None,
     })
 }
 

@@ -204,10 +204,10 @@ fn security_headers(mut response: Response, https: bool) -> Response {
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(
-        "referrer-policy",
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
+    // A handler may set a stricter referrer policy (a preview link does).
+    headers
+        .entry("referrer-policy")
+        .or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
     // A handler may set a stricter policy of its own (media does).
     headers
         .entry("content-security-policy")

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod feeds;
 pub mod pages;
+pub mod preview;
 pub mod seo;
 pub mod templates;
 pub mod view;
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::show_home))
         .route("/stories/{slug}", get(pages::show_story))
+        .route("/preview/{token}", get(preview::show_preview))
         .route("/topics", get(pages::list_topics))
         .route("/notifications", get(pages::show_notifications))
         .route("/notifications/missed", get(pages::show_missed))

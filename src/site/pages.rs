@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::templates::{self, ArticleHead, Card, PageMeta, SocialImage};
 use super::view;
 use crate::content::model::story_path;
-use crate::content::{jsonld, markdown, slug};
+use crate::content::{Story, jsonld, markdown, slug};
 use crate::web::AppState;
 use crate::web::cache::Rendered;
 use crate::web::page_error::AppError;
@@ -262,14 +262,40 @@ pub async fn show_story(
 }
 
 async fn render_story(state: &AppState, story_slug: &str) -> Result<Rendered, AppError> {
-    let now = Utc::now();
     let story = state
         .store
         .story_by_slug(story_slug)
         .await?
-        .filter(|s| s.is_visible(now))
+        .filter(|s| s.is_visible(Utc::now()))
         .ok_or(AppError::NotFound)?;
-    let published = story.published_at.ok_or(AppError::NotFound)?;
+    let last_modified = story.modified_at;
+    html(
+        story_html(state, story, StoryMode::OnTheSite).await?,
+        last_modified,
+    )
+}
+
+/// Whom a story page is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoryMode {
+    /// Readers: the published story.
+    OnTheSite,
+    /// A preview of a story not yet on the site (the newsroom's, or a
+    /// shared link's): never indexed, no prompt, no structured data.
+    Preview,
+}
+
+/// A story's page, with the site's own template and stylesheet.
+pub async fn story_html(
+    state: &AppState,
+    story: Story,
+    mode: StoryMode,
+) -> Result<String, AppError> {
+    let now = Utc::now();
+    let published = match mode {
+        StoryMode::OnTheSite => story.published_at.ok_or(AppError::NotFound)?,
+        StoryMode::Preview => story.published_at.unwrap_or(now),
+    };
     let site = view::site_view(state).await?;
     let config = &state.config;
     let canonical = config.absolute(&story.path());
@@ -310,7 +336,15 @@ async fn render_story(state: &AppState, story_slug: &str) -> Result<Rendered, Ap
         sections: sections.iter().map(|s| s.to_string()).collect(),
         json_ld: jsonld::to_script_text(&article),
     });
-    let last_modified = story.modified_at;
+    if mode == StoryMode::Preview {
+        meta.noindex = true;
+        meta.prompt = false;
+        meta.article = None;
+    }
+    let correction = match mode {
+        StoryMode::OnTheSite => view::correction_view(state, story.id).await?,
+        StoryMode::Preview => None,
+    };
     let page = templates::StoryPage {
         site: &site,
         meta,
@@ -321,10 +355,11 @@ async fn render_story(state: &AppState, story_slug: &str) -> Result<Rendered, Ap
             .updated_at
             .map(|at| (at.to_rfc3339(), templates::human_time(at))),
         body_html: markdown::render_body(&story.body_markdown),
-        correction: view::correction_view(state, story.id).await?,
+        correction,
+        preview: mode == StoryMode::Preview,
         story,
     };
-    html(page.render()?, last_modified)
+    Ok(page.render()?)
 }
 
 /// An image source as an absolute URL, for social cards and structured data.

@@ -175,6 +175,8 @@ pub struct StoryPage<'a> {
     pub body_html: String,
     /// The newsroom's correction note, if the story has one.
     pub correction: Option<CorrectionView>,
+    /// A preview of a story not yet on the site.
+    pub preview: bool,
 }
 
 /// A correction note as the story page shows it.

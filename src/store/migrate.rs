@@ -78,6 +78,11 @@ const SQLITE: &[Migration] = &[
         name: "one_click_per_subscription",
         sql: include_str!("../../migrations/sqlite/0012_one_click_per_subscription.sql"),
     },
+    Migration {
+        version: 14,
+        name: "preview_links",
+        sql: include_str!("../../migrations/sqlite/0014_preview_links.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -141,6 +146,11 @@ const POSTGRES: &[Migration] = &[
         version: 12,
         name: "one_click_per_subscription",
         sql: include_str!("../../migrations/postgres/0012_one_click_per_subscription.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "preview_links",
+        sql: include_str!("../../migrations/postgres/0014_preview_links.sql"),
     },
 ];
 

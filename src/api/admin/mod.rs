@@ -3,6 +3,7 @@
 
 mod dry_run;
 pub mod images;
+pub mod preview_links;
 pub mod push;
 pub mod stories;
 pub mod tokens;
@@ -19,5 +20,6 @@ pub fn router() -> Router<AppState> {
         .merge(topics::routes())
         .merge(images::routes())
         .merge(push::routes())
+        .merge(preview_links::routes())
         .merge(tokens::routes())
 }

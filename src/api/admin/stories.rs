@@ -77,7 +77,9 @@ impl From<EditorialError> for ApiError {
             refusal => refusal,
         };
         let status = match &e {
-            EditorialError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            EditorialError::Store(_) | EditorialError::Random(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             EditorialError::Forbidden(_) | EditorialError::TopicCreationForbidden { .. } => {
                 StatusCode::FORBIDDEN
             }

@@ -15,9 +15,11 @@ use super::{Store, StoreError};
 use crate::content::{CallToAction, Image, Story, TopicRef};
 
 mod changes;
+mod preview_links;
 mod revisions;
 mod story_list;
 
+pub use preview_links::PreviewLinkRecord;
 pub(in crate::store) use {changes::*, revisions::*};
 /// Who made a change, as the revision history remembers them.
 #[derive(Debug, Clone, PartialEq, Eq)]
