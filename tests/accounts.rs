@@ -499,6 +499,34 @@ async fn changing_the_password_checks_the_current_one_and_ends_other_sessions() 
         "{html}"
     );
 
+    // NIST SP 800-63B: a common password, one character repeated, the
+    // site's name or the email's name are refused on the field, whatever
+    // their length.
+    for (refused, why) in [
+        ("Password1234", "in a list of commonly used passwords"),
+        ("aaaaaaaaaaaa", "one character repeated"),
+        ("herald and sons", "must not contain the site's name"),
+        (
+            "my editor's passphrase",
+            "the name of the account's email address",
+        ),
+    ] {
+        let response = laptop
+            .post_form(
+                "/newsroom/account/password",
+                &[
+                    ("current_password", PASSWORD),
+                    ("new_password", refused),
+                    ("confirm_password", refused),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{refused}");
+        let html = response.text().await.expect("body");
+        let message = &select_text(&html, "#new_password-error")[0];
+        assert!(message.contains(why), "{refused}: {message}");
+    }
+
     let response = laptop
         .post_form(
             "/newsroom/account/password",
@@ -723,6 +751,22 @@ async fn admins_add_change_disable_and_remove_accounts() {
     let html = response.text().await.expect("body");
     assert!(select_text(&html, "#password-error")[0].contains("at least 12 characters"));
     assert_eq!(select_attr(&html, "#email", "value"), ["dan@example.org"]);
+    let response = admin
+        .post_form(
+            "/newsroom/users",
+            &[
+                ("email", "dan@example.org"),
+                ("role", "editor"),
+                ("password", "password1234"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("body");
+    assert!(
+        select_text(&html, "#password-error")[0].contains("in a list of commonly used passwords"),
+        "{html}"
+    );
     assert_eq!(
         select_attr(&html, ".nr-error-summary a", "href"),
         ["#password"]

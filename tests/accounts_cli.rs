@@ -96,11 +96,27 @@ async fn user_add_reads_the_password_from_stdin_and_never_from_an_argument() {
             .is_none()
     );
 
-    let cases: [(&[&str], &str, &str); 5] = [
+    let cases: [(&[&str], &str, &str); 7] = [
         (
             &["user", "add", "bob@example.org", "--role", "editor"],
             "short\n",
             "at least 12 characters",
+        ),
+        (
+            &["user", "add", "bob@example.org", "--role", "editor"],
+            "password1234\n",
+            "password: this password is in a list of commonly used passwords",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "bobby.tables@example.org",
+                "--role",
+                "editor",
+            ],
+            "little bobby tables\n",
+            "password: the password must not contain the name of the account's email address",
         ),
         (
             &["user", "add", "bob@example.org", "--role", "editor"],

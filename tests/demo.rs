@@ -107,7 +107,7 @@ async fn the_demo_opens_the_newsroom_with_a_private_login_file() {
 
     let site = TestSite::start().await;
     let data = site.data_path();
-    let path = ensure_login(&site.store, &data, Utc::now())
+    let path = ensure_login(&site.store, &data, &site.config.site.name, Utc::now())
         .await
         .expect("demo login")
         .expect("a login file");
@@ -132,7 +132,7 @@ async fn the_demo_opens_the_newsroom_with_a_private_login_file() {
     assert_eq!(status, 200);
 
     // Started again: the same account and file.
-    let again = ensure_login(&site.store, &data, Utc::now())
+    let again = ensure_login(&site.store, &data, &site.config.site.name, Utc::now())
         .await
         .expect("demo login");
     assert_eq!(again.as_deref(), Some(path.as_path()));
@@ -142,9 +142,14 @@ async fn the_demo_opens_the_newsroom_with_a_private_login_file() {
     let other = TestSite::start().await;
     create_user(&other, "chief@example.org", Role::Admin).await;
     assert_eq!(
-        ensure_login(&other.store, &other.data_path(), Utc::now())
-            .await
-            .expect("no demo login"),
+        ensure_login(
+            &other.store,
+            &other.data_path(),
+            &other.config.site.name,
+            Utc::now()
+        )
+        .await
+        .expect("no demo login"),
         None
     );
 }

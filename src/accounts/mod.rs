@@ -24,11 +24,13 @@
 //!
 //! # Parts
 //!
-//! [`password`] (Argon2id), [`session`] (cookies and their rows),
-//! [`throttle`] (failed logins, shared by every node), [`totp`] (RFC 6238)
-//! and [`two_factor`], [`tokens`] (API tokens), [`users`] (account rules and
-//! admin changes), [`login`] (the login steps).
+//! [`password`] (the rules for a new one, Argon2id), [`common_passwords`]
+//! (the common ones a new one must not be), [`session`] (cookies and their
+//! rows), [`throttle`] (failed logins, shared by every node), [`totp`] (RFC
+//! 6238) and [`two_factor`], [`tokens`] (API tokens), [`users`] (account
+//! rules and admin changes), [`login`] (the login steps).
 
+pub mod common_passwords;
 pub mod login;
 pub mod password;
 pub mod secret;

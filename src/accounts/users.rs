@@ -1,7 +1,7 @@
 //! Managing accounts: the rules for emails, names and passwords, and the
 //! changes people make to their own account or, as admins, to others'.
 
-use super::password::{check_new_password, hash_password, verify_password};
+use super::password::{PasswordContext, check_new_password, hash_password, verify_password};
 use super::{AccountError, Principal, Role, Via};
 use crate::store::{NewUser, Store, UserRecord};
 
@@ -68,15 +68,26 @@ pub fn check_name(input: &str) -> Result<String, AccountError> {
     Ok(name.to_owned())
 }
 
-/// Adds an account after checking every field; returns its id.
-pub async fn add_user(store: &Store, account: NewAccount, now: i64) -> Result<i64, AccountError> {
+/// Adds an account after checking every field; returns its id. The
+/// password may not contain `site_name` (the site's `site.name`), among
+/// the other rules of [`check_new_password`].
+pub async fn add_user(
+    store: &Store,
+    account: NewAccount,
+    site_name: &str,
+    now: i64,
+) -> Result<i64, AccountError> {
     let email = normalize_email(&account.email)?;
     let name = if account.name.trim().is_empty() {
         email.split('@').next().unwrap_or_default().to_owned()
     } else {
         check_name(&account.name)?
     };
-    check_new_password(&account.password)
+    let context = PasswordContext {
+        site_name,
+        email: &email,
+    };
+    check_new_password(&account.password, &context)
         .map_err(|message| AccountError::invalid("password", message))?;
     if store.user_by_email(&email).await?.is_some() {
         return Err(AccountError::Conflict {
@@ -109,10 +120,12 @@ pub async fn own_account(store: &Store, principal: &Principal) -> Result<UserRec
 }
 
 /// Changes `principal`'s password after checking the current one; every
-/// other session of the account ends.
+/// other session of the account ends. The new one is checked by
+/// [`check_new_password`], against `site_name` and the account's email.
 pub async fn change_password(
     store: &Store,
     principal: &Principal,
+    site_name: &str,
     current: String,
     new: String,
     confirm: &str,
@@ -124,7 +137,12 @@ pub async fn change_password(
             "this is not your current password",
         ));
     }
-    check_new_password(&new).map_err(|message| AccountError::invalid("new_password", message))?;
+    let context = PasswordContext {
+        site_name,
+        email: &account.email,
+    };
+    check_new_password(&new, &context)
+        .map_err(|message| AccountError::invalid("new_password", message))?;
     if new != confirm {
         return Err(AccountError::invalid(
             "confirm_password",

@@ -93,7 +93,8 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     tracing::info!(data = %config.data.display(), "Herald is serving http://{address}/");
     if demo
         && let Some(login) =
-            crate::demo::login::ensure_login(&store, &config.data, Utc::now()).await?
+            crate::demo::login::ensure_login(&store, &config.data, &config.site.name, Utc::now())
+                .await?
     {
         tracing::info!(
             "the newsroom is at http://{address}/newsroom; the demo login is in {}",
@@ -342,7 +343,11 @@ pub async fn add_user(
 ) -> anyhow::Result<()> {
     use crate::accounts::users::{self, NewAccount};
     let email = users::normalize_email(email)?;
-    let password = read_new_password(&email)?;
+    let context = crate::accounts::password::PasswordContext {
+        site_name: &config.site.name,
+        email: &email,
+    };
+    let password = read_new_password(&context)?;
     let store = open_store(config).await?;
     let added = users::add_user(
         &store,
@@ -352,6 +357,7 @@ pub async fn add_user(
             role,
             password,
         },
+        &config.site.name,
         Utc::now().timestamp(),
     )
     .await;
@@ -361,17 +367,21 @@ pub async fn add_user(
     Ok(())
 }
 
-/// A new password from the terminal (asked twice) or from the first line
-/// of standard input.
-fn read_new_password(email: &str) -> anyhow::Result<String> {
+/// A new password for the account of `context` from the terminal (asked
+/// twice, and checked before the second time) or from the first line of
+/// standard input (checked when the account is added).
+fn read_new_password(
+    context: &crate::accounts::password::PasswordContext<'_>,
+) -> anyhow::Result<String> {
     use std::io::{BufRead, IsTerminal};
     if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password(format!(
-            "Password for {email} (at least {} characters): ",
+            "Password for {} (at least {} characters): ",
+            context.email,
             crate::accounts::password::MIN_PASSWORD_CHARS
         ))
         .context("cannot read the password from the terminal")?;
-        crate::accounts::password::check_new_password(&first)
+        crate::accounts::password::check_new_password(&first, context)
             .map_err(|message| anyhow::anyhow!("password: {message}"))?;
         let again = rpassword::prompt_password("The same password again: ")
             .context("cannot read the password from the terminal")?;

@@ -22,10 +22,12 @@ pub const DEMO_EMAIL: &str = "editor@demo.example";
 pub const LOGIN_FILE: &str = "demo-login.txt";
 
 /// Creates the demo account when the site has no account at all, and
-/// returns the file with its login, when there is one.
+/// returns the file with its login, when there is one. Its random password
+/// passes the rules for new passwords, which check it against `site_name`.
 pub async fn ensure_login(
     store: &Store,
     data: &Path,
+    site_name: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<PathBuf>, DemoError> {
     let path = data.join(LOGIN_FILE);
@@ -50,6 +52,7 @@ pub async fn ensure_login(
             role: Role::Admin,
             password,
         },
+        site_name,
         now.timestamp(),
     )
     .await

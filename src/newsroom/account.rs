@@ -194,6 +194,7 @@ async fn change_password(
     let changed = users::change_password(
         &state.store,
         &user,
+        &state.config.site.name,
         form.current_password,
         form.new_password,
         &form.confirm_password,

@@ -224,7 +224,7 @@ async fn add_user(
         role,
         password: form.password.clone(),
     };
-    match users::add_user(&state.store, account, now()).await {
+    match users::add_user(&state.store, account, &state.config.site.name, now()).await {
         Ok(_) => done("added"),
         Err(e) => match FieldErrors::from_account_error(&e, "email") {
             Some(errors) => {

@@ -44,6 +44,7 @@ pub async fn create_user_with_password(
             role,
             password: password.to_owned(),
         },
+        &site.config.site.name,
         now(),
     )
     .await
