@@ -420,6 +420,38 @@ async fn bad_input_is_refused_naming_the_field() {
         .collect();
     assert_eq!(fields, ["headline", "slug", "call_to_action.url"]);
 
+    // An image of the body without alt text, named on body_markdown; a
+    // described or decorative one is fine.
+    let (status, body) = editor
+        .post(
+            "/api/v1/admin/stories",
+            json!({"headline": "Pictures", "body_markdown": "Text.\n\n![](/media/river.jpg)"}),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (400, "invalid_story"), "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "body_markdown");
+    let message = body["error"]["fields"][0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("the image \"/media/river.jpg\" has no text"),
+        "{body}"
+    );
+    let (status, body) = editor
+        .put(
+            &path,
+            json!({"headline": "H", "body_markdown": "<img src=\"/a.png\">", "version": 1}),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (400, "invalid_story"), "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "body_markdown");
+    let (status, body) = editor
+        .post(
+            "/api/v1/admin/stories",
+            json!({"headline": "Pictures", "body_markdown":
+                "![The river in flood](/media/river.jpg)\n\n<img src=\"/rule.png\" alt=\"\">"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+
     // Duplicate slugs.
     let (status, body) = editor
         .post("/api/v1/admin/stories", story("input", &[]))
@@ -468,7 +500,7 @@ async fn bad_input_is_refused_naming_the_field() {
 async fn hostile_html_never_comes_back_active() {
     let site = TestSite::start().await;
     let (editor, _) = newsroom(&site).await;
-    let hostile = "Hello <script>alert(1)</script>\n\n<img src=x onerror=\"alert(1)\">\n\n\
+    let hostile = "Hello <script>alert(1)</script>\n\n<img src=x alt=x onerror=\"alert(1)\">\n\n\
                    [click](javascript:alert(1))\n\n<iframe src=\"https://evil.example\"></iframe>\n\n\
                    <a href=\"#\" onclick=\"steal()\" style=\"color:red\">styled</a>";
     let (status, body) = editor

@@ -144,6 +144,10 @@ fn invalid_story_names_the_fields_and_stores_nothing() {
             "previous_slug",
         ),
         (r#"{"headline": "H", "body_markdown": "B""#, "line 1"),
+        (
+            r#"{"headline": "H", "body_markdown": "B\n\n![](river.jpg)"}"#,
+            "body_markdown: the image \"river.jpg\" has no text for readers who cannot see it",
+        ),
     ];
     for (json, field) in cases {
         let file = image_dir.path().join("story.json");

@@ -1055,7 +1055,7 @@ async fn corrections_are_set_and_cleared() {
 #[tokio::test]
 async fn the_preview_renders_like_the_site_and_defuses_hostile_html() {
     let preview = editorial::preview_markdown(
-        "# Title\n\nHello <script>alert(1)</script> <img src=x onerror=alert(1)> \
+        "# Title\n\nHello <script>alert(1)</script> <img src=x alt=x onerror=alert(1)> \
          [click](javascript:alert(1)) <iframe src=\"https://evil.example\"></iframe>",
     )
     .expect("preview");

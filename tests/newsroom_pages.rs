@@ -508,6 +508,29 @@ async fn bad_fields_are_shown_beside_their_inputs_with_everything_kept() {
     assert_eq!(select_text(&html, "#body_markdown"), ["Kept body."]);
     assert_eq!(select_attr(&html, "#cta_text", "value"), ["Donate"]);
 
+    // An image of the body without alt text is named beside the body.
+    let mut fields = story_fields("Pictures", "Text.\n\n<img src=\"/river.jpg\">");
+    fields.push(("action", "save"));
+    let response = editor.post_form("/newsroom/stories/new", &fields).await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("body");
+    assert_eq!(
+        select_attr(&html, "#body_markdown", "aria-invalid"),
+        ["true"]
+    );
+    let message = select_text(&html, "#body_markdown-error").join(" ");
+    assert!(
+        message.contains("the image \"/river.jpg\" has no text"),
+        "{message}"
+    );
+    assert!(
+        site.store
+            .story_by_slug("pictures")
+            .await
+            .expect("store")
+            .is_none()
+    );
+
     // A schedule that cannot be read is refused before anything is saved.
     let mut fields = story_fields("Later", "Text.");
     fields.extend([

@@ -333,7 +333,7 @@ async fn author_html_is_sanitised_on_the_page() {
     let json = serde_json::json!({
         "slug": "hostile", "headline": "<script>alert('h')</script> Headline",
         "standfirst": "\"><img src=x onerror=alert(1)>",
-        "body_markdown": "<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click](javascript:alert(3))\n",
+        "body_markdown": "<script>alert(1)</script>\n\n<img src=x alt=x onerror=alert(2)>\n\n[click](javascript:alert(3))\n",
     });
     site.publish(&json.to_string()).await;
     let (status, html) = site.text("/stories/hostile").await;

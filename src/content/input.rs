@@ -307,6 +307,10 @@ impl StoryInput {
             fail("body_markdown", "must not be empty".into());
         } else if self.body_markdown.len() > MAX_BODY {
             fail("body_markdown", format!("must be at most {MAX_BODY} bytes"));
+        } else if let Some(message) =
+            missing_alt_message(&super::markdown::images_without_alt(&self.body_markdown))
+        {
+            fail("body_markdown", message);
         }
         let standfirst = check_standfirst(self.standfirst.as_deref().unwrap_or("")).unwrap_or_else(
             |(given, message)| {
@@ -491,6 +495,28 @@ impl StoryInput {
 }
 
 /// Collapses runs of whitespace (newlines included) into single spaces.
+/// What to tell an author whose body has images without a text
+/// alternative (`sources`: their `src`), if it has any.
+fn missing_alt_message(sources: &[String]) -> Option<String> {
+    let fix = "describe what it shows, as in ![a flooded street](photo.jpg), or, if it is \
+               only decoration, mark it so with <img src=\"…\" alt=\"\">";
+    match sources {
+        [] => None,
+        [src] => Some(format!(
+            "the image {src:?} has no text for readers who cannot see it: {fix}"
+        )),
+        several => Some(format!(
+            "{} images have no text for readers who cannot see them ({}): for each, {fix}",
+            several.len(),
+            several
+                .iter()
+                .map(|src| format!("{src:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -640,6 +666,37 @@ mod tests {
                 "published_at"
             ]
         );
+    }
+
+    #[test]
+    fn an_image_of_the_body_without_a_description_is_named() {
+        let err = parse(r#"{"headline": "H", "body_markdown": "Text.\n\n![](/media/river.jpg)"}"#)
+            .expect_err("refused");
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert_eq!(err.0[0].field, "body_markdown");
+        assert!(
+            err.0[0]
+                .message
+                .starts_with("the image \"/media/river.jpg\" has no text"),
+            "{err}"
+        );
+        let err = parse(
+            r#"{"headline": "H", "body_markdown": "<img src=\"a.png\"> <img src=\"b.png\">"}"#,
+        )
+        .expect_err("refused");
+        assert!(
+            err.0[0].message.starts_with("2 images have no text")
+                && err.0[0].message.contains("(\"a.png\", \"b.png\")"),
+            "{err}"
+        );
+        for decorated in [
+            "![The river in flood](/media/river.jpg)",
+            "<img src=\"rule.png\" alt=\"\">",
+            "<img src=\"rule.png\" role=\"presentation\">",
+        ] {
+            let body = serde_json::json!({"headline": "H", "body_markdown": decorated});
+            assert!(parse(&body.to_string()).is_ok(), "{decorated}");
+        }
     }
 
     #[test]

@@ -10,19 +10,28 @@
 //! Whatever the author wrote — raw HTML included — the result passes through
 //! an allow-list sanitiser: no script, no event handlers, no `javascript:`
 //! URLs, no frames, no styles.
+//!
+//! Every image needs a text alternative ([`images_without_alt`], checked
+//! when a story is validated): Markdown's `![what it shows](src)`, or an
+//! `<img>` with an `alt`. An image that is only decoration says so, with
+//! an explicit empty `alt=""` or `role="presentation"` (or `"none"`) on an
+//! `<img>`, and is rendered with `alt=""`. A Markdown `![](src)` is not
+//! taken as decorative: an empty description there is far more often
+//! forgotten than meant.
 
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, TextMergeStream};
 
 use super::embed;
+use super::html_tags::{attribute, rewrite_start_tags, start_tags};
 
 /// The marker that turns a block quote into a pull quote.
 const PULL_QUOTE_MARKER: &str = "[!PULLQUOTE]";
 
 /// Renders a story body to sanitised HTML.
 pub fn render_body(markdown: &str) -> String {
-    without_placeholder_rel(&SANITIZER.clean(&to_html(markdown)).to_string())
+    finish(&SANITIZER.clean(&to_html(markdown)).to_string())
 }
 
 /// Renders a story body for use outside the site (feeds): relative links and
@@ -30,57 +39,78 @@ pub fn render_body(markdown: &str) -> String {
 pub fn render_body_absolute(markdown: &str, base: &url::Url) -> String {
     let mut builder = sanitizer();
     builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
-    without_placeholder_rel(&builder.clean(&to_html(markdown)).to_string())
+    finish(&builder.clean(&to_html(markdown)).to_string())
+}
+
+/// The `src` of each image of a story body that has no text alternative
+/// and is not marked decorative (see the module's documentation), in the
+/// order found: Markdown images with an empty description first, then
+/// `<img>` tags without `alt`. An image whose `src` was refused by the
+/// sanitiser is named `(no src)`.
+pub fn images_without_alt(markdown: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut parser = Parser::new_ext(markdown, options());
+    while let Some(event) = parser.next() {
+        if let Event::Start(Tag::Image { dest_url, .. }) = event {
+            let mut description = String::new();
+            for inner in parser.by_ref() {
+                match inner {
+                    Event::End(TagEnd::Image) => break,
+                    Event::Text(text) | Event::Code(text) => description.push_str(&text),
+                    _ => {}
+                }
+            }
+            if description.trim().is_empty() {
+                found.push(dest_url.into_string());
+            }
+        }
+    }
+    let html = SANITIZER.clean(&to_html(markdown)).to_string();
+    found.extend(
+        start_tags(&html, "img")
+            .filter(|tag| attribute(tag, "alt").is_none() && !is_decorative(tag))
+            .map(|tag| attribute(tag, "src").unwrap_or_else(|| "(no src)".to_owned())),
+    );
+    found
 }
 
 /// What the sanitiser sets on every link, `href` or not.
 const LINK_REL: &str = "noopener noreferrer nofollow";
 
-/// The sanitiser output with `rel` taken off each `<a>` that has no `href`
-/// (one whose `javascript:` or other refused URL was removed): such an `<a>`
-/// is a placeholder, valid HTML only without link attributes.
-///
-/// The output is html5ever's serialisation, in which every attribute value
-/// is double-quoted and a `"` inside one is written `&quot;`: a quoted
-/// ` href="` or ` rel="…"` found in a tag is that attribute, never text
-/// inside another one. Each tag is read to its end with quotes in mind,
-/// whatever a value holds.
-fn without_placeholder_rel(html: &str) -> String {
-    let rel = format!(" rel=\"{LINK_REL}\"");
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(start) = rest.find("<a ") {
-        out.push_str(&rest[..start]);
-        let tag_len = tag_length(&rest[start..]);
-        let tag = &rest[start..start + tag_len];
-        if tag.contains(" href=\"") {
-            out.push_str(tag);
-        } else {
-            out.push_str(&tag.replacen(&rel, "", 1));
-        }
-        rest = &rest[start + tag_len..];
-    }
-    out.push_str(rest);
-    out
+/// The roles that mark an `<img>` as decoration; the sanitiser drops any
+/// other `role` of an image.
+const DECORATIVE_ROLES: [&str; 2] = ["presentation", "none"];
+
+/// Whether a sanitised `<img>` tag is marked as decoration.
+fn is_decorative(tag: &str) -> bool {
+    attribute(tag, "role").is_some_and(|role| DECORATIVE_ROLES.contains(&role.as_str()))
 }
 
-/// The length of the start tag at the beginning of `html`, through its `>`.
-fn tag_length(html: &str) -> usize {
-    let mut quoted = false;
-    for (i, c) in html.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            '>' if !quoted => return i + 1,
-            _ => {}
-        }
-    }
-    html.len()
+/// The sanitiser's output made valid where the allow-list alone cannot:
+///
+/// - `rel` is taken off each `<a>` that has no `href` (one whose
+///   `javascript:` or other refused URL was removed): such an `<a>` is a
+///   placeholder, valid HTML only without link attributes;
+/// - a decorative `<img>` without `alt` gets `alt=""`, which is what its
+///   role means. An `<img>` with neither was refused when the story was
+///   saved ([`images_without_alt`]).
+fn finish(html: &str) -> String {
+    let rel = format!(" rel=\"{LINK_REL}\"");
+    let html = rewrite_start_tags(html, "a", |tag| {
+        (attribute(tag, "href").is_none() && tag.contains(&rel)).then(|| tag.replacen(&rel, "", 1))
+    });
+    rewrite_start_tags(&html, "img", |tag| {
+        (attribute(tag, "alt").is_none() && is_decorative(tag))
+            .then(|| tag.replacen("<img ", "<img alt=\"\" ", 1))
+    })
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION
 }
 
 fn to_html(markdown: &str) -> String {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION;
-    let events: Vec<Event> = TextMergeStream::new(Parser::new_ext(markdown, options)).collect();
+    let events: Vec<Event> = TextMergeStream::new(Parser::new_ext(markdown, options())).collect();
     let events = transform(events);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
@@ -176,7 +206,8 @@ fn transform(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
 
 /// The allow-list: ammonia's conservative defaults (no script, style, frames
 /// or forms; no event handlers; only safe URL schemes) plus the markup that
-/// embeds and pull quotes need, with only their own classes.
+/// embeds and pull quotes need, with only their own classes, and the
+/// decorative roles of an image.
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(sanitizer);
 
 fn sanitizer() -> ammonia::Builder<'static> {
@@ -190,6 +221,17 @@ fn sanitizer() -> ammonia::Builder<'static> {
         .add_allowed_classes("figcaption", ["embed-note"])
         .add_allowed_classes("figure", ["embed"])
         .add_allowed_classes("figure", embed::Provider::ALL.map(embed::Provider::class))
+        .add_tag_attributes("img", ["role"])
+        .attribute_filter(|element, attribute, value| {
+            if element == "img" && attribute == "role" {
+                let role = value.trim().to_ascii_lowercase();
+                DECORATIVE_ROLES
+                    .contains(&role.as_str())
+                    .then(|| role.into())
+            } else {
+                Some(value.into())
+            }
+        })
         .link_rel(Some(LINK_REL));
     builder
 }
@@ -227,6 +269,51 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("PULLQUOTE"), "{html}");
+    }
+
+    #[test]
+    fn images_need_a_description_or_a_decorative_mark() {
+        let missing = images_without_alt(
+            "![](empty.jpg) ![ ](blank.jpg) ![A boat at dawn](boat.jpg)\n\n\
+             <img src=\"bare.png\"> <img src=\"described.png\" alt=\"A map\">\n\n\
+             <img src=\"decoration.png\" alt=\"\"> <img src=\"rule.png\" role=\"presentation\">\n\n\
+             <img src=\"none.png\" role=\"None\"> <img src=\"button.png\" role=\"button\">\n\n\
+             <img src=\"javascript:alert(1)\">\n",
+        );
+        assert_eq!(
+            missing,
+            [
+                "empty.jpg",
+                "blank.jpg",
+                "bare.png",
+                "button.png",
+                "(no src)"
+            ]
+        );
+        assert!(images_without_alt("No pictures, *emphasis* and <b>bold</b>.").is_empty());
+    }
+
+    #[test]
+    fn a_decorative_image_is_rendered_with_an_empty_alt() {
+        let html = render_body(
+            "<img src=\"rule.png\" role=\"presentation\"> <img src=\"dot.png\" alt=\"\"> \
+             <img src=\"x.png\" alt=\"A map\" role=\"button\">\n\n![A boat](boat.jpg)\n",
+        );
+        assert!(
+            html.contains("<img alt=\"\" src=\"rule.png\" role=\"presentation\">"),
+            "{html}"
+        );
+        assert!(html.contains("<img src=\"dot.png\" alt=\"\">"), "{html}");
+        assert!(html.contains("<img src=\"x.png\" alt=\"A map\">"), "{html}");
+        assert!(
+            html.contains("<img src=\"boat.jpg\" alt=\"A boat\">"),
+            "{html}"
+        );
+        let feed = render_body_absolute(
+            "<img src=\"/rule.png\" role=\"none\">",
+            &url::Url::parse("https://news.example.org/").expect("url"),
+        );
+        assert!(feed.contains("alt=\"\""), "{feed}");
     }
 
     #[test]

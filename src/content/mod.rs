@@ -5,6 +5,7 @@
 
 pub mod embed;
 pub mod feeds;
+mod html_tags;
 pub mod images;
 pub mod input;
 pub mod jsonld;
