@@ -87,6 +87,14 @@ pub struct GlobalArgs {
         global = true
     )]
     pub secret_key_file: Option<PathBuf>,
+    /// Memory, in MiB, that the images being decoded and resized in one
+    /// process may take together (default 512).
+    #[arg(
+        long = "image-memory-mb",
+        env = "HERALD_IMAGE_MEMORY_MB",
+        global = true
+    )]
+    pub image_memory_mb: Option<u32>,
 }
 
 /// What a config file may hold. Unknown keys are refused so that a typo does
@@ -111,6 +119,8 @@ struct FileConfig {
     #[serde(alias = "secret-key-file")]
     secret_key_file: Option<PathBuf>,
     http: Option<HttpFileConfig>,
+    #[serde(alias = "image-memory-mb")]
+    image_memory_mb: Option<u32>,
     site: Option<SiteFileConfig>,
     push: Option<PushFileConfig>,
     prompt: Option<PromptFileConfig>,
@@ -273,6 +283,11 @@ pub struct Config {
     /// The file of secret keys the operator keeps (`secret_key_file`).
     pub secret_key_file: Option<PathBuf>,
     pub http: HttpConfig,
+    /// The memory budget, in MiB (1,048,576 bytes), of the images being
+    /// decoded and resized at once in this process (`images::ImageMemoryBudget`):
+    /// an upload waits while others hold it, and one that alone needs more
+    /// is refused.
+    pub image_memory_mb: u32,
     pub site: SiteConfig,
     pub push: PushConfig,
     pub prompt: PromptConfig,
@@ -321,6 +336,10 @@ pub enum ConfigError {
     },
     #[error("reminders.default_digest_time must be a time of day as \"HH:MM\", got {0:?}")]
     DigestTime(String),
+    #[error(
+        "image_memory_mb must be between {MIN_IMAGE_MEMORY_MB} and {MAX_IMAGE_MEMORY_MB} (MiB), got {0}"
+    )]
+    ImageMemory(u32),
 }
 
 const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -328,6 +347,14 @@ const DEFAULT_DATA: &str = "herald-data";
 /// A pool larger than this is a typo: PostgreSQL's own default
 /// `max_connections` is 100 for every node together.
 const MAX_POOL_SIZE: u32 = 1_000;
+/// The image memory budget by default: one 40-megapixel photo (the
+/// largest upload, about 435 MiB for a JPEG) or three 12-megapixel ones
+/// (about 160 MiB each) at a time.
+const DEFAULT_IMAGE_MEMORY_MB: u32 = 512;
+/// Less would hold no picture at all: a 640 × 480 one needs about 12 MiB.
+const MIN_IMAGE_MEMORY_MB: u32 = 16;
+/// More is a typo (1 TiB).
+const MAX_IMAGE_MEMORY_MB: u32 = 1_048_576;
 
 impl Config {
     /// Resolves the configuration from flags and environment (`args`) over
@@ -375,6 +402,13 @@ impl Config {
         if let Some(size) = database_pool_size.filter(|s| !(1..=MAX_POOL_SIZE).contains(s)) {
             return Err(ConfigError::PoolSize(size));
         }
+        let image_memory_mb = args
+            .image_memory_mb
+            .or(file.image_memory_mb)
+            .unwrap_or(DEFAULT_IMAGE_MEMORY_MB);
+        if !(MIN_IMAGE_MEMORY_MB..=MAX_IMAGE_MEMORY_MB).contains(&image_memory_mb) {
+            return Err(ConfigError::ImageMemory(image_memory_mb));
+        }
         let metrics_token = args.metrics_token.clone().or(file.metrics_token);
         if metrics_token
             .as_ref()
@@ -393,6 +427,7 @@ impl Config {
             secret_key: args.secret_key.clone().or(file.secret_key).map(SecretText),
             secret_key_file: args.secret_key_file.clone().or(file.secret_key_file),
             http: http_limits(file.http.unwrap_or_default())?,
+            image_memory_mb,
             site: SiteConfig {
                 name: site_file.name.unwrap_or_else(|| "Herald".to_owned()),
                 description: site_file.description.unwrap_or_else(|| {
@@ -649,6 +684,43 @@ mod tests {
             };
             let err = Config::load(&args).expect_err("refused").to_string();
             assert!(err.contains("database_pool_size"), "{err}");
+        }
+    }
+
+    #[test]
+    fn image_memory_mb_flag_wins_over_file_and_is_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("herald.toml");
+        std::fs::write(&file, "image_memory_mb = 256\n").expect("write");
+        let from_file = GlobalArgs {
+            config: Some(file),
+            ..GlobalArgs::default()
+        };
+        assert_eq!(
+            Config::load(&from_file).expect("loads").image_memory_mb,
+            256
+        );
+        let from_flag = GlobalArgs {
+            image_memory_mb: Some(64),
+            ..from_file
+        };
+        assert_eq!(Config::load(&from_flag).expect("loads").image_memory_mb, 64);
+        assert_eq!(
+            Config::load(&GlobalArgs::default())
+                .expect("loads")
+                .image_memory_mb,
+            DEFAULT_IMAGE_MEMORY_MB
+        );
+        for bad in [0, MIN_IMAGE_MEMORY_MB - 1, MAX_IMAGE_MEMORY_MB + 1] {
+            let args = GlobalArgs {
+                image_memory_mb: Some(bad),
+                ..GlobalArgs::default()
+            };
+            let err = Config::load(&args).expect_err("refused").to_string();
+            assert!(
+                err.starts_with("image_memory_mb must be between 16 and"),
+                "{err}"
+            );
         }
     }
 

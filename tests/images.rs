@@ -426,6 +426,29 @@ async fn a_decompression_bomb_is_refused_from_its_header() {
 }
 
 #[tokio::test]
+async fn an_upload_needing_more_than_the_memory_budget_is_refused_with_the_limit() {
+    let site = TestSite::start_with(|config| config.image_memory_mb = 16).await;
+    create_user(&site, "writer@example.org", Role::Contributor).await;
+    let token = api_token(&site, "writer@example.org").await;
+    // 3 megapixels: far more than 16 MiB to decode and resize, from a
+    // file of a few hundred kilobytes.
+    let (status, json) = upload_raw(&site, &token, "image/jpeg", "alt=Big", jpeg(2000, 1500)).await;
+    assert_eq!(
+        (status, error_code(&json)),
+        (400, "image_too_large_to_process"),
+        "{json}"
+    );
+    let message = json["error"]["message"].as_str().unwrap_or("");
+    assert!(
+        message.starts_with("the image needs about ") && message.contains("; the limit is 16 MiB"),
+        "{message}"
+    );
+    // A small one fits the same budget.
+    let (status, json) = upload_raw(&site, &token, "image/jpeg", "alt=Small", jpeg(400, 300)).await;
+    assert_eq!(status, 201, "{json}");
+}
+
+#[tokio::test]
 async fn an_oversized_upload_is_refused_with_413() {
     let (site, token) = site_with_contributor().await;
     let mut big = jpeg(64, 64);
@@ -574,6 +597,31 @@ async fn story_add_gives_imported_photos_renditions_and_checks_media_paths() {
         "{srcset:?}"
     );
 
+    // The command line has the same memory budget (`--image-memory-mb`).
+    std::fs::write(dir.path().join("big.jpeg"), jpeg(2000, 1500)).expect("write");
+    std::fs::write(
+        &story,
+        r#"{"slug": "big", "headline": "Big", "body_markdown": "x",
+            "image": {"path": "big.jpeg", "alt": "A big photo"}}"#,
+    )
+    .expect("write");
+    let out = herald(
+        &site.data_path(),
+        &[
+            "story",
+            "add",
+            story.to_str().expect("utf8"),
+            "--image-memory-mb",
+            "16",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("image.path") && err.contains("; the limit is 16 MiB"),
+        "{err}"
+    );
+
     // A story may name an uploaded image by its path, but only one that exists.
     std::fs::write(
         &story,
@@ -612,6 +660,7 @@ async fn the_upload_route_and_its_codes_are_documented() {
         "image_too_large",
         "image_unsupported_type",
         "image_too_many_pixels",
+        "image_too_large_to_process",
         "image_corrupt",
         "alt_required",
         "file_required",

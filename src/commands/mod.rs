@@ -21,7 +21,7 @@ use crate::content::images::{self, media_path};
 use crate::content::input::{ImageSource, parse_story_json};
 use crate::content::media::{MAX_IMAGE_BYTES, sniff_image};
 use crate::delivery::allowlist::Resolver;
-use crate::images::{ImageLabels, ingest_image};
+use crate::images::{ImageLabels, ImageMemoryBudget, ingest_image};
 use crate::secrets::key_file::{KeyFileError, KeySource};
 use crate::server;
 use crate::store::{Backend, MediaUpload, Store};
@@ -201,7 +201,10 @@ pub async fn add_story(config: &Config, source: &str, publish: bool) -> anyhow::
                 alt: &image.alt,
                 credit: image.credit.as_deref(),
             };
-            let stored = ingest_image(&store, bytes, labels, None, None, Utc::now())
+            // The same budget as the server's, for this one image: one that
+            // needs more than `image_memory_mb` is refused alike.
+            let budget = ImageMemoryBudget::new(config.image_memory_mb);
+            let stored = ingest_image(&store, bytes, labels, None, &budget, Utc::now())
                 .await
                 .with_context(|| format!("image.path: {}", path.display()))?;
             image.source = ImageSource::Url(media_path(&stored.name));

@@ -24,6 +24,10 @@ pub struct AppState {
     pub pages: Arc<PageCache>,
     /// What the push API and `/metrics` need besides the store.
     pub push: Arc<PushState>,
+    /// The memory that image uploads being decoded and resized may take
+    /// together (`image_memory_mb`): shared by every upload this process
+    /// serves, so many large ones wait instead of exhausting memory.
+    pub images: crate::images::ImageMemoryBudget,
 }
 
 /// What the push API needs besides the store.
@@ -114,6 +118,7 @@ impl AppState {
         let limiter = RegistrationLimiter::new(config.push.registrations_per_ip_per_hour);
         Ok(AppState {
             store,
+            images: crate::images::ImageMemoryBudget::new(config.image_memory_mb),
             pages: Arc::new(PageCache::default()),
             push: Arc::new(PushState {
                 metrics: Arc::new(crate::delivery::metrics::Metrics::default()),

@@ -4,16 +4,13 @@
 //! Any newsroom account may upload. The answer's `src` is what a story's
 //! `image.url` names.
 
-use std::sync::Arc;
-
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use chrono::Utc;
 use serde::Serialize;
-use tokio::sync::Semaphore;
 
 use crate::content::images::{ImageError, ImageText, media_path};
 use crate::content::media::MAX_IMAGE_BYTES;
@@ -26,21 +23,10 @@ use crate::web::api_error::ApiError;
 /// Room for the multipart framing and the text fields around the file.
 const MAX_UPLOAD_BODY: usize = MAX_IMAGE_BYTES + 64 * 1024;
 
-/// Uploads processed at once: each may hold a few hundred megabytes of
-/// pixels for about a second of CPU.
-const CONCURRENT_PROCESSING: usize = 2;
-
-/// Limits how many uploads are decoded and resized at the same time.
-#[derive(Clone)]
-struct ProcessingSlots(Arc<Semaphore>);
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/admin/images", post(create_image))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY))
-        .layer(Extension(ProcessingSlots(Arc::new(Semaphore::new(
-            CONCURRENT_PROCESSING,
-        )))))
 }
 
 /// The answer to an upload.
@@ -92,7 +78,6 @@ struct Upload {
 async fn create_image(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Extension(slots): Extension<ProcessingSlots>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     request: Request,
@@ -124,12 +109,9 @@ async fn create_image(
     let file = upload.file.ok_or_else(|| {
         ApiError::bad_request("file_required", "the multipart body has no file field")
     })?;
-    // The slot goes with the work: if the client hangs up, the processing
-    // already started still counts until it ends.
-    let slot =
-        slots.0.clone().acquire_owned().await.map_err(|e| {
-            ApiError::from(ImageError::Encode(format!("processing unavailable: {e}")))
-        })?;
+    // Processing waits for its share of the process's image memory budget
+    // (`state.images`), and holds it until it ends, even if the client
+    // hangs up.
     let labels = ImageLabels {
         alt: &text.alt,
         credit: text.credit.as_deref(),
@@ -140,7 +122,7 @@ async fn create_image(
         file.into(),
         labels,
         owner,
-        Some(slot),
+        &state.images,
         Utc::now(),
     )
     .await
