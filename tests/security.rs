@@ -594,3 +594,60 @@ async fn held_oversized_bodies_are_refused_before_they_are_read_whole() {
         .expect("answer");
     assert_eq!(response.status(), 413);
 }
+
+// ── Finding 7: passwords ──────────────────────────────────────────────
+
+#[tokio::test]
+async fn finding_7_common_repeated_and_contextual_passwords_are_refused() {
+    let site = TestSite::start().await;
+    for (password, why) in [
+        ("password1234", "commonly used"),
+        ("aaaaaaaaaaaa", "one character"),
+        ("Herald-newsroom-2026", "site"),
+        ("mallory.lastname99", "email"),
+    ] {
+        let refused = herald::accounts::users::add_user(
+            &site.store,
+            herald::accounts::users::NewAccount {
+                email: "mallory.lastname@example.org".into(),
+                name: String::new(),
+                role: Role::Editor,
+                password: password.into(),
+            },
+            &site.config.site.name,
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+        .expect_err(password);
+        assert!(refused.to_string().contains(why), "{password}: {refused}");
+    }
+}
+
+// ── Finding 11: author images need a text ─────────────────────────────
+
+#[tokio::test]
+async fn finding_11_an_author_image_without_alt_is_refused_not_passed_through() {
+    let site = TestSite::start().await;
+    create_user(&site, "ed@example.org", Role::Editor).await;
+    let token = common::accounts::api_token(&site, "ed@example.org").await;
+    let post = |body: &'static str| {
+        site.client
+            .post(format!("{}/api/v1/admin/stories", site.base))
+            .bearer_auth(&token)
+            .json(&json!({"headline": "Images", "body_markdown": body}))
+            .send()
+    };
+    let refused = post("Before.\n\n<img src=\"/media/x.jpg\">\n\nAfter.")
+        .await
+        .expect("answer");
+    assert_eq!(refused.status(), 400);
+    let answer: Value = refused.json().await.expect("json");
+    assert_eq!(
+        answer["error"]["fields"][0]["field"], "body_markdown",
+        "{answer}"
+    );
+    let decorative = post("<img src=\"/media/x.jpg\" alt=\"\">")
+        .await
+        .expect("answer");
+    assert_eq!(decorative.status(), 201, "marked decorative");
+}
