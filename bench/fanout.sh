@@ -256,7 +256,7 @@ run_herald() { # N TRANSPORT WORKER_PROCESSES (0: delivery inside `herald serve`
     db_url="$(database_url "$BENCH_DB")"
     # Every node of a PostgreSQL site shares one secret key.
     db_line="database_url = \"$db_url\"
-secret_key = \"$("$HERALD_BIN" secrets new-key)\""
+secret_key = \"$("$HERALD" secrets new-key)\""
     label="$transport, PostgreSQL, $procs worker process(es) x $WORKERS tasks"
   fi
   cat > "$conf" <<EOF
