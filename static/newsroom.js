@@ -82,12 +82,23 @@
         } catch {
           continue;
         }
-        for (const field of ["queued", "sent", "delivered", "gone", "failed", "clicked"]) {
+        // The first notification's numbers, as the server printed them (an
+        // update reaches the same readers again), and the story's clicks.
+        const first = (stats.jobs ?? []).find((j) => j.kind === "original");
+        const numbers = {
+          queued: first?.queued ?? 0,
+          sent: first?.sent ?? 0,
+          delivered: first?.delivered ?? 0,
+          gone: first?.gone ?? 0,
+          failed: first?.failed ?? 0,
+          clicked: stats.clicked,
+        };
+        for (const [field, value] of Object.entries(numbers)) {
           const cell = row.querySelector(`[data-field="${field}"]`);
-          if (cell) cell.textContent = String(stats[field]);
+          if (cell) cell.textContent = String(value);
         }
         const ctr = row.querySelector('[data-field="click_through"]');
-        if (ctr) ctr.textContent = clickThrough(stats.clicked, stats.delivered);
+        if (ctr) ctr.textContent = clickThrough(stats.clicked, numbers.delivered);
         const state = row.querySelector('[data-field="state"]');
         if (state && sending(stats)) state.textContent = "Sending…";
         if (!running(stats)) {

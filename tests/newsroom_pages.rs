@@ -1040,6 +1040,31 @@ async fn the_dashboard_shows_a_publications_deliveries() {
         "not watched any more"
     );
     assert_eq!(sink.received_by("reader").len(), 1);
+
+    // An update reaches the same reader again: the dashboard keeps showing
+    // the first notification's numbers, not the two added together.
+    let response = editor
+        .post_form(
+            &format!("/newsroom/stories/{id}/push"),
+            &[
+                ("update_title", "Harbour reopens: ferries too"),
+                ("action", "send-confirmed"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    fan_out_over(&site, id, 3).await;
+    assert_eq!(sink.received_by("reader").len(), 2, "the update arrived");
+    let (_, html) = editor.text("/newsroom").await;
+    let cell = |field: &str| select_text(&html, &format!("{row} [data-field={field}]"));
+    assert_eq!(
+        (cell("queued"), cell("sent"), cell("delivered")),
+        (
+            vec!["2".to_owned()],
+            vec!["2".to_owned()],
+            vec!["1".to_owned()]
+        )
+    );
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::charts::{self, BarChart, LineChart};
 use super::layout::{self, Chrome, Section};
 use crate::editorial::{self, StoryFilter, StoryStatus};
-use crate::store::PushStats;
+use crate::store::{JobKind, JobStats, PushStats};
 use crate::subscriptions::follower_trend::{self, TopicTrend};
 use crate::web::AppState;
 use crate::web::NewsroomUser;
@@ -49,16 +49,22 @@ pub struct DeliveryNumbers {
 }
 
 impl DeliveryNumbers {
+    /// The story's first notification's numbers (an update goes to the
+    /// same readers again: adding it would count them twice), with the
+    /// story's clicks; running while any of its notifications is.
     pub fn from_stats(stats: &PushStats) -> DeliveryNumbers {
         let sending = stats.retrying > 0 || stats.shards.iter().any(|s| s.state != "done");
+        let first = stats.jobs.iter().find(|j| j.kind == JobKind::Original);
+        let count = |of: fn(&JobStats) -> i64| first.map_or(0, of);
+        let delivered = count(|j| j.delivered);
         DeliveryNumbers {
-            queued: stats.queued,
-            sent: stats.sent,
-            delivered: stats.delivered,
-            gone: stats.gone,
-            failed: stats.failed,
+            queued: count(|j| j.queued.unwrap_or(0)),
+            sent: count(|j| j.sent),
+            delivered,
+            gone: count(|j| j.gone),
+            failed: count(|j| j.failed),
             clicked: stats.clicked,
-            click_through: click_through(stats.clicked, stats.delivered),
+            click_through: click_through(stats.clicked, delivered),
             running: stats.pending_jobs > 0 || sending,
             sending,
         }
