@@ -2,8 +2,10 @@
 // it only shows times in the editor's own time zone, keeps delivery numbers
 // current while a notification is being sent, and, in the story editor,
 // fills the slug, previews the body and the notification as they are typed,
-// uploads the featured image, sends the browser's time zone with the form,
-// and makes a confirmation the server asks for modal.
+// uploads the featured image and images into the body, keeps what is typed
+// (autosave) and asks before leaving with changes not yet kept, says who
+// else is editing, sends the browser's time zone with the form, and makes a
+// confirmation the server asks for modal.
 "use strict";
 
 (() => {
@@ -241,7 +243,60 @@
     }
   }
 
-  // ---- Editor: featured image upload -----------------------------------
+  // ---- Editor: images, through the newsroom's one upload pipeline --------
+  /** Uploads an image file with its description; resolves to the API's answer or throws a message. */
+  async function uploadImage(file, alt, credit) {
+    const data = new FormData();
+    data.append("file", file);
+    data.append("alt", alt);
+    if (credit && credit.trim() !== "") data.append("credit", credit);
+    let res;
+    try {
+      res = await fetch("/api/v1/admin/images", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "x-csrf-token": csrfToken() },
+        body: data,
+      });
+    } catch {
+      throw new Error("The image was not uploaded: the connection failed.");
+    }
+    const body = await res.json().catch(() => null);
+    if (!res.ok || !body?.src) {
+      throw new Error(`The image was not uploaded: ${errorMessage({ body }, `the server answered ${res.status}`)}`);
+    }
+    return body;
+  }
+
+  /**
+   * Wires an upload button: once a file and its description are given,
+   * uploads them; `done(answer)` returns what the status line then says.
+   */
+  function wireUpload({ file, alt, credit, button, status, missingAlt, done }) {
+    button.addEventListener("click", async () => {
+      if (!file.files?.length) {
+        status.textContent = "Choose an image file first.";
+        file.focus();
+        return;
+      }
+      if (alt.value.trim() === "") {
+        status.textContent = missingAlt;
+        alt.focus();
+        return;
+      }
+      button.disabled = true;
+      status.textContent = "Uploading…";
+      try {
+        status.textContent = done(await uploadImage(file.files[0], alt.value, credit?.value ?? ""));
+      } catch (e) {
+        status.textContent = e.message;
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  // ---- Editor: the featured image ------------------------------------------
   function uploadImages() {
     const box = document.querySelector("[data-upload]");
     const file = document.getElementById("image_file");
@@ -253,46 +308,219 @@
     const thumb = document.getElementById("image-thumb");
     if (!box || !file || !button || !alt || !url) return;
     box.hidden = false;
-    button.addEventListener("click", async () => {
-      if (!file.files?.length) {
-        status.textContent = "Choose an image file first.";
-        file.focus();
-        return;
-      }
-      if (alt.value.trim() === "") {
-        status.textContent = "Write the image's description first: an upload needs it.";
-        alt.focus();
-        return;
-      }
-      const data = new FormData();
-      data.append("file", file.files[0]);
-      data.append("alt", alt.value);
-      if (credit && credit.value.trim() !== "") data.append("credit", credit.value);
-      button.disabled = true;
-      status.textContent = "Uploading…";
-      try {
-        const res = await fetch("/api/v1/admin/images", {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "x-csrf-token": csrfToken() },
-          body: data,
-        });
-        const body = await res.json().catch(() => null);
-        if (!res.ok || !body?.src) {
-          status.textContent = `The image was not uploaded: ${errorMessage({ body }, `the server answered ${res.status}`)}`;
-          return;
-        }
-        url.value = body.src;
+    wireUpload({
+      file,
+      alt,
+      credit,
+      button,
+      status,
+      missingAlt: "Write the image's description first: an upload needs it.",
+      done: (uploaded) => {
+        url.value = uploaded.src;
+        url.dispatchEvent(new Event("input", { bubbles: true }));
         const img = document.createElement("img");
-        img.src = body.variants?.[0]?.src ?? body.src;
+        img.src = uploaded.variants?.[0]?.src ?? uploaded.src;
         img.alt = alt.value;
         thumb?.replaceChildren(img);
-        status.textContent = "Uploaded. Save the story to keep it.";
-      } catch {
-        status.textContent = "The image was not uploaded: the connection failed.";
-      } finally {
-        button.disabled = false;
+        return "Uploaded. Save the story to keep it.";
+      },
+    });
+  }
+
+  // ---- Editor: an image into the body, by button or by dropping a file ---
+  function insertImages() {
+    const box = document.querySelector("[data-insert-image]");
+    const body = document.getElementById("body_markdown");
+    const file = document.getElementById("insert_file");
+    const alt = document.getElementById("insert_alt");
+    const button = document.getElementById("insert-upload");
+    const status = document.getElementById("insert-status");
+    if (!box || !body || !file || !alt || !button || body.disabled) return;
+    box.hidden = false;
+    // Where the image goes: the cursor in the body when the editor turned away.
+    let at = body.value.length;
+    body.addEventListener("blur", () => {
+      at = body.selectionStart ?? body.value.length;
+    });
+    wireUpload({
+      file,
+      alt,
+      button,
+      status,
+      missingAlt: "Describe the image first: readers who cannot see it read the description.",
+      done: (uploaded) => {
+        const description = alt.value.replace(/[\[\]]/g, "");
+        const before = body.value.slice(0, at);
+        const after = body.value.slice(at);
+        const gapBefore = before === "" || before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
+        const gapAfter = after.startsWith("\n\n") ? "" : after.startsWith("\n") ? "\n" : "\n\n";
+        const markdown = `![${description}](${uploaded.src})`;
+        body.value = `${before}${gapBefore}${markdown}${gapAfter}${after}`;
+        at = before.length + gapBefore.length + markdown.length;
+        body.dispatchEvent(new Event("input", { bubbles: true }));
+        file.value = "";
+        alt.value = "";
+        body.focus();
+        body.setSelectionRange(at, at);
+        return "Inserted into the body.";
+      },
+    });
+    // A file dropped on the body: the same, once it is described.
+    body.addEventListener("dragover", (e) => {
+      if (![...(e.dataTransfer?.types ?? [])].includes("Files")) return;
+      e.preventDefault();
+      body.classList.add("nr-drop-target");
+    });
+    body.addEventListener("dragleave", () => body.classList.remove("nr-drop-target"));
+    body.addEventListener("drop", (e) => {
+      const files = e.dataTransfer?.files;
+      body.classList.remove("nr-drop-target");
+      if (!files?.length) return;
+      e.preventDefault();
+      at = body.selectionStart ?? body.value.length;
+      file.files = files;
+      box.open = true;
+      alt.focus();
+      status.textContent = `Describe “${files[0].name}”, then press Upload and insert.`;
+    });
+  }
+
+  // ---- Editor: the folded sidebar panels say what they hold ---------------
+  function panelSummaries() {
+    const send = document.getElementById("push_send");
+    const pushState = document.querySelector("[data-push-state]");
+    send?.addEventListener("change", () => {
+      if (pushState) pushState.textContent = send.checked ? "on" : "off";
+    });
+    const url = document.getElementById("image_url");
+    const imageState = document.querySelector("[data-image-state]");
+    url?.addEventListener("input", () => {
+      if (imageState) imageState.textContent = url.value.trim() === "" ? "none" : "set";
+    });
+  }
+
+  // ---- Editor: autosave, leaving, and who else is editing ---------------
+  /** The form's content as it would be sent (the buttons' values aside). */
+  const formState = (form) => new URLSearchParams(new FormData(form)).toString();
+
+  function autosave() {
+    const form = document.querySelector("form[data-autosave]");
+    if (!form) return;
+    const status = document.getElementById("autosave-status");
+    const notice = document.getElementById("editing-notice");
+    let kept = formState(form);
+    let submitting = false;
+    let inFlight = false;
+    const say = (text) => {
+      if (status && text) status.textContent = text;
+    };
+    const showOthers = (answer) => {
+      if (!notice) return;
+      const lines = [answer.others, answer.newer_text].filter(Boolean);
+      const text = lines.join(" ");
+      if ((notice.textContent ?? "").trim() === text) return;
+      notice.replaceChildren();
+      if (text) {
+        const p = document.createElement("p");
+        p.className = "nr-flash";
+        p.textContent = text;
+        notice.append(p);
       }
+    };
+    const storyUrl = () => form.getAttribute("action");
+    const isNew = () => !form.dataset.storyId;
+    const payload = (kind) => {
+      const data = new URLSearchParams(new FormData(form));
+      data.set("autosave", kind);
+      return data;
+    };
+    const changed = () => formState(form) !== kept;
+
+    // A new story becomes a draft once it has a headline and a body.
+    async function create() {
+      const headline = form.querySelector("#headline")?.value.trim();
+      const body = form.querySelector("#body_markdown")?.value.trim();
+      if (!headline || !body) return;
+      const sent = formState(form);
+      const res = await fetch("/newsroom/stories/new/autosave", { method: "POST", credentials: "same-origin", body: payload("changes") });
+      const answer = await res.json().catch(() => null);
+      if (!res.ok || !answer?.id) {
+        say(answer?.error?.message ?? "Not kept yet: the draft could not be made just now.");
+        return;
+      }
+      form.dataset.storyId = String(answer.id);
+      form.setAttribute("action", answer.url);
+      let version = form.querySelector('input[name="version"]');
+      if (!version) {
+        version = document.createElement("input");
+        version.type = "hidden";
+        version.name = "version";
+        form.querySelector('input[name="csrf"]')?.after(version);
+      }
+      version.value = String(answer.version);
+      const preview = form.querySelector('button[value="preview"]');
+      preview?.setAttribute("formaction", `${answer.url}/preview`);
+      history.replaceState(null, "", answer.url);
+      kept = sent;
+      say(answer.status);
+    }
+
+    async function keep() {
+      if (submitting || inFlight || !changed()) return;
+      inFlight = true;
+      try {
+        if (isNew()) {
+          await create();
+          return;
+        }
+        const sent = formState(form);
+        say("Keeping your changes…");
+        const res = await fetch(`${storyUrl()}/autosave`, { method: "POST", credentials: "same-origin", body: payload("changes") });
+        const answer = await res.json().catch(() => null);
+        if (!res.ok || !answer) {
+          say(answer?.error?.message ?? "Your changes could not be kept just now; they are still in the form.");
+          return;
+        }
+        kept = sent;
+        say(answer.status);
+        showOthers(answer);
+      } catch {
+        say("Your changes could not be kept: the connection failed. They are still in the form.");
+      } finally {
+        inFlight = false;
+        // Typed meanwhile: keep that too.
+        if (changed()) later();
+      }
+    }
+    const later = debounce(keep, 3000);
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    form.addEventListener("submit", () => {
+      submitting = true;
+    });
+
+    // Every half minute: still here, and who else is.
+    const checkIn = async () => {
+      if (isNew() || document.hidden) return;
+      try {
+        const res = await fetch(`${storyUrl()}/autosave`, { method: "POST", credentials: "same-origin", body: payload("check-in") });
+        if (res.ok) showOthers(await res.json());
+      } catch {
+        // The next check-in tries again.
+      }
+    };
+    setInterval(checkIn, 30_000);
+
+    // Leaving: changes not yet kept are asked about, and sent on the way out.
+    window.addEventListener("beforeunload", (e) => {
+      if (submitting || !changed()) return;
+      e.preventDefault();
+      e.returnValue = "";
+    });
+    window.addEventListener("pagehide", () => {
+      if (submitting || isNew()) return;
+      const url = `${storyUrl()}/autosave`;
+      navigator.sendBeacon(url, payload(changed() ? "changes" : "leaving"));
     });
   }
 
@@ -339,6 +567,9 @@
     previewBody();
     previewNotifications();
     uploadImages();
+    insertImages();
+    panelSummaries();
+    autosave();
     scheduleInLocalTime();
   });
 })();

@@ -139,84 +139,12 @@ async fn snapshots_from_many_nodes_at_once_write_each_row_once() {
 
 // ---- Pages over HTTP -----------------------------------------------------
 
-use common::accounts::{LoggedIn, login_as};
+use common::accounts::login_as;
+use common::editor::{
+    create_draft, location, politics_site, set, story_fields, story_id_in, version_of,
+};
 use common::{select_attr, select_text};
 use herald::accounts::Role;
-
-/// The story id in an editor URL (`/newsroom/stories/7?done=…`).
-fn story_id_in(location: &str) -> i64 {
-    location
-        .trim_start_matches("/newsroom/stories/")
-        .split(['?', '/'])
-        .next()
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("no story id in {location}"))
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .unwrap_or_else(|| panic!("no Location in a {} answer", response.status()))
-        .to_str()
-        .expect("ascii")
-        .to_owned()
-}
-
-/// The editor's fields for a story, to post with an action.
-fn story_fields<'a>(headline: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("headline", headline),
-        ("slug", ""),
-        ("standfirst", "The standfirst."),
-        ("body_markdown", body),
-        ("image_url", ""),
-        ("image_alt", ""),
-        ("image_credit", ""),
-        ("topics", "Politics"),
-        ("cta_text", ""),
-        ("cta_url", ""),
-        ("authors", "Ana Reporter"),
-    ]
-}
-
-/// Sets field `name` to `value`, replacing what `story_fields` put there.
-fn set<'a>(fields: &mut Vec<(&'a str, &'a str)>, name: &'a str, value: &'a str) {
-    fields.retain(|(k, _)| *k != name);
-    fields.push((name, value));
-}
-
-/// Creates a draft through the editor; returns its id.
-async fn create_draft(user: &LoggedIn, headline: &str, body: &str) -> i64 {
-    let mut fields = story_fields(headline, body);
-    fields.push(("action", "save"));
-    let response = user.post_form("/newsroom/stories/new", &fields).await;
-    assert_eq!(
-        response.status(),
-        303,
-        "{}",
-        response.text().await.unwrap_or_default()
-    );
-    let to = location(&response);
-    assert!(to.ends_with("?done=created"), "{to}");
-    story_id_in(&to)
-}
-
-/// The editor page's hidden version.
-async fn version_of(user: &LoggedIn, id: i64) -> String {
-    let (status, html) = user.text(&format!("/newsroom/stories/{id}")).await;
-    assert_eq!(status, 200, "{html}");
-    select_attr(&html, "#story-form input[name=version]", "value")
-        .pop()
-        .expect("a version field")
-}
-
-async fn politics_site() -> TestSite {
-    let site = TestSite::start().await;
-    site.publish(&story_json("seed", "Seed", &["Politics", "Science"]))
-        .await;
-    site
-}
 
 #[tokio::test]
 async fn the_newsroom_pages_need_a_login_and_show_each_role_its_controls() {
@@ -444,6 +372,13 @@ async fn an_edit_conflict_is_told_and_keeps_the_text() {
         ["Budget day, revised"]
     );
     assert!(!html.contains("<b>markup"), "escaped");
+    // What differs, line by line: theirs removed, mine added.
+    let removed = select_text(&html, ".nr-conflict .nr-diff del").join("\n");
+    let added = select_text(&html, ".nr-conflict .nr-diff ins").join("\n");
+    assert!(removed.contains("Their text."), "{removed}");
+    assert!(removed.contains("Headline: Budget day"), "{removed}");
+    assert!(added.contains("My careful rewrite,"), "{added}");
+    assert!(added.contains("Headline: Budget day, revised"), "{added}");
     let next = select_attr(&html, "#story-form input[name=version]", "value");
     assert_ne!(next, std::slice::from_ref(&stale));
     let stored = site

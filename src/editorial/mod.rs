@@ -38,6 +38,7 @@
 //!   that has not started.
 
 mod audience;
+mod autosave;
 mod drafts;
 mod error;
 mod import;
@@ -58,6 +59,10 @@ use crate::store::{Actor, EditorialRecord, ListedStory};
 pub use crate::content::input::NotificationSettings;
 pub use crate::store::{Correction, RevisionAction, RevisionSnapshot, StoryStatus};
 pub use audience::{AudienceCount, Reach, count_audience, publish_reach, update_reach};
+pub use autosave::{
+    EDITING_WINDOW, Editing, EditingState, Pending, autosave, check_in, discard_autosave,
+    pending_autosave,
+};
 pub use drafts::PushOptions;
 pub use error::{EditConflict, EditorialError};
 pub use import::import_story;
@@ -68,8 +73,8 @@ pub use preview_links::{
 pub use publication::{SaveIntent, plan_save};
 pub use push::{UpdateRequest, send_update};
 pub use revisions::{
-    DiffBase, DiffLine, DiffTag, RevisionDetail, RevisionSummary, get_revision, list_revisions,
-    restore_revision,
+    DiffBase, DiffLine, DiffTag, RevisionDetail, RevisionSummary, get_revision, line_diff,
+    list_revisions, restore_revision,
 };
 pub use stats::{public_push_stats, push_stats};
 pub use stories::{

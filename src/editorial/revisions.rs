@@ -131,17 +131,7 @@ pub async fn get_revision(
         .context_radius(3)
         .header(&old_name, &new_name)
         .to_string();
-    let lines = diff
-        .iter_all_changes()
-        .map(|change| DiffLine {
-            tag: match change.tag() {
-                ChangeTag::Equal => DiffTag::Equal,
-                ChangeTag::Insert => DiffTag::Insert,
-                ChangeTag::Delete => DiffTag::Delete,
-            },
-            text: change.value().trim_end_matches(['\n', '\r']).to_owned(),
-        })
-        .collect();
+    let lines = diff_lines(&diff);
     Ok(RevisionDetail {
         revision: summary(&revision),
         snapshot: revision.snapshot,
@@ -194,6 +184,24 @@ pub async fn restore_revision(
         ..SaveIntent::default()
     };
     save(store, who, &draft, &options, intent, Some(story_id), now).await
+}
+
+/// Every line of `old` and `new`, each marked as in both, added or removed.
+pub fn line_diff(old: &str, new: &str) -> Vec<DiffLine> {
+    diff_lines(&TextDiff::from_lines(old, new))
+}
+
+fn diff_lines<'a>(diff: &'a TextDiff<'a, 'a, 'a, str>) -> Vec<DiffLine> {
+    diff.iter_all_changes()
+        .map(|change| DiffLine {
+            tag: match change.tag() {
+                ChangeTag::Equal => DiffTag::Equal,
+                ChangeTag::Insert => DiffTag::Insert,
+                ChangeTag::Delete => DiffTag::Delete,
+            },
+            text: change.value().trim_end_matches(['\n', '\r']).to_owned(),
+        })
+        .collect()
 }
 
 fn summary(revision: &RevisionRecord) -> RevisionSummary {

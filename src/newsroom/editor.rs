@@ -15,11 +15,13 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::autosave;
 use super::confirm::{self, AudienceDialog, Notifying};
 use super::field_errors::FieldErrors;
 use super::form::Fields;
 use super::layout::{self, Chrome, Section};
 use super::page_error;
+use super::revisions::{Line, diff_lines};
 use super::story_form::{Action, StoryForm, form_errors};
 use crate::accounts::Principal;
 use crate::content::model::TopicRef;
@@ -170,6 +172,15 @@ pub struct EditorPage {
     pub errors: FieldErrors,
     /// Another save won: what happened and what to do.
     pub conflict: Option<String>,
+    /// The other version, line by line, against what this editor sent.
+    pub conflict_lines: Vec<Line>,
+    /// Who else has the story open.
+    pub editing_notice: String,
+    /// The form holds changes kept by autosave, not yet saved.
+    pub restored: bool,
+    /// The sidebar's folded panels open on their own errors.
+    pub image_open: bool,
+    pub push_open: bool,
     pub story: Option<StoryFacts>,
     pub version: Option<i64>,
     pub topics: Vec<TopicChoice>,
@@ -237,6 +248,7 @@ fn done_message(done: &str) -> Option<&'static str> {
         "restored" => "Revision restored.",
         "update-sent" => "Updated notification queued.",
         "link-revoked" => "The preview link no longer works.",
+        "discarded" => "Your unsaved changes were discarded: this is the story as saved.",
         _ => return None,
     })
 }
@@ -248,6 +260,9 @@ struct View<'a> {
     side: SideForms,
     errors: FieldErrors,
     conflict: Option<String>,
+    conflict_lines: Vec<Line>,
+    editing_notice: String,
+    restored: bool,
     preview_html: Option<String>,
     dialog: Option<AudienceDialog>,
     new_link: Option<String>,
@@ -265,6 +280,9 @@ impl<'a> View<'a> {
             side: SideForms::default(),
             errors: FieldErrors::none(),
             conflict: None,
+            conflict_lines: Vec::new(),
+            editing_notice: String::new(),
+            restored: false,
             preview_html: None,
             dialog: None,
             new_link: None,
@@ -309,6 +327,12 @@ async fn render(state: &AppState, user: &Principal, view: View<'_>) -> Response 
     if let Some((kind, text)) = view.flash {
         chrome = chrome.with_flash(kind, text);
     }
+    let image_open = view
+        .errors
+        .any_of(&["image_url", "image_alt", "image_credit"]);
+    let push_open = view
+        .errors
+        .any_of(&["push_send", "push_title", "push_body"]);
     let page = EditorPage {
         chrome,
         csrf: user.csrf_token().unwrap_or_default().to_owned(),
@@ -320,6 +344,11 @@ async fn render(state: &AppState, user: &Principal, view: View<'_>) -> Response 
         side: view.side,
         errors: view.errors,
         conflict: view.conflict,
+        conflict_lines: view.conflict_lines,
+        editing_notice: view.editing_notice,
+        restored: view.restored,
+        image_open,
+        push_open,
         story: view.story.map(StoryFacts::of),
         version: view.version,
         topics,
@@ -376,6 +405,25 @@ async fn edit_story(
     view.side.correction = StoryFacts::of(&story).correction;
     if let Some(message) = done.message() {
         view.flash = Some(("success", message));
+    }
+    let now = Utc::now();
+    let id = story.story.id;
+    let editing = match editorial::check_in(&state.store, &user, id, false, now).await {
+        Ok(editing) => editing,
+        Err(e) => return page_error(&state, &user, e),
+    };
+    view.editing_notice = autosave::others_notice(&editing);
+    if story.allowed.edit {
+        match editorial::pending_autosave(&state.store, &user, id).await {
+            Ok(Some(pending)) => {
+                view.flash = Some(("info", autosave::restored_message(&pending)));
+                view.form = StoryForm::of_fields(&Fields(pending.fields));
+                view.version = Some(pending.base_version);
+                view.restored = true;
+            }
+            Ok(None) => {}
+            Err(e) => return page_error(&state, &user, e),
+        }
     }
     if !story.allowed.edit {
         view.flash = Some((
@@ -496,6 +544,10 @@ async fn submit(
     };
     match saved {
         Ok(done) => {
+            // What autosave kept is now the story (or, published, on the site).
+            if let Err(e) = editorial::discard_autosave(&state.store, user, done.id).await {
+                tracing::warn!(error = %e, story.id = done.id, "could not clear an autosave");
+            }
             let word = match action {
                 Action::Publish => "published",
                 Action::Schedule => "scheduled",
@@ -516,9 +568,19 @@ async fn refused(
     e: EditorialError,
 ) -> Response {
     if let EditorialError::EditConflict(conflict) = &e {
-        // The next save replaces the other version, knowingly.
+        // The next save replaces the other version, knowingly, once the
+        // editor has seen what differs.
         view.version = Some(conflict.current_version);
         view.conflict = Some(conflict.to_string());
+        if let Some(id) = view.story.map(|s| s.story.id)
+            && let Ok(theirs) = editorial::get_story(&state.store, user, id, Utc::now()).await
+        {
+            let diff = editorial::line_diff(
+                &StoryForm::of_story(&theirs).as_text(),
+                &view.form.as_text(),
+            );
+            view.conflict_lines = diff_lines(&diff);
+        }
         view.status = StatusCode::CONFLICT;
         return render(state, user, view).await;
     }

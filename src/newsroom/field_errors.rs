@@ -45,6 +45,13 @@ impl FieldErrors {
             .map(|e| e.message.as_str())
     }
 
+    /// Whether any of `fields` has a problem.
+    pub fn any_of(&self, fields: &[&str]) -> bool {
+        self.items
+            .iter()
+            .any(|e| fields.contains(&e.field.as_str()))
+    }
+
     /// An account error as a form error: on its field when it names one
     /// (the field names are the inputs' ids), otherwise on `fallback`.
     /// `None` when it is not the person's to fix (a storage failure).

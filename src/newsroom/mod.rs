@@ -4,6 +4,7 @@
 //! [`crate::editorial`] or [`crate::accounts`], and render a template.
 
 pub mod account;
+pub mod autosave;
 pub mod charts;
 pub mod confirm;
 pub mod dashboard;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(tokens::routes())
         .merge(stories::routes())
         .merge(editor::routes())
+        .merge(autosave::routes())
         .merge(preview::routes())
         .merge(revisions::routes())
         .merge(topics::routes())

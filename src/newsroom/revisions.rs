@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::layout::{self, Chrome, Section};
 use super::page_error;
 use crate::accounts::Principal;
-use crate::editorial::{self, DiffBase, DiffTag, EditorialError, RevisionSummary};
+use crate::editorial::{self, DiffBase, DiffLine, DiffTag, EditorialError, RevisionSummary};
 use crate::site::templates::human_time;
 use crate::web::AppState;
 use crate::web::NewsroomUser;
@@ -68,6 +68,24 @@ pub struct Line {
     /// "+", "−" or " ", shown before the line.
     pub sign: &'static str,
     pub text: String,
+}
+
+/// A diff's lines, marked for the page.
+pub fn diff_lines(diff: &[DiffLine]) -> Vec<Line> {
+    diff.iter()
+        .map(|l| {
+            let (kind, sign) = match l.tag {
+                DiffTag::Insert => ("ins", "+"),
+                DiffTag::Delete => ("del", "−"),
+                DiffTag::Equal => ("same", " "),
+            };
+            Line {
+                kind,
+                sign,
+                text: l.text.clone(),
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -176,27 +194,7 @@ async fn revision_page(
         (DiffBase::Previous, Some(n)) => format!("revision {n}, the one before it"),
         (DiffBase::Previous, None) => "nothing: it is the first revision".to_owned(),
     };
-    let lines: Vec<Line> = detail
-        .diff
-        .iter()
-        .map(|l| match l.tag {
-            DiffTag::Insert => Line {
-                kind: "ins",
-                sign: "+",
-                text: l.text.clone(),
-            },
-            DiffTag::Delete => Line {
-                kind: "del",
-                sign: "−",
-                text: l.text.clone(),
-            },
-            DiffTag::Equal => Line {
-                kind: "same",
-                sign: " ",
-                text: l.text.clone(),
-            },
-        })
-        .collect();
+    let lines = diff_lines(&detail.diff);
     Ok(RevisionPage {
         chrome: Chrome::for_user(state, user, Section::Stories),
         csrf: user.csrf_token().unwrap_or_default().to_owned(),

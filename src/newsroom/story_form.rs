@@ -161,6 +161,31 @@ impl StoryForm {
         }
     }
 
+    /// The story's content as text to compare line by line: one line per
+    /// field, then the body (the push panel and schedule are not content).
+    pub fn as_text(&self) -> String {
+        let fields = [
+            ("Headline", &self.headline),
+            ("Slug", &self.slug),
+            ("Standfirst", &self.standfirst),
+            ("Topics", &self.topics.join(", ")),
+            ("Image", &self.image_url),
+            ("Image description", &self.image_alt),
+            ("Image credit", &self.image_credit),
+            ("Call to action", &self.cta_text),
+            ("Call to action link", &self.cta_url),
+            ("Authors", &self.authors),
+        ];
+        let mut text = String::new();
+        for (name, value) in fields {
+            text.push_str(&format!("{name}: {}\n", value.trim()));
+        }
+        text.push_str("Body:\n");
+        text.push_str(&self.body_markdown.replace("\r\n", "\n"));
+        text.push('\n');
+        text
+    }
+
     /// Whether topic `name` is ticked.
     pub fn has_topic(&self, name: &str) -> bool {
         self.topics.iter().any(|t| t.eq_ignore_ascii_case(name))

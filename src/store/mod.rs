@@ -50,8 +50,8 @@ pub use accounts::{NewSession, NewUser, SessionRecord, TokenOwner, TokenRecord, 
 pub use backup::check_database_file;
 pub use conflict::Conflict;
 pub use editorial::{
-    Actor, Correction, EditorialRecord, ListedStory, PreviewLinkRecord, RevisionAction,
-    RevisionRecord, RevisionSnapshot, StoryQuery, StoryStatus,
+    Actor, AutosaveRecord, Correction, EditingRecord, EditorialRecord, ListedStory,
+    PreviewLinkRecord, RevisionAction, RevisionRecord, RevisionSnapshot, StoryQuery, StoryStatus,
 };
 pub use fanout::{
     Audience, Checkpoint, DEFAULT_TTL_SECONDS, DueRetry, FailureEntry, JobInfo, JobKind, JobStats,

@@ -316,6 +316,7 @@ test("axe finds no violations on the newsroom pages, logged in", async () => {
       // The editor after a refused save: an error summary, errors by their inputs.
       visits.push(["newsroom-editor-errors", "/newsroom/stories/new", 200, async () => {
         await page.locator("#body_markdown").fill("A body without a headline.");
+        await page.locator("#image-fieldset summary").click();
         await page.locator("#image_url").fill("https://example.org/i.jpg");
         const [answer] = await Promise.all([
           // The form's own POST, not the live preview's (which the typing

@@ -17,52 +17,15 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { deflateSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { heraldBin } from "./support/herald.mjs";
+import { png } from "./support/images.mjs";
 import { EDITOR_EMAIL, EDITOR_PASSWORD, createAccount, logIn } from "./support/newsroom.mjs";
 import { freePort, sleep, startChild, startGate, startPushService } from "./support/push_service.mjs";
 
 const HEADLINE = "Lighthouse keepers vote to stay at Gull Point";
 const SLUG = "lighthouse-keepers-vote-to-stay-at-gull-point";
 const PUSH_TITLE = "Keepers stay at Gull Point";
-
-/** A PNG image, made here: a gradient of `width` × `height`. */
-function png(width, height) {
-  const crc32 = (bytes) => {
-    let crc = 0xffffffff;
-    for (const b of bytes) {
-      crc ^= b;
-      for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-    }
-    return (crc ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  const rows = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * (width * 3 + 1);
-    for (let x = 0; x < width; x++) {
-      rows.set([(x * 255) / width, (y * 255) / height, 160], row + 1 + x * 3);
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(rows)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
 
 /** Herald serving with delivery workers, sending only to `pushOrigin`, with an editor. */
 async function startHerald(pushOrigin) {
@@ -196,7 +159,8 @@ test("an editor writes, previews and publishes a story with a push, and watches 
   assert.equal(await page.locator("#body-preview strong").textContent(), "Monday");
   assert.equal(await page.locator("#body-preview iframe").count(), 0);
 
-  // The featured image: description first, then the upload.
+  // The featured image, folded in the sidebar: description first, then the upload.
+  await page.locator("#image-fieldset summary").click();
   await page.locator("#image_alt").fill("The lighthouse at Gull Point at dusk");
   await page.locator("#image_credit").fill("Ana Photographer");
   await page.locator("#image_file").setInputFiles({ name: "gull-point.png", mimeType: "image/png", buffer: png(800, 450) });
@@ -209,6 +173,8 @@ test("an editor writes, previews and publishes a story with a push, and watches 
   await page.getByLabel("Coast", { exact: true }).check();
 
   // The push panel: on by default, a title of our own, previewed with its size.
+  assert.match(await page.locator("#push-panel summary").textContent(), /Notification: on/);
+  await page.locator("#push-panel summary").click();
   assert.ok(await page.locator("#push_send").isChecked());
   await page.locator("#push_title").fill(PUSH_TITLE);
   await page.locator('[data-push-show="title"]', { hasText: PUSH_TITLE }).waitFor();

@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod devices;
+pub mod editor;
 pub mod pg_cluster;
 pub mod process;
 pub mod sink;

@@ -14,11 +14,13 @@ use super::stories::bump_version;
 use super::{Store, StoreError};
 use crate::content::{CallToAction, Image, Story, TopicRef};
 
+mod autosaves;
 mod changes;
 mod preview_links;
 mod revisions;
 mod story_list;
 
+pub use autosaves::{AutosaveRecord, EditingRecord};
 pub use preview_links::PreviewLinkRecord;
 pub(in crate::store) use {changes::*, revisions::*};
 /// Who made a change, as the revision history remembers them.
