@@ -7,6 +7,7 @@ pub mod account;
 pub mod charts;
 pub mod confirm;
 pub mod dashboard;
+pub mod delivery_chart;
 pub mod editor;
 pub mod field_errors;
 pub mod form;
@@ -15,6 +16,7 @@ pub mod login;
 pub mod preview;
 pub mod qr;
 pub mod revisions;
+pub mod stats;
 pub mod stories;
 pub mod story_form;
 pub mod tokens;
@@ -42,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(editor::routes())
         .merge(preview::routes())
         .merge(revisions::routes())
+        .merge(stats::routes())
         .merge(topics::routes())
         .merge(dashboard::routes())
 }
