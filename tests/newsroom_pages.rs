@@ -770,7 +770,10 @@ async fn an_editor_publishes_schedules_corrects_and_unpublishes_from_the_editor(
     let (_, list) = editor
         .text("/newsroom/stories?status=published&topic=science")
         .await;
-    assert_eq!(select_text(&list, "table.nr-stories tbody th a:first-child"), ["Seed"]);
+    assert_eq!(
+        select_text(&list, "table.nr-stories tbody th a:first-child"),
+        ["Seed"]
+    );
 }
 
 #[tokio::test]
