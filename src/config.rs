@@ -236,6 +236,7 @@ struct SiteFileConfig {
     page_size: Option<u32>,
     feed_content: Option<FeedContent>,
     feed_items: Option<u32>,
+    time_zone: Option<String>,
 }
 
 /// Whether feeds carry each story's whole body or only its standfirst.
@@ -258,6 +259,9 @@ pub struct SiteConfig {
     pub feed_content: FeedContent,
     /// Stories per feed.
     pub feed_items: u32,
+    /// The zone every time is shown in, on the site and in the newsroom
+    /// (`site.time_zone`, an IANA name; UTC by default).
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// The resolved configuration every command runs with.
@@ -323,6 +327,10 @@ pub enum ConfigError {
     MetricsToken,
     #[error("site.page_size must be between 1 and 100, got {0}")]
     PageSize(u32),
+    #[error(
+        "site.time_zone must be an IANA time zone name such as \"Europe/London\" or \"UTC\", got {0:?}"
+    )]
+    TimeZone(String),
     #[error("prompt.scroll_fraction must be between 0 and 1, got {0}")]
     ScrollFraction(f64),
     #[error("database_pool_size must be between 1 and {MAX_POOL_SIZE}, got {0}")]
@@ -398,6 +406,10 @@ impl Config {
         if !(1..=100).contains(&page_size) {
             return Err(ConfigError::PageSize(page_size));
         }
+        let time_zone = match site_file.time_zone {
+            Some(name) => name.parse().map_err(|_| ConfigError::TimeZone(name))?,
+            None => chrono_tz::Tz::UTC,
+        };
         let database_pool_size = args.database_pool_size.or(file.database_pool_size);
         if let Some(size) = database_pool_size.filter(|s| !(1..=MAX_POOL_SIZE).contains(s)) {
             return Err(ConfigError::PoolSize(size));
@@ -438,6 +450,7 @@ impl Config {
                 page_size,
                 feed_content: site_file.feed_content.unwrap_or(FeedContent::Full),
                 feed_items: site_file.feed_items.unwrap_or(30).clamp(1, 200),
+                time_zone,
             },
             push: PushConfig {
                 vapid_subject: args.vapid_subject.clone().or(push_file.vapid_subject),
@@ -631,6 +644,32 @@ mod tests {
         std::fs::write(&file, "[reminders]\ndefault_digest_time = \"8am\"\n").expect("write");
         let err = Config::load(&args).expect_err("refused").to_string();
         assert!(err.contains("reminders.default_digest_time"), "{err}");
+    }
+
+    #[test]
+    fn site_time_zone_is_an_iana_name_and_defaults_to_utc() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("herald.toml");
+        let args = GlobalArgs {
+            config: Some(file.clone()),
+            ..GlobalArgs::default()
+        };
+        std::fs::write(&file, "[site]\ntime_zone = \"Europe/London\"\n").expect("write");
+        assert_eq!(
+            Config::load(&args).expect("loads").site.time_zone,
+            chrono_tz::Tz::Europe__London
+        );
+        assert_eq!(
+            Config::load(&GlobalArgs::default())
+                .expect("loads")
+                .site
+                .time_zone,
+            chrono_tz::Tz::UTC
+        );
+        std::fs::write(&file, "[site]\ntime_zone = \"Europe/Londn\"\n").expect("write");
+        let err = Config::load(&args).expect_err("refused").to_string();
+        assert!(err.contains("site.time_zone"), "{err}");
+        assert!(err.contains("\"Europe/Londn\""), "{err}");
     }
 
     #[test]

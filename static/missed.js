@@ -51,8 +51,8 @@
       link.textContent = story.headline;
       var meta = document.createElement("span");
       meta.className = "missed-meta";
-      var when = story.reminded_at ? "reminded " + new Date(story.reminded_at).toLocaleString()
-        : story.due_at ? "reminder due " + new Date(story.due_at).toLocaleString() : "";
+      var when = story.reminded_at_text ? "reminded " + story.reminded_at_text
+        : story.due_at_text ? "reminder due " + story.due_at_text : "";
       meta.textContent = [names(story.topics), REASONS[story.reason] || "", when].filter(Boolean).join(" · ");
       item.appendChild(link);
       item.appendChild(meta);

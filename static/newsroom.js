@@ -41,18 +41,6 @@
   /** An API error's message, or a fallback. */
   const errorMessage = (res, fallback) => res.body?.error?.message ?? fallback;
 
-  // ---- Times in the reader's (here: the editor's) own time zone ----------
-  const localFormat = new Intl.DateTimeFormat(undefined, {
-    dateStyle: "medium",
-    timeStyle: "short",
-  });
-  function showLocalTimes(root) {
-    for (const el of root.querySelectorAll("time[data-local]")) {
-      const at = new Date(el.getAttribute("datetime"));
-      if (!Number.isNaN(at.getTime())) el.textContent = localFormat.format(at);
-    }
-  }
-
   // ---- Dashboard: delivery numbers while a fan-out runs ------------------
   /** Mirror DeliveryNumbers::from_stats and click_through in dashboard.rs. */
   function sending(stats) {
@@ -62,7 +50,7 @@
     return stats.pending_jobs > 0 || sending(stats);
   }
   function clickThrough(clicked, delivered) {
-    if (delivered <= 0) return "–";
+    if (delivered <= 0) return "—";
     return `${(Math.round((clicked * 1000) / delivered) / 10).toFixed(1)}%`;
   }
 
@@ -119,6 +107,39 @@
     setTimeout(poll, 2000);
   }
 
+  // ---- A story's stats page: the numbers while a notification is sent ----
+  // The server renders them (stats.rs, `?part=body`); this only fetches
+  // that part again and puts it in place, until no job is running.
+  function watchStoryStats() {
+    let current = document.getElementById("story-stats");
+    if (!current?.dataset.running) return;
+    const status = document.getElementById("stats-status");
+    const started = Date.now();
+    const schedule = () =>
+      setTimeout(poll, Date.now() - started < 300_000 ? 3000 : 15_000);
+    const poll = async () => {
+      let next;
+      try {
+        const res = await fetch(current.dataset.statsHref, { credentials: "same-origin" });
+        if (!res.ok) return schedule();
+        const html = await res.text();
+        next = new DOMParser().parseFromString(html, "text/html").getElementById("story-stats");
+      } catch {
+        return schedule();
+      }
+      if (!next) return schedule();
+      // Keep the reader's place: an open table stays open, focus stays put.
+      if (current.querySelector("details")?.open) next.querySelector("details")?.setAttribute("open", "");
+      const focusable = (root) => [...root.querySelectorAll("a, summary, [tabindex]")];
+      const focused = focusable(current).indexOf(document.activeElement);
+      current.replaceWith(next);
+      current = next;
+      if (focused >= 0) focusable(next)[focused]?.focus();
+      if (next.dataset.running) schedule();
+      else if (status) status.textContent = "Every notification of this story is sent.";
+    };
+    schedule();
+  }
 
   // ---- Editor: the slug follows the headline until it is edited --------
   /** Mirrors content::slug::slugify for Latin text; other scripts give "" (the server derives it). */
@@ -561,8 +582,8 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     confirmModally();
-    showLocalTimes(document);
     watchDeliveries();
+    watchStoryStats();
     followHeadline();
     previewBody();
     previewNotifications();

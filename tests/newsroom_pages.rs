@@ -699,13 +699,16 @@ async fn an_editor_publishes_schedules_corrects_and_unpublishes_from_the_editor(
         .text("/newsroom/stories?status=scheduled&q=polls")
         .await;
     assert_eq!(
-        select_text(&list, "table.nr-stories tbody th a"),
+        select_text(&list, "table.nr-stories tbody th a:first-child"),
         ["Polls open"]
     );
     let (_, list) = editor
         .text("/newsroom/stories?status=published&topic=science")
         .await;
-    assert_eq!(select_text(&list, "table.nr-stories tbody th a"), ["Seed"]);
+    assert_eq!(
+        select_text(&list, "table.nr-stories tbody th a:first-child"),
+        ["Seed"]
+    );
 }
 
 #[tokio::test]
@@ -738,7 +741,7 @@ async fn the_dashboard_shows_delivery_numbers_and_charts_with_their_tables() {
     );
     assert_eq!(
         select_text(&html, &format!("{row} [data-field=click_through]")),
-        ["–"]
+        ["—"]
     );
 
     // Followers per topic: a chart that says what it is, and the same numbers in a table.

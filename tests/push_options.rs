@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::accounts::{api_token, create_user};
-use common::devices::{Device, register, wait_done};
+use common::devices::{Device, delivering_site, register, wait_done};
 use common::sink::Sink;
 use common::{TestSite, TestStore};
 use herald::accounts::Role;
@@ -36,18 +36,6 @@ async fn pause(site: &TestSite, device: &Device) {
         .await
         .expect("request");
     assert_eq!(response.status(), 200);
-}
-
-async fn delivering_site(sink: &Sink) -> TestSite {
-    let base = sink.base.clone();
-    let site = TestSite::start_delivering(move |c| c.push.allowed_hosts = vec![base]).await;
-    // The topics exist once a story names them; its fan-out (to nobody)
-    // is over before anyone subscribes.
-    let seed = site
-        .publish(&common::story_json("seed", "Seed", &["Politics", "Sport"]))
-        .await;
-    wait_done(&site, seed.id, LIMIT).await;
-    site
 }
 
 fn draft(slug: &str, headline: &str, topics: &[&str]) -> StoryDraft {

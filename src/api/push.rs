@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::parse_json;
-use crate::content::TopicRef;
+use crate::content::{TopicRef, dates};
 use crate::reminders::preferences::PreferencesPatch;
 use crate::store::{Click, OpenedStory, PendingReminder, SubscriptionRecord};
 use crate::subscriptions::follows;
@@ -255,15 +255,24 @@ pub async fn show_missed(
 ) -> Result<Response, ApiError> {
     let record = authenticate(&state, &headers).await?;
     let missed = reminder_settings::missed(&state.store, record.id, Utc::now().timestamp()).await?;
-    let stories: Vec<serde_json::Value> = missed.iter().map(|r| missed_view(&state, r)).collect();
+    let now = Utc::now();
+    let stories: Vec<serde_json::Value> =
+        missed.iter().map(|r| missed_view(&state, r, now)).collect();
     Ok(no_store(json!({"stories": stories})))
 }
 
-fn missed_view(state: &AppState, reminder: &PendingReminder) -> serde_json::Value {
-    let time = |seconds: Option<i64>| {
-        seconds
-            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+/// A missed story as the list shows it: each time as an exact instant
+/// and, beside it (`…_text`), as the site shows times, relative to `now`,
+/// so that the page's script prints the site's style, not the browser's.
+fn missed_view(
+    state: &AppState,
+    reminder: &PendingReminder,
+    now: chrono::DateTime<Utc>,
+) -> serde_json::Value {
+    let at = |seconds: Option<i64>| seconds.and_then(|s| chrono::DateTime::from_timestamp(s, 0));
+    let time = |seconds: Option<i64>| at(seconds).map(dates::iso);
+    let text = |seconds: Option<i64>| {
+        at(seconds).map(|t| dates::relative(t, now, state.config.site.time_zone))
     };
     json!({
         "story_id": reminder.story_id,
@@ -273,7 +282,9 @@ fn missed_view(state: &AppState, reminder: &PendingReminder) -> serde_json::Valu
         "published_at": time(reminder.published_at),
         "reason": reminder.reason.as_str(),
         "due_at": time(reminder.due_at),
+        "due_at_text": text(reminder.due_at),
         "reminded_at": time(reminder.digested_at),
+        "reminded_at_text": text(reminder.digested_at),
     })
 }
 

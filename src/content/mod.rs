@@ -3,6 +3,7 @@
 //! sitemaps and structured data. Nothing here performs I/O or knows about
 //! the web server or the database.
 
+pub mod dates;
 pub mod embed;
 pub mod feeds;
 mod html_tags;

@@ -43,8 +43,8 @@ use super::sender::{Delivery, Sender};
 use crate::delivery::reminders::{decide_for_recipient, hold_at_cap, slot_cap};
 use crate::reminders::{Decision, SitePolicy};
 use crate::store::{
-    Audience, Checkpoint, DueRetry, FailureEntry, HeldStory, JobKind, Outcomes, Recipient,
-    RetryEntry, ShardLease, ShardRecipient, SlotClaim, Store, StoreError,
+    Audience, Checkpoint, DueRetry, FailureEntry, HeldStory, HostTally, JobKind, Outcomes,
+    Recipient, RetryEntry, ShardLease, ShardRecipient, SlotClaim, Store, StoreError,
 };
 
 /// Where the engine gets the time: the system clock, or one a test sets
@@ -511,6 +511,7 @@ impl Engine {
             });
         }
         let mut outcomes = Outcomes::default();
+        let mut hosts = HostTallies::default();
         let expires_at = payload.planned_at_ms + payload.ttl_ms;
         while let Some(joined) = tasks.join_next().await {
             let Ok((id, delivery, host)) = joined else {
@@ -593,8 +594,39 @@ impl Engine {
                 None => label,
             };
             self.metrics.count(label, &host);
+            hosts.count(label, host);
         }
+        outcomes.hosts = hosts.into_tallies();
         outcomes
+    }
+}
+
+/// A batch's outcomes per push service, as they come: one map entry per
+/// host (a batch reaches a handful), keyed by the sender's shared host name.
+#[derive(Default)]
+struct HostTallies(HashMap<Arc<String>, HostTally>);
+
+impl HostTallies {
+    /// Counts an outcome labelled as for the metrics; a retry is not an
+    /// outcome yet.
+    fn count(&mut self, label: &str, host: Arc<String>) {
+        let tally = self.0.entry(host).or_default();
+        match label {
+            "delivered" => tally.delivered += 1,
+            "gone" => tally.gone += 1,
+            "failed" => tally.failed += 1,
+            _ => {}
+        }
+    }
+
+    fn into_tallies(self) -> Vec<HostTally> {
+        self.0
+            .into_iter()
+            .map(|(host, tally)| HostTally {
+                host: host.as_ref().clone(),
+                ..tally
+            })
+            .collect()
     }
 }
 

@@ -76,7 +76,10 @@ pub use revisions::{
     DiffBase, DiffLine, DiffTag, RevisionDetail, RevisionSummary, get_revision, line_diff,
     list_revisions, restore_revision,
 };
-pub use stats::{public_push_stats, push_stats};
+pub use stats::{
+    HostCounts, JobReport, StoryStats, host_counts, job_reports, public_push_stats, push_stats,
+    story_stats,
+};
 pub use stories::{
     AuthorFilter, DEFAULT_PAGE_SIZE, MAX_SCHEDULE_YEARS, Preview, Publication, Saved, StoryFilter,
     StoryList, StoryListItem, create_story, get_story, list_stories, preview_markdown,

@@ -16,13 +16,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use chrono::Utc;
+use chrono_tz::Tz;
 use serde_json::json;
 
 use super::form::Fields;
 use super::page_error;
 use super::story_form::StoryForm;
+use crate::content::dates;
 use crate::editorial::{self, EditingState, EditorialError};
-use crate::site::templates::{human_time, join_names};
+use crate::site::templates::join_names;
 use crate::web::AppState;
 use crate::web::NewsroomUser;
 use crate::web::csrf::CsrfForm;
@@ -67,7 +69,10 @@ async fn autosave_story(
         _ => editorial::autosave(store, &user, id, &content(&fields), base_version, now).await,
     };
     match result {
-        Ok(editing) => Json(answer(&editing, base_version, fields.get("autosave"))).into_response(),
+        Ok(editing) => {
+            let zone = state.config.site.time_zone;
+            Json(answer(&editing, base_version, fields.get("autosave"), zone)).into_response()
+        }
         Err(e) => failed(&e),
     }
 }
@@ -79,6 +84,7 @@ async fn autosave_new(
     NewsroomUser(user): NewsroomUser,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
+    let zone = state.config.site.time_zone;
     let form = StoryForm::of_fields(&Fields(fields));
     let input = form.story_input(false);
     match editorial::create_story(&state.store, &user, input, Utc::now()).await {
@@ -88,7 +94,7 @@ async fn autosave_new(
                 "id": saved.id,
                 "version": saved.version,
                 "url": format!("/newsroom/stories/{}", saved.id),
-                "status": format!("Draft saved at {}.", clock(Utc::now())),
+                "status": format!("Draft saved at {}.", dates::clock(Utc::now(), zone)),
             })),
         )
             .into_response(),
@@ -116,13 +122,8 @@ async fn discard(
     }
 }
 
-/// Hours and minutes, for "saved at".
-fn clock(at: chrono::DateTime<Utc>) -> String {
-    at.format("%H:%M UTC").to_string()
-}
-
 /// The script's answer: what to say, and the version to save over.
-fn answer(editing: &EditingState, base_version: i64, kind: &str) -> serde_json::Value {
+fn answer(editing: &EditingState, base_version: i64, kind: &str, zone: Tz) -> serde_json::Value {
     let others = others_notice(editing);
     let newer = base_version > 0 && editing.version != base_version;
     let newer_text = if newer {
@@ -137,7 +138,7 @@ fn answer(editing: &EditingState, base_version: i64, kind: &str) -> serde_json::
         "check-in" | "leaving" => String::new(),
         _ => format!(
             "Changes kept at {}: not yet saved to the story. Save to keep them.",
-            clock(Utc::now())
+            dates::clock(Utc::now(), zone)
         ),
     };
     json!({
@@ -189,9 +190,9 @@ pub fn others_notice(editing: &EditingState) -> String {
 }
 
 /// The flash shown when the editor opens with kept changes.
-pub fn restored_message(pending: &editorial::Pending) -> String {
+pub fn restored_message(pending: &editorial::Pending, zone: Tz) -> String {
     format!(
         "Your unsaved changes from {} are back in the form. Save to keep them, or discard them.",
-        human_time(pending.saved_at)
+        dates::full(pending.saved_at, zone)
     )
 }

@@ -212,6 +212,19 @@ const NAME_GAP: f64 = 14.0;
 /// number), over days labelled `days`. The day axis shows the first and
 /// last days and every seventh day counting back from the last.
 pub fn line_chart(days: &[String], series: &[(String, Vec<Option<i64>>)]) -> LineChart {
+    line_chart_every(days, series, 7)
+}
+
+/// Lines for `series` over points labelled `labels` (days, minutes…): the
+/// axis shows the first and last labels and every `every`th counting back
+/// from the last.
+pub fn line_chart_every(
+    labels: &[String],
+    series: &[(String, Vec<Option<i64>>)],
+    every: usize,
+) -> LineChart {
+    let days = labels;
+    let every = every.max(1);
     let max = series
         .iter()
         .flat_map(|(_, values)| values.iter().flatten().copied())
@@ -256,10 +269,10 @@ pub fn line_chart(days: &[String], series: &[(String, Vec<Option<i64>>)]) -> Lin
     let last = days.len().saturating_sub(1);
     let mut x_ticks: Vec<Tick> = Vec::new();
     if !days.is_empty() {
-        let mut indices: Vec<usize> = (0..=last).rev().step_by(7).collect();
+        let mut indices: Vec<usize> = (0..=last).rev().step_by(every).collect();
         if indices.last() != Some(&0) {
-            // Drop a weekly tick too close to the first day's.
-            if indices.last().is_some_and(|i| *i < 4) {
+            // Drop a tick too close to the first one's.
+            if indices.last().is_some_and(|i| *i < every.div_ceil(2)) {
                 indices.pop();
             }
             indices.push(0);

@@ -12,12 +12,14 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::charts::{self, BarChart, LineChart};
 use super::layout::{self, Chrome, Section};
+use crate::content::dates::Shown;
 use crate::editorial::{self, StoryFilter, StoryStatus};
 use crate::store::{JobKind, JobStats, PushStats};
 use crate::subscriptions::follower_trend::{self, TopicTrend};
 use crate::web::AppState;
 use crate::web::NewsroomUser;
 use crate::web::page_error::AppError;
+use chrono_tz::Tz;
 
 /// How many recent stories the dashboard shows.
 const RECENT_STORIES: i64 = 20;
@@ -39,7 +41,7 @@ pub struct DeliveryNumbers {
     pub gone: i64,
     pub failed: i64,
     pub clicked: i64,
-    /// Clicks per delivered notification, e.g. "12.5%"; "–" before any delivery.
+    /// Clicks per delivered notification, e.g. "12.5%"; "—" before any delivery.
     pub click_through: String,
     /// Whether the fan-out still has work: a job not yet planned, a shard
     /// not done, or a retry waiting.
@@ -75,7 +77,7 @@ impl DeliveryNumbers {
 /// the same when it updates the numbers.
 pub fn click_through(clicked: i64, delivered: i64) -> String {
     if delivered <= 0 {
-        return "–".to_owned();
+        return "—".to_owned();
     }
     let tenths = (clicked as f64 * 1000.0 / delivered as f64).round() / 10.0;
     format!("{tenths:.1}%")
@@ -90,8 +92,9 @@ pub struct StoryRow {
     pub public_href: String,
     /// "Published" or "Scheduled".
     pub status: &'static str,
-    pub when_iso: String,
-    pub when_text: String,
+    /// Publication time, relative to now: the list is scanned.
+    pub when: Option<Shown>,
+    pub stats_href: String,
     pub numbers: DeliveryNumbers,
     /// Whether newsroom.js should keep the numbers current: the story is
     /// out and its fan-out is under way, or about to start.
@@ -176,7 +179,15 @@ async fn show_dashboard(
     let mut stories = Vec::with_capacity(recent.len());
     for (id, headline, slug, published_at) in &recent {
         let stats = state.store.push_stats(*id).await?;
-        stories.push(story_row(*id, headline, slug, *published_at, &stats, now));
+        stories.push(story_row(
+            *id,
+            headline,
+            slug,
+            *published_at,
+            &stats,
+            now,
+            state.config.site.time_zone,
+        ));
     }
     let counts = state.store.follower_counts().await?;
     let history = state
@@ -202,12 +213,10 @@ pub fn story_row(
     published_at: Option<DateTime<Utc>>,
     stats: &PushStats,
     now: DateTime<Utc>,
+    zone: Tz,
 ) -> StoryRow {
     let numbers = DeliveryNumbers::from_stats(stats);
     let out = published_at.is_some_and(|at| at <= now);
-    // A job still waiting a day after publication waits for a worker that
-    // is not running; watching it would only poll for nothing.
-    let recent = published_at.is_some_and(|at| now - at < Duration::days(1));
     let phase = match (out, numbers.sending, numbers.running) {
         (true, true, _) => "Sending…",
         (true, false, true) => "Waiting to send",
@@ -219,14 +228,26 @@ pub fn story_row(
         edit_href: format!("/newsroom/stories/{id}"),
         public_href: crate::content::model::story_path(slug),
         status: if out { "Published" } else { "Scheduled" },
-        when_iso: published_at.map(|at| at.to_rfc3339()).unwrap_or_default(),
-        when_text: published_at
-            .map(crate::site::templates::human_time)
-            .unwrap_or_default(),
-        live: out && (numbers.sending || (numbers.running && recent)),
+        when: published_at.map(|at| Shown::relative(at, now, zone)),
+        stats_href: format!("/newsroom/stories/{id}/stats"),
+        live: watched(published_at, &numbers, now),
         phase,
         numbers,
     }
+}
+
+/// Whether a page should keep a story's numbers current: the story is
+/// out and its fan-out is under way, or about to start. A job still
+/// waiting a day after publication waits for a worker that is not
+/// running; watching it would only poll for nothing.
+pub fn watched(
+    published_at: Option<DateTime<Utc>>,
+    numbers: &DeliveryNumbers,
+    now: DateTime<Utc>,
+) -> bool {
+    let out = published_at.is_some_and(|at| at <= now);
+    let recent = published_at.is_some_and(|at| now - at < Duration::days(1));
+    out && (numbers.sending || (numbers.running && recent))
 }
 
 /// Signed change, e.g. "+3", "−2", "0"; "–" when the day was not recorded.
@@ -313,8 +334,8 @@ mod tests {
 
     #[test]
     fn click_through_is_clicks_per_delivery() {
-        assert_eq!(click_through(0, 0), "–");
-        assert_eq!(click_through(3, 0), "–");
+        assert_eq!(click_through(0, 0), "—");
+        assert_eq!(click_through(3, 0), "—");
         assert_eq!(click_through(1, 8), "12.5%");
         assert_eq!(click_through(1, 3), "33.3%");
         assert_eq!(click_through(0, 10), "0.0%");
@@ -356,17 +377,17 @@ mod tests {
             ..PushStats::default()
         };
         let later = "2026-03-31T08:00:00Z".parse().ok();
-        let row = story_row(7, "Later", "later", later, &pending, now);
+        let row = story_row(7, "Later", "later", later, &pending, now, Tz::UTC);
         assert_eq!(row.status, "Scheduled");
         assert!(!row.live);
         let earlier = "2026-03-30T11:59:00Z".parse().ok();
-        let row = story_row(7, "Now", "now", earlier, &pending, now);
+        let row = story_row(7, "Now", "now", earlier, &pending, now, Tz::UTC);
         assert_eq!(row.status, "Published");
         assert!(row.live);
         assert_eq!(row.phase, "Waiting to send");
         // Still waiting days later: no worker runs; shown, not watched.
         let long_ago = "2026-03-20T11:59:00Z".parse().ok();
-        let row = story_row(7, "Old", "old", long_ago, &pending, now);
+        let row = story_row(7, "Old", "old", long_ago, &pending, now, Tz::UTC);
         assert!(!row.live);
         assert_eq!(row.phase, "Waiting to send");
         assert_eq!(row.edit_href, "/newsroom/stories/7");

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::autosave;
@@ -28,7 +29,6 @@ use crate::content::model::TopicRef;
 use crate::editorial::{
     self, AudienceCount, EditableStory, EditorialError, Publication, Reach, StoryStatus,
 };
-use crate::site::templates::human_time;
 use crate::store::PreviewLinkRecord;
 use crate::web::AppState;
 use crate::web::NewsroomUser;
@@ -61,14 +61,9 @@ pub struct LinkView {
 }
 
 impl LinkView {
-    fn of(link: &PreviewLinkRecord) -> LinkView {
-        let stamp = |at: i64| {
-            let at = DateTime::from_timestamp(at, 0).unwrap_or_default();
-            Stamp {
-                iso: at.to_rfc3339(),
-                text: human_time(at),
-            }
-        };
+    fn of(link: &PreviewLinkRecord, zone: Tz) -> LinkView {
+        let stamp =
+            |at: i64| Stamp::full(DateTime::from_timestamp(at, 0).unwrap_or_default(), zone);
         LinkView {
             id: link.id,
             created: stamp(link.created_at),
@@ -90,17 +85,13 @@ pub async fn show_with_new_link(
         Err(e) => return page_error(state, user, e),
     };
     let mut view = View::new(Some(&story), StoryForm::of_story(&story));
-    view.side.correction = StoryFacts::of(&story).correction;
+    view.side.correction = StoryFacts::of(&story, state.config.site.time_zone).correction;
     view.new_link = Some(state.config.absolute(&link.path));
     render(state, user, view).await
 }
 
 /// A time, for a `<time>` element.
-#[derive(Debug, Clone)]
-pub struct Stamp {
-    pub iso: String,
-    pub text: String,
-}
+pub use crate::content::dates::Shown as Stamp;
 
 /// Where a stored story stands, for the editor's header and side forms.
 #[derive(Debug, Clone)]
@@ -119,12 +110,9 @@ pub struct StoryFacts {
 }
 
 impl StoryFacts {
-    fn of(editable: &EditableStory) -> StoryFacts {
+    fn of(editable: &EditableStory, zone: Tz) -> StoryFacts {
         let story = &editable.story;
-        let time = |at: DateTime<Utc>| Stamp {
-            iso: at.to_rfc3339(),
-            text: human_time(at),
-        };
+        let time = |at: DateTime<Utc>| Stamp::full(at, zone);
         StoryFacts {
             id: story.id,
             status: editable.status,
@@ -317,7 +305,10 @@ async fn render(state: &AppState, user: &Principal, view: View<'_>) -> Response 
     let preview_links = match view.story {
         Some(s) if s.status != StoryStatus::Published => {
             match editorial::live_preview_links(&state.store, user, s.story.id, now).await {
-                Ok(links) => links.iter().map(LinkView::of).collect(),
+                Ok(links) => links
+                    .iter()
+                    .map(|l| LinkView::of(l, state.config.site.time_zone))
+                    .collect(),
                 Err(e) => return page_error(state, user, e),
             }
         }
@@ -349,7 +340,9 @@ async fn render(state: &AppState, user: &Principal, view: View<'_>) -> Response 
         restored: view.restored,
         image_open,
         push_open,
-        story: view.story.map(StoryFacts::of),
+        story: view
+            .story
+            .map(|s| StoryFacts::of(s, state.config.site.time_zone)),
         version: view.version,
         topics,
         can_publish: user.role.can_publish(),
@@ -402,7 +395,7 @@ async fn edit_story(
         Err(e) => return page_error(&state, &user, e),
     };
     let mut view = View::new(Some(&story), StoryForm::of_story(&story));
-    view.side.correction = StoryFacts::of(&story).correction;
+    view.side.correction = StoryFacts::of(&story, state.config.site.time_zone).correction;
     if let Some(message) = done.message() {
         view.flash = Some(("success", message));
     }
@@ -416,7 +409,10 @@ async fn edit_story(
     if story.allowed.edit {
         match editorial::pending_autosave(&state.store, &user, id).await {
             Ok(Some(pending)) => {
-                view.flash = Some(("info", autosave::restored_message(&pending)));
+                view.flash = Some((
+                    "info",
+                    autosave::restored_message(&pending, state.config.site.time_zone),
+                ));
                 view.form = StoryForm::of_fields(&Fields(pending.fields));
                 view.version = Some(pending.base_version);
                 view.restored = true;
@@ -705,7 +701,7 @@ async fn send_update(
         Err(e) => return page_error(&state, &user, e),
     };
     let side = SideForms {
-        correction: StoryFacts::of(&story).correction,
+        correction: StoryFacts::of(&story, state.config.site.time_zone).correction,
         update_title: fields.get("update_title").to_owned(),
         update_body: fields.get("update_body").to_owned(),
         update_breaking: fields.checked("update_breaking"),

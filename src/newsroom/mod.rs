@@ -8,6 +8,7 @@ pub mod autosave;
 pub mod charts;
 pub mod confirm;
 pub mod dashboard;
+pub mod delivery_chart;
 pub mod editor;
 pub mod field_errors;
 pub mod form;
@@ -16,6 +17,7 @@ pub mod login;
 pub mod preview;
 pub mod qr;
 pub mod revisions;
+pub mod stats;
 pub mod stories;
 pub mod story_form;
 pub mod tokens;
@@ -44,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(autosave::routes())
         .merge(preview::routes())
         .merge(revisions::routes())
+        .merge(stats::routes())
         .merge(topics::routes())
         .merge(dashboard::routes())
 }

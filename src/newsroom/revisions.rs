@@ -9,13 +9,14 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
+use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::layout::{self, Chrome, Section};
 use super::page_error;
 use crate::accounts::Principal;
+use crate::content::dates;
 use crate::editorial::{self, DiffBase, DiffLine, DiffTag, EditorialError, RevisionSummary};
-use crate::site::templates::human_time;
 use crate::web::AppState;
 use crate::web::NewsroomUser;
 use crate::web::csrf::CsrfForm;
@@ -45,7 +46,7 @@ pub struct RevisionRow {
 }
 
 impl RevisionRow {
-    fn of(story_id: i64, r: &RevisionSummary) -> RevisionRow {
+    fn of(story_id: i64, r: &RevisionSummary, zone: Tz) -> RevisionRow {
         RevisionRow {
             number: r.number,
             action: r.action.as_str(),
@@ -53,8 +54,8 @@ impl RevisionRow {
                 .user_name
                 .clone()
                 .unwrap_or_else(|| "the command line".to_owned()),
-            when_iso: r.created_at.to_rfc3339(),
-            when_text: human_time(r.created_at),
+            when_iso: dates::iso(r.created_at),
+            when_text: dates::full(r.created_at, zone),
             href: format!("/newsroom/stories/{story_id}/revisions/{}", r.number),
         }
     }
@@ -154,7 +155,10 @@ async fn revisions_page(
         chrome: Chrome::for_user(state, user, Section::Stories),
         story_id: id,
         headline: story.story.headline,
-        rows: revisions.iter().map(|r| RevisionRow::of(id, r)).collect(),
+        rows: revisions
+            .iter()
+            .map(|r| RevisionRow::of(id, r, state.config.site.time_zone))
+            .collect(),
     })
 }
 
@@ -200,7 +204,7 @@ async fn revision_page(
         csrf: user.csrf_token().unwrap_or_default().to_owned(),
         story_id: id,
         headline: story.story.headline,
-        revision: RevisionRow::of(id, &detail.revision),
+        revision: RevisionRow::of(id, &detail.revision, state.config.site.time_zone),
         against,
         against_current: base == DiffBase::Current,
         changed: lines.iter().any(|l| l.kind != "same"),

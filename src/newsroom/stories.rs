@@ -7,13 +7,14 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::layout::{self, Chrome, Section};
 use super::page_error;
+use crate::content::dates::Shown;
 use crate::editorial::{self, AuthorFilter, StoryFilter, StoryListItem, StoryStatus};
-use crate::site::templates::human_time;
 use crate::web::AppState;
 use crate::web::NewsroomUser;
 
@@ -50,9 +51,10 @@ pub struct ListRow {
     pub authors: String,
     pub owner: String,
     /// The publication time for a published or scheduled story, the
-    /// creation time for a draft.
-    pub when_iso: String,
-    pub when_text: String,
+    /// creation time for a draft; relative to now, as the list is scanned.
+    pub when: Shown,
+    /// Its notification numbers' page, for a story published or scheduled.
+    pub stats_href: Option<String>,
     pub can_edit: bool,
 }
 
@@ -153,7 +155,7 @@ pub fn list_href(filter: &StoryFilter, page: i64) -> String {
     }
 }
 
-fn list_row(item: &StoryListItem) -> ListRow {
+fn list_row(item: &StoryListItem, now: DateTime<Utc>, zone: Tz) -> ListRow {
     let story = &item.story;
     let when = story.published_at.unwrap_or(story.created_at);
     ListRow {
@@ -168,8 +170,9 @@ fn list_row(item: &StoryListItem) -> ListRow {
             .join(", "),
         authors: story.authors.join(", "),
         owner: story.owner_name.clone().unwrap_or_default(),
-        when_iso: when.to_rfc3339(),
-        when_text: human_time(when),
+        when: Shown::relative(when, now, zone),
+        stats_href: (item.status != StoryStatus::Draft)
+            .then(|| format!("/newsroom/stories/{}/stats", story.id)),
         can_edit: item.allowed.edit,
     }
 }
@@ -225,7 +228,11 @@ async fn list_stories(
             None => String::new(),
         },
         q: filter.q.clone().unwrap_or_default(),
-        rows: list.stories.iter().map(list_row).collect(),
+        rows: list
+            .stories
+            .iter()
+            .map(|item| list_row(item, now, state.config.site.time_zone))
+            .collect(),
         total: list.total,
         page: list.page,
         pages: list.pages,

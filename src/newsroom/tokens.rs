@@ -14,6 +14,7 @@ use super::field_errors::FieldErrors;
 use super::layout::{self, Chrome, Section};
 use crate::accounts::tokens::{self, CreatedToken};
 use crate::accounts::{AccountError, Principal};
+use crate::content::dates::Shown;
 use crate::web::AppState;
 use crate::web::{CsrfForm, NewsroomUser};
 
@@ -27,20 +28,22 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// A time as the token list shows it.
-pub fn when(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
+/// A time as the token list shows it, in the site's zone.
+fn when(unix: i64, zone: chrono_tz::Tz) -> Shown {
+    Shown::full(
+        chrono::DateTime::from_timestamp(unix, 0).unwrap_or_default(),
+        zone,
+    )
 }
 
 #[derive(Debug, Clone)]
 struct TokenRow {
     id: i64,
     name: String,
-    created: String,
-    last_used: String,
-    revoked: Option<String>,
+    created: Shown,
+    /// `None`: never used.
+    last_used: Option<Shown>,
+    revoked: Option<Shown>,
 }
 
 #[derive(Template)]
@@ -86,6 +89,7 @@ async fn tokens_page(
     if let Some(text) = flash {
         chrome = chrome.with_flash("success", text);
     }
+    let zone = state.config.site.time_zone;
     let page = TokensPage {
         chrome,
         csrf: user.csrf_token().unwrap_or_default().to_owned(),
@@ -94,9 +98,9 @@ async fn tokens_page(
             .map(|t| TokenRow {
                 id: t.id,
                 name: t.name,
-                created: when(t.created_at),
-                last_used: t.last_used_at.map(when).unwrap_or_else(|| "never".into()),
-                revoked: t.revoked_at.map(when),
+                created: when(t.created_at, zone),
+                last_used: t.last_used_at.map(|at| when(at, zone)),
+                revoked: t.revoked_at.map(|at| when(at, zone)),
             })
             .collect(),
         created,

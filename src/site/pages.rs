@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::templates::{self, ArticleHead, Card, PageMeta, SocialImage};
 use super::view;
 use crate::content::model::story_path;
-use crate::content::{Story, jsonld, markdown, slug};
+use crate::content::{Story, dates, jsonld, markdown, slug};
 use crate::web::AppState;
 use crate::web::cache::Rendered;
 use crate::web::page_error::AppError;
@@ -56,7 +56,11 @@ async fn render_home(state: &AppState, page: i64) -> Result<Rendered, AppError> 
         templates::HomePage {
             site: &site,
             meta,
-            stories: list.stories.iter().map(Card::from).collect(),
+            stories: list
+                .stories
+                .iter()
+                .map(|s| Card::new(s, state.config.site.time_zone))
+                .collect(),
             pager,
         }
         .render()?,
@@ -122,7 +126,11 @@ async fn render_topic(state: &AppState, topic_slug: &str, page: i64) -> Result<R
             site: &site,
             meta,
             topic,
-            stories: list.stories.iter().map(Card::from).collect(),
+            stories: list
+                .stories
+                .iter()
+                .map(|s| Card::new(s, state.config.site.time_zone))
+                .collect(),
             pager,
         }
         .render()?,
@@ -345,15 +353,16 @@ pub async fn story_html(
         StoryMode::OnTheSite => view::correction_view(state, story.id).await?,
         StoryMode::Preview => None,
     };
+    let zone = state.config.site.time_zone;
     let page = templates::StoryPage {
         site: &site,
         meta,
         authors: templates::join_names(&story.authors),
         published_iso: published.to_rfc3339(),
-        published_human: templates::human_time(published),
+        published_human: dates::full(published, zone),
         updated: story
             .updated_at
-            .map(|at| (at.to_rfc3339(), templates::human_time(at))),
+            .map(|at| (at.to_rfc3339(), dates::full(at, zone))),
         body_html: markdown::render_body(&story.body_markdown),
         correction,
         preview: mode == StoryMode::Preview,

@@ -3,10 +3,10 @@
 //! values so that templates contain no logic beyond loops and conditions.
 
 use askama::Template;
-use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
-use crate::content::images;
 use crate::content::{Image, Story, StorySummary, Topic, TopicRef};
+use crate::content::{dates, images};
 
 /// What every page shares: the site's name, navigation and assets.
 #[derive(Debug, Clone)]
@@ -110,8 +110,9 @@ pub struct Card {
     pub published_human: String,
 }
 
-impl From<&StorySummary> for Card {
-    fn from(story: &StorySummary) -> Card {
+impl Card {
+    /// A story's card, its time shown in `zone`.
+    pub fn new(story: &StorySummary, zone: Tz) -> Card {
         Card {
             path: story.path(),
             headline: story.headline.clone(),
@@ -120,7 +121,7 @@ impl From<&StorySummary> for Card {
             topics: story.topics.clone(),
             sample: story.sample,
             published_iso: story.published_at.to_rfc3339(),
-            published_human: human_time(story.published_at),
+            published_human: dates::full(story.published_at, zone),
         }
     }
 }
@@ -222,11 +223,6 @@ pub struct ErrorPage<'a> {
     pub meta: PageMeta,
     pub heading: String,
     pub message: String,
-}
-
-/// A time as readers see it, e.g. "27 November 2026, 08:05 UTC".
-pub fn human_time(at: DateTime<Utc>) -> String {
-    at.format("%-d %B %Y, %H:%M UTC").to_string()
 }
 
 /// "A", "A and B", "A, B and C".

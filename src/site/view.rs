@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use super::assets;
 use super::templates::{CorrectionView, FeedLink, PageMeta, Pager, SiteView};
-use crate::content::TopicRef;
+use crate::content::{TopicRef, dates};
 use crate::web::AppState;
 use crate::web::page_error::AppError;
 
@@ -52,7 +52,7 @@ pub async fn correction_view(
         .map(|c| CorrectionView {
             text: c.text,
             at_iso: c.at.to_rfc3339(),
-            at_human: super::templates::human_time(c.at),
+            at_human: dates::full(c.at, state.config.site.time_zone),
         }))
 }
 

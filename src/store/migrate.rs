@@ -88,6 +88,11 @@ const SQLITE: &[Migration] = &[
         name: "autosaves",
         sql: include_str!("../../migrations/sqlite/0016_autosaves.sql"),
     },
+    Migration {
+        version: 17,
+        name: "delivery_tallies",
+        sql: include_str!("../../migrations/sqlite/0017_delivery_tallies.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -161,6 +166,11 @@ const POSTGRES: &[Migration] = &[
         version: 16,
         name: "autosaves",
         sql: include_str!("../../migrations/postgres/0016_autosaves.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "delivery_tallies",
+        sql: include_str!("../../migrations/postgres/0017_delivery_tallies.sql"),
     },
 ];
 

@@ -54,9 +54,9 @@ pub use editorial::{
     PreviewLinkRecord, RevisionAction, RevisionRecord, RevisionSnapshot, StoryQuery, StoryStatus,
 };
 pub use fanout::{
-    Audience, Checkpoint, DEFAULT_TTL_SECONDS, DueRetry, FailureEntry, JobInfo, JobKind, JobStats,
-    Outcomes, PushStats, Recipient, RetryEntry, ShardLease, ShardProgress, ShardRecipient,
-    UpdateError,
+    Audience, Checkpoint, DEFAULT_TTL_SECONDS, DeliveryTally, DueRetry, FailureEntry, HostTally,
+    JobInfo, JobKind, JobStats, Outcomes, PushStats, Recipient, RetryEntry, ShardLease,
+    ShardProgress, ShardRecipient, UpdateError,
 };
 pub use follower_history::{FollowerPoint, TopicFollowers, day_start};
 pub use hot_queries::{HotArg, HotQuery, LARGE_TABLES};

@@ -9,6 +9,19 @@ use serde_json::{Value, json};
 use super::TestSite;
 use super::sink::Sink;
 
+/// A site whose workers deliver to `sink`, with the topics Politics and
+/// Sport made by a first story whose fan-out (to nobody) is over before
+/// anyone subscribes.
+pub async fn delivering_site(sink: &Sink) -> TestSite {
+    let base = sink.base.clone();
+    let site = TestSite::start_delivering(move |c| c.push.allowed_hosts = vec![base]).await;
+    let seed = site
+        .publish(&super::story_json("seed", "Seed", &["Politics", "Sport"]))
+        .await;
+    wait_done(&site, seed.id, Duration::from_secs(20)).await;
+    site
+}
+
 /// A subscriber: its keys (to decrypt what it receives) and its token.
 pub struct Device {
     pub keys: webpush::UserAgentKeys,

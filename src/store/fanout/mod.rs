@@ -188,6 +188,31 @@ pub struct Outcomes {
     /// batch (see [`Store::hold_reminders`]); empty for an update, which is
     /// never held.
     pub reminders: Vec<HeldStory>,
+    /// The same outcomes per push service, for the story's stats page
+    /// (added to the job's minute in `push_tallies`).
+    pub hosts: Vec<HostTally>,
+}
+
+/// What a batch came to at one push service. Its host name only: an
+/// endpoint is a capability, and is never kept for the stats.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostTally {
+    pub host: String,
+    pub delivered: i64,
+    pub gone: i64,
+    pub failed: i64,
+}
+
+/// Outcomes of one job at one push service in one minute, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryTally {
+    pub job_id: i64,
+    /// Unix minutes: when the batch was recorded.
+    pub minute: i64,
+    pub host: String,
+    pub delivered: i64,
+    pub gone: i64,
+    pub failed: i64,
 }
 
 /// A retry that is due, claimed by one worker.

@@ -183,6 +183,32 @@ pub(in crate::store) async fn record_outcomes(
     .bind(job_id)
     .execute(&mut **tx)
     .await?;
+    // Per push service and minute, for the stats page: a row per host the
+    // batch reached (a handful), not per message; after the job's row, so
+    // one job's writers take turns here too.
+    let minute = now_ms.div_euclid(60_000);
+    for tally in outcomes
+        .hosts
+        .iter()
+        .filter(|t| t.delivered + t.gone + t.failed > 0)
+    {
+        sqlx::query(
+            "INSERT INTO push_tallies (job_id, minute, host, delivered, gone, failed)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (job_id, minute, host) DO UPDATE SET
+                 delivered = push_tallies.delivered + excluded.delivered,
+                 gone = push_tallies.gone + excluded.gone,
+                 failed = push_tallies.failed + excluded.failed",
+        )
+        .bind(job_id)
+        .bind(minute)
+        .bind(tally.host.as_str())
+        .bind(tally.delivered)
+        .bind(tally.gone)
+        .bind(tally.failed)
+        .execute(&mut **tx)
+        .await?;
+    }
     for id in &outcomes.gone {
         // Gone (404/410): the subscription and its follows go.
         crate::store::subscriptions::delete_rows(tx, *id).await?;

@@ -76,6 +76,46 @@ impl Store {
         })
     }
 
+    /// A story's delivery outcomes per job, minute and push service, in
+    /// job and minute order.
+    pub async fn delivery_tallies(&self, story_id: i64) -> Result<Vec<DeliveryTally>, StoreError> {
+        sqlx::query(
+            "SELECT t.job_id, t.minute, t.host, t.delivered, t.gone, t.failed
+             FROM push_tallies t JOIN push_jobs j ON j.id = t.job_id
+             WHERE j.story_id = $1 ORDER BY t.job_id, t.minute, t.host",
+        )
+        .bind(story_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(DeliveryTally {
+                job_id: r.try_get(0)?,
+                minute: r.try_get(1)?,
+                host: r.try_get(2)?,
+                delivered: r.try_get(3)?,
+                gone: r.try_get(4)?,
+                failed: r.try_get(5)?,
+            })
+        })
+        .collect()
+    }
+
+    /// A story's notification clicks per minute (Unix minutes), oldest
+    /// first: each subscription's first click, counted once.
+    pub async fn click_minutes(&self, story_id: i64) -> Result<Vec<(i64, i64)>, StoreError> {
+        sqlx::query(
+            "SELECT clicked_at / 60, COUNT(*) FROM push_clicks WHERE story_id = $1
+             GROUP BY clicked_at / 60 ORDER BY 1",
+        )
+        .bind(story_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+    }
+
     /// Work waiting: shards not finished, and messages waiting for a retry.
     pub async fn queue_depth(&self) -> Result<(i64, i64), StoreError> {
         let row = sqlx::query(
