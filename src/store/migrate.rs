@@ -83,6 +83,11 @@ const SQLITE: &[Migration] = &[
         name: "preview_links",
         sql: include_str!("../../migrations/sqlite/0014_preview_links.sql"),
     },
+    Migration {
+        version: 15,
+        name: "invites",
+        sql: include_str!("../../migrations/sqlite/0015_invites.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -151,6 +156,11 @@ const POSTGRES: &[Migration] = &[
         version: 14,
         name: "preview_links",
         sql: include_str!("../../migrations/postgres/0014_preview_links.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "invites",
+        sql: include_str!("../../migrations/postgres/0015_invites.sql"),
     },
 ];
 
