@@ -10,6 +10,8 @@ pub mod dashboard;
 pub mod editor;
 pub mod field_errors;
 pub mod form;
+pub mod invite_accept;
+pub mod invites;
 pub mod layout;
 pub mod login;
 pub mod preview;
@@ -37,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .merge(account::routes())
         .merge(login::routes())
         .merge(users::routes())
+        .merge(invites::routes())
+        .merge(invite_accept::routes())
         .merge(tokens::routes())
         .merge(stories::routes())
         .merge(editor::routes())
