@@ -98,6 +98,18 @@ enum UserCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Invite a person: print a one-time link, valid for 48 hours, alone on
+    /// standard output; whoever opens it sets the account's password.
+    Invite {
+        /// The account's email, its login.
+        email: String,
+        /// contributor, editor or admin.
+        #[arg(long)]
+        role: herald::accounts::Role,
+        /// The name shown in the newsroom (the email's local part if not given).
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// List the accounts.
     List,
 }
@@ -250,6 +262,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::User { command } => match command {
                 UserCommand::Add { email, role, name } => {
                     herald::commands::add_user(&config, &email, role, name).await
+                }
+                UserCommand::Invite { email, role, name } => {
+                    let link = herald::commands::invite_user(&config, &email, role, name).await?;
+                    println!("{link}");
+                    Ok(())
                 }
                 UserCommand::List => {
                     println!("{}", herald::commands::list_users(&config).await?);

@@ -4,8 +4,9 @@
 // fills the slug, previews the body and the notification as they are typed,
 // uploads the featured image and images into the body, keeps what is typed
 // (autosave) and asks before leaving with changes not yet kept, says who
-// else is editing, sends the browser's time zone with the form, and makes a
-// confirmation the server asks for modal.
+// else is editing, sends the browser's time zone with the form, makes a
+// confirmation the server asks for modal, and copies a link shown once (an
+// invite's) at the press of a button.
 "use strict";
 
 (() => {
@@ -580,8 +581,32 @@
     dialog.showModal();
   }
 
+  // ---- A link shown once: a Copy button beside it ----------------------
+  // Without script the link's input is readonly and can be selected and
+  // copied by hand; the button appears where the clipboard can be written.
+  function copyButtons() {
+    if (!navigator.clipboard?.writeText) return;
+    for (const button of document.querySelectorAll("button[data-copy]")) {
+      const input = document.getElementById(button.dataset.copy);
+      const status = document.querySelector(`[data-copy-status="${button.dataset.copy}"]`);
+      if (!input) continue;
+      button.hidden = false;
+      button.addEventListener("click", async () => {
+        try {
+          await navigator.clipboard.writeText(input.value);
+          if (status) status.textContent = "Copied.";
+        } catch {
+          input.focus();
+          input.select();
+          if (status) status.textContent = "The browser refused to copy: press Ctrl+C (or ⌘C) to copy the selected link.";
+        }
+      });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     confirmModally();
+    copyButtons();
     watchDeliveries();
     watchStoryStats();
     followHeadline();

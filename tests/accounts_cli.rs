@@ -364,3 +364,64 @@ async fn no_password_token_or_session_secret_reaches_the_logs() {
         assert!(!logs.contains(secret), "{secret:?} is in the logs: {logs}");
     }
 }
+
+#[tokio::test]
+async fn user_invite_prints_the_link_alone_on_stdout() {
+    let site = TestSite::start().await;
+    let out = herald(
+        &site,
+        &[
+            "--base-url",
+            "https://news.example.org",
+            "user",
+            "invite",
+            "Gus@Example.org",
+            "--role",
+            "editor",
+            "--name",
+            "Gus Reporter",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let link = stdout
+        .strip_suffix('\n')
+        .unwrap_or_else(|| panic!("one line: {stdout:?}"));
+    assert!(!link.contains(char::is_whitespace), "{stdout:?}");
+    let path = link
+        .strip_prefix("https://news.example.org")
+        .unwrap_or_else(|| panic!("under base_url: {link}"));
+    assert!(path.starts_with("/newsroom/invite/"), "{link}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("gus@example.org invited as editor"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(path), "the link only on stdout: {stderr}");
+
+    // The link works on the site, for the account it names.
+    let page = browser()
+        .get(format!("{}{path}", site.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("body");
+    assert!(html.contains("Gus Reporter, you were invited as <strong>editor</strong>"));
+
+    // An email with an account: a clear error, nothing on stdout.
+    common::accounts::create_user(&site, "ana@example.org", herald::accounts::Role::Admin).await;
+    let out = herald(
+        &site,
+        &["user", "invite", "ana@example.org", "--role", "editor"],
+        "",
+    );
+    assert!(!out.status.success());
+    assert_eq!(text(&out.stdout), "");
+    assert!(
+        text(&out.stderr).contains("an account with the email ana@example.org already exists"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -28,9 +28,11 @@
 //! (the common ones a new one must not be), [`session`] (cookies and their
 //! rows), [`throttle`] (failed logins, shared by every node), [`totp`] (RFC
 //! 6238) and [`two_factor`], [`tokens`] (API tokens), [`users`] (account
-//! rules and admin changes), [`login`] (the login steps).
+//! rules and admin changes), [`invites`] (adding a person without a
+//! password: a one-time link to set it), [`login`] (the login steps).
 
 pub mod common_passwords;
+pub mod invites;
 pub mod login;
 pub mod password;
 pub mod secret;

@@ -68,6 +68,16 @@ pub fn check_name(input: &str) -> Result<String, AccountError> {
     Ok(name.to_owned())
 }
 
+/// `input` as a new account's display name ([`check_name`]), or the
+/// local part of its (normalized) `email` when empty.
+pub fn name_or_default(input: &str, email: &str) -> Result<String, AccountError> {
+    if input.trim().is_empty() {
+        Ok(email.split('@').next().unwrap_or_default().to_owned())
+    } else {
+        check_name(input)
+    }
+}
+
 /// Adds an account after checking every field; returns its id. The
 /// password may not contain `site_name` (the site's `site.name`), among
 /// the other rules of [`check_new_password`].
@@ -78,23 +88,14 @@ pub async fn add_user(
     now: i64,
 ) -> Result<i64, AccountError> {
     let email = normalize_email(&account.email)?;
-    let name = if account.name.trim().is_empty() {
-        email.split('@').next().unwrap_or_default().to_owned()
-    } else {
-        check_name(&account.name)?
-    };
+    let name = name_or_default(&account.name, &email)?;
     let context = PasswordContext {
         site_name,
         email: &email,
     };
     check_new_password(&account.password, &context)
         .map_err(|message| AccountError::invalid("password", message))?;
-    if store.user_by_email(&email).await?.is_some() {
-        return Err(AccountError::Conflict {
-            field: "email",
-            message: format!("an account with the email {email} already exists"),
-        });
-    }
+    refuse_existing_account(store, &email).await?;
     let password_hash = hash_password(account.password).await?;
     let id = store
         .create_user(
@@ -111,12 +112,46 @@ pub async fn add_user(
     Ok(id)
 }
 
+/// A conflict on `email` when an account already has it.
+pub(super) async fn refuse_existing_account(
+    store: &Store,
+    email: &str,
+) -> Result<(), AccountError> {
+    if store.user_by_email(email).await?.is_some() {
+        return Err(AccountError::Conflict {
+            field: "email",
+            message: format!("an account with the email {email} already exists"),
+        });
+    }
+    Ok(())
+}
+
 /// The account of `principal`, as stored now.
 pub async fn own_account(store: &Store, principal: &Principal) -> Result<UserRecord, AccountError> {
     store
         .user_by_id(principal.user_id)
         .await?
         .ok_or(AccountError::NotFound)
+}
+
+/// Whether `password` may be the account's new password
+/// ([`check_new_password`], refused on the input `field`) and `confirm`
+/// (the input `confirm_password`) repeats it.
+pub(super) fn check_password_pair(
+    password: &str,
+    confirm: &str,
+    context: &PasswordContext<'_>,
+    field: &'static str,
+) -> Result<(), AccountError> {
+    check_new_password(password, context)
+        .map_err(|message| AccountError::invalid(field, message))?;
+    if password != confirm {
+        return Err(AccountError::invalid(
+            "confirm_password",
+            "the two new passwords are not the same",
+        ));
+    }
+    Ok(())
 }
 
 /// Changes `principal`'s password after checking the current one; every
@@ -141,14 +176,7 @@ pub async fn change_password(
         site_name,
         email: &account.email,
     };
-    check_new_password(&new, &context)
-        .map_err(|message| AccountError::invalid("new_password", message))?;
-    if new != confirm {
-        return Err(AccountError::invalid(
-            "confirm_password",
-            "the two new passwords are not the same",
-        ));
-    }
+    check_password_pair(&new, confirm, &context, "new_password")?;
     let hash = hash_password(new).await?;
     let keep = match &principal.via {
         Via::Session { session_id, .. } => Some(*session_id),
@@ -168,7 +196,7 @@ pub async fn rename(store: &Store, principal: &Principal, name: &str) -> Result<
     Ok(())
 }
 
-fn check_admin(actor: &Principal) -> Result<(), AccountError> {
+pub(super) fn check_admin(actor: &Principal) -> Result<(), AccountError> {
     if actor.role.can_manage_users() {
         Ok(())
     } else {

@@ -370,6 +370,37 @@ pub async fn add_user(
     Ok(())
 }
 
+/// `herald user invite EMAIL --role ROLE [--name N]`: invites a person;
+/// returns the one-time link (under the site's `base_url`) to be printed
+/// alone on standard output, and says on standard error for whom and
+/// until when.
+pub async fn invite_user(
+    config: &Config,
+    email: &str,
+    role: crate::accounts::Role,
+    name: Option<String>,
+) -> anyhow::Result<String> {
+    use crate::accounts::invites::{self, InviteRequest};
+    let store = open_store(config).await?;
+    let request = InviteRequest {
+        email: email.to_owned(),
+        name: name.unwrap_or_default(),
+        role,
+    };
+    let created = invites::create_invite(&store, None, request, Utc::now().timestamp()).await;
+    store.close().await;
+    let created = created?;
+    let until = chrono::DateTime::from_timestamp(created.expires_at, 0)
+        .map(|at| crate::content::dates::full(at, config.site.time_zone))
+        .unwrap_or_default();
+    eprintln!(
+        "{} invited as {}; the link works once, until {until}. It is shown only now: send it \
+         to them privately. An earlier invite for this email no longer works.",
+        created.email, created.role
+    );
+    Ok(config.absolute(&created.path))
+}
+
 /// A new password for the account of `context` from the terminal (asked
 /// twice, and checked before the second time) or from the first line of
 /// standard input (checked when the account is added).

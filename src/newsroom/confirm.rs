@@ -12,11 +12,10 @@
 
 use askama::Template;
 use axum::response::Response;
-use chrono::Utc;
 
 use super::layout::{self, Chrome, Section};
 use crate::accounts::Principal;
-use crate::editorial::{self, AudienceCount, EditorialError, Reach};
+use crate::editorial::{AudienceCount, Reach};
 use crate::web::AppState;
 
 /// The suffix of an action whose confirmation was given.
@@ -66,16 +65,6 @@ pub enum Notifying {
     Publish,
     Schedule,
     Update,
-}
-
-/// How many `reach` would notify now.
-pub async fn count(
-    state: &AppState,
-    user: &Principal,
-    reach: &Reach,
-) -> Result<AudienceCount, EditorialError> {
-    let policy = &state.config.reminders;
-    editorial::count_audience(&state.store, user, reach, policy, Utc::now()).await
 }
 
 /// The dialog for `what`, reaching `reach`, `count` of them now.

@@ -510,7 +510,9 @@ async fn submit(
             name: t.name,
         });
         let audience = Reach::of(true, form.push_breaking, topics.collect());
-        let count = match confirm::count(state, user, &audience).await {
+        let policy = &state.config.reminders;
+        let counted = editorial::count_audience(&state.store, user, &audience, policy, now).await;
+        let count = match counted {
             Ok(count) => count,
             Err(e) => return refused(state, user, view, e).await,
         };
@@ -716,9 +718,12 @@ async fn send_update(
     let id = story.story.id;
     let counted =
         match editorial::update_reach(&state.store, &user, id, request.breaking, now).await {
-            Ok(reach) => confirm::count(&state, &user, &reach)
-                .await
-                .map(|count| (reach, count)),
+            Ok(reach) => {
+                let policy = &state.config.reminders;
+                editorial::count_audience(&state.store, &user, &reach, policy, now)
+                    .await
+                    .map(|count| (reach, count))
+            }
             Err(e) => Err(e),
         };
     let (reach, count) = match counted {

@@ -87,9 +87,23 @@ fn with_status(status: StatusCode, mut response: Response) -> Response {
     response
 }
 
-fn set_cookie(mut response: Response, cookie: HeaderValue) -> Response {
+pub(super) fn set_cookie(mut response: Response, cookie: HeaderValue) -> Response {
     response.headers_mut().append(header::SET_COOKIE, cookie);
     response
+}
+
+/// The double-submit CSRF token of a form shown before any session (the
+/// login form, an invite's): the visitor's `herald_login_csrf` cookie, or a
+/// new one with the `Set-Cookie` value that gives it to them. `None` (the
+/// cause logged) when there is no randomness to make one.
+pub(super) fn pre_session_token(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Option<(String, Option<HeaderValue>)> {
+    let secure = session::secure_cookies(&state.config);
+    csrf::login_token(headers, secure)
+        .inspect_err(|e| tracing::error!(error = %e, "no randomness for a form's CSRF token"))
+        .ok()
 }
 
 /// Renders the login form with its CSRF cookie.
@@ -99,13 +113,8 @@ fn login_page(
     status: StatusCode,
     fields: LoginFields,
 ) -> Response {
-    let secure = session::secure_cookies(&state.config);
-    let (token, cookie) = match csrf::login_token(headers, secure) {
-        Ok(pair) => pair,
-        Err(e) => {
-            tracing::error!(error = %e, "no randomness for the login form");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+    let Some((token, cookie)) = pre_session_token(state, headers) else {
+        return internal_error();
     };
     let page = LoginPage {
         chrome: Chrome::anonymous(state),
@@ -192,7 +201,7 @@ struct LoginForm {
 }
 
 /// Where a logged-in browser goes, holding its new session.
-fn logged_in_redirect(state: &AppState, issued: &IssuedSession, to: &str) -> Response {
+pub(super) fn logged_in_redirect(state: &AppState, issued: &IssuedSession, to: &str) -> Response {
     let secure = session::secure_cookies(&state.config);
     set_cookie(
         Redirect::to(to).into_response(),
@@ -286,7 +295,7 @@ async fn log_in(
     }
 }
 
-fn internal_error() -> Response {
+pub(super) fn internal_error() -> Response {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         "Something went wrong on our side; please try again.",

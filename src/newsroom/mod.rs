@@ -12,6 +12,8 @@ pub mod delivery_chart;
 pub mod editor;
 pub mod field_errors;
 pub mod form;
+pub mod invite_accept;
+pub mod invites;
 pub mod layout;
 pub mod login;
 pub mod preview;
@@ -40,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .merge(account::routes())
         .merge(login::routes())
         .merge(users::routes())
+        .merge(invites::routes())
+        .merge(invite_accept::routes())
         .merge(tokens::routes())
         .merge(stories::routes())
         .merge(editor::routes())

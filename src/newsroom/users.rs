@@ -1,6 +1,8 @@
-//! Newsroom pages: the accounts, for admins — list them, add one with a
-//! role and a first password, change a role, disable or enable, remove.
-//! The site always keeps an active admin (the store refuses otherwise).
+//! Newsroom pages: the accounts, for admins — list them, change a role,
+//! disable or enable, remove; and the invites waiting beside them, with
+//! the form that adds a person (made, resent and revoked by
+//! [`super::invites`]: nobody but its owner ever knows a password). The site always keeps an active admin (the store
+//! refuses otherwise).
 
 use askama::Template;
 use axum::Router;
@@ -13,15 +15,18 @@ use serde::Deserialize;
 use super::confirm::{Confirmed, Destructive, destructive_page};
 use super::field_errors::FieldErrors;
 use super::layout::{self, Chrome, Section};
-use crate::accounts::users::{self, NewAccount};
+use crate::accounts::invites;
+use crate::accounts::users;
 use crate::accounts::{AccountError, Principal, Role};
+use crate::content::dates;
 use crate::web::AppState;
 use crate::web::page_error::ErrorInfo;
 use crate::web::{CsrfForm, NewsroomUser};
+use chrono_tz::Tz;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/newsroom/users", get(list_users).post(add_user))
+        .route("/newsroom/users", get(list_users))
         .route("/newsroom/users/{id}/role", post(change_role))
         .route("/newsroom/users/{id}/disable", post(disable_user))
         .route("/newsroom/users/{id}/enable", post(enable_user))
@@ -45,17 +50,36 @@ struct UserRow {
     is_you: bool,
 }
 
-/// The add form's values, kept when it is shown again with errors.
+/// The invite form's values, kept when it is shown again with errors.
 #[derive(Debug, Clone, Default, Deserialize)]
-struct AddForm {
+pub(super) struct InviteForm {
     #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub role: String,
+}
+
+/// An invite still waiting, as the list shows it.
+#[derive(Debug, Clone)]
+struct InviteRow {
+    id: i64,
     email: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    password: String,
+    role: &'static str,
+    invited: String,
+    /// "until 4 December 2026, 20:13 UTC", or "expired".
+    expires: String,
+    expired: bool,
+}
+
+/// An invite just made: its link, shown this once.
+#[derive(Debug, Clone)]
+pub(super) struct NewInviteView {
+    pub email: String,
+    pub url: String,
+    pub expires: String,
 }
 
 #[derive(Template)]
@@ -64,9 +88,22 @@ struct UsersPage {
     chrome: Chrome,
     csrf: String,
     users: Vec<UserRow>,
+    invites: Vec<InviteRow>,
     roles: [&'static str; 3],
-    form: AddForm,
+    invite_form: InviteForm,
+    /// The invite form's errors.
     errors: FieldErrors,
+    new_invite: Option<NewInviteView>,
+}
+
+/// What the Users page shows besides the lists.
+#[derive(Default)]
+pub(super) struct UsersView {
+    pub status: StatusCode,
+    pub invite_form: InviteForm,
+    pub errors: FieldErrors,
+    pub flash: Option<(&'static str, String)>,
+    pub new_invite: Option<NewInviteView>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,7 +112,7 @@ struct DoneQuery {
 }
 
 /// The answer to someone who is not an admin.
-fn not_allowed() -> Response {
+pub(super) fn not_allowed() -> Response {
     let mut response = StatusCode::FORBIDDEN.into_response();
     response.extensions_mut().insert(ErrorInfo {
         heading: "Not allowed",
@@ -84,7 +121,7 @@ fn not_allowed() -> Response {
     response
 }
 
-fn failure(error: &AccountError) -> Response {
+pub(super) fn failure(error: &AccountError) -> Response {
     tracing::error!(error = %error, "users page failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -99,22 +136,28 @@ fn date(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-async fn users_page(
-    state: &AppState,
-    user: &Principal,
-    status: StatusCode,
-    form: AddForm,
-    errors: FieldErrors,
-    flash: Option<(&'static str, String)>,
-) -> Response {
+/// A Unix time as the site writes times ("4 December 2026, 20:13 GMT").
+pub(super) fn date_time(unix: i64, zone: Tz) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|at| dates::full(at, zone))
+        .unwrap_or_default()
+}
+
+pub(super) async fn users_page(state: &AppState, user: &Principal, view: UsersView) -> Response {
     let accounts = match state.store.list_users().await {
         Ok(accounts) => accounts,
         Err(e) => return failure(&AccountError::Store(e)),
     };
+    let waiting = match invites::waiting_invites(&state.store, user).await {
+        Ok(waiting) => waiting,
+        Err(AccountError::Forbidden(_)) => return not_allowed(),
+        Err(e) => return failure(&e),
+    };
     let mut chrome = Chrome::for_user(state, user, Section::Users);
-    if let Some((kind, text)) = flash {
+    if let Some((kind, text)) = view.flash {
         chrome = chrome.with_flash(kind, text);
     }
+    let now = now();
     let page = UsersPage {
         chrome,
         csrf: user.csrf_token().unwrap_or_default().to_owned(),
@@ -131,41 +174,59 @@ async fn users_page(
                 created: date(a.created_at),
             })
             .collect(),
+        invites: waiting
+            .into_iter()
+            .map(|i| InviteRow {
+                id: i.id,
+                email: i.email,
+                name: i.name,
+                role: i.role.as_str(),
+                invited: date(i.created_at),
+                expired: i.expires_at <= now,
+                expires: if i.expires_at <= now {
+                    "expired".to_owned()
+                } else {
+                    format!(
+                        "until {}",
+                        date_time(i.expires_at, state.config.site.time_zone)
+                    )
+                },
+            })
+            .collect(),
         roles: Role::ALL.map(Role::as_str),
-        form: AddForm {
-            password: String::new(),
-            ..form
-        },
-        errors,
+        invite_form: view.invite_form,
+        errors: view.errors,
+        new_invite: view.new_invite,
     };
     let mut response = layout::render(&page);
-    *response.status_mut() = status;
+    *response.status_mut() = view.status;
     response
 }
 
 /// The list again after a failed change, the error on top; or the
 /// failure page when it is not the admin's to fix.
-async fn change_failed(state: &AppState, user: &Principal, error: AccountError) -> Response {
+pub(super) async fn change_failed(
+    state: &AppState,
+    user: &Principal,
+    error: AccountError,
+) -> Response {
     match &error {
         AccountError::Forbidden(_) => not_allowed(),
         AccountError::NotFound => StatusCode::NOT_FOUND.into_response(),
         AccountError::Invalid { message, .. } | AccountError::Conflict { message, .. } => {
             let text = message.clone();
-            users_page(
-                state,
-                user,
-                StatusCode::CONFLICT,
-                AddForm::default(),
-                FieldErrors::none(),
-                Some(("error", format!("Nothing was changed: {text}."))),
-            )
-            .await
+            let view = UsersView {
+                status: StatusCode::CONFLICT,
+                flash: Some(("error", format!("Nothing was changed: {text}."))),
+                ..UsersView::default()
+            };
+            users_page(state, user, view).await
         }
         _ => failure(&error),
     }
 }
 
-fn done(what: &str) -> Response {
+pub(super) fn done(what: &str) -> Response {
     Redirect::to(&format!("/newsroom/users?done={what}")).into_response()
 }
 
@@ -178,69 +239,18 @@ async fn list_users(
         return not_allowed();
     }
     let flash = match query.done.as_deref() {
-        Some("added") => Some("The account was added. Give its owner the password privately."),
         Some("role") => Some("The role was changed."),
         Some("disabled") => Some("The account was disabled and logged out everywhere."),
         Some("enabled") => Some("The account was enabled."),
         Some("removed") => Some("The account was removed."),
+        Some("invite-revoked") => Some("The invite was revoked; its link no longer works."),
         _ => None,
     };
-    users_page(
-        &state,
-        &user,
-        StatusCode::OK,
-        AddForm::default(),
-        FieldErrors::none(),
-        flash.map(|text| ("success", text.to_owned())),
-    )
-    .await
-}
-
-async fn add_user(
-    State(state): State<AppState>,
-    NewsroomUser(user): NewsroomUser,
-    CsrfForm(form): CsrfForm<AddForm>,
-) -> Response {
-    if !user.role.can_manage_users() {
-        return not_allowed();
-    }
-    let role = match form.role.parse::<Role>() {
-        Ok(role) => role,
-        Err(message) => {
-            return users_page(
-                &state,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-                FieldErrors::one("role", message),
-                None,
-            )
-            .await;
-        }
+    let view = UsersView {
+        flash: flash.map(|text| ("success", text.to_owned())),
+        ..UsersView::default()
     };
-    let account = NewAccount {
-        email: form.email.clone(),
-        name: form.name.clone(),
-        role,
-        password: form.password.clone(),
-    };
-    match users::add_user(&state.store, account, &state.config.site.name, now()).await {
-        Ok(_) => done("added"),
-        Err(e) => match FieldErrors::from_account_error(&e, "email") {
-            Some(errors) => {
-                users_page(
-                    &state,
-                    &user,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    form,
-                    errors,
-                    None,
-                )
-                .await
-            }
-            None => failure(&e),
-        },
-    }
+    users_page(&state, &user, view).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -268,7 +278,7 @@ async fn change_role(
 }
 
 #[derive(Debug, Deserialize)]
-struct Empty {}
+pub(super) struct Empty {}
 
 async fn disable_user(
     State(state): State<AppState>,

@@ -84,6 +84,11 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0014_preview_links.sql"),
     },
     Migration {
+        version: 15,
+        name: "invites",
+        sql: include_str!("../../migrations/sqlite/0015_invites.sql"),
+    },
+    Migration {
         version: 16,
         name: "autosaves",
         sql: include_str!("../../migrations/sqlite/0016_autosaves.sql"),
@@ -161,6 +166,11 @@ const POSTGRES: &[Migration] = &[
         version: 14,
         name: "preview_links",
         sql: include_str!("../../migrations/postgres/0014_preview_links.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "invites",
+        sql: include_str!("../../migrations/postgres/0015_invites.sql"),
     },
     Migration {
         version: 16,

@@ -46,7 +46,10 @@ use tokio::sync::futures::Notified;
 use crate::secrets::key_file::{self, KeyFileError};
 use crate::secrets::{Keyring, SealError, private_files};
 
-pub use accounts::{NewSession, NewUser, SessionRecord, TokenOwner, TokenRecord, UserRecord};
+pub use accounts::{
+    InviteRecord, NewInvite, NewSession, NewUser, SessionRecord, TokenOwner, TokenRecord,
+    UserRecord,
+};
 pub use backup::check_database_file;
 pub use conflict::Conflict;
 pub use editorial::{

@@ -307,7 +307,9 @@ test("axe finds no violations on the newsroom pages, logged in", async () => {
   );
   await createAccount(site.global, EDITOR_EMAIL, "editor", EDITOR_PASSWORD, "Eda Editor");
   const problems = [];
-  for (const [label, viewport] of Object.entries(VIEWPORTS)) {
+  // The newsroom is checked at a 390 px phone too.
+  const widths = { ...VIEWPORTS, phone: { width: 390, height: 844 } };
+  for (const [label, viewport] of Object.entries(widths)) {
     const { context } = await newContext({ viewport });
     const page = await context.newPage();
     try {
@@ -345,6 +347,114 @@ test("axe finds no violations on the newsroom pages, logged in", async () => {
           if (first !== "#main") problems.push(`${name}: the first Tab reaches ${first}, not the skip link`);
         }
       }
+    } finally {
+      await context.close();
+    }
+  }
+  assert.deepEqual(problems, [], "accessibility problems");
+});
+
+// The rest of the newsroom, at 1280 px and 390 px: the login page, an
+// invite's page and the page of a used one, logged out; the login code step
+// of an account with two-factor on; and, as an admin, the Users page with a
+// new invite's link and the invites waiting, the destructive confirmation
+// page, the audience confirmation (<dialog>, opened) over the editor, and
+// the two-factor setup with its QR code.
+test("axe finds no violations on the admin, confirmation, two-factor and invite pages", async () => {
+  const { createAccount, inviteAccount, logIn, totpCode } = await import("./support/newsroom.mjs");
+  const PASSWORD = "correct horse battery staple";
+  const NEWSROOM_VIEWPORTS = {
+    desktop: { width: 1280, height: 800 },
+    phone: { width: 390, height: 844 },
+  };
+  const problems = [];
+  const check = async (page, label, name) => {
+    for (const v of await axeViolations(page)) problems.push(`${label} ${name}: ${v}`);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    if (overflow > 0) problems.push(`${label} ${name}: scrolls sideways by ${overflow}px`);
+  };
+  /** Submits the form of `button` and waits for the page it answers with. */
+  const submit = async (page, button) => {
+    await Promise.all([page.waitForEvent("load"), button.click()]);
+  };
+
+  for (const [label, viewport] of Object.entries(NEWSROOM_VIEWPORTS)) {
+    // Logged out.
+    const { context: outside } = await newContext({ viewport });
+    try {
+      const page = await outside.newPage();
+      await page.goto(`${site.base}/newsroom/login`);
+      await check(page, label, "login");
+      const link = await inviteAccount(site.global, `ivy.${label}@example.org`, "editor", "Ivy Invitee");
+      let res = await page.goto(link);
+      assert.equal(res.status(), 200, `${link} answered ${res.status()}`);
+      await check(page, label, "invite");
+      // A weak password: the page again with its errors.
+      await page.locator("#password").fill("password1234");
+      await page.locator("#confirm_password").fill("password1234");
+      await submit(page, page.getByRole("button", { name: "Set password and log in" }));
+      assert.ok(await page.locator(".nr-error-summary").isVisible(), "the error summary");
+      await check(page, label, "invite-errors");
+      await page.locator("#password").fill(PASSWORD);
+      await page.locator("#confirm_password").fill(PASSWORD);
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === "/newsroom"),
+        page.getByRole("button", { name: "Set password and log in" }).click(),
+      ]);
+      res = await page.goto(link);
+      assert.equal(res.status(), 410);
+      await check(page, label, "invite-used");
+      res = await page.goto(`${site.base}/newsroom/invite/unknown`);
+      assert.equal(res.status(), 404);
+      await check(page, label, "invite-unknown");
+    } finally {
+      await outside.close();
+    }
+
+    // An admin (one per width: two-factor ends up on).
+    const ADMIN = `ada.${label}@example.org`;
+    await createAccount(site.global, ADMIN, "admin", PASSWORD, "Ada Admin");
+    const { context } = await newContext({ viewport });
+    try {
+      const page = await context.newPage();
+      await logIn(page, site.base, ADMIN, PASSWORD);
+      await page.goto(`${site.base}/newsroom/users`);
+      await check(page, label, "users");
+      await page.locator("#email").fill(`zoe.${label}@example.org`);
+      await submit(page, page.getByRole("button", { name: "Invite", exact: true }));
+      assert.ok(await page.locator("#new-invite-link").isVisible(), "the new link");
+      assert.ok(await page.locator("#invites-heading").isVisible(), "the invites waiting");
+      await check(page, label, "users-new-invite");
+      await submit(page, page.getByRole("button", { name: `Revoke the invite for zoe.${label}@example.org` }));
+      assert.match(await page.locator("h1").textContent(), /^Revoke the invite for/);
+      await check(page, label, "confirm-page");
+
+      // The audience confirmation over the editor, open (and modal).
+      await page.goto(`${site.base}/newsroom/stories/1`);
+      await page.locator("#update_title").fill("Keepers stay for the winter");
+      await submit(page, page.getByRole("button", { name: "Send an update" }));
+      assert.ok(await page.locator("dialog[open]").isVisible(), "the dialog is open");
+      await check(page, label, "confirm-dialog");
+
+      // Two-factor: the setup with its QR code, then the login code step.
+      await page.goto(`${site.base}/newsroom/account`);
+      await submit(page, page.getByRole("button", { name: "Set up two-factor login" }));
+      assert.ok(await page.locator(".nr-qr-box svg").isVisible(), "the QR code");
+      await check(page, label, "two-factor-setup");
+      const key = (await page.locator("#totp-secret").textContent()).trim();
+      await page.locator("#code").fill(totpCode(key));
+      await submit(page, page.getByRole("button", { name: "Turn two-factor login on" }));
+      await context.clearCookies();
+      await page.goto(`${site.base}/newsroom/login`);
+      await page.locator("#email").fill(ADMIN);
+      await page.locator("#password").fill(PASSWORD);
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === "/newsroom/login/code"),
+        page.getByRole("button", { name: "Log in" }).click(),
+      ]);
+      await check(page, label, "login-code");
     } finally {
       await context.close();
     }

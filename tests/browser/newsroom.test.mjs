@@ -21,6 +21,9 @@ import { chromium } from "playwright-core";
 import { heraldBin } from "./support/herald.mjs";
 import { png } from "./support/images.mjs";
 import { EDITOR_EMAIL, EDITOR_PASSWORD, createAccount, logIn } from "./support/newsroom.mjs";
+
+const ADMIN_EMAIL = "ada@example.org";
+const INVITEE_PASSWORD = "tidal barge lantern quay";
 import { freePort, sleep, startChild, startGate, startPushService } from "./support/push_service.mjs";
 
 const HEADLINE = "Lighthouse keepers vote to stay at Gull Point";
@@ -61,6 +64,7 @@ async function startHerald(pushOrigin) {
   }
   return {
     base,
+    global,
     log: server.log,
     async stop() {
       await server.stop();
@@ -257,3 +261,81 @@ test("an editor writes, previews and publishes a story with a push, and watches 
   assert.deepEqual(problems, [], "no script errors");
   await context.close();
 });
+
+test("an admin invites a person, who sets a password from the link and lands in the newsroom", async () => {
+  await createAccount(herald.global, ADMIN_EMAIL, "admin", EDITOR_PASSWORD, "Ada Admin");
+  const adminContext = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    permissions: ["clipboard-read", "clipboard-write"],
+  });
+  let link;
+  try {
+    const page = await adminContext.newPage();
+    await logIn(page, herald.base, ADMIN_EMAIL, EDITOR_PASSWORD);
+    await page.goto(`${herald.base}/newsroom/users`);
+    await page.locator("#email").fill("ivy@example.org");
+    await page.locator("#name").fill("Ivy Invitee");
+    await page.locator("#role").selectOption("editor");
+    await Promise.all([
+      page.waitForEvent("load"),
+      page.getByRole("button", { name: "Invite", exact: true }).click(),
+    ]);
+    // The link, shown once, under the site's base URL; the box has focus.
+    link = await page.locator("#new-invite-link").inputValue();
+    assert.match(link, new RegExp(`^${herald.base}/newsroom/invite/[A-Za-z0-9_-]{43}$`));
+    assert.ok(await page.evaluate(() => document.activeElement.classList.contains("nr-new-invite")));
+    // Copy puts it on the clipboard and says so.
+    await page.getByRole("button", { name: "Copy the link" }).click();
+    await page.locator('[data-copy-status="new-invite-link"]').filter({ hasText: "Copied." }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
+    // Waiting on the list, and the link is not shown again.
+    await page.goto(`${herald.base}/newsroom/users`);
+    assert.equal(await page.locator("#new-invite-link").count(), 0);
+    const row = page.locator("#invites-heading + div tbody tr");
+    assert.match(await row.innerText(), /ivy@example\.org\s+Ivy Invitee\s+editor/);
+  } finally {
+    await adminContext.close();
+  }
+
+  // The invitee, on a phone, in a browser of their own: keyboard only.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  try {
+    const page = await phone.newPage();
+    await page.goto(link);
+    assert.equal(await page.locator("h1").textContent(), `Join the ${await siteName(page)} newsroom`);
+    assert.equal(await page.locator("#email").inputValue(), "ivy@example.org");
+    await page.locator("#password").focus();
+    await page.keyboard.type("password1234");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("password1234");
+    await Promise.all([page.waitForEvent("load"), page.keyboard.press("Enter")]);
+    // Refused with the rule, focus on the summary; the link still works.
+    assert.match(await page.locator("#password-error").textContent(), /commonly used passwords/);
+    assert.equal(await page.evaluate(() => document.activeElement.classList.contains("nr-error-summary")), true);
+    await page.locator("#password").focus();
+    await page.keyboard.type(INVITEE_PASSWORD);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(INVITEE_PASSWORD);
+    await Promise.all([
+      page.waitForURL((url) => url.pathname === "/newsroom"),
+      page.keyboard.press("Enter"),
+    ]);
+    assert.match(await page.locator(".nr-user").innerText(), /Ivy Invitee\s*\(editor\)/);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    assert.equal(overflow, 0, "the newsroom fits the phone");
+    // Once only.
+    const again = await page.goto(link);
+    assert.equal(again.status(), 410);
+    assert.equal(await page.locator("h1").textContent(), "This invite was already used");
+  } finally {
+    await phone.close();
+  }
+});
+
+/** The site's name, as the newsroom's header shows it. */
+async function siteName(page) {
+  const brand = (await page.locator(".nr-brand span").textContent()).trim();
+  return brand.replace(/ newsroom$/, "");
+}

@@ -32,7 +32,8 @@ pub fn requested(query: Result<Query<DryRunQuery>, QueryRejection>) -> Result<bo
         .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))
 }
 
-/// The dry run's answer for `reach`.
+/// The dry run's answer for `reach`, counted by
+/// [`editorial::count_audience`], as the newsroom's confirmation is.
 pub async fn answer(
     state: &AppState,
     who: &Principal,

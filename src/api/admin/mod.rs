@@ -8,6 +8,7 @@ pub mod push;
 pub mod stories;
 pub mod tokens;
 pub mod topics;
+mod values;
 
 use axum::Router;
 

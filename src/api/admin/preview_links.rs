@@ -9,10 +9,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post};
 use axum::{Json, Router};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::Utc;
 use serde_json::json;
 
-use crate::editorial::{self, EditorialError};
+use super::values::{path_id, time, unix_time};
+use crate::editorial;
 use crate::web::ApiUser;
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
@@ -29,27 +30,12 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-fn number(text: &str, what: &'static str) -> Result<i64, ApiError> {
-    text.parse()
-        .map_err(|_| EditorialError::NotFound(what).into())
-}
-
-fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn at(seconds: i64) -> String {
-    DateTime::from_timestamp(seconds, 0)
-        .map(time)
-        .unwrap_or_default()
-}
-
 async fn create_link(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = number(&id, "story")?;
+    let id = path_id(&id, "story")?;
     let link = editorial::create_preview_link(&state.store, &who, id, Utc::now()).await?;
     Ok((
         StatusCode::CREATED,
@@ -68,12 +54,12 @@ async fn list_links(
     ApiUser(who): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = number(&id, "story")?;
+    let id = path_id(&id, "story")?;
     let links = editorial::live_preview_links(&state.store, &who, id, Utc::now()).await?;
     let links: Vec<_> = links
         .iter()
         .map(
-            |l| json!({"id": l.id, "created_at": at(l.created_at), "expires_at": at(l.expires_at)}),
+            |l| json!({"id": l.id, "created_at": unix_time(l.created_at), "expires_at": unix_time(l.expires_at)}),
         )
         .collect();
     Ok((
@@ -88,8 +74,8 @@ async fn revoke_link(
     ApiUser(who): ApiUser,
     Path((id, link_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let id = number(&id, "story")?;
-    let link_id = number(&link_id, "preview link")?;
+    let id = path_id(&id, "story")?;
+    let link_id = path_id(&link_id, "preview link")?;
     editorial::revoke_preview_link(&state.store, &who, id, link_id, Utc::now()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::dry_run::{self, DryRunQuery};
+use super::values::path_id;
 use crate::accounts::Principal;
 use crate::api::{MAX_BODY_BYTES, parse_json};
 use crate::content::Story;
@@ -108,7 +109,7 @@ async fn create_push_update(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let dry_run = dry_run::requested(query)?;
-    let id = story_id(&id)?;
+    let id = path_id(&id, "story")?;
     let body = body?;
     // No body: the story's current headline and standfirst.
     let request: UpdateRequest = if body.is_empty() {
@@ -141,12 +142,6 @@ async fn create_push_update(
         Json(json!({"job_id": job_id, "story_id": id})),
     )
         .into_response())
-}
-
-/// A path id that is not a number names no story, as for the other admin
-/// story routes.
-fn story_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| unknown_story())
 }
 
 /// As the other admin story routes answer for a story that does not exist.

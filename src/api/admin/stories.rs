@@ -13,11 +13,12 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::dry_run::{self, DryRunQuery};
+use super::values::{path_id, time};
 use crate::api::parse_json;
 use crate::content::input::StoryInput;
 use crate::editorial::{
@@ -188,7 +189,8 @@ async fn show_story(
     ApiUser(who): ApiUser,
     Path(id): Path<String>,
 ) -> Answer {
-    let story = editorial::get_story(&state.store, &who, story_id(&id)?, Utc::now()).await?;
+    let story =
+        editorial::get_story(&state.store, &who, path_id(&id, "story")?, Utc::now()).await?;
     Ok(private(story_json(&state, &story)))
 }
 
@@ -201,7 +203,7 @@ async fn update_story(
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
     let body = body?;
-    let id = story_id(&id)?;
+    let id = path_id(&id, "story")?;
     let (input, version) = parse_story_with_version(&body)?;
     let saved = editorial::update_story(&state.store, &who, id, input, version, Utc::now()).await?;
     Ok(private(saved_json(&state, &saved)))
@@ -226,7 +228,7 @@ async fn publish_story(
 ) -> Answer {
     let dry_run = dry_run::requested(query)?;
     let body = body?;
-    let id = story_id(&id)?;
+    let id = path_id(&id, "story")?;
     let body: PublishBody = if body.iter().all(u8::is_ascii_whitespace) {
         PublishBody::default()
     } else {
@@ -258,7 +260,7 @@ async fn schedule_story(
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
     let body = body?;
-    let id = story_id(&id)?;
+    let id = path_id(&id, "story")?;
     let body: ScheduleBody = parse_json(&body)?;
     let at = DateTime::parse_from_rfc3339(body.at.trim())
         .map_err(|e| {
@@ -280,7 +282,8 @@ async fn unpublish_story(
     ApiUser(who): ApiUser,
     Path(id): Path<String>,
 ) -> Answer {
-    let saved = editorial::unpublish_story(&state.store, &who, story_id(&id)?, Utc::now()).await?;
+    let saved =
+        editorial::unpublish_story(&state.store, &who, path_id(&id, "story")?, Utc::now()).await?;
     Ok(private(saved_json(&state, &saved)))
 }
 
@@ -299,7 +302,7 @@ async fn update_correction(
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
     let body = body?;
-    let id = story_id(&id)?;
+    let id = path_id(&id, "story")?;
     let body: CorrectionBody = parse_json(&body)?;
     let saved = editorial::set_correction(&state.store, &who, id, &body.text, Utc::now()).await?;
     Ok(private(saved_json(&state, &saved)))
@@ -312,7 +315,7 @@ async fn list_revisions(
     Path(id): Path<String>,
 ) -> Answer {
     let revisions =
-        editorial::list_revisions(&state.store, &who, story_id(&id)?, Utc::now()).await?;
+        editorial::list_revisions(&state.store, &who, path_id(&id, "story")?, Utc::now()).await?;
     Ok(private(json!({
         "revisions": revisions.iter().map(revision_json).collect::<Vec<_>>(),
     })))
@@ -345,8 +348,8 @@ async fn show_revision(
     let detail = editorial::get_revision(
         &state.store,
         &who,
-        story_id(&id)?,
-        revision_number(&number)?,
+        path_id(&id, "story")?,
+        path_id(&number, "revision")?,
         base,
         Utc::now(),
     )
@@ -363,8 +366,8 @@ async fn restore_revision(
     let saved = editorial::restore_revision(
         &state.store,
         &who,
-        story_id(&id)?,
-        revision_number(&number)?,
+        path_id(&id, "story")?,
+        path_id(&number, "revision")?,
         Utc::now(),
     )
     .await?;
@@ -378,7 +381,7 @@ async fn show_push_stats(
     ApiUser(who): ApiUser,
     Path(id): Path<String>,
 ) -> Answer {
-    let id = story_id(&id)?;
+    let id = path_id(&id, "story")?;
     let stats = editorial::push_stats(&state.store, &who, id, Utc::now()).await?;
     Ok(crate::api::stats::stats_answer(id, stats))
 }
@@ -401,21 +404,6 @@ async fn create_preview(ApiUser(_who): ApiUser, body: Result<Bytes, BytesRejecti
 /// A JSON answer no cache keeps.
 fn private(body: Value) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
-}
-
-fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// A story id from the path; anything but a whole number names no story.
-fn story_id(text: &str) -> Result<i64, ApiError> {
-    text.parse()
-        .map_err(|_| EditorialError::NotFound("story").into())
-}
-
-fn revision_number(text: &str) -> Result<i64, ApiError> {
-    text.parse()
-        .map_err(|_| EditorialError::NotFound("revision").into())
 }
 
 /// A query parameter that must be a whole number of at least 1.

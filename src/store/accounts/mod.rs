@@ -1,7 +1,7 @@
-//! Storage for newsroom accounts: users, their sessions and API tokens, and
-//! the failed logins that throttle password guessing. Secrets never reach
-//! this module: sessions and tokens are found by the SHA-256 of their
-//! secret. The rules (who may log in, what a role may do) live in
+//! Storage for newsroom accounts: users, the invites that become them,
+//! their sessions and API tokens, and the failed logins that throttle
+//! password guessing. Secrets never reach this module: sessions, tokens and
+//! invites are found by the SHA-256 of their secret. The rules (who may log in, what a role may do) live in
 //! [`crate::accounts`]; the one rule kept here, inside the transaction that
 //! would break it, is that a site always keeps an active admin.
 
@@ -13,9 +13,12 @@ use super::{Backend, Conflict, Store, StoreError};
 use crate::roles::Role;
 
 mod api_tokens;
+mod invites;
 mod login_attempts;
 mod sessions;
 mod users;
+
+pub use invites::{InviteRecord, NewInvite};
 
 /// A newsroom account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,39 +12,49 @@ pub(in crate::store) fn last_admin(field: &'static str) -> StoreError {
     StoreError::Conflict(Conflict::LastAdmin { field })
 }
 
+/// Inserts an account inside `tx`; a taken email is a conflict on `email`.
+pub(in crate::store) async fn insert_user(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user: &NewUser,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let taken = sqlx::query("SELECT COUNT(*) FROM users WHERE email = $1")
+        .bind(&user.email)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get::<i64, _>(0)?;
+    if taken > 0 {
+        return Err(duplicate_email(&user.email));
+    }
+    let id = sqlx::query(
+        "INSERT INTO users (email, name, role, password_hash, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(&user.email)
+    .bind(&user.name)
+    .bind(user.role.as_str())
+    .bind(&user.password_hash)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            duplicate_email(&user.email)
+        } else {
+            e.into()
+        }
+    })?
+    .try_get::<i64, _>(0)?;
+    Ok(id)
+}
+
 impl Store {
     // ---- users ----------------------------------------------------------
 
     /// Creates an account; a taken email is a conflict on `email`.
     pub async fn create_user(&self, user: &NewUser, now: i64) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
-        let taken = sqlx::query("SELECT COUNT(*) FROM users WHERE email = $1")
-            .bind(&user.email)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get::<i64, _>(0)?;
-        if taken > 0 {
-            return Err(duplicate_email(&user.email));
-        }
-        let id = sqlx::query(
-            "INSERT INTO users (email, name, role, password_hash, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(&user.email)
-        .bind(&user.name)
-        .bind(user.role.as_str())
-        .bind(&user.password_hash)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                duplicate_email(&user.email)
-            } else {
-                e.into()
-            }
-        })?
-        .try_get::<i64, _>(0)?;
+        let id = insert_user(&mut tx, user, now).await?;
         tx.commit().await?;
         Ok(id)
     }

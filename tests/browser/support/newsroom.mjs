@@ -1,9 +1,11 @@
 // Newsroom accounts for the browser tests: an account made with the CLI
-// (`herald user add`, the password on stdin), a login through the real
-// login form — in a browser page, or with fetch for tests that only read
-// pages — and the newsroom pages every check visits.
+// (`herald user add`, the password on stdin), an invite link made with it
+// (`herald user invite`), a login through the real login form — in a
+// browser page, or with fetch for tests that only read pages — the current
+// TOTP code of a two-factor key, and the newsroom pages every check visits.
 
 import { execFile } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { promisify } from "node:util";
 import { heraldBin } from "./herald.mjs";
 
@@ -17,6 +19,32 @@ export async function createAccount(global, email, role, password, name) {
   const run = promisify(execFile)(heraldBin, args, { env: { ...process.env, RUST_LOG: "warn" } });
   run.child.stdin.end(`${password}\n`);
   await run;
+}
+
+/** Invites `email` with `herald user invite`; resolves to the link it prints. */
+export async function inviteAccount(global, email, role, name) {
+  const args = [...global, "user", "invite", email, "--role", role];
+  if (name) args.push("--name", name);
+  const { stdout } = await promisify(execFile)(heraldBin, args, {
+    env: { ...process.env, RUST_LOG: "warn" },
+  });
+  return stdout.trim();
+}
+
+/** The RFC 6238 code (SHA-1, 6 digits, 30 s) of the base32 `key` now. */
+export function totpCode(key) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of key.replace(/=+$/, "").toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  }
+  const secret = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000)));
+  const mac = createHmac("sha1", secret).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const number = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(number % 1_000_000).padStart(6, "0");
 }
 
 /** Logs in through the login form in `page`; resolves on the dashboard. */
@@ -82,5 +110,8 @@ export function newsroomPagesToCheck() {
     ["newsroom-revision", "/newsroom/stories/1/revisions/1", 200],
     ["newsroom-topics", "/newsroom/topics", 200],
     ["newsroom-topic", "/newsroom/topics/science", 200],
+    ["newsroom-preview", "/newsroom/stories/1/preview", 200],
+    ["newsroom-tokens", "/newsroom/tokens", 200],
+    ["newsroom-account", "/newsroom/account", 200],
   ];
 }
