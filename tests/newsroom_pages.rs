@@ -699,14 +699,14 @@ async fn an_editor_publishes_schedules_corrects_and_unpublishes_from_the_editor(
         .text("/newsroom/stories?status=scheduled&q=polls")
         .await;
     assert_eq!(
-        select_text(&list, "table.nr-stories tbody th a:first-child"),
+        select_text(&list, "table.nr-stories tbody th > a:first-child"),
         ["Polls open"]
     );
     let (_, list) = editor
         .text("/newsroom/stories?status=published&topic=science")
         .await;
     assert_eq!(
-        select_text(&list, "table.nr-stories tbody th a:first-child"),
+        select_text(&list, "table.nr-stories tbody th > a:first-child"),
         ["Seed"]
     );
 }
@@ -732,7 +732,7 @@ async fn the_dashboard_shows_delivery_numbers_and_charts_with_their_tables() {
 
     let row = format!("tr[data-story-id=\"{}\"]", seed.id);
     assert_eq!(
-        select_text(&html, &format!("{row} th a:first-child")),
+        select_text(&html, &format!("{row} th > a:first-child")),
         ["Seed"]
     );
     assert_eq!(
