@@ -361,7 +361,10 @@ async fn an_edit_conflict_is_told_and_keeps_the_text() {
     let html = response.text().await.expect("body");
     let conflict = select_text(&html, ".nr-conflict").join(" ");
     assert!(conflict.contains("not saved"), "{conflict}");
-    assert!(conflict.contains("since you loaded it"), "{conflict}");
+    assert!(
+        conflict.contains("since you opened it, so your save was not stored"),
+        "{conflict}"
+    );
     // The text is all there, escaped, and the next save knows the new version.
     assert_eq!(
         select_text(&html, "#body_markdown"),

@@ -21,6 +21,11 @@ pub fn full(at: DateTime<Utc>, zone: Tz) -> String {
         .to_string()
 }
 
+/// The day alone, e.g. "4 December 2026", in `zone`.
+pub fn day(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone).format("%-d %B %Y").to_string()
+}
+
 /// The time of day alone, e.g. "20:13 GMT", for something that happened
 /// moments ago ("changes kept at …").
 pub fn clock(at: DateTime<Utc>, zone: Tz) -> String {

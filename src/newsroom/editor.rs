@@ -25,6 +25,7 @@ use super::page_error;
 use super::revisions::{Line, diff_lines};
 use super::story_form::{Action, StoryForm, form_errors};
 use crate::accounts::Principal;
+use crate::content::dates;
 use crate::content::model::TopicRef;
 use crate::editorial::{
     self, AudienceCount, EditableStory, EditorialError, Publication, Reach, StoryStatus,
@@ -569,7 +570,17 @@ async fn refused(
         // The next save replaces the other version, knowingly, once the
         // editor has seen what differs.
         view.version = Some(conflict.current_version);
-        view.conflict = Some(conflict.to_string());
+        let who = conflict.saved_by.as_deref().unwrap_or("Someone else");
+        let zone = state.config.site.time_zone;
+        view.conflict = Some(match conflict.saved_at {
+            Some(at) => format!(
+                "{who} saved this story at {} since you opened it, so your save was not stored.",
+                dates::full(at, zone)
+            ),
+            None => {
+                format!("{who} saved this story since you opened it, so your save was not stored.")
+            }
+        });
         if let Some(id) = view.story.map(|s| s.story.id)
             && let Ok(theirs) = editorial::get_story(&state.store, user, id, Utc::now()).await
         {

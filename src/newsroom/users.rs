@@ -130,9 +130,9 @@ pub(super) fn failure(error: &AccountError) -> Response {
         .into_response()
 }
 
-fn date(unix: i64) -> String {
+fn date(unix: i64, zone: Tz) -> String {
     chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.format("%Y-%m-%d").to_string())
+        .map(|at| dates::day(at, zone))
         .unwrap_or_default()
 }
 
@@ -171,7 +171,7 @@ pub(super) async fn users_page(state: &AppState, user: &Principal, view: UsersVi
                 role: a.role.as_str(),
                 two_factor: a.totp_enabled,
                 disabled: a.disabled_at.is_some(),
-                created: date(a.created_at),
+                created: date(a.created_at, state.config.site.time_zone),
             })
             .collect(),
         invites: waiting
@@ -181,7 +181,7 @@ pub(super) async fn users_page(state: &AppState, user: &Principal, view: UsersVi
                 email: i.email,
                 name: i.name,
                 role: i.role.as_str(),
-                invited: date(i.created_at),
+                invited: date(i.created_at, state.config.site.time_zone),
                 expired: i.expires_at <= now,
                 expires: if i.expires_at <= now {
                     "expired".to_owned()
