@@ -22,7 +22,7 @@ use super::field_errors::FieldErrors;
 use super::form::Fields;
 use super::layout::{self, Chrome, Section};
 use super::page_error;
-use super::revisions::{Line, diff_lines};
+use super::revisions::{Line, around_changes, diff_lines};
 use super::story_form::{Action, StoryForm, form_errors};
 use crate::accounts::Principal;
 use crate::content::dates;
@@ -588,7 +588,7 @@ async fn refused(
                 &StoryForm::of_story(&theirs).as_text(),
                 &view.form.as_text(),
             );
-            view.conflict_lines = diff_lines(&diff);
+            view.conflict_lines = around_changes(diff_lines(&diff), 2);
         }
         view.status = StatusCode::CONFLICT;
         return render(state, user, view).await;

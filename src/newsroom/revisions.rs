@@ -89,6 +89,33 @@ pub fn diff_lines(diff: &[DiffLine]) -> Vec<Line> {
         .collect()
 }
 
+/// Only the changed lines and `radius` lines around each, with "…" where
+/// unchanged lines are left out.
+pub fn around_changes(lines: Vec<Line>, radius: usize) -> Vec<Line> {
+    let changed: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].kind != "same")
+        .collect();
+    let near = |i: usize| changed.iter().any(|&c| c.abs_diff(i) <= radius);
+    let mut kept = Vec::new();
+    let mut skipped = false;
+    for (i, line) in lines.into_iter().enumerate() {
+        if near(i) {
+            if skipped && !kept.is_empty() {
+                kept.push(Line {
+                    kind: "same",
+                    sign: " ",
+                    text: "…".to_owned(),
+                });
+            }
+            skipped = false;
+            kept.push(line);
+        } else {
+            skipped = true;
+        }
+    }
+    kept
+}
+
 #[derive(Template)]
 #[template(path = "newsroom/revisions.html")]
 pub struct RevisionsPage {
@@ -231,5 +258,31 @@ async fn restore_revision(
             Redirect::to(&format!("/newsroom/stories/{}?done=restored", saved.id)).into_response()
         }
         Err(e) => page_error(&state, &user, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(kind: &'static str, text: &str) -> Line {
+        Line {
+            kind,
+            sign: " ",
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn only_changes_and_their_neighbours_are_kept_with_gaps_marked() {
+        let mut lines: Vec<Line> = (0..10).map(|i| line("same", &i.to_string())).collect();
+        lines[5] = line("del", "five");
+        lines.push(line("ins", "ten"));
+        let kept: Vec<String> = around_changes(lines, 1)
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert_eq!(kept, ["4", "five", "6", "…", "9", "ten"]);
+        assert!(around_changes(vec![line("same", "a")], 2).is_empty());
     }
 }
