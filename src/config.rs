@@ -237,6 +237,10 @@ struct SiteFileConfig {
     feed_content: Option<FeedContent>,
     feed_items: Option<u32>,
     time_zone: Option<String>,
+    short_name: Option<String>,
+    theme_color: Option<String>,
+    background_color: Option<String>,
+    icon: Option<PathBuf>,
 }
 
 /// Whether feeds carry each story's whole body or only its standfirst.
@@ -262,6 +266,18 @@ pub struct SiteConfig {
     /// The zone every time is shown in, on the site and in the newsroom
     /// (`site.time_zone`, an IANA name; UTC by default).
     pub time_zone: chrono_tz::Tz,
+    /// The name under the icon on a phone's Home Screen (`site.short_name`;
+    /// the name when it is short, else its first word).
+    pub short_name: String,
+    /// The colour of the browser's bar and the installed app's title bar
+    /// (`site.theme_color`, `#rrggbb`).
+    pub theme_color: String,
+    /// Behind the installed app's splash screen and its icons' margins
+    /// (`site.background_color`, `#rrggbb`).
+    pub background_color: String,
+    /// The logo the web app's icons are drawn from: an SVG, PNG, JPEG or
+    /// WebP file (`site.icon`); Herald's own logo when not set.
+    pub icon: Option<PathBuf>,
 }
 
 /// The resolved configuration every command runs with.
@@ -309,6 +325,20 @@ impl std::fmt::Debug for SecretText {
     }
 }
 
+/// The browser bar's colour when the site sets none: the logo's red.
+const DEFAULT_THEME_COLOR: &str = "#8a1c1c";
+const DEFAULT_BACKGROUND_COLOR: &str = "#ffffff";
+
+/// A Home Screen name from the site's name: all of it when it fits (12
+/// characters), else its first word, cut to fit.
+fn short_name_of(name: &str) -> String {
+    if name.chars().count() <= 12 {
+        return name.to_owned();
+    }
+    let first = name.split_whitespace().next().unwrap_or(name);
+    first.chars().take(12).collect()
+}
+
 /// A configuration that cannot be used, with what is wrong and where.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -331,6 +361,10 @@ pub enum ConfigError {
         "site.time_zone must be an IANA time zone name such as \"Europe/London\" or \"UTC\", got {0:?}"
     )]
     TimeZone(String),
+    #[error("site.{name} must be a colour written #rrggbb, such as \"#8a1c1c\", got {value:?}")]
+    Colour { name: &'static str, value: String },
+    #[error("site.short_name must have 1 to 12 characters (it is shown under the icon), got {0:?}")]
+    ShortName(String),
     #[error("prompt.scroll_fraction must be between 0 and 1, got {0}")]
     ScrollFraction(f64),
     #[error("database_pool_size must be between 1 and {MAX_POOL_SIZE}, got {0}")]
@@ -410,6 +444,27 @@ impl Config {
             Some(name) => name.parse().map_err(|_| ConfigError::TimeZone(name))?,
             None => chrono_tz::Tz::UTC,
         };
+        let colour = |name: &'static str, value: Option<String>, default: &str| {
+            let value = value.unwrap_or_else(|| default.to_owned());
+            match crate::content::icons::parse_colour(&value) {
+                Some(_) => Ok(value.to_ascii_lowercase()),
+                None => Err(ConfigError::Colour { name, value }),
+            }
+        };
+        let theme_color = colour("theme_color", site_file.theme_color, DEFAULT_THEME_COLOR)?;
+        let background_color = colour(
+            "background_color",
+            site_file.background_color,
+            DEFAULT_BACKGROUND_COLOR,
+        )?;
+        let name = site_file.name.unwrap_or_else(|| "Herald".to_owned());
+        let short_name = match site_file.short_name {
+            Some(short) if (1..=12).contains(&short.trim().chars().count()) => {
+                short.trim().to_owned()
+            }
+            Some(short) => return Err(ConfigError::ShortName(short)),
+            None => short_name_of(&name),
+        };
         let database_pool_size = args.database_pool_size.or(file.database_pool_size);
         if let Some(size) = database_pool_size.filter(|s| !(1..=MAX_POOL_SIZE).contains(s)) {
             return Err(ConfigError::PoolSize(size));
@@ -441,7 +496,7 @@ impl Config {
             http: http_limits(file.http.unwrap_or_default())?,
             image_memory_mb,
             site: SiteConfig {
-                name: site_file.name.unwrap_or_else(|| "Herald".to_owned()),
+                name,
                 description: site_file.description.unwrap_or_else(|| {
                     "News as it happens, and a reminder when a story lands on a topic you follow."
                         .to_owned()
@@ -451,6 +506,10 @@ impl Config {
                 feed_content: site_file.feed_content.unwrap_or(FeedContent::Full),
                 feed_items: site_file.feed_items.unwrap_or(30).clamp(1, 200),
                 time_zone,
+                short_name,
+                theme_color,
+                background_color,
+                icon: site_file.icon,
             },
             push: PushConfig {
                 vapid_subject: args.vapid_subject.clone().or(push_file.vapid_subject),
@@ -617,6 +676,41 @@ mod tests {
         assert_eq!(config.bind.port(), 9000);
         assert_eq!(config.site.name, "The Courier");
         assert_eq!(config.base_url.as_str(), "http://127.0.0.1:9000/");
+    }
+
+    #[test]
+    fn the_web_apps_names_and_colours_have_defaults_and_are_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("herald.toml");
+        let args = GlobalArgs {
+            config: Some(file.clone()),
+            ..GlobalArgs::default()
+        };
+        std::fs::write(&file, "[site]\nname = \"The Marrowby Courier\"\n").expect("write");
+        let site = Config::load(&args).expect("loads").site;
+        assert_eq!(site.short_name, "The");
+        assert_eq!(site.theme_color, "#8a1c1c");
+        assert_eq!(site.background_color, "#ffffff");
+        std::fs::write(
+            &file,
+            "[site]\nname = \"Courier\"\ntheme_color = \"#0B5CAD\"\nshort_name = \"Courier\"\n",
+        )
+        .expect("write");
+        let site = Config::load(&args).expect("loads").site;
+        assert_eq!(
+            (site.short_name.as_str(), site.theme_color.as_str()),
+            ("Courier", "#0b5cad")
+        );
+
+        std::fs::write(&file, "[site]\ntheme_color = \"blue\"\n").expect("write");
+        let err = Config::load(&args).expect_err("refused").to_string();
+        assert!(
+            err.contains("site.theme_color") && err.contains("\"blue\""),
+            "{err}"
+        );
+        std::fs::write(&file, "[site]\nshort_name = \"The Marrowby Courier\"\n").expect("write");
+        let err = Config::load(&args).expect_err("refused").to_string();
+        assert!(err.contains("site.short_name"), "{err}");
     }
 
     #[test]

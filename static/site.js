@@ -208,9 +208,29 @@
     try { return Number(localStorage.getItem(SNOOZE_KEY) || 0) > Date.now(); } catch (e) { return false; }
   }
 
-  function setupPrompt() {
+  // On iPhone and iPad, Safari has no PushManager outside the Home Screen:
+  // web push works only for a site added to it and opened from there.
+  function needsHomeScreen() {
+    var ua = navigator.userAgent || "";
+    var apple = /iPhone|iPad|iPod/.test(ua) || (/Macintosh/.test(ua) && navigator.maxTouchPoints > 1);
+    var installed = navigator.standalone === true ||
+      (window.matchMedia && window.matchMedia("(display-mode: standalone)").matches);
+    return apple && !installed && !("PushManager" in window);
+  }
+
+  // With `homeScreen`, the prompt explains in two steps how to add the site
+  // to the Home Screen instead of offering OK; "Not now" works the same.
+  function setupPrompt(homeScreen) {
     var prompt = document.getElementById("push-prompt");
-    if (!prompt || token() || Notification.permission !== "default" || snoozed()) return;
+    function undecided() {
+      return homeScreen || (!token() && Notification.permission === "default");
+    }
+    if (!prompt || !undecided() || snoozed()) return;
+    if (homeScreen) {
+      prompt.querySelector("[data-prompt=ok]").hidden = true;
+      prompt.querySelector("#push-prompt-home-screen").hidden = false;
+      prompt.setAttribute("aria-describedby", "push-prompt-home-screen");
+    }
     var delay = Number(prompt.getAttribute("data-delay-seconds")) * 1000;
     var fraction = Number(prompt.getAttribute("data-scroll-fraction"));
     var snoozeDays = Number(prompt.getAttribute("data-snooze-days"));
@@ -219,12 +239,17 @@
     // The prompt is not modal: it appears without taking focus, and its
     // text is announced, with where to find its buttons.
     function show() {
-      if (shown || token() || Notification.permission !== "default") return;
+      if (shown || !undecided()) return;
       shown = true;
       prompt.hidden = false;
       window.removeEventListener("scroll", onScroll);
-      say(prompt.querySelector("#push-prompt-text").textContent.trim() +
-        " The OK and Not now buttons are at the end of the page.", true);
+      var text = prompt.querySelector("#push-prompt-text").textContent.trim();
+      if (homeScreen) {
+        say(text + " " + prompt.querySelector("#push-prompt-home-screen").textContent.replace(/\s+/g, " ").trim() +
+          " The Not now button is at the end of the page.", true);
+      } else {
+        say(text + " The OK and Not now buttons are at the end of the page.", true);
+      }
     }
     function hide() {
       var hadFocus = prompt.contains(document.activeElement);
@@ -591,6 +616,10 @@
     }).catch(function () { /* offline or blocked: try next visit */ });
   }
 
+  if (needsHomeScreen()) {
+    setupPrompt(true);
+    return;
+  }
   if (!pushSupported()) return;
   document.querySelectorAll(".follow-button").forEach(function (button) {
     button.hidden = false;
@@ -601,7 +630,7 @@
   });
   setupPreferences();
   setupReminders();
-  setupPrompt();
+  setupPrompt(false);
   syncWithServer().then(function () {
     refreshPreferences();
     markOpened();

@@ -7,6 +7,7 @@ pub mod dates;
 pub mod embed;
 pub mod feeds;
 mod html_tags;
+pub mod icons;
 pub mod images;
 pub mod input;
 pub mod jsonld;

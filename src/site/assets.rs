@@ -140,7 +140,7 @@ pub async fn media(
     Ok(response)
 }
 
-fn static_answer(
+pub(super) fn static_answer(
     bytes: &[u8],
     content_type: &'static str,
     cache_control: &'static str,

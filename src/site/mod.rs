@@ -9,6 +9,7 @@ pub mod preview;
 pub mod seo;
 pub mod templates;
 pub mod view;
+pub mod web_app;
 
 use axum::Router;
 use axum::routing::get;
@@ -38,5 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(seo::healthz))
         .route("/assets/{file}", get(assets::asset))
         .route("/logo.svg", get(assets::logo))
+        .route("/manifest.webmanifest", get(web_app::manifest))
+        .route("/icons/{name}", get(web_app::icon))
+        .route("/apple-touch-icon.png", get(web_app::apple_touch_icon))
         .route("/media/{name}", get(assets::media))
 }

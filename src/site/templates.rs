@@ -22,6 +22,10 @@ pub struct SiteView {
     pub prompt_delay_seconds: u32,
     pub prompt_scroll_fraction: f64,
     pub prompt_snooze_days: u32,
+    /// The name under the Home Screen icon (`site.short_name`).
+    pub short_name: String,
+    /// The browser bar's colour (`site.theme_color`).
+    pub theme_color: String,
 }
 
 /// An alternate (feed) link in the page head.

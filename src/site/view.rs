@@ -37,6 +37,8 @@ pub async fn site_view(state: &AppState) -> Result<SiteView, AppError> {
         prompt_delay_seconds: state.config.prompt.delay_seconds,
         prompt_scroll_fraction: state.config.prompt.scroll_fraction,
         prompt_snooze_days: state.config.prompt.snooze_days,
+        short_name: site.short_name.clone(),
+        theme_color: site.theme_color.clone(),
     })
 }
 

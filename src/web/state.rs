@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::cache::PageCache;
 use crate::config::Config;
+use crate::content::icons::{AppIcons, DEFAULT_LOGO, parse_colour};
 use crate::delivery::allowlist::{AllowList, Resolver};
 use crate::store::Store;
 use crate::subscriptions::limits::RegistrationLimiter;
@@ -28,6 +29,8 @@ pub struct AppState {
     /// together (`image_memory_mb`): shared by every upload this process
     /// serves, so many large ones wait instead of exhausting memory.
     pub images: crate::images::ImageMemoryBudget,
+    /// The web app's icons, drawn from the site's logo on first request.
+    pub icons: Arc<crate::content::icons::AppIcons>,
 }
 
 /// What the push API needs besides the store.
@@ -116,7 +119,9 @@ impl AppState {
             );
         }
         let limiter = RegistrationLimiter::new(config.push.registrations_per_ip_per_hour);
+        let icons = app_icons(&config)?;
         Ok(AppState {
+            icons: Arc::new(icons),
             store,
             images: crate::images::ImageMemoryBudget::new(config.image_memory_mb),
             pages: Arc::new(PageCache::default()),
@@ -129,4 +134,21 @@ impl AppState {
             config: Arc::new(config),
         })
     }
+}
+
+/// The icons of `config`'s logo; a logo of the site's own that cannot be
+/// read or drawn stops the start, named.
+fn app_icons(config: &Config) -> Result<AppIcons, StateError> {
+    let background = parse_colour(&config.site.background_color)
+        .ok_or_else(|| StateError("site.background_color is not #rrggbb".to_owned()))?;
+    let Some(path) = &config.site.icon else {
+        return Ok(AppIcons::new(DEFAULT_LOGO.to_vec(), background));
+    };
+    let logo = std::fs::read(path)
+        .map_err(|e| StateError(format!("site.icon: cannot read {}: {e}", path.display())))?;
+    let icons = AppIcons::new(logo, background);
+    icons
+        .check()
+        .map_err(|e| StateError(format!("site.icon {}: {e}", path.display())))?;
+    Ok(icons)
 }

@@ -193,6 +193,41 @@ test("Not now hides the prompt and it stays away", async () => {
   await context.close();
 });
 
+test("on an iPhone outside the Home Screen the prompt explains how to add the site instead of offering OK", async () => {
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    userAgent:
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 18_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.4 Mobile/15E148 Safari/604.1",
+    hasTouch: true,
+  });
+  // Safari there has no PushManager until the site runs from the Home Screen.
+  await context.addInitScript(() => {
+    delete window.PushManager;
+  });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${site.base}/stories/push-test-story`);
+  const prompt = page.getByRole("dialog");
+  await prompt.waitFor({ state: "visible", timeout: 5000 });
+  const text = await prompt.innerText();
+  assert.match(text, /Add to Home Screen/);
+  assert.match(text, /Open .* from your Home Screen/);
+  assert.equal(await prompt.getByRole("button", { name: "OK" }).isVisible(), false, "no Allow to offer here");
+  assert.match(await page.getByRole("status").textContent(), /Add to Home Screen.*Not now button is at the end of the page/);
+  // The Follow buttons need push: they stay hidden rather than failing.
+  assert.equal(await page.locator(".follow-button").first().isVisible(), false);
+  // The manifest that adding to the Home Screen needs is linked.
+  assert.equal(await page.locator('link[rel="manifest"]').getAttribute("href"), "/manifest.webmanifest");
+  // "Not now" is remembered as for the usual prompt.
+  await prompt.getByRole("button", { name: "Not now" }).click();
+  await page.reload();
+  await page.waitForTimeout(2500);
+  assert.equal(await page.getByRole("dialog").isVisible(), false, "snoozed after Not now");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("the prompt is reached from the keyboard and Escape means Not now", async () => {
   const { context } = await pushContext({ grant: false });
   const page = await context.newPage();
