@@ -12,7 +12,7 @@ use sqlx::{Any, Row, Transaction};
 use super::rows::{self, STORY_COLUMNS};
 use super::stories::bump_version;
 use super::{Store, StoreError};
-use crate::content::{CallToAction, Image, Story, TopicRef};
+use crate::content::{CallToAction, Image, Seo, Story, TopicRef};
 
 mod autosaves;
 mod changes;
@@ -136,6 +136,9 @@ pub struct RevisionSnapshot {
     pub topics: Vec<TopicRef>,
     pub published_at: Option<DateTime<Utc>>,
     pub correction: Option<String>,
+    /// Absent from revisions saved before stories had search fields.
+    #[serde(default)]
+    pub seo: Seo,
 }
 
 /// One entry of a story's revision history.
