@@ -440,6 +440,42 @@ mod tests {
     }
 
     #[test]
+    fn search_fields_left_empty_mean_not_set_and_filled_ones_are_sent() {
+        let plain = StoryForm {
+            headline: "Vote tonight".into(),
+            body_markdown: "Text.".into(),
+            ..StoryForm::default()
+        };
+        assert!(!plain.seo_custom());
+        let seo = plain.story_input(false).validate().expect("valid").seo;
+        assert_eq!(seo, crate::content::Seo::default());
+        let form = StoryForm::of_fields(&fields(&[
+            ("headline", "Vote tonight"),
+            ("body_markdown", "Text."),
+            ("seo_title", " Vote: what to know "),
+            ("seo_description", ""),
+            ("seo_image", "https://img.example.org/card.jpg"),
+        ]));
+        assert!(form.seo_custom());
+        let seo = form.story_input(false).validate().expect("valid").seo;
+        assert_eq!(seo.title.as_deref(), Some("Vote: what to know"));
+        assert_eq!(seo.description, None);
+        assert_eq!(
+            seo.image.as_deref(),
+            Some("https://img.example.org/card.jpg")
+        );
+        assert_eq!(form.seo_title_count(), "18 characters");
+        let long = StoryForm {
+            seo_title: "x".repeat(61),
+            ..StoryForm::default()
+        };
+        assert_eq!(
+            long.seo_title_count(),
+            "61 characters: over 60, search results may cut it"
+        );
+    }
+
+    #[test]
     fn half_a_call_to_action_is_sent_to_be_refused() {
         let form = StoryForm {
             cta_text: "Donate".into(),
@@ -497,6 +533,9 @@ mod tests {
             Some("Notification title: too long")
         );
         assert_eq!(input_of("image.alt").0, "image_alt");
+        assert_eq!(input_of("seo.title").0, "seo_title");
+        assert_eq!(input_of("seo.description").0, "seo_description");
+        assert_eq!(input_of("seo.image").0, "seo_image");
         assert_eq!(input_of("mystery").0, "story-form");
     }
 }

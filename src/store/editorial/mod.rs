@@ -208,3 +208,17 @@ pub struct ListedStory {
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_revision_saved_before_search_fields_still_loads() {
+        let old = r#"{"slug": "s", "headline": "H", "standfirst": "", "body_markdown": "B",
+            "image": null, "call_to_action": null, "authors": [], "topics": [],
+            "published_at": null, "correction": null}"#;
+        let snapshot: RevisionSnapshot = serde_json::from_str(old).expect("old snapshot");
+        assert_eq!(snapshot.seo, Seo::default());
+    }
+}
