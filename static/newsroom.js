@@ -419,6 +419,31 @@
     url?.addEventListener("input", () => {
       if (imageState) imageState.textContent = url.value.trim() === "" ? "none" : "set";
     });
+    const seoFields = [...document.querySelectorAll("[data-seo-field]")];
+    const seoState = document.querySelector("[data-seo-state]");
+    for (const field of seoFields) {
+      field.addEventListener("input", () => {
+        const custom = seoFields.some((f) => f.value.trim() !== "");
+        if (seoState) seoState.textContent = custom ? "custom" : "default";
+      });
+    }
+  }
+
+  // ---- Editor: a live character count beside a length-limited input -----
+  function characterCounts() {
+    for (const count of document.querySelectorAll("[data-char-count]")) {
+      const input = document.getElementById(count.dataset.charCount);
+      const ideal = Number(count.dataset.charIdeal);
+      if (!input) continue;
+      const show = () => {
+        const length = [...input.value.trim().replace(/\s+/g, " ")].length;
+        count.textContent = length > ideal
+          ? `${length} characters: over ${ideal}, search results may cut it`
+          : `${length} characters`;
+      };
+      input.addEventListener("input", show);
+      show();
+    }
   }
 
   // ---- Editor: autosave, leaving, and who else is editing ---------------
@@ -615,6 +640,7 @@
     uploadImages();
     insertImages();
     panelSummaries();
+    characterCounts();
     autosave();
     scheduleInLocalTime();
   });

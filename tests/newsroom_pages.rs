@@ -1143,3 +1143,105 @@ async fn the_preview_shows_the_typed_story_with_the_sites_template_and_saves_not
     let (status, _) = site.text(link.trim_start_matches(&site.base)).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn the_editor_saves_search_and_social_fields_and_shows_their_errors() {
+    let site = politics_site().await;
+    let editor = login_as(&site, Role::Editor).await;
+    let id = create_draft(&editor, "Harbour plan", "Text.").await;
+    let (_, html) = editor.text(&format!("/newsroom/stories/{id}")).await;
+    assert_eq!(
+        select_text(&html, "#seo-panel > summary"),
+        ["Search and social: default"]
+    );
+    assert!(
+        select_attr(&html, "#seo-panel", "open").is_empty(),
+        "folded when it holds nothing wrong"
+    );
+
+    let version = version_of(&editor, id).await;
+    let mut fields = story_fields("Harbour plan", "Text.");
+    fields.extend([
+        ("action", "save"),
+        ("version", version.as_str()),
+        ("seo_title", "Harbour plan: what changes"),
+        ("seo_description", "Seven votes to four."),
+        ("seo_image", "https://img.example.org/card.jpg"),
+    ]);
+    let response = editor
+        .post_form(&format!("/newsroom/stories/{id}"), &fields)
+        .await;
+    assert_eq!(response.status(), 303);
+    let stored = site
+        .store
+        .story_by_slug("harbour-plan")
+        .await
+        .expect("store")
+        .expect("story");
+    assert_eq!(
+        stored.seo,
+        herald::content::Seo {
+            title: Some("Harbour plan: what changes".into()),
+            description: Some("Seven votes to four.".into()),
+            image: Some("https://img.example.org/card.jpg".into()),
+        }
+    );
+    let (_, html) = editor.text(&format!("/newsroom/stories/{id}")).await;
+    assert_eq!(
+        select_text(&html, "#seo-panel > summary"),
+        ["Search and social: custom"]
+    );
+    assert_eq!(
+        select_attr(&html, "#seo_title", "value"),
+        ["Harbour plan: what changes"]
+    );
+    assert_eq!(
+        select_text(&html, "#seo_description"),
+        ["Seven votes to four."]
+    );
+    assert_eq!(select_text(&html, "#seo_title-count"), ["26 characters"]);
+
+    // Too long a title: refused beside its input, the panel open, what
+    // was typed kept, the stored story unchanged.
+    let long = "A title for search engines that goes on and on, far past what any results page shows, \
+                until at last it passes the limit that the newsroom sets";
+    assert!(long.chars().count() > 120);
+    let version = version_of(&editor, id).await;
+    let mut fields = story_fields("Harbour plan", "Text.");
+    fields.extend([
+        ("action", "save"),
+        ("version", version.as_str()),
+        ("seo_title", long),
+        ("seo_image", "javascript:alert(1)"),
+    ]);
+    let response = editor
+        .post_form(&format!("/newsroom/stories/{id}"), &fields)
+        .await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("body");
+    assert_eq!(select_attr(&html, "#seo-panel", "open"), [""]);
+    for input in ["seo_title", "seo_image"] {
+        assert_eq!(
+            select_attr(&html, &format!("#{input}"), "aria-invalid"),
+            ["true"],
+            "{input}"
+        );
+        let described = select_attr(&html, &format!("#{input}"), "aria-describedby").join(" ");
+        assert!(described.contains(&format!("{input}-error")), "{described}");
+    }
+    let message = select_text(&html, "#seo_title-error").join(" ");
+    assert!(
+        message.starts_with("Title for search engines:") && message.contains("at most 120"),
+        "{message}"
+    );
+    assert_eq!(select_attr(&html, "#seo_title", "value"), [long]);
+    let summary = select_attr(&html, ".nr-error-summary a", "href");
+    assert!(summary.contains(&"#seo_title".to_owned()), "{summary:?}");
+    let unchanged = site
+        .store
+        .story_by_slug("harbour-plan")
+        .await
+        .expect("store")
+        .expect("story");
+    assert_eq!(unchanged.seo, stored.seo);
+}

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::seo::{Seo, SeoInput};
 use super::slug;
 
 /// A story as written in the import JSON. See README.md, "Story JSON".
@@ -29,6 +30,9 @@ pub struct StoryInput {
     pub published_at: Option<String>,
     /// The notification sent when the story is published.
     pub notification: Option<NotificationInput>,
+    /// What search engines and social posts show instead of the headline,
+    /// standfirst and featured image.
+    pub seo: Option<SeoInput>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,6 +128,7 @@ pub struct StoryDraft {
     pub call_to_action: Option<super::CallToAction>,
     pub published_at: Option<DateTime<Utc>>,
     pub notification: NotificationSettings,
+    pub seo: Seo,
 }
 
 impl StoryDraft {
@@ -146,6 +151,7 @@ impl StoryDraft {
                 ImageSource::Path(_) => None,
             }),
             call_to_action: self.call_to_action.clone(),
+            seo: self.seo.clone(),
             authors: self.authors.clone(),
             topics: self
                 .topics
@@ -475,6 +481,15 @@ impl StoryInput {
             }),
         };
 
+        let seo = self
+            .seo
+            .unwrap_or_default()
+            .validate()
+            .unwrap_or_else(|problems| {
+                errors.extend(problems);
+                Seo::default()
+            });
+
         if !errors.is_empty() {
             return Err(InputErrors(errors));
         }
@@ -490,6 +505,7 @@ impl StoryInput {
             call_to_action,
             published_at,
             notification,
+            seo,
         })
     }
 }
@@ -523,7 +539,7 @@ pub(crate) fn one_line(text: &str) -> String {
 
 /// Accepts an uploaded image's `/media/{name}` path (whether it exists is
 /// the store's to check) or an absolute http(s) URL.
-fn image_url(value: &str) -> Result<(), String> {
+pub(crate) fn image_url(value: &str) -> Result<(), String> {
     if value.starts_with("/media/") {
         return match super::images::media_name(value) {
             Some(_) => Ok(()),

@@ -17,7 +17,8 @@ pub struct ArticleFacts<'a> {
     pub url: &'a str,
     pub headline: &'a str,
     pub description: &'a str,
-    pub image_url: Option<&'a str>,
+    /// The social image first (when set), then the featured image.
+    pub images: Vec<&'a str>,
     pub published: chrono::DateTime<chrono::Utc>,
     pub modified: chrono::DateTime<chrono::Utc>,
     pub authors: &'a [String],
@@ -48,8 +49,8 @@ pub fn news_article(facts: &ArticleFacts<'_>) -> Value {
         "articleSection": facts.sections,
         "keywords": facts.sections.join(", "),
     });
-    if let Some(image) = facts.image_url {
-        article["image"] = json!([image]);
+    if !facts.images.is_empty() {
+        article["image"] = json!(facts.images);
     }
     article
 }

@@ -14,7 +14,9 @@ pub mod jsonld;
 pub mod markdown;
 pub mod media;
 pub mod model;
+pub mod seo;
 pub mod sitemap;
 pub mod slug;
 
 pub use model::{BREAKING_TOPIC, CallToAction, Image, Story, StorySummary, Topic, TopicRef};
+pub use seo::Seo;

@@ -92,6 +92,9 @@ pub struct Story {
     pub body_markdown: String,
     pub image: Option<Image>,
     pub call_to_action: Option<CallToAction>,
+    /// What search engines and social posts show instead of the headline,
+    /// standfirst and featured image.
+    pub seo: super::Seo,
     pub authors: Vec<String>,
     pub topics: Vec<TopicRef>,
     /// Demo content, labelled as such on the page.

@@ -445,6 +445,7 @@ mod tests {
                 credit: None,
             }),
             call_to_action: None,
+            seo: Default::default(),
             authors: vec![],
             topics: topics
                 .iter()

@@ -159,6 +159,7 @@ pub(super) fn story_draft(story: &Story, notification: NotificationSettings) -> 
         call_to_action: story.call_to_action.clone(),
         published_at: story.published_at,
         notification,
+        seo: story.seo.clone(),
     }
 }
 
@@ -177,6 +178,7 @@ pub(super) fn revision_draft(snapshot: &RevisionSnapshot, slug: &str) -> StoryDr
         call_to_action: snapshot.call_to_action.clone(),
         published_at: None,
         notification: NotificationSettings::default(),
+        seo: snapshot.seo.clone(),
     }
 }
 

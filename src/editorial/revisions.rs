@@ -228,6 +228,7 @@ fn current_snapshot(current: &EditableStory) -> RevisionSnapshot {
         topics: story.topics.clone(),
         published_at: story.published_at,
         correction: current.correction.as_ref().map(|c| c.text.clone()),
+        seo: story.seo.clone(),
     }
 }
 
@@ -267,6 +268,15 @@ fn snapshot_text(snapshot: &RevisionSnapshot) -> String {
             .unwrap_or_default(),
     );
     line("Correction", snapshot.correction.as_deref().unwrap_or(""));
+    if snapshot.seo.is_set() {
+        let seo = &snapshot.seo;
+        line("Search title", seo.title.as_deref().unwrap_or(""));
+        line(
+            "Search description",
+            seo.description.as_deref().unwrap_or(""),
+        );
+        line("Social image", seo.image.as_deref().unwrap_or(""));
+    }
     text.push('\n');
     text.push_str(&snapshot.body_markdown);
     if !text.ends_with('\n') {

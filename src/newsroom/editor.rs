@@ -170,6 +170,9 @@ pub struct EditorPage {
     /// The sidebar's folded panels open on their own errors.
     pub image_open: bool,
     pub push_open: bool,
+    /// The search and social panel, folded in the main column, opens on
+    /// its own errors too.
+    pub seo_open: bool,
     pub story: Option<StoryFacts>,
     pub version: Option<i64>,
     pub topics: Vec<TopicChoice>,
@@ -325,6 +328,9 @@ async fn render(state: &AppState, user: &Principal, view: View<'_>) -> Response 
     let push_open = view
         .errors
         .any_of(&["push_send", "push_title", "push_body"]);
+    let seo_open = view
+        .errors
+        .any_of(&["seo_title", "seo_description", "seo_image"]);
     let page = EditorPage {
         chrome,
         csrf: user.csrf_token().unwrap_or_default().to_owned(),
@@ -341,6 +347,7 @@ async fn render(state: &AppState, user: &Principal, view: View<'_>) -> Response 
         restored: view.restored,
         image_open,
         push_open,
+        seo_open,
         story: view
             .story
             .map(|s| StoryFacts::of(s, state.config.site.time_zone)),

@@ -9,6 +9,7 @@ use super::field_errors::FieldErrors;
 use super::form::Fields;
 use crate::accounts::Principal;
 use crate::content::input::{CallToActionInput, FieldError, ImageInput, StoryInput};
+use crate::content::seo::SeoInput;
 use crate::editorial::{EditableStory, EditorialError, PushOptions};
 
 /// What the editor's submit button asked for.
@@ -50,6 +51,11 @@ pub struct StoryForm {
     pub cta_url: String,
     /// Byline names, separated by commas.
     pub authors: String,
+    /// The search and social fields; empty means "use the headline,
+    /// standfirst, featured image".
+    pub seo_title: String,
+    pub seo_description: String,
+    pub seo_image: String,
     pub push_send: bool,
     pub push_title: String,
     pub push_body: String,
@@ -121,6 +127,9 @@ impl StoryForm {
                 .map(|c| c.url.clone())
                 .unwrap_or_default(),
             authors: story.authors.join(", "),
+            seo_title: story.seo.title.clone().unwrap_or_default(),
+            seo_description: story.seo.description.clone().unwrap_or_default(),
+            seo_image: story.seo.image.clone().unwrap_or_default(),
             push_send: true,
             push_title: String::new(),
             push_body: String::new(),
@@ -151,6 +160,9 @@ impl StoryForm {
             cta_text: text("cta_text"),
             cta_url: text("cta_url"),
             authors: text("authors"),
+            seo_title: text("seo_title"),
+            seo_description: text("seo_description"),
+            seo_image: text("seo_image"),
             push_send: fields.checked("push_send"),
             push_title: text("push_title"),
             push_body: text("push_body"),
@@ -175,6 +187,9 @@ impl StoryForm {
             ("Call to action", &self.cta_text),
             ("Call to action link", &self.cta_url),
             ("Authors", &self.authors),
+            ("Title for search engines", &self.seo_title),
+            ("Description for search engines", &self.seo_description),
+            ("Social image", &self.seo_image),
         ];
         let mut text = String::new();
         for (name, value) in fields {
@@ -184,6 +199,27 @@ impl StoryForm {
         text.push_str(&self.body_markdown.replace("\r\n", "\n"));
         text.push('\n');
         text
+    }
+
+    /// Whether any search and social field is filled in.
+    pub fn seo_custom(&self) -> bool {
+        [&self.seo_title, &self.seo_description, &self.seo_image]
+            .iter()
+            .any(|field| !field.trim().is_empty())
+    }
+
+    /// The search title's length as search engines count it, and whether
+    /// it passes the length they show (as the editor's script says it).
+    pub fn seo_title_count(&self) -> String {
+        let ideal = crate::content::seo::RECOMMENDED_TITLE;
+        let length = crate::content::input::one_line(&self.seo_title)
+            .chars()
+            .count();
+        if length > ideal {
+            format!("{length} characters: over {ideal}, search results may cut it")
+        } else {
+            format!("{length} characters")
+        }
     }
 
     /// Whether topic `name` is ticked.
@@ -235,6 +271,11 @@ impl StoryForm {
             call_to_action,
             published_at: None,
             notification: None,
+            seo: Some(SeoInput {
+                title: Some(self.seo_title.clone()),
+                description: Some(self.seo_description.clone()),
+                image: Some(self.seo_image.clone()),
+            }),
         }
     }
 
@@ -294,6 +335,9 @@ pub fn input_of(field: &str) -> (&'static str, &'static str) {
         "authors" => ("authors", "Authors"),
         "call_to_action.text" => ("cta_text", "Call to action text"),
         "call_to_action.url" => ("cta_url", "Call to action link"),
+        "seo.title" => ("seo_title", "Title for search engines"),
+        "seo.description" => ("seo_description", "Description"),
+        "seo.image" => ("seo_image", "Social image address"),
         "push.title" => ("push_title", "Notification title"),
         "push.body" => ("push_body", "Notification text"),
         "push" | "push.ttl_seconds" => ("push_send", "Notification"),
@@ -396,6 +440,42 @@ mod tests {
     }
 
     #[test]
+    fn search_fields_left_empty_mean_not_set_and_filled_ones_are_sent() {
+        let plain = StoryForm {
+            headline: "Vote tonight".into(),
+            body_markdown: "Text.".into(),
+            ..StoryForm::default()
+        };
+        assert!(!plain.seo_custom());
+        let seo = plain.story_input(false).validate().expect("valid").seo;
+        assert_eq!(seo, crate::content::Seo::default());
+        let form = StoryForm::of_fields(&fields(&[
+            ("headline", "Vote tonight"),
+            ("body_markdown", "Text."),
+            ("seo_title", " Vote: what to know "),
+            ("seo_description", ""),
+            ("seo_image", "https://img.example.org/card.jpg"),
+        ]));
+        assert!(form.seo_custom());
+        let seo = form.story_input(false).validate().expect("valid").seo;
+        assert_eq!(seo.title.as_deref(), Some("Vote: what to know"));
+        assert_eq!(seo.description, None);
+        assert_eq!(
+            seo.image.as_deref(),
+            Some("https://img.example.org/card.jpg")
+        );
+        assert_eq!(form.seo_title_count(), "18 characters");
+        let long = StoryForm {
+            seo_title: "x".repeat(61),
+            ..StoryForm::default()
+        };
+        assert_eq!(
+            long.seo_title_count(),
+            "61 characters: over 60, search results may cut it"
+        );
+    }
+
+    #[test]
     fn half_a_call_to_action_is_sent_to_be_refused() {
         let form = StoryForm {
             cta_text: "Donate".into(),
@@ -453,6 +533,9 @@ mod tests {
             Some("Notification title: too long")
         );
         assert_eq!(input_of("image.alt").0, "image_alt");
+        assert_eq!(input_of("seo.title").0, "seo_title");
+        assert_eq!(input_of("seo.description").0, "seo_description");
+        assert_eq!(input_of("seo.image").0, "seo_image");
         assert_eq!(input_of("mystery").0, "story-form");
     }
 }

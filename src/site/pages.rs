@@ -307,9 +307,16 @@ pub async fn story_html(
     let site = view::site_view(state).await?;
     let config = &state.config;
     let canonical = config.absolute(&story.path());
-    let image = story.image.as_ref().map(|i| SocialImage {
+    let featured = story.image.as_ref().map(|i| SocialImage {
         url: absolute_src(state, &i.src),
         alt: i.alt.clone(),
+    });
+    let social = story.seo.image.as_ref().map(|src| SocialImage {
+        url: absolute_src(state, src),
+        alt: story
+            .image
+            .as_ref()
+            .map_or_else(|| story.headline.clone(), |i| i.alt.clone()),
     });
     let modified = story.updated_at.unwrap_or(published);
     let sections: Vec<&str> = story.topics.iter().map(|t| t.name.as_str()).collect();
@@ -318,16 +325,22 @@ pub async fn story_html(
         url: config.absolute("/"),
         logo_url: config.absolute("/logo.svg"),
     };
-    let description = if story.standfirst.is_empty() {
-        story.headline.clone()
-    } else {
-        story.standfirst.clone()
+    let description = match &story.seo.description {
+        Some(description) => description.clone(),
+        None if story.standfirst.is_empty() => story.headline.clone(),
+        None => story.standfirst.clone(),
     };
+    let mut images: Vec<&str> = Vec::new();
+    for image in social.iter().chain(&featured) {
+        if !images.contains(&image.url.as_str()) {
+            images.push(&image.url);
+        }
+    }
     let article = jsonld::news_article(&jsonld::ArticleFacts {
         url: &canonical,
         headline: &story.headline,
         description: &description,
-        image_url: image.as_ref().map(|i| i.url.as_str()),
+        images,
         published,
         modified,
         authors: &story.authors,
@@ -335,8 +348,13 @@ pub async fn story_html(
         publisher: &publisher,
     });
     let mut meta: PageMeta = view::page_meta(state, &story.headline, &description, &story.path());
+    if let Some(title) = &story.seo.title {
+        // Written for search results and social posts: shown as it is.
+        meta.title = title.clone();
+        meta.og_title = title.clone();
+    }
     meta.og_type = "article";
-    meta.image = image;
+    meta.image = social.or(featured);
     meta.prompt = true;
     meta.article = Some(ArticleHead {
         published: published.to_rfc3339(),

@@ -23,6 +23,8 @@ pub enum Conflict {
     ImageNotRead(String),
     /// A `/media/…` image URL that names no stored upload.
     ImageNotUploaded(String),
+    /// A `/media/…` social image (`seo.image`) that names no stored upload.
+    SocialImageNotUploaded(String),
     /// Another topic has this slug (`name` is that topic's name).
     TopicSlugTaken { slug: String, name: String },
     /// Another topic already has this name (told as that topic spells it).
@@ -51,6 +53,7 @@ impl Conflict {
             Conflict::TopicsNotCreated(_) => "topics",
             Conflict::ImageNotRead(_) => "image.path",
             Conflict::ImageNotUploaded(_) => "image.url",
+            Conflict::SocialImageNotUploaded(_) => "seo.image",
             Conflict::TopicNameTaken(_) | Conflict::TokenNameTaken(_) => "name",
             Conflict::EndpointKeysDiffer => "subscription",
             Conflict::EmailTaken(_) => "email",
@@ -73,7 +76,7 @@ impl fmt::Display for Conflict {
             }
             Conflict::TopicsNotCreated(topics) => f.write_str(&topics.join(", ")),
             Conflict::ImageNotRead(path) => write!(f, "{path:?} was not read"),
-            Conflict::ImageNotUploaded(url) => write!(
+            Conflict::ImageNotUploaded(url) | Conflict::SocialImageNotUploaded(url) => write!(
                 f,
                 "{url:?} is not an uploaded image: upload it first (POST /api/v1/admin/images), or give an absolute http(s) URL"
             ),

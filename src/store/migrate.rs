@@ -98,6 +98,11 @@ const SQLITE: &[Migration] = &[
         name: "delivery_tallies",
         sql: include_str!("../../migrations/sqlite/0017_delivery_tallies.sql"),
     },
+    Migration {
+        version: 18,
+        name: "story_seo",
+        sql: include_str!("../../migrations/sqlite/0018_story_seo.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -181,6 +186,11 @@ const POSTGRES: &[Migration] = &[
         version: 17,
         name: "delivery_tallies",
         sql: include_str!("../../migrations/postgres/0017_delivery_tallies.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "story_seo",
+        sql: include_str!("../../migrations/postgres/0018_story_seo.sql"),
     },
 ];
 

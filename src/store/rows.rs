@@ -6,7 +6,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::StoreError;
-use crate::content::{CallToAction, Image, Story, StorySummary, TopicRef};
+use crate::content::{CallToAction, Image, Seo, Story, StorySummary, TopicRef};
 
 /// The columns `summary_from_row` reads, for `SELECT`s on `stories s`.
 pub const SUMMARY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.image_src, s.image_alt, \
@@ -15,7 +15,7 @@ pub const SUMMARY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.ima
 /// The columns `story_from_row` reads.
 pub const STORY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.image_src, s.image_alt, \
      s.image_credit, s.authors, s.sample, s.published_at, s.updated_at, s.modified_at, \
-     s.body_markdown, s.cta_text, s.cta_url";
+     s.body_markdown, s.cta_text, s.cta_url, s.seo_title, s.seo_description, s.seo_image";
 
 /// A Unix time in seconds as a UTC time.
 pub fn time(seconds: i64) -> Result<DateTime<Utc>, StoreError> {
@@ -78,6 +78,11 @@ pub fn story_from_row(row: &AnyRow) -> Result<Story, StoreError> {
         call_to_action: match (cta_text, cta_url) {
             (Some(text), Some(url)) => Some(CallToAction { text, url }),
             _ => None,
+        },
+        seo: Seo {
+            title: row.try_get("seo_title")?,
+            description: row.try_get("seo_description")?,
+            image: row.try_get("seo_image")?,
         },
         authors: authors(row)?,
         topics: Vec::new(),

@@ -206,7 +206,11 @@ impl Store {
             Some(image) => {
                 let src = match (&image.source, upload) {
                     (ImageSource::Url(url), _) => {
-                        check_uploaded(&mut tx, url).await?;
+                        if !is_uploaded(&mut tx, url).await? {
+                            return Err(StoreError::Conflict(Conflict::ImageNotUploaded(
+                                url.clone(),
+                            )));
+                        }
                         url.clone()
                     }
                     (ImageSource::Path(_), Some(upload)) => {
@@ -223,6 +227,13 @@ impl Store {
                 })
             }
         };
+        if let Some(url) = &draft.seo.image
+            && !is_uploaded(&mut tx, url).await?
+        {
+            return Err(StoreError::Conflict(Conflict::SocialImageNotUploaded(
+                url.clone(),
+            )));
+        }
         let was_published = existing.as_ref().and_then(|e| e.published_at);
         let SavePlan {
             published_at,
@@ -249,7 +260,8 @@ impl Store {
                         updated_at = COALESCE($13, updated_at), modified_at = $14,
                         first_published_at = CASE
                             WHEN first_published_at IS NOT NULL AND first_published_at <= $14
-                            THEN first_published_at ELSE $12 END
+                            THEN first_published_at ELSE $12 END,
+                        seo_title = $16, seo_description = $17, seo_image = $18
                      WHERE id = $15",
                 )
                 .bind(&draft.slug)
@@ -267,6 +279,9 @@ impl Store {
                 .bind(updated_at)
                 .bind(now_s)
                 .bind(existing.id)
+                .bind(&draft.seo.title)
+                .bind(&draft.seo.description)
+                .bind(&draft.seo.image)
                 .execute(&mut *tx)
                 .await?;
                 if existing.slug != draft.slug {
@@ -285,8 +300,10 @@ impl Store {
                 let row = sqlx::query(
                     "INSERT INTO stories (slug, headline, standfirst, body_markdown, image_src,
                         image_alt, image_credit, cta_text, cta_url, authors, sample, published_at,
-                        created_at, modified_at, first_published_at, owner_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $12, $14)
+                        created_at, modified_at, first_published_at, owner_id,
+                        seo_title, seo_description, seo_image)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $12, $14,
+                        $15, $16, $17)
                      RETURNING id",
                 )
                 .bind(&draft.slug)
@@ -303,6 +320,9 @@ impl Store {
                 .bind(published_at)
                 .bind(now_s)
                 .bind(owner_id)
+                .bind(&draft.seo.title)
+                .bind(&draft.seo.description)
+                .bind(&draft.seo.image)
                 .fetch_one(&mut *tx)
                 .await?;
                 row.try_get(0)?
@@ -614,20 +634,16 @@ pub(super) async fn bump_version(
     })
 }
 
-/// An image named by its `/media/…` path must be stored: an upload that
-/// never happened is the author's mistake, told with the field.
-async fn check_uploaded(tx: &mut Transaction<'_, Any>, url: &str) -> Result<(), StoreError> {
+/// Whether an image source can show: one hosted elsewhere always can; a
+/// `/media/…` path only when that upload is stored (an upload that never
+/// happened is the author's mistake, which the caller tells with the field).
+async fn is_uploaded(tx: &mut Transaction<'_, Any>, url: &str) -> Result<bool, StoreError> {
     let Some(name) = crate::content::images::media_name(url) else {
-        return Ok(());
+        return Ok(true);
     };
     let found = sqlx::query("SELECT 1 FROM media WHERE name = $1")
         .bind(name)
         .fetch_optional(&mut **tx)
         .await?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(StoreError::Conflict(Conflict::ImageNotUploaded(
-            url.to_owned(),
-        ))),
-    }
+    Ok(found.is_some())
 }

@@ -320,6 +320,9 @@ test("axe finds no violations on the newsroom pages, logged in", async () => {
         await page.locator("#body_markdown").fill("A body without a headline.");
         await page.locator("#image-fieldset summary").click();
         await page.locator("#image_url").fill("https://example.org/i.jpg");
+        // The search and social panel, opened by its own error.
+        await page.locator("#seo-panel summary").click();
+        await page.locator("#seo_title").fill("A title far too long for search results. ".repeat(3));
         const [answer] = await Promise.all([
           // The form's own POST, not the live preview's (which the typing
           // above may fire at the same moment).
@@ -331,6 +334,7 @@ test("axe finds no violations on the newsroom pages, logged in", async () => {
         assert.equal(answer.status(), 422, "the save is refused");
         await page.waitForLoadState("load");
         assert.ok(await page.locator(".nr-error-summary").isVisible(), "the error summary");
+        assert.ok(await page.locator("#seo_title-error").isVisible(), "the search title's error");
       }]);
       for (const [name, urlPath, status, act] of visits) {
         const res = await page.goto(site.base + urlPath, { waitUntil: "load" });

@@ -155,3 +155,41 @@ test("an image goes into the body where the cursor was, by button or by dropping
   assert.deepEqual(problems, []);
   await close();
 });
+
+test("search and social fields: opened from the keyboard, counted while typed, used by the page's head", async () => {
+  const { page, problems, close } = await editorPage();
+  await page.goto(`${site.base}/newsroom/stories/1`);
+  const summary = page.locator("#seo-panel summary");
+  assert.equal(await summary.textContent(), "Search and social: default");
+  assert.equal(await page.locator("#seo_title").isVisible(), false, "folded");
+  await summary.focus();
+  await page.keyboard.press("Enter");
+  await page.locator("#seo_title").focus();
+  await page.keyboard.type("Harbour wall: what the storm broke");
+  assert.equal(await page.locator("#seo_title-count").textContent(), "34 characters");
+  assert.equal(await summary.textContent(), "Search and social: custom");
+  await page.keyboard.type(", and what the town will rebuild");
+  assert.equal(
+    await page.locator("#seo_title-count").textContent(),
+    "66 characters: over 60, search results may cut it",
+  );
+  await page.locator("#seo_description").fill("Three houses flooded; no one was hurt.");
+  await Promise.all([
+    page.waitForURL(/done=/),
+    page.getByRole("button", { name: "Save changes" }).click(),
+  ]);
+  assert.equal(
+    await page.locator("#seo_title").inputValue(),
+    "Harbour wall: what the storm broke, and what the town will rebuild",
+  );
+  const slug = await page.locator("#slug").inputValue();
+  await page.goto(`${site.base}/stories/${slug}`);
+  assert.equal(await page.title(), "Harbour wall: what the storm broke, and what the town will rebuild");
+  assert.equal(
+    await page.locator('meta[name="description"]').getAttribute("content"),
+    "Three houses flooded; no one was hurt.",
+  );
+  assert.notEqual(await page.locator("h1").textContent(), await page.title(), "the visible headline stays");
+  assert.deepEqual(problems, []);
+  await close();
+});

@@ -524,6 +524,7 @@ fn story_json(state: &AppState, editable: &EditableStory) -> Value {
             "topics": story.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
             "authors": story.authors,
             "call_to_action": story.call_to_action.as_ref().map(|c| json!({"text": c.text, "url": c.url})),
+            "seo": story.seo,
         },
     })
 }
@@ -584,6 +585,7 @@ fn revision_detail_json(detail: &RevisionDetail) -> Value {
         "call_to_action": snapshot.call_to_action.as_ref().map(|c| json!({"text": c.text, "url": c.url})),
         "published_at": snapshot.published_at.map(time),
         "correction": snapshot.correction,
+        "seo": snapshot.seo,
     });
     value["against"] = json!(match detail.base {
         DiffBase::Previous => "previous",

@@ -12,7 +12,7 @@ use sqlx::{Any, Row, Transaction};
 use super::rows::{self, STORY_COLUMNS};
 use super::stories::bump_version;
 use super::{Store, StoreError};
-use crate::content::{CallToAction, Image, Story, TopicRef};
+use crate::content::{CallToAction, Image, Seo, Story, TopicRef};
 
 mod autosaves;
 mod changes;
@@ -136,6 +136,9 @@ pub struct RevisionSnapshot {
     pub topics: Vec<TopicRef>,
     pub published_at: Option<DateTime<Utc>>,
     pub correction: Option<String>,
+    /// Absent from revisions saved before stories had search fields.
+    #[serde(default)]
+    pub seo: Seo,
 }
 
 /// One entry of a story's revision history.
@@ -204,4 +207,18 @@ pub struct ListedStory {
     pub updated_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_revision_saved_before_search_fields_still_loads() {
+        let old = r#"{"slug": "s", "headline": "H", "standfirst": "", "body_markdown": "B",
+            "image": null, "call_to_action": null, "authors": [], "topics": [],
+            "published_at": null, "correction": null}"#;
+        let snapshot: RevisionSnapshot = serde_json::from_str(old).expect("old snapshot");
+        assert_eq!(snapshot.seo, Seo::default());
+    }
 }
