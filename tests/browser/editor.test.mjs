@@ -1,9 +1,11 @@
 // The story editor as an editor uses it under deadline, in real headless
 // Chromium: the sidebar's controls in view at 1280×800; a new story that
 // becomes a draft on its own; typing kept across a click away and given
-// back on return; a warning before leaving with what is not yet kept; and
-// an image uploaded into the body where the cursor was (by the button and
-// by dropping a file on the body).
+// back on return; a warning before leaving with what is not yet kept; an
+// image uploaded into the body where the cursor was (by the button and by
+// dropping a file on the body); the search and social fields; and the true
+// preview of unsaved typing, with a shared preview link that works logged
+// out until the story is published, then leads to it.
 //
 // Needs `bash tests/browser/install.sh` and `cargo build --bin herald`;
 // run with `node --test tests/browser/`.
@@ -190,6 +192,58 @@ test("search and social fields: opened from the keyboard, counted while typed, u
     "Three houses flooded; no one was hurt.",
   );
   assert.notEqual(await page.locator("h1").textContent(), await page.title(), "the visible headline stays");
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test("the true preview shows the unsaved story; a shared link works logged out until publication", async () => {
+  const { page, problems, close } = await editorPage();
+  await page.goto(`${site.base}/newsroom/stories/new`);
+  await page.locator("#headline").fill("Ferry timetable changes from Monday");
+  await page.locator("#standfirst").fill("Fewer sailings on the island route.");
+  await page.locator("#body_markdown").fill("> [!PULLQUOTE]\n> We had no choice.\n\nThe operator said so.");
+  await Promise.all([page.waitForURL(/done=created/), page.getByRole("button", { name: "Save draft" }).click()]);
+  const storyUrl = page.url().replace(/\?.*$/, "");
+  // An unsaved change shows in the preview: a new tab, the site's own template.
+  await page.locator("#headline").fill("Ferry timetable changes from Tuesday");
+  const [preview] = await Promise.all([
+    page.context().waitForEvent("page"),
+    page.getByRole("button", { name: "Preview as readers will see it" }).click(),
+  ]);
+  await preview.waitForLoadState("load");
+  const frame = preview.frameLocator("iframe[title='The story as readers will see it']");
+  assert.equal((await frame.locator("h1").textContent()).trim(), "Ferry timetable changes from Tuesday");
+  assert.match(await frame.locator(".standfirst, p").first().textContent(), /Fewer sailings/);
+  assert.equal(await frame.locator("blockquote.pull-quote").count(), 1, "the pull quote as the site draws it");
+  await preview.getByLabel("Phone").check();
+  const width = await preview.locator("iframe").evaluate((f) => f.getBoundingClientRect().width);
+  assert.ok(width <= 390, `the phone width: ${width}`);
+  await preview.close();
+
+  // Share it: the link is shown once, and works without an account.
+  await page.goto(storyUrl);
+  await page.getByRole("button", { name: "Make a preview link" }).click();
+  const link = await page.locator("#new-preview-link").inputValue();
+  assert.match(link, /\/preview\/[A-Za-z0-9_-]{20,}$/);
+  const stranger = await browser.newContext();
+  const outside = await stranger.newPage();
+  const answer = await outside.goto(link);
+  assert.equal(answer.status(), 200);
+  assert.match(answer.headers()["x-robots-tag"], /^noindex/);
+  assert.match(await outside.locator('meta[name="robots"]').getAttribute("content"), /^noindex/);
+  assert.equal((await outside.locator("h1").textContent()).trim(), "Ferry timetable changes from Monday", "the saved draft");
+  const slug = "ferry-timetable-changes-from-monday";
+  assert.equal((await outside.goto(`${site.base}/stories/${slug}`)).status(), 404, "not on the site yet");
+
+  // Published (without a notification): the link leads to the story itself.
+  await page.locator("#headline").fill("Ferry timetable changes from Monday");
+  await page.locator("#push-panel summary").click();
+  await page.locator("#push_send").uncheck();
+  await Promise.all([page.waitForURL(/done=published/), page.getByRole("button", { name: "Publish now" }).click()]);
+  const after = await outside.goto(link);
+  assert.equal(new URL(outside.url()).pathname, `/stories/${slug}`, "redirected to the story");
+  assert.equal(after.status(), 200);
+  await stranger.close();
   assert.deepEqual(problems, []);
   await close();
 });
