@@ -616,6 +616,20 @@
     }).catch(function () { /* offline or blocked: try next visit */ });
   }
 
+  // Share with the device's own sheet where there is one; the plain links
+  // stay for everyone.
+  document.querySelectorAll(".share-native").forEach(function (button) {
+    if (!navigator.share) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var canonical = document.querySelector('link[rel="canonical"]');
+      navigator.share({
+        title: button.getAttribute("data-share-title"),
+        url: canonical ? canonical.href : location.href,
+      }).catch(function () { /* dismissed */ });
+    });
+  });
+
   if (needsHomeScreen()) {
     setupPrompt(true);
     return;

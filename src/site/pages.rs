@@ -372,6 +372,16 @@ pub async fn story_html(
         StoryMode::Preview => None,
     };
     let zone = state.config.site.time_zone;
+    let related = match mode {
+        StoryMode::OnTheSite => state.store.related_stories(story.id, now, RELATED).await?,
+        StoryMode::Preview => Vec::new(),
+    };
+    let topic_names: Vec<String> = story
+        .topics
+        .iter()
+        .take(3)
+        .map(|t| t.name.clone())
+        .collect();
     let page = templates::StoryPage {
         site: &site,
         meta,
@@ -384,9 +394,52 @@ pub async fn story_html(
         body_html: markdown::render_body(&story.body_markdown),
         correction,
         preview: mode == StoryMode::Preview,
+        related: related.iter().map(|s| Card::new(s, zone)).collect(),
+        related_heading: format!("More on {}", templates::join_names(&topic_names)),
+        share: share_links(&canonical, &story.headline),
         story,
     };
     Ok(page.render()?)
+}
+
+/// How many other stories "More on …" shows under a story.
+const RELATED: i64 = 4;
+
+/// Plain links that share `url` with `title`: no script, no tracking, the
+/// services' own share addresses.
+fn share_links(url: &str, title: &str) -> Vec<templates::ShareLink> {
+    // Spaces as %20, not "+": mail programs read mailto: by RFC 6068.
+    let enc = |s: &str| {
+        url::form_urlencoded::byte_serialize(s.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20")
+    };
+    let (u, t) = (enc(url), enc(title));
+    let both = enc(&format!("{title} {url}"));
+    [
+        ("Email", format!("mailto:?subject={t}&body={u}")),
+        ("WhatsApp", format!("https://wa.me/?text={both}")),
+        (
+            "Bluesky",
+            format!("https://bsky.app/intent/compose?text={both}"),
+        ),
+        ("X", format!("https://x.com/intent/post?url={u}&text={t}")),
+        (
+            "Facebook",
+            format!("https://www.facebook.com/sharer/sharer.php?u={u}"),
+        ),
+        (
+            "LinkedIn",
+            format!("https://www.linkedin.com/sharing/share-offsite/?url={u}"),
+        ),
+    ]
+    .into_iter()
+    .map(|(service, href)| templates::ShareLink {
+        new_tab: !href.starts_with("mailto:"),
+        service,
+        href,
+    })
+    .collect()
 }
 
 /// An image source as an absolute URL, for social cards and structured data.

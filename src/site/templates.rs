@@ -182,6 +182,22 @@ pub struct StoryPage<'a> {
     pub correction: Option<CorrectionView>,
     /// A preview of a story not yet on the site.
     pub preview: bool,
+    /// Other stories on its topics, newest first ("More on …").
+    pub related: Vec<Card>,
+    /// The heading over them: "More on Politics and World News".
+    pub related_heading: String,
+    /// Plain share links (no third-party script), the story's address
+    /// and title already in each.
+    pub share: Vec<ShareLink>,
+}
+
+/// A link that shares a story on one service.
+#[derive(Debug, Clone)]
+pub struct ShareLink {
+    pub service: &'static str,
+    pub href: String,
+    /// A web page of the service, opened beside the story (not email).
+    pub new_tab: bool,
 }
 
 /// A correction note as the story page shows it.

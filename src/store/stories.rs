@@ -450,6 +450,30 @@ impl Store {
         })
     }
 
+    /// Up to `limit` visible stories sharing a topic with story `id`,
+    /// newest first, never the story itself: "More on …" under a story.
+    pub async fn related_stories(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<StorySummary>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM stories s
+             WHERE s.published_at IS NOT NULL AND s.published_at <= $2 AND s.id <> $1
+               AND EXISTS (SELECT 1 FROM story_topics mine
+                           JOIN story_topics theirs ON theirs.topic_id = mine.topic_id
+                           WHERE mine.story_id = $1 AND theirs.story_id = s.id)
+             ORDER BY s.published_at DESC, s.id DESC LIMIT {limit}",
+            limit = limit.max(0),
+        ))
+        .bind(id)
+        .bind(now.timestamp())
+        .fetch_all(&self.pool)
+        .await?;
+        self.summaries_with_topics(&rows).await
+    }
+
     /// Visible stories published at or after `since`, newest first.
     pub async fn published_since(
         &self,
