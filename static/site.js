@@ -116,11 +116,34 @@
       });
   }
 
+  // How long the browser's push service may take to give a subscription.
+  var PUSH_SERVICE_WAIT_MS = 10000;
+
+  function failure(name, message) {
+    var e = new Error(message);
+    e.name = name;
+    return e;
+  }
+
+  // `promise`, or a TimeoutError after `ms`.
+  function withinTime(promise, ms) {
+    return new Promise(function (resolve, reject) {
+      var timer = setTimeout(function () {
+        reject(failure("TimeoutError", "the push service did not answer"));
+      }, ms);
+      promise.then(function (value) { clearTimeout(timer); resolve(value); },
+        function (e) { clearTimeout(timer); reject(e); });
+    });
+  }
+
   // The browser's permission request, then subscription and registration.
+  // Fails with a name `failed` explains: PermissionDenied, PermissionDismissed,
+  // TimeoutError, or the browser's own (NotAllowedError in a private window).
   function subscribe(topics) {
     return Notification.requestPermission().then(function (permission) {
-      if (permission !== "granted") return null;
-      return registration().then(browserSubscription).then(function (sub) {
+      if (permission === "denied") throw failure("PermissionDenied", "notifications are blocked");
+      if (permission !== "granted") throw failure("PermissionDismissed", "notifications were not allowed");
+      return withinTime(registration().then(browserSubscription), PUSH_SERVICE_WAIT_MS).then(function (sub) {
         return register(sub, topics);
       }).then(function (answer) {
         // Quiet hours and digests keep to the reader's clock: tell the server which.
@@ -146,6 +169,45 @@
     sayTimer = setTimeout(function () { status.classList.remove("visible"); }, 8000);
   }
 
+  // Says why notifications could not be turned on, in the reader's words,
+  // with a way on: `retry` is offered where trying again can help.
+  function failed(e, retry) {
+    var name = e && e.name;
+    if (name === "PermissionDenied") {
+      say("Notifications are blocked for this site in your browser. To allow them, open the site's settings " +
+        "(the icon at the left of the address bar), set Notifications to Allow, then try again.");
+    } else if (name === "PermissionDismissed") {
+      say("Notifications were not allowed. You can turn them on at any time with a Follow button or on the Notifications page.");
+    } else if (name === "TimeoutError" || name === "AbortError") {
+      sayWithRetry("Your browser's push service did not answer, so notifications are not on yet. " +
+        "Check your connection, then try again.", retry);
+    } else if (name === "NotAllowedError" || name === "NotSupportedError" || name === "InvalidStateError") {
+      say("This browser cannot receive notifications here: in a private window, for example, they are turned off. " +
+        "Open the site in a normal window to get reminders.");
+    } else {
+      say("Could not turn on notifications: " + (e && e.message ? e.message : "please try again") + ".");
+    }
+  }
+
+  // Like `say`, with a "Try again" button that stays until pressed.
+  function sayWithRetry(message, retry) {
+    say(message);
+    var status = document.getElementById("push-status");
+    if (!status || !retry) return;
+    clearTimeout(sayTimer);
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button-secondary push-retry";
+    button.textContent = "Try again";
+    button.addEventListener("click", function () {
+      status.classList.remove("visible");
+      status.textContent = "";
+      retry();
+    });
+    status.append(" ", button);
+    status.classList.add("visible", "actionable");
+  }
+
   function names(topics) {
     var list = topics.map(function (t) { return t.name; });
     if (list.length < 2) return list.join("");
@@ -156,13 +218,16 @@
 
   var followed = null; // slugs, once known
 
-  // A toggle button keeps its name ("Follow Politics"); aria-pressed says
-  // whether it is on, and the style sheet shows it.
+  // One toggle per topic: aria-pressed says whether it is on; a Follow
+  // button then reads "Following Politics", the style sheet adds the tick.
   function showFollowState() {
     document.querySelectorAll(".follow-button, .topic-toggle").forEach(function (button) {
       var slug = button.getAttribute("data-topic");
       var on = !!followed && followed.indexOf(slug) !== -1;
       button.setAttribute("aria-pressed", on ? "true" : "false");
+      if (button.classList.contains("follow-button")) {
+        button.textContent = (on ? "Following " : "Follow ") + button.getAttribute("data-topic-name");
+      }
     });
     showTopicModes();
   }
@@ -176,11 +241,10 @@
     var slug = button.getAttribute("data-topic");
     if (!token() || Notification.permission !== "granted") {
       subscribe([slug, "breaking"]).then(function (answer) {
-        if (!answer) return;
         setFollowed(answer.topics);
         refreshPreferences();
         say("You now follow " + names(answer.topics) + ".");
-      }).catch(function (e) { say("Could not turn on notifications: " + e.message); });
+      }).catch(function (e) { failed(e, function () { toggleTopic(button); }); });
       return;
     }
     // PUT replaces the whole set: before this visit's sync has said what we
@@ -206,6 +270,35 @@
 
   function snoozed() {
     try { return Number(localStorage.getItem(SNOOZE_KEY) || 0) > Date.now(); } catch (e) { return false; }
+  }
+
+  // The topics OK follows, each a ticked checkbox the reader may untick:
+  // the story's (or the topic page's) and Breaking news.
+  function offerChoices(prompt) {
+    var choices = [];
+    document.querySelectorAll("article.story .follow-button, .topic-head .follow-button").forEach(function (button) {
+      choices.push([button.getAttribute("data-topic"), button.getAttribute("data-topic-name")]);
+    });
+    if (!choices.some(function (c) { return c[0] === "breaking"; })) choices.push(["breaking", "Breaking news"]);
+    var fieldset = document.createElement("fieldset");
+    fieldset.className = "prompt-choices";
+    var legend = document.createElement("legend");
+    legend.textContent = "Remind me of new stories on:";
+    fieldset.append(legend);
+    choices.forEach(function (choice, i) {
+      var label = document.createElement("label");
+      var box = document.createElement("input");
+      box.type = "checkbox";
+      box.checked = true;
+      box.value = choice[0];
+      box.id = "prompt-choice-" + i;
+      label.htmlFor = box.id;
+      label.textContent = choice[1];
+      var row = document.createElement("div");
+      row.append(box, " ", label);
+      fieldset.append(row);
+    });
+    prompt.querySelector(".push-prompt-buttons").before(fieldset);
   }
 
   // On iPhone and iPad, Safari has no PushManager outside the Home Screen:
@@ -269,20 +362,18 @@
     }
     setTimeout(show, delay);
     window.addEventListener("scroll", onScroll, { passive: true });
-    prompt.querySelector("[data-prompt=ok]").addEventListener("click", function () {
-      hide();
-      var article = document.querySelector("article.story");
+    if (!homeScreen) offerChoices(prompt);
+    function accept() {
       var topics = [];
-      var own = document.querySelector(".topic-head .follow-button");
-      if (article) topics = (article.getAttribute("data-topics") || "").split(" ").filter(Boolean);
-      else if (own) topics = [own.getAttribute("data-topic")];
-      if (topics.indexOf("breaking") === -1) topics.push("breaking");
+      prompt.querySelectorAll(".prompt-choices input:checked").forEach(function (box) { topics.push(box.value); });
+      if (topics.length === 0) { say("Nothing chosen: tick a topic to be reminded of, or press Not now."); return; }
+      hide();
       subscribe(topics).then(function (answer) {
-        if (!answer) { say("Notifications were not allowed. You can turn them on later from the Notifications page."); return; }
         setFollowed(answer.topics);
         say("Done. You now follow " + names(answer.topics) + ".");
-      }).catch(function (e) { say("Could not turn on notifications: " + e.message); });
-    });
+      }).catch(function (e) { failed(e, accept); });
+    }
+    prompt.querySelector("[data-prompt=ok]").addEventListener("click", accept);
     prompt.querySelector("[data-prompt=not-now]").addEventListener("click", function () {
       try { localStorage.setItem(SNOOZE_KEY, String(Date.now() + snoozeDays * 86400000)); } catch (e) { /* ignore */ }
       hide();
@@ -312,11 +403,15 @@
     if (!page) return;
     refreshPreferences();
     document.querySelector("[data-action=subscribe]").addEventListener("click", function () {
-      subscribe(["breaking"]).then(function (answer) {
-        if (answer) { setFollowed(answer.topics); say("Notifications are on."); }
-        refreshPreferences();
-        return loadReminders();
-      }).catch(function (e) { say("Could not turn on notifications: " + e.message); });
+      var turnOn = function () {
+        subscribe(["breaking"]).then(function (answer) {
+          setFollowed(answer.topics);
+          say("Notifications are on.");
+          refreshPreferences();
+          return loadReminders();
+        }).catch(function (e) { refreshPreferences(); failed(e, turnOn); });
+      };
+      turnOn();
     });
     var pause = document.querySelector("[data-action=pause]");
     pause.addEventListener("click", function () {

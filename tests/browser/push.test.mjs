@@ -234,10 +234,13 @@ test("the prompt is reached from the keyboard and Escape means Not now", async (
   await page.goto(`${site.base}/stories/push-test-story`);
   const prompt = page.getByRole("dialog", { name: /Never miss your favourite new stories/ });
   await prompt.waitFor({ state: "visible", timeout: 5000 });
-  // The prompt follows the footer: Tab from the last footer link reaches OK.
+  // The prompt follows the footer: Tab from the last footer link reaches
+  // its choices, then OK.
   const last = page.locator(".site-footer a").last();
   await last.focus();
   await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.labels[0].textContent), "World News");
+  for (let i = 0; i < 3; i++) await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement.textContent), "OK");
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement.textContent), "Not now");
@@ -264,19 +267,20 @@ test("OK → Allow registers the subscription with the story's topics and Breaki
   assert.equal(mine.status, 200);
   assert.equal(mine.body.endpoint, fake.endpoint);
   assert.deepEqual(mine.body.topics.map((x) => x.slug).sort(), ["breaking", "politics", "world-news"]);
-  // The follow buttons show the new state; their names do not change.
-  const follow = page.getByRole("button", { name: "Follow Politics", exact: true });
+  // The follow buttons show the new state: pressed, and "Following".
+  const follow = page.locator(".follow-button[data-topic=politics]");
   assert.equal(await follow.getAttribute("aria-pressed"), "true");
-  assert.equal(await follow.textContent(), "Follow Politics");
+  assert.equal(await follow.textContent(), "Following Politics");
   assert.equal(await page.getByRole("dialog").isVisible(), false);
 
   // Follow and unfollow a topic from its page.
   await page.goto(`${site.base}/topics/science`);
-  const science = page.getByRole("button", { name: "Follow Science", exact: true });
+  const science = page.locator(".topic-head .follow-button");
+  assert.equal(await page.getByRole("button", { name: "Follow Science", exact: true }).count(), 1);
   await science.waitFor({ state: "visible" });
   await science.click();
   await page.waitForFunction(() => document.querySelector(".topic-head .follow-button").getAttribute("aria-pressed") === "true");
-  assert.equal(await science.textContent(), "Follow Science", "a pressed toggle keeps its name");
+  assert.equal(await science.textContent(), "Following Science", "a pressed toggle says so");
   let topics = (await site.api("GET", "subscriptions/topics", t)).body.topics.map((x) => x.slug);
   assert.ok(topics.includes("science"), topics.join());
   await science.click();
@@ -303,6 +307,79 @@ test("OK → Allow registers the subscription with the story's topics and Breaki
   assert.equal((await site.api("GET", "subscriptions", t)).status, 401);
   assert.equal(await token(page), null);
   assert.equal(await page.evaluate(() => localStorage.getItem("herald.test.subscribed")), null);
+  await context.close();
+});
+
+test("the prompt lists what OK follows: untick one and it is not followed", async () => {
+  const { context } = await pushContext({ grant: false });
+  const page = await context.newPage();
+  await page.goto(`${site.base}/stories/push-test-story`);
+  const prompt = page.getByRole("dialog");
+  await prompt.waitFor({ state: "visible", timeout: 5000 });
+  const choices = prompt.getByRole("group", { name: "Remind me of new stories on:" });
+  const labels = await choices.locator("label").allTextContents();
+  assert.deepEqual(labels, ["World News", "Politics", "Breaking news"]);
+  for (const box of await choices.getByRole("checkbox").all()) assert.ok(await box.isChecked(), "all ticked");
+  await choices.getByLabel("World News").uncheck();
+  await context.grantPermissions(["notifications"], { origin: site.base });
+  await prompt.getByRole("button", { name: "OK", exact: true }).click();
+  await page.getByRole("status").filter({ hasText: "You now follow" }).waitFor({ timeout: 10_000 });
+  const said = await page.getByRole("status").textContent();
+  assert.match(said, /Politics/);
+  assert.doesNotMatch(said, /World News/);
+  const mine = await site.api("GET", "subscriptions", await token(page));
+  assert.deepEqual(mine.body.topics.map((x) => x.slug).sort(), ["breaking", "politics"]);
+  await context.close();
+});
+
+test("a reader who blocked notifications is told how to allow them", async () => {
+  const context = await browser.newContext();
+  await context.route("**/*", (route) =>
+    new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort("blockedbyclient"));
+  // The reader once chose Block: the browser answers "denied" without asking.
+  await context.addInitScript(() => {
+    Object.defineProperty(Notification, "permission", { get: () => "denied" });
+    Notification.requestPermission = () => Promise.resolve("denied");
+  });
+  const page = await context.newPage();
+  await page.goto(`${site.base}/topics/science`);
+  const follow = page.locator(".topic-head .follow-button");
+  await follow.waitFor({ state: "visible" });
+  await follow.click();
+  await page.getByRole("status").filter({ hasText: "Notifications are blocked for this site" }).waitFor({ timeout: 5000 });
+  assert.match(await page.getByRole("status").textContent(), /site's settings.*set Notifications to Allow/);
+  assert.equal(await follow.getAttribute("aria-pressed"), "false");
+  await context.close();
+});
+
+test("a push service that never answers is told after 10 s, with Try again; a private window is named", async () => {
+  const { context } = await pushContext({ grant: true });
+  // First the push service hangs, then (in a "private window") it refuses.
+  await context.addInitScript(() => {
+    PushManager.prototype.subscribe = function () {
+      if (localStorage.getItem("herald.test.private")) {
+        return Promise.reject(new DOMException("Registration failed - permission denied", "NotAllowedError"));
+      }
+      return new Promise(() => {});
+    };
+  });
+  const page = await context.newPage();
+  await page.goto(`${site.base}/topics/science`);
+  const follow = page.locator(".topic-head .follow-button");
+  await follow.waitFor({ state: "visible" });
+  const started = Date.now();
+  await follow.click();
+  const status = page.getByRole("status");
+  await status.filter({ hasText: "push service did not answer" }).waitFor({ timeout: 20_000 });
+  assert.ok(Date.now() - started >= 9_000, "not before the 10 s wait");
+  const retry = status.getByRole("button", { name: "Try again" });
+  assert.ok(await retry.isVisible());
+  await page.evaluate(() => localStorage.setItem("herald.test.private", "1"));
+  await retry.click();
+  await status.filter({ hasText: "cannot receive notifications here" }).waitFor({ timeout: 5000 });
+  assert.match(await status.textContent(), /private window/);
+  assert.doesNotMatch(await status.textContent(), /Registration failed/, "not the browser's raw words");
+  assert.equal(await follow.getAttribute("aria-pressed"), "false");
   await context.close();
 });
 
@@ -416,8 +493,9 @@ test("a visit after the server dropped the record turns notifications off in the
 
   await page.goto(`${site.base}/stories/push-test-story`);
   await page.waitForFunction(() => localStorage.getItem("herald.token") === null, null, { timeout: 10_000 });
-  const politics = page.getByRole("button", { name: "Follow Politics", exact: true });
+  const politics = page.locator(".follow-button[data-topic=politics]");
   assert.equal(await politics.getAttribute("aria-pressed"), "false");
+  assert.equal(await politics.textContent(), "Follow Politics");
   // The browser's subscription goes too, so no later visit re-registers it
   // silently with nothing followed.
   assert.equal(await page.evaluate(() => localStorage.getItem("herald.test.subscribed")), null);
