@@ -96,14 +96,13 @@ impl Encoded {
 
     /// The coding to send for this request, and its body and tag.
     pub fn choose(&self, request: &HeaderMap) -> (Encoding, &Variant) {
-        let mut available = Vec::with_capacity(2);
-        if self.brotli.is_some() {
-            available.push(Encoding::Brotli);
-        }
-        if self.gzip.is_some() {
-            available.push(Encoding::Gzip);
-        }
-        let encoding = accept_encoding::choose(request, &available);
+        let available: &[Encoding] = match (&self.brotli, &self.gzip) {
+            (Some(_), Some(_)) => &[Encoding::Brotli, Encoding::Gzip],
+            (Some(_), None) => &[Encoding::Brotli],
+            (None, Some(_)) => &[Encoding::Gzip],
+            (None, None) => &[],
+        };
+        let encoding = accept_encoding::choose(request, available);
         let variant = match encoding {
             Encoding::Brotli => self.brotli.as_ref(),
             Encoding::Gzip => self.gzip.as_ref(),
