@@ -12,6 +12,7 @@
 //! (each event must leave at once) nor an answer that says
 //! `Cache-Control: no-transform`.
 
+use axum::body::HttpBody as _;
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -21,7 +22,8 @@ use axum::response::Response;
 use super::accept_encoding::{self, Encoding};
 use super::encoded::{self, MIN_COMPRESSED_BYTES};
 
-/// The largest body compressed on the fly; larger ones go as they are.
+/// The largest body compressed on the fly; larger ones, and bodies of
+/// unknown size (streams), go as they are.
 const MAX_BYTES: usize = 4 * 1024 * 1024;
 
 /// Brotli's quality on the fly: most of the gain at a small cost.
@@ -46,10 +48,18 @@ pub async fn compress(request: Request, next: Next) -> Response {
     let Some(token) = encoding.token() else {
         return response;
     };
+    // Only a body of known, bounded size is read whole (JSON answers are).
+    let known = response.body().size_hint().upper();
+    if known.is_none_or(|size| size > MAX_BYTES as u64) {
+        return response;
+    }
     let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_BYTES).await else {
-        tracing::warn!("an answer too large to compress could not be sent");
-        return Response::from_parts(parts, Body::empty());
+    let bytes = match to_bytes(body, MAX_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read an answer to compress it");
+            return Response::from_parts(parts, Body::empty());
+        }
     };
     if bytes.len() < MIN_COMPRESSED_BYTES {
         return Response::from_parts(parts, Body::from(bytes));
