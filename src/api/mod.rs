@@ -9,18 +9,17 @@ pub mod stats;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use serde::de::DeserializeOwned;
 
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
+use crate::web::static_files;
 
 /// The largest request body the API reads.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
-
-const OPENAPI: &str = include_str!("../../static/openapi.json");
 
 /// Every API route.
 pub fn router() -> Router<AppState> {
@@ -69,13 +68,13 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
 }
 
-async fn openapi() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        OPENAPI,
+/// The OpenAPI document, compressed at build time like the site's assets.
+async fn openapi(headers: HeaderMap) -> Response {
+    static_files::answer(
+        "openapi.json",
+        "application/json",
+        "public, max-age=300",
+        &headers,
     )
 }
 

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::content::{Image, TopicRef, markdown, slug};
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
+use crate::web::compress_dynamic;
 
 /// Stories per page of the list.
 const PAGE_SIZE: i64 = 20;
@@ -27,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/stories", get(list_stories))
         .route("/api/v1/stories/{slug}", get(show_story))
         .route("/api/v1/topics", get(list_topics))
+        // Compressed per request: these answers carry no secret (no BREACH).
+        .layer(axum::middleware::from_fn(compress_dynamic::compress))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,34 +1,40 @@
 //! Static assets embedded in the binary (stylesheet, script, logo) and the
 //! stored images. Asset URLs carry a content hash, so they can be cached for
 //! a year; so can media, whose names are content hashes.
+//!
+//! The text assets are served in the coding the reader accepts, from the
+//! Brotli and gzip copies made at build time ([`crate::web::static_files`]);
+//! stored images are sent as they are, never recompressed.
 
 use std::sync::LazyLock;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::DateTime;
 use sha2::{Digest, Sha256};
 
 use crate::web::AppState;
-use crate::web::cache::{CachedPage, Rendered};
+use crate::web::cache::CachedPage;
+use crate::web::encoded::Encoded;
 use crate::web::page_error::AppError;
+use crate::web::static_files;
 
-const STYLESHEET: &str = include_str!("../../static/style.css");
-const SCRIPT: &str = include_str!("../../static/site.js");
-const LOGO: &str = include_str!("../../static/logo.svg");
-const SERVICE_WORKER: &str = include_str!("../../static/sw.js");
-const NEWSROOM_STYLESHEET: &str = include_str!("../../static/newsroom.css");
-const NEWSROOM_SCRIPT: &str = include_str!("../../static/newsroom.js");
-const MISSED_SCRIPT: &str = include_str!("../../static/missed.js");
+const STYLESHEET: &str = "style.css";
+const SCRIPT: &str = "site.js";
+const LOGO: &str = "logo.svg";
+const SERVICE_WORKER: &str = "sw.js";
+const NEWSROOM_STYLESHEET: &str = "newsroom.css";
+const NEWSROOM_SCRIPT: &str = "newsroom.js";
+const MISSED_SCRIPT: &str = "missed.js";
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const SHORT: &str = "public, max-age=300";
 
-/// A short content hash, the version in an asset's URL.
-fn version(content: &str) -> String {
-    Sha256::digest(content.as_bytes())[..6]
+/// A short content hash of the static file `name`, the version in its URL.
+fn version(name: &str) -> String {
+    Sha256::digest(static_files::get(name).identity_body())[..6]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -69,7 +75,7 @@ pub async fn asset(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (content, content_type, current) = match file.as_str() {
+    let (name, content_type, current) = match file.as_str() {
         "style.css" => (STYLESHEET, "text/css; charset=utf-8", &*STYLESHEET_VERSION),
         "site.js" => (SCRIPT, "text/javascript; charset=utf-8", &*SCRIPT_VERSION),
         "newsroom.css" => (
@@ -90,8 +96,8 @@ pub async fn asset(
         _ => return Err(AppError::NotFound),
     };
     let versioned = query.as_deref() == Some(&format!("v={current}"));
-    Ok(static_answer(
-        content.as_bytes(),
+    Ok(static_files::answer(
+        name,
         content_type,
         if versioned { IMMUTABLE } else { SHORT },
         &headers,
@@ -101,8 +107,8 @@ pub async fn asset(
 /// The service worker, at the root so that its scope is the whole site, and
 /// revalidated on every check so that an update reaches readers at once.
 pub async fn service_worker(headers: HeaderMap) -> Response {
-    static_answer(
-        SERVICE_WORKER.as_bytes(),
+    static_files::answer(
+        SERVICE_WORKER,
         "text/javascript; charset=utf-8",
         "no-cache",
         &headers,
@@ -110,7 +116,7 @@ pub async fn service_worker(headers: HeaderMap) -> Response {
 }
 
 pub async fn logo(headers: HeaderMap) -> Response {
-    static_answer(LOGO.as_bytes(), "image/svg+xml", SHORT, &headers)
+    static_files::answer(LOGO, "image/svg+xml", SHORT, &headers)
 }
 
 /// A stored image by name.
@@ -131,27 +137,15 @@ pub async fn media(
         "image/svg+xml" => "image/svg+xml",
         _ => "application/octet-stream",
     };
-    let mut response = static_answer(&media.bytes, content_type, IMMUTABLE, &headers);
+    // Images are compressed already; an uploaded SVG is rare and small.
+    let encoded = Encoded::identity(Bytes::from(media.bytes));
+    let mut response =
+        CachedPage::with_encoded(encoded, content_type, IMMUTABLE, DateTime::UNIX_EPOCH)
+            .respond(&headers);
     // An SVG opened on its own must not run script or load anything.
     response.headers_mut().insert(
         "content-security-policy",
         header::HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
     );
     Ok(response)
-}
-
-pub(super) fn static_answer(
-    bytes: &[u8],
-    content_type: &'static str,
-    cache_control: &'static str,
-    headers: &HeaderMap,
-) -> Response {
-    CachedPage::new(Rendered {
-        body: Bytes::copy_from_slice(bytes),
-        content_type,
-        last_modified: DateTime::UNIX_EPOCH,
-        cache_control,
-    })
-    .respond(headers)
-    .into_response()
 }

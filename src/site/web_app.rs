@@ -4,14 +4,17 @@
 //! looks for it). On iPhone and iPad, web push works only for a site added
 //! to the Home Screen, which needs this manifest.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use chrono::DateTime;
 use serde_json::json;
 
-use super::assets::static_answer;
 use crate::content::icons::ICONS;
 use crate::web::AppState;
+use crate::web::cache::CachedPage;
+use crate::web::encoded::Encoded;
 use crate::web::page_error::AppError;
 
 /// Icons and the manifest change only with the configuration.
@@ -47,7 +50,8 @@ pub async fn manifest(State(state): State<AppState>, headers: HeaderMap) -> Resp
         "icons": icons,
     });
     let body = serde_json::to_vec_pretty(&manifest).expect("JSON values serialise");
-    static_answer(&body, "application/manifest+json", A_DAY, &headers)
+    let encoded = Encoded::compress(Bytes::from(body), "application/manifest+json");
+    answer(encoded, "application/manifest+json", &headers)
 }
 
 const APPLE_TOUCH_ICON: &str = "apple-touch-icon.png";
@@ -72,11 +76,20 @@ pub async fn apple_touch_icon(
 fn png(state: &AppState, name: &str, headers: &HeaderMap) -> Result<Response, AppError> {
     match state.icons.png(name) {
         None => Err(AppError::NotFound),
-        Some(Ok(png)) => Ok(static_answer(png, "image/png", A_DAY, headers)),
+        // PNG is compressed already.
+        Some(Ok(png)) => Ok(answer(
+            Encoded::identity(Bytes::copy_from_slice(png)),
+            "image/png",
+            headers,
+        )),
         Some(Err(e)) => {
             // Checked at start for a configured logo: only a bug gets here.
             tracing::error!(error = %e, "icon not drawn");
             Err(AppError::NotFound)
         }
     }
+}
+
+fn answer(encoded: Encoded, content_type: &'static str, headers: &HeaderMap) -> Response {
+    CachedPage::with_encoded(encoded, content_type, A_DAY, DateTime::UNIX_EPOCH).respond(headers)
 }

@@ -5,6 +5,12 @@
 //! are a minute old, whichever comes first. Every answer carries
 //! `Cache-Control`, `ETag` and `Last-Modified`, and a conditional request
 //! that still matches gets `304 Not Modified`.
+//!
+//! A page is compressed once, when rendered (Brotli and gzip, see
+//! [`super::encoded`]), and each request gets the coding its
+//! `Accept-Encoding` prefers, with that coding's `ETag`: `If-None-Match` is
+//! matched against the tag of the coding that would be sent, so a 304
+//! answers per coding, and `Vary: Accept-Encoding` tells shared caches.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,10 +20,9 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use base64::Engine;
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
+use super::encoded::Encoded;
 use super::page_error::AppError;
 
 /// A freshly rendered answer.
@@ -32,28 +37,42 @@ pub struct Rendered {
 /// A rendered answer with its validators, ready to serve many times.
 #[derive(Debug)]
 pub struct CachedPage {
-    body: Bytes,
+    encoded: Encoded,
     content_type: HeaderValue,
     cache_control: HeaderValue,
-    etag: HeaderValue,
     last_modified: SystemTime,
     last_modified_header: HeaderValue,
     created: Instant,
 }
 
 impl CachedPage {
+    /// A rendered answer, compressed now when worth it.
     pub fn new(rendered: Rendered) -> CachedPage {
-        let digest = Sha256::digest(&rendered.body);
-        let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..12]);
-        let last_modified = SystemTime::from(rendered.last_modified.min(Utc::now()));
+        let encoded = Encoded::compress(rendered.body, rendered.content_type);
+        CachedPage::with_encoded(
+            encoded,
+            rendered.content_type,
+            rendered.cache_control,
+            rendered.last_modified,
+        )
+    }
+
+    /// An answer already in the codings it has (a static asset, compressed
+    /// at build time; an image, never compressed).
+    pub fn with_encoded(
+        encoded: Encoded,
+        content_type: &'static str,
+        cache_control: &'static str,
+        last_modified: DateTime<Utc>,
+    ) -> CachedPage {
+        let last_modified = SystemTime::from(last_modified.min(Utc::now()));
         CachedPage {
-            content_type: HeaderValue::from_static(rendered.content_type),
-            cache_control: HeaderValue::from_static(rendered.cache_control),
-            etag: HeaderValue::from_str(&format!("\"{tag}\"")).expect("base64 is a valid header"),
+            content_type: HeaderValue::from_static(content_type),
+            cache_control: HeaderValue::from_static(cache_control),
             last_modified_header: HeaderValue::from_str(&httpdate::fmt_http_date(last_modified))
                 .expect("an HTTP date is a valid header"),
             last_modified,
-            body: rendered.body,
+            encoded,
             created: Instant::now(),
         }
     }
@@ -61,8 +80,9 @@ impl CachedPage {
     /// The answer to a request with these headers: 304 when the client's
     /// copy is current, the page otherwise.
     pub fn respond(&self, request: &HeaderMap) -> Response {
+        let (encoding, variant) = self.encoded.choose(request);
         let not_modified = match request.get(header::IF_NONE_MATCH) {
-            Some(tags) => etag_matches(tags, &self.etag),
+            Some(tags) => etag_matches(tags, &variant.etag),
             None => request
                 .get(header::IF_MODIFIED_SINCE)
                 .and_then(|v| v.to_str().ok())
@@ -71,14 +91,20 @@ impl CachedPage {
         };
         let mut builder = Response::builder()
             .header(header::CACHE_CONTROL, self.cache_control.clone())
-            .header(header::ETAG, self.etag.clone())
+            .header(header::ETAG, variant.etag.clone())
             .header(header::LAST_MODIFIED, self.last_modified_header.clone());
+        if self.encoded.varies() {
+            builder = builder.header(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
         let body = if not_modified {
             builder = builder.status(StatusCode::NOT_MODIFIED);
             Body::empty()
         } else {
             builder = builder.header(header::CONTENT_TYPE, self.content_type.clone());
-            Body::from(self.body.clone())
+            if let Some(token) = encoding.token() {
+                builder = builder.header(header::CONTENT_ENCODING, token);
+            }
+            Body::from(variant.body.clone())
         };
         builder
             .body(body)
@@ -200,7 +226,14 @@ mod tests {
     #[test]
     fn matching_etag_gives_304_and_other_etag_gives_200() {
         let page = page();
-        let etag = page.etag.to_str().expect("ascii").to_owned();
+        let etag = page
+            .encoded
+            .choose(&HeaderMap::new())
+            .1
+            .etag
+            .to_str()
+            .expect("ascii")
+            .to_owned();
         assert_eq!(
             page.respond(&headers(header::IF_NONE_MATCH, &etag))
                 .status(),
