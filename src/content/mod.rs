@@ -4,6 +4,7 @@
 //! the web server or the database.
 
 pub mod embed;
+pub mod excerpt;
 pub mod feeds;
 mod html_tags;
 pub mod images;
@@ -12,6 +13,7 @@ pub mod jsonld;
 pub mod markdown;
 pub mod media;
 pub mod model;
+pub mod opensearch;
 pub mod sitemap;
 pub mod slug;
 

@@ -224,6 +224,11 @@ impl TestSite {
         };
         config.database_url = database.as_ref().map(|d| d.url().to_owned());
         let store = open_store(data.path(), database.as_ref()).await;
+        // As `herald serve` does: the search index in the site's language.
+        store
+            .use_search_language(herald::search::text_search_config(&config.site.language))
+            .await
+            .expect("search language");
         let vapid = herald::delivery::keys::site_keys(&store, data.path())
             .await
             .expect("keys");
