@@ -670,6 +670,7 @@ async fn the_migration_indexes_existing_stories() {
         herald::store::Backend::Sqlite => {
             "DROP TRIGGER story_search_after_insert; DROP TRIGGER story_search_after_update;
              DROP TRIGGER story_search_after_delete; DROP TABLE story_search;
+             DROP INDEX stories_visibility;
              DELETE FROM herald_migrations WHERE version = 13"
         }
         herald::store::Backend::Postgres => {

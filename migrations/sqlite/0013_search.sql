@@ -40,3 +40,9 @@ END;
 
 -- The stories written before this migration.
 INSERT INTO story_search (story_search) VALUES ('rebuild');
+
+-- Whether a match may be shown, read without the story's row: a search
+-- checks published_at of every match, and in the row it lies after the
+-- body, often on an overflow page (a count over 40,000 matches took
+-- several times longer through the row).
+CREATE INDEX stories_visibility ON stories (id, published_at);

@@ -39,6 +39,9 @@ const SNIPPET_TOKENS: i64 = 28;
 /// does; the character is put back when the snippet is read.
 const LT_STAND_IN: char = '\u{E002}';
 
+/// PostgreSQL: the configuration the index is in, as a scalar subquery.
+const CONFIG: &str = "(SELECT search_config::regconfig FROM site_state WHERE id = 1)";
+
 /// The text search configuration used when the wanted one does not exist.
 const FALLBACK_CONFIG: &str = "simple";
 
@@ -88,13 +91,11 @@ pub struct SearchResults {
 
 /// The SQL of one search on one backend.
 struct SearchSql {
-    /// `WITH …` put before every statement (PostgreSQL's query), or empty.
-    with: String,
     /// `FROM … WHERE …`: the visible stories that match.
     from_where: String,
     /// The rank, best first.
     order_by: String,
-    /// The values of `with` and `from_where`, in order.
+    /// The values of `from_where` and `order_by`, in order.
     binds: Vec<Bind>,
     /// Selects `(id, snippet)` of the stories whose ids replace `{ids}`;
     /// its own values are `snippet_binds`, then the ids.
@@ -127,7 +128,7 @@ impl Store {
             Backend::Sqlite => sqlite_sql(params),
             Backend::Postgres => postgres_sql(params),
         };
-        let count_sql = format!("{} SELECT COUNT(*) {}", sql.with, sql.from_where);
+        let count_sql = format!("SELECT COUNT(*) {}", sql.from_where);
         let total: i64 = bind_all(&count_sql, &sql.binds)
             .fetch_one(&self.pool)
             .await?
@@ -138,19 +139,23 @@ impl Store {
                 hits: Vec::new(),
             });
         }
-        let list_sql = format!(
-            "{} SELECT {SUMMARY_COLUMNS} {} ORDER BY {}, s.published_at DESC, s.id DESC
+        // The rank needs the index (and, on SQLite, the visibility index)
+        // only: the page's ids first, then their rows.
+        let page_sql = format!(
+            "SELECT s.id {} ORDER BY {}, s.published_at DESC, s.id DESC
              LIMIT {limit} OFFSET {offset}",
-            sql.with,
             sql.from_where,
             sql.order_by,
             limit = params.limit.max(0),
             offset = params.offset.max(0),
         );
-        let rows = bind_all(&list_sql, &sql.binds)
+        let ids: Vec<i64> = bind_all(&page_sql, &sql.binds)
             .fetch_all(&self.pool)
-            .await?;
-        let stories = self.summaries_with_topics(&rows).await?;
+            .await?
+            .iter()
+            .map(|row| row.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let stories = self.summaries_in_order(&ids).await?;
         let mut snippets = self.snippets(&sql, &stories).await?;
         let hits = stories
             .into_iter()
@@ -164,6 +169,22 @@ impl Store {
             })
             .collect();
         Ok(SearchResults { total, hits })
+    }
+
+    /// The summaries of stories `ids`, in that order.
+    async fn summaries_in_order(&self, ids: &[i64]) -> Result<Vec<StorySummary>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let text = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM stories s WHERE s.id IN ({})",
+            row_placeholders::<i64>(1, ids.len())
+        );
+        let binds: Vec<Bind> = ids.iter().map(|id| Bind::Int(*id)).collect();
+        let rows = bind_all(&text, &binds).fetch_all(&self.pool).await?;
+        let mut found = self.summaries_with_topics(&rows).await?;
+        found.sort_by_key(|s| ids.iter().position(|id| *id == s.id));
+        Ok(found)
     }
 
     /// The snippets of one page of results: computed for those stories
@@ -310,9 +331,9 @@ fn sqlite_sql(params: &SearchParams<'_>) -> SearchSql {
     binds.push(Bind::Float(params.recency_seconds.max(1.0)));
     let recency = format!("${}", binds.len());
     SearchSql {
-        with: String::new(),
         from_where: format!(
-            "FROM story_search JOIN stories s ON s.id = story_search.rowid
+            "FROM story_search JOIN stories s INDEXED BY stories_visibility
+                ON s.id = story_search.rowid
              WHERE story_search MATCH $1 AND {visible}"
         ),
         // bm25 is negative, lower is better: divided by the age, an old
@@ -349,9 +370,10 @@ fn postgres_sql(params: &SearchParams<'_>) -> SearchSql {
         binds.push(Bind::Text(phrase.join(" ")));
         parts.push(format!("phraseto_tsquery(c.config, ${})", binds.len()));
     }
-    let with = format!(
-        "WITH c AS (SELECT search_config::regconfig AS config FROM site_state WHERE id = 1),
-              q AS (SELECT c.config, {} AS query FROM c)",
+    // Scalar subqueries, which PostgreSQL evaluates once (an InitPlan) and
+    // may then use in a GIN index scan, as it could not a CTE's column.
+    let query = format!(
+        "(SELECT {} FROM (SELECT {CONFIG} AS config) c)",
         parts.join(" && ")
     );
     let snippet_binds = binds.clone();
@@ -364,15 +386,15 @@ fn postgres_sql(params: &SearchParams<'_>) -> SearchSql {
         "StartSel={SNIPPET_START}, StopSel={SNIPPET_END}, MaxWords=30, MinWords=12, ShortWord=0"
     );
     SearchSql {
-        from_where: format!("FROM stories s, q WHERE s.search_document @@ q.query AND {visible}"),
+        from_where: format!("FROM stories s WHERE s.search_document @@ {query} AND {visible}"),
         order_by: format!(
-            "ts_rank(s.search_document, q.query) / {} DESC",
+            "ts_rank(s.search_document, {query}) / {} DESC",
             age_divisor(&now, &recency)
         ),
         snippets: format!(
-            "{with} SELECT s.id,
-                ts_headline(q.config, replace(s.body_markdown, '<', ${lt}), q.query, ${options})
-             FROM stories s, q WHERE s.id IN ({{ids}})",
+            "SELECT s.id,
+                ts_headline({CONFIG}, replace(s.body_markdown, '<', ${lt}), {query}, ${options})
+             FROM stories s WHERE s.id IN ({{ids}})",
             lt = snippet_binds.len() + 1,
             options = snippet_binds.len() + 2,
         ),
@@ -380,7 +402,6 @@ fn postgres_sql(params: &SearchParams<'_>) -> SearchSql {
             .into_iter()
             .chain([Bind::Text(LT_STAND_IN.to_string()), Bind::Text(options)])
             .collect(),
-        with,
         binds,
     }
 }
