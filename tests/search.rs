@@ -670,7 +670,7 @@ async fn the_migration_indexes_existing_stories() {
         herald::store::Backend::Sqlite => {
             "DROP TRIGGER story_search_after_insert; DROP TRIGGER story_search_after_update;
              DROP TRIGGER story_search_after_delete; DROP TABLE story_search;
-             DROP INDEX stories_visibility;
+             DROP INDEX stories_by_search_key; ALTER TABLE stories DROP COLUMN search_key;
              DELETE FROM herald_migrations WHERE version = 13"
         }
         herald::store::Backend::Postgres => {
@@ -725,4 +725,92 @@ async fn raw_sql(test: &TestStore, sql: &str) {
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     let _ = conn.close().await;
+}
+
+/// On SQLite, ranking reads matches newest first and stops when no older
+/// one can rank higher: the pages must be exactly those of ranking every
+/// match. 3,000 stories (written with SQL, indexed by the triggers) make
+/// the search read several batches; the reference ranks every match with
+/// the same bm25 and age divisor.
+#[tokio::test]
+async fn sqlite_ranking_stops_early_yet_gives_the_pages_of_ranking_every_match() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let store = herald::store::Store::open_data_folder(data.path())
+        .await
+        .expect("store");
+    let now = Utc::now().timestamp();
+    let mut seed: u64 = 17;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 33) % n
+    };
+    let mut sql = String::from("BEGIN;");
+    for i in 0..3000 {
+        let headline = if next(10) == 0 {
+            "Tide tables"
+        } else {
+            "Other news"
+        };
+        let tides = "tide ".repeat(next(4) as usize);
+        let filler = "word ".repeat(20 + next(200) as usize);
+        let at = now - next(3 * 365 * 86_400) as i64;
+        sql.push_str(&format!(
+            "INSERT INTO stories (slug, headline, standfirst, body_markdown, published_at,
+                created_at, modified_at) VALUES ('s{i}', '{headline}', '', '{filler} {tides} end', {at}, {at}, {at});"
+        ));
+    }
+    sql.push_str("COMMIT;");
+    let test = TestStore {
+        store: store.clone(),
+        data,
+        database: None,
+    };
+    raw_sql(&test, &sql).await;
+
+    let terms = herald::search::parse_query("tide").expect("terms");
+    let recency = 90.0 * 86_400.0;
+    let mut reference: Vec<(f64, i64, i64)> = {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", test.data.path().join("herald.db").display());
+        let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+        let rows: Vec<(i64, f64)> = sqlx::query_as(
+            "SELECT rowid, bm25(story_search, 10.0, 4.0, 1.0) FROM story_search
+             WHERE story_search MATCH '\"tide\"' AND rowid BETWEEN 2147483648 AND $1",
+        )
+        .bind(now * 2_147_483_648 + 2_147_483_647)
+        .fetch_all(&mut conn)
+        .await
+        .expect("every match");
+        rows.into_iter()
+            .map(|(key, bm25)| {
+                let published = key / 2_147_483_648;
+                let divisor = 1.0 + (now - published).max(0) as f64 / recency;
+                (-bm25 / divisor, published, key % 2_147_483_648)
+            })
+            .collect()
+    };
+    assert!(reference.len() > 2000, "{} matches", reference.len());
+    reference.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
+    for page in [0, 1, 7] {
+        let found = store
+            .search_stories(&herald::store::SearchParams {
+                terms: &terms,
+                topic_id: None,
+                now: DateTime::from_timestamp(now, 0).expect("now"),
+                limit: 10,
+                offset: page * 10,
+                recency_seconds: recency,
+            })
+            .await
+            .expect("search");
+        assert_eq!(found.total, reference.len() as i64);
+        let ids: Vec<i64> = found.hits.iter().map(|h| h.story.id).collect();
+        let expected: Vec<i64> = reference
+            .iter()
+            .skip(page as usize * 10)
+            .take(10)
+            .map(|r| r.2)
+            .collect();
+        assert_eq!(ids, expected, "page {}", page + 1);
+    }
 }
