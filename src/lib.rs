@@ -15,6 +15,7 @@ pub mod images;
 pub mod newsroom;
 pub mod reminders;
 pub mod roles;
+pub mod search;
 pub mod secrets;
 pub mod server;
 pub mod site;

@@ -24,10 +24,10 @@ const BANDS: &[(&str, &[&str])] = &[
     // What handlers share: state, extractors, CSRF, errors, page cache.
     ("web", &["web"]),
     // The rules: a story's life, accounts, readers' subscriptions, image
-    // ingest.
+    // ingest, site search.
     (
         "domain",
-        &["editorial", "accounts", "subscriptions", "images"],
+        &["editorial", "accounts", "subscriptions", "images", "search"],
     ),
     // One engine from a committed job to a notification on a device.
     ("delivery", &["delivery"]),

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod public;
 pub mod push;
+pub mod search;
 pub mod stats;
 
 use axum::Router;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/stories/{id}/push-stats",
             get(stats::show_push_stats),
         )
+        .route("/api/v1/search", get(search::search_stories))
         .route("/metrics", get(stats::show_metrics))
         .merge(public::routes())
         .fallback(|| async {

@@ -27,8 +27,9 @@ use crate::server;
 use crate::store::{Backend, MediaUpload, Store};
 use crate::web::AppState;
 
-/// The configured database, its pool of the configured size, sealing
-/// secrets with the configured keyring (see [`crate::secrets::key_file`]).
+/// The configured database, its pool of the configured size, searching in
+/// the site's language, sealing secrets with the configured keyring (see
+/// [`crate::secrets::key_file`]).
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::open_with_pool(
         &config.data,
@@ -36,6 +37,9 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
         config.database_pool_size,
     )
     .await?;
+    store
+        .use_search_language(crate::search::text_search_config(&config.site.language))
+        .await?;
     let own_key = config.secret_key.is_none() && config.secret_key_file.is_none();
     if own_key && store.backend() == Backend::Sqlite {
         // The data folder's key, which opening the folder loaded.

@@ -5,6 +5,7 @@
 
 pub mod dates;
 pub mod embed;
+pub mod excerpt;
 pub mod feeds;
 mod html_tags;
 pub mod icons;
@@ -14,6 +15,7 @@ pub mod jsonld;
 pub mod markdown;
 pub mod media;
 pub mod model;
+pub mod opensearch;
 pub mod seo;
 pub mod sitemap;
 pub mod slug;

@@ -61,7 +61,8 @@ fn w3c_datetime(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-type XmlWriter = Writer<Vec<u8>>;
+/// An XML document being written in memory (shared with `opensearch`).
+pub(super) type XmlWriter = Writer<Vec<u8>>;
 
 fn write_urlset(namespaces: &[(&str, &str)], body: impl FnOnce(&mut XmlWriter)) -> String {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
@@ -79,17 +80,17 @@ fn write_urlset(namespaces: &[(&str, &str)], body: impl FnOnce(&mut XmlWriter)) 
     String::from_utf8(w.into_inner()).expect("quick-xml writes UTF-8")
 }
 
-fn element(w: &mut XmlWriter, name: &str, body: impl FnOnce(&mut XmlWriter)) {
+pub(super) fn element(w: &mut XmlWriter, name: &str, body: impl FnOnce(&mut XmlWriter)) {
     write(w, Event::Start(BytesStart::new(name)));
     body(w);
     write(w, Event::End(BytesEnd::new(name)));
 }
 
-fn text_element(w: &mut XmlWriter, name: &str, text: &str) {
+pub(super) fn text_element(w: &mut XmlWriter, name: &str, text: &str) {
     element(w, name, |w| write(w, Event::Text(BytesText::new(text))));
 }
 
-fn write(w: &mut XmlWriter, event: Event<'_>) {
+pub(super) fn write(w: &mut XmlWriter, event: Event<'_>) {
     // Writing to a Vec cannot fail.
     let _ = w.write_event(event);
 }

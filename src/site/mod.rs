@@ -6,6 +6,7 @@ pub mod assets;
 pub mod feeds;
 pub mod pages;
 pub mod preview;
+pub mod search;
 pub mod seo;
 pub mod templates;
 pub mod view;
@@ -23,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .route("/stories/{slug}", get(pages::show_story))
         .route("/preview/{token}", get(preview::show_preview))
         .route("/topics", get(pages::list_topics))
+        .route("/search", get(search::show_search))
+        .route("/opensearch.xml", get(search::opensearch_description))
         .route("/notifications", get(pages::show_notifications))
         .route("/notifications/missed", get(pages::show_missed))
         .route("/sw.js", get(assets::service_worker))

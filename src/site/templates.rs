@@ -67,6 +67,8 @@ pub struct PageMeta {
     pub noindex: bool,
     /// Whether the page may offer the soft prompt for notifications.
     pub prompt: bool,
+    /// What the header's search box shows: the query, on a search page.
+    pub search_query: String,
 }
 
 /// An image as a page shows it: with its intrinsic size (so nothing shifts
@@ -234,6 +236,37 @@ pub struct MissedPage<'a> {
     pub site: &'a SiteView,
     pub meta: PageMeta,
     pub missed_script: String,
+}
+
+/// `/search`: what was asked, what was found.
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage<'a> {
+    pub site: &'a SiteView,
+    pub meta: PageMeta,
+    pub heading: String,
+    /// One sentence: how many stories match, or why none can.
+    pub summary: String,
+    /// How to search, when the reader may need telling.
+    pub help: String,
+    /// The topic searched in: its link, and the same search without it.
+    pub topic: Option<TopicRef>,
+    pub all_topics_href: String,
+    pub results: Vec<SearchResultView>,
+    pub pager: Pager,
+}
+
+/// One story found, as the search page shows it.
+#[derive(Debug, Clone)]
+pub struct SearchResultView {
+    pub path: String,
+    pub headline: String,
+    pub standfirst: String,
+    /// Escaped text with the terms in `<mark>` (see `crate::search::snippet_html`).
+    pub snippet_html: String,
+    pub published_iso: String,
+    pub published_human: String,
+    pub topics: Vec<TopicRef>,
 }
 
 #[derive(Template)]

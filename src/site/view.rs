@@ -97,6 +97,7 @@ pub fn page_meta(state: &AppState, title: &str, description: &str, path: &str) -
         article: None,
         noindex: false,
         prompt: false,
+        search_query: String::new(),
     }
 }
 

@@ -79,6 +79,11 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0012_one_click_per_subscription.sql"),
     },
     Migration {
+        version: 13,
+        name: "search",
+        sql: include_str!("../../migrations/sqlite/0013_search.sql"),
+    },
+    Migration {
         version: 14,
         name: "preview_links",
         sql: include_str!("../../migrations/sqlite/0014_preview_links.sql"),
@@ -166,6 +171,11 @@ const POSTGRES: &[Migration] = &[
         version: 12,
         name: "one_click_per_subscription",
         sql: include_str!("../../migrations/postgres/0012_one_click_per_subscription.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "search",
+        sql: include_str!("../../migrations/postgres/0013_search.sql"),
     },
     Migration {
         version: 14,

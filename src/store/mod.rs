@@ -26,6 +26,7 @@ mod media;
 mod migrate;
 mod reminders;
 mod rows;
+mod search;
 mod secrets;
 mod site_state;
 mod stories;
@@ -69,6 +70,7 @@ pub use reminders::{
     DueDigest, HeldStory, MAX_DIGESTS_PER_CLAIM, OpenedStory, PendingReminder, PostponedDigest,
     SilentSubscription, SlotClaim, reminder_columns, stored_reminders,
 };
+pub use search::{SNIPPET_END, SNIPPET_START, SearchHit, SearchParams, SearchResults, SearchTerms};
 pub use secrets::Reseal;
 pub use site_state::Fingerprint;
 pub use stories::{

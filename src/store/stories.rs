@@ -540,7 +540,7 @@ impl Store {
         Ok(stories)
     }
 
-    async fn summaries_with_topics(
+    pub(super) async fn summaries_with_topics(
         &self,
         rows: &[AnyRow],
     ) -> Result<Vec<StorySummary>, StoreError> {

@@ -7,17 +7,13 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
+import { axeViolations } from "./support/axe.mjs";
 import { startHerald, pagesToCheck, FIXTURE_SLUG } from "./support/herald.mjs";
 
-const require = createRequire(import.meta.url);
-const axeSource = await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
-
-const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 const VIEWPORTS = {
   desktop: { width: 1280, height: 900 },
   mobile: { width: 375, height: 740 },
@@ -65,22 +61,6 @@ async function newContext(options = {}) {
     return route.abort("blockedbyclient");
   });
   return { context, blocked };
-}
-
-async function axeViolations(page) {
-  // Evaluated through the DevTools protocol, so the site's strict CSP
-  // (script-src 'self') stays on while axe runs.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(
-    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags } }),
-    WCAG_TAGS,
-  );
-  assert.ok(result.passes.length > 0, "axe checked nothing");
-  return result.violations.map(
-    (v) =>
-      `${v.id} (${v.impact}): ${v.help}\n` +
-      v.nodes.map((n) => `    ${n.target.join(" ")}: ${n.failureSummary?.split("\n").join(" ")}`).join("\n"),
-  );
 }
 
 for (const [label, viewport] of Object.entries(VIEWPORTS)) {

@@ -225,6 +225,11 @@ impl TestSite {
         };
         config.database_url = database.as_ref().map(|d| d.url().to_owned());
         let store = open_store(data.path(), database.as_ref()).await;
+        // As `herald serve` does: the search index in the site's language.
+        store
+            .use_search_language(herald::search::text_search_config(&config.site.language))
+            .await
+            .expect("search language");
         let vapid = herald::delivery::keys::site_keys(&store, data.path())
             .await
             .expect("keys");
@@ -415,13 +420,23 @@ pub fn select_attr(html: &str, selector: &str, attr: &str) -> Vec<String> {
 
 /// Fails if the page has anything an attacker could run: an inline script
 /// other than JSON-LD, an event-handler attribute, a `javascript:` URL, a
-/// frame, an object or a style element.
+/// frame, an object, a style element, or a form other than the header's
+/// search box.
 pub fn assert_no_active_content(html: &str) {
     let doc = scraper::Html::parse_document(html);
     let all = scraper::Selector::parse("*").expect("selector");
+    let mut site_search_forms = 0;
     for element in doc.select(&all) {
         let el = element.value();
         match el.name() {
+            // The site's own search box in the header, once.
+            "form"
+                if el.classes().any(|c| c == "site-search")
+                    && el.attr("action") == Some("/search") =>
+            {
+                site_search_forms += 1;
+                assert!(site_search_forms == 1, "a second search form in {html}");
+            }
             "script" => {
                 let json_ld = el.attr("type") == Some("application/ld+json");
                 let own = el.attr("src").is_some_and(|s| s.starts_with("/assets/"));

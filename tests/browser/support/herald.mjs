@@ -108,7 +108,7 @@ export async function startHerald() {
 /**
  * The pages every test checks, as [name, path, expected status]: the home
  * page and its page 2 (the demo has about forty stories), the fixture story,
- * a topic the fixture is on, the topic index and the 404 page.
+ * a topic the fixture is on, the topic index, search results and the 404 page.
  */
 export async function pagesToCheck(site) {
   const home = await site.get("/");
@@ -121,6 +121,7 @@ export async function pagesToCheck(site) {
     ["story", `/stories/${FIXTURE_SLUG}`, 200],
     ["topic", "/topics/science", 200],
     ["topics", "/topics", 200],
+    ["search", "/search?q=lighthouse", 200],
     ["not-found", "/nowhere", 404],
   ];
 }

@@ -1,0 +1,816 @@
+//! Site search over HTTP (issue 17): `/search`, `/api/v1/search` and
+//! `/opensearch.xml` on a real server, with the index the store keeps in
+//! the transaction of every story write. Runs on SQLite, and on PostgreSQL
+//! when `TEST_DATABASE_URL` is set.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::{TestSite, TestStore, select_attr, select_text};
+use herald::search::{SearchOutcome, SearchRequest};
+use serde_json::{Value, json};
+
+/// Saves a published story at `at` with this text and topics.
+async fn story(
+    site: &TestSite,
+    slug: &str,
+    (headline, standfirst, body): (&str, &str, &str),
+    topics: &[&str],
+    at: DateTime<Utc>,
+) -> herald::store::SaveOutcome {
+    let json = json!({
+        "slug": slug,
+        "headline": headline,
+        "standfirst": standfirst,
+        "body_markdown": body,
+        "topics": topics,
+        "authors": ["Ana Reporter"],
+    });
+    site.save(&json.to_string(), true, at).await
+}
+
+/// The slugs of the results of an API search, in order, and the total.
+async fn api_search(site: &TestSite, query: &str) -> (Vec<String>, i64) {
+    let response = site
+        .get(&with_query("/api/v1/search", &[("q", query)]))
+        .await;
+    assert_eq!(response.status(), 200, "{query}");
+    let body: Value = response.json().await.expect("json");
+    let slugs = body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            r["url"]
+                .as_str()
+                .and_then(|u| u.rsplit('/').next())
+                .expect("url")
+                .to_owned()
+        })
+        .collect();
+    (slugs, body["total"].as_i64().expect("total"))
+}
+
+async fn page(site: &TestSite, query: &[(&str, &str)]) -> (u16, String) {
+    common::text_of(site.get(&with_query("/search", query)).await).await
+}
+
+/// `path?` and the pairs, form-encoded.
+fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs {
+        query.append_pair(key, value);
+    }
+    format!("{path}?{}", query.finish())
+}
+
+#[tokio::test]
+async fn stemming_finds_other_forms_and_quotes_find_phrases() {
+    let site = TestSite::start().await;
+    let now = Utc::now();
+    let body = "The river was flooding the lower town.\n\nHeavy rain fell all night.";
+    story(&site, "river", ("River rises", "", body), &["Weather"], now).await;
+    let apart = "The rain was not heavy, said the mayor. Floods are rare here.";
+    story(
+        &site,
+        "mayor",
+        ("Mayor speaks", "", apart),
+        &["Politics"],
+        now,
+    )
+    .await;
+
+    let (found, total) = api_search(&site, "floods").await;
+    assert_eq!((total, found.len()), (2, 2), "{found:?}");
+    let (found, _) = api_search(&site, "flooded").await;
+    assert!(found.contains(&"river".to_owned()), "{found:?}");
+
+    let (found, _) = api_search(&site, "heavy rain").await;
+    assert_eq!(found.len(), 2, "words: both have them: {found:?}");
+    let (found, _) = api_search(&site, "\"heavy rain\"").await;
+    assert_eq!(found, ["river"], "the phrase: one has it");
+    let (found, _) = api_search(&site, "\"rain heavy\"").await;
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[tokio::test]
+async fn the_headline_outranks_the_standfirst_which_outranks_the_body() {
+    let site = TestSite::start().await;
+    let now = Utc::now();
+    let filler = "A long report on other matters, with many words about the council.";
+    story(
+        &site,
+        "in-body",
+        (
+            "Council meets",
+            "",
+            &format!("{filler} A volcano was mentioned."),
+        ),
+        &[],
+        now,
+    )
+    .await;
+    story(
+        &site,
+        "in-headline",
+        ("Volcano erupts", "", filler),
+        &[],
+        now,
+    )
+    .await;
+    story(
+        &site,
+        "in-standfirst",
+        ("Island news", "The volcano woke.", filler),
+        &[],
+        now,
+    )
+    .await;
+    let (found, _) = api_search(&site, "volcano").await;
+    assert_eq!(found, ["in-headline", "in-standfirst", "in-body"]);
+}
+
+#[tokio::test]
+async fn of_two_equal_matches_the_newer_comes_first() {
+    let site = TestSite::start().await;
+    let now = Utc::now();
+    let text = (
+        "Harbour report",
+        "Boats in the harbour.",
+        "The harbour was busy.",
+    );
+    story(&site, "last-month", text, &[], now - Duration::days(30)).await;
+    story(&site, "this-week", text, &[], now - Duration::days(3)).await;
+    story(&site, "last-year", text, &[], now - Duration::days(365)).await;
+    let (found, _) = api_search(&site, "harbour").await;
+    assert_eq!(found, ["this-week", "last-month", "last-year"]);
+}
+
+#[tokio::test]
+async fn snippets_mark_the_terms_and_escape_everything_else() {
+    let site = TestSite::start().await;
+    let body = "Sailors said <script>alert('x')</script> the **kraken** & friends were seen.";
+    story(&site, "kraken", ("Sea monster", "", body), &[], Utc::now()).await;
+    let (status, html) = page(&site, &[("q", "kraken")]).await;
+    assert_eq!(status, 200);
+    let snippet = html
+        .split("<p class=\"search-snippet\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .expect("a snippet");
+    assert_eq!(
+        snippet,
+        "Sailors said &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; the <mark>kraken</mark> &amp; friends were seen."
+    );
+    assert!(select_text(&html, ".search-snippet script").is_empty());
+
+    let body: Value = site
+        .get("/api/v1/search?q=kraken")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let snippet = body["results"][0]["snippet"].as_str().expect("snippet");
+    assert!(snippet.contains("<mark>kraken</mark>"), "{snippet}");
+    assert!(snippet.contains("&lt;script&gt;"), "{snippet}");
+}
+
+#[tokio::test]
+async fn drafts_scheduled_and_unpublished_stories_are_never_found() {
+    let site = TestSite::start().await;
+    let now = Utc::now();
+    let draft = json!({"slug": "draft", "headline": "Zeppelin draft", "body_markdown": "Zeppelin.", "topics": []});
+    site.save(&draft.to_string(), false, now).await;
+    let later = (now + Duration::hours(2)).to_rfc3339();
+    let scheduled = json!({"slug": "scheduled", "headline": "Zeppelin later", "body_markdown": "Zeppelin.",
+        "topics": [], "published_at": later});
+    site.save(&scheduled.to_string(), true, now).await;
+    let gone = story(&site, "gone", ("Zeppelin gone", "", "Zeppelin."), &[], now).await;
+    let (found, _) = api_search(&site, "zeppelin").await;
+    assert_eq!(found, ["gone"], "only the published story");
+
+    site.store
+        .unpublish_story(gone.id, gone.version, None, Utc::now())
+        .await
+        .expect("unpublished");
+    let (found, total) = api_search(&site, "zeppelin").await;
+    assert_eq!((found.len(), total), (0, 0), "{found:?}");
+    let (status, html) = page(&site, &[("q", "zeppelin")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        select_text(&html, "#search-summary"),
+        ["No stories match “zeppelin”."]
+    );
+
+    // When its time comes, the scheduled story is found.
+    async fn found_at(store: &herald::store::Store, when: DateTime<Utc>) -> Vec<String> {
+        let request = SearchRequest {
+            query: "zeppelin",
+            ..SearchRequest::default()
+        };
+        match herald::search::search(store, request, when)
+            .await
+            .expect("search")
+        {
+            SearchOutcome::Results(found) => {
+                found.hits.iter().map(|h| h.story.slug.clone()).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(
+        found_at(&site.store, now + Duration::hours(1))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        found_at(&site.store, now + Duration::hours(3)).await,
+        ["scheduled"]
+    );
+}
+
+#[tokio::test]
+async fn an_edit_is_searchable_at_once_and_the_old_text_is_gone() {
+    let site = TestSite::start().await;
+    let first = story(
+        &site,
+        "edited",
+        ("Ferry delayed", "", "The ferry is late."),
+        &[],
+        Utc::now(),
+    )
+    .await;
+    assert_eq!(api_search(&site, "ferry").await.1, 1);
+    let edited = json!({"slug": "edited", "headline": "Hovercraft delayed",
+        "body_markdown": "The hovercraft is late.", "topics": []});
+    let second = site.save(&edited.to_string(), true, Utc::now()).await;
+    assert_eq!((second.id, second.created), (first.id, false));
+    // No wait for the page cache: search pages are never cached.
+    assert_eq!(api_search(&site, "ferry").await.1, 0);
+    let (status, html) = page(&site, &[("q", "hovercraft")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        select_text(&html, ".search-result h2"),
+        ["Hovercraft delayed"]
+    );
+}
+
+#[tokio::test]
+async fn a_topic_narrows_the_search() {
+    let site = TestSite::start().await;
+    let now = Utc::now();
+    story(
+        &site,
+        "sci",
+        ("Comet seen", "", "A comet."),
+        &["Science"],
+        now,
+    )
+    .await;
+    story(
+        &site,
+        "pol",
+        ("Comet tax", "", "A comet."),
+        &["Politics"],
+        now,
+    )
+    .await;
+    let (status, html) = page(&site, &[("q", "comet"), ("topic", "science")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(select_text(&html, ".search-result h2"), ["Comet seen"]);
+    assert_eq!(
+        select_attr(&html, ".search-summary a", "href"),
+        ["/topics/science", "/search?q=comet"]
+    );
+    let body: Value = site
+        .get("/api/v1/search?q=comet&topic=politics")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["total"], 1);
+    assert_eq!(body["results"][0]["topics"][0]["slug"], "politics");
+    for topic in ["nowhere", "Not A Slug", "../x"] {
+        let (status, html) = page(&site, &[("q", "comet"), ("topic", topic)]).await;
+        assert_eq!(status, 400, "{topic}");
+        assert!(html.contains("There is no topic"), "{html}");
+    }
+}
+
+#[tokio::test]
+async fn results_come_ten_a_page_with_the_total() {
+    let site = TestSite::start().await;
+    let now = Utc::now();
+    for n in 0..23 {
+        let body = format!("Gazette item number {n}.");
+        story(
+            &site,
+            &format!("item-{n}"),
+            (&format!("Item {n}"), "", &body),
+            &[],
+            now - Duration::minutes(n),
+        )
+        .await;
+    }
+    let (status, html) = page(&site, &[("q", "gazette")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(select_text(&html, ".search-result").len(), 10);
+    assert_eq!(
+        select_text(&html, "#search-summary"),
+        ["23 stories match. Page 1 of 3."]
+    );
+    assert_eq!(
+        select_attr(&html, ".pager a[rel=next]", "href"),
+        ["/search?q=gazette&page=2"]
+    );
+
+    let (_, html) = page(&site, &[("q", "gazette"), ("page", "3")]).await;
+    assert_eq!(select_text(&html, ".search-result").len(), 3);
+    assert_eq!(
+        select_attr(&html, ".pager a[rel=prev]", "href"),
+        ["/search?q=gazette&page=2"]
+    );
+    // Every story once over the three pages, newest first (equal text).
+    let mut seen = Vec::new();
+    for n in 1..=3 {
+        let body: Value = site
+            .get(&format!("/api/v1/search?q=gazette&page={n}"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(
+            (body["total"].as_i64(), body["pages"].as_i64()),
+            (Some(23), Some(3))
+        );
+        for r in body["results"].as_array().expect("results") {
+            seen.push(r["headline"].as_str().expect("headline").to_owned());
+        }
+    }
+    let expected: Vec<String> = (0..23).map(|n| format!("Item {n}")).collect();
+    assert_eq!(seen, expected);
+
+    let (status, html) = page(&site, &[("q", "gazette"), ("page", "4")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        select_text(&html, "#search-summary"),
+        ["No more results: 23 stories match on 3 pages."]
+    );
+    for bad in ["0", "abc", "-2", "51", "1e3"] {
+        let (status, html) = page(&site, &[("q", "gazette"), ("page", bad)]).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(html.contains("page number"), "{html}");
+    }
+}
+
+#[tokio::test]
+async fn an_empty_search_asks_for_words() {
+    let site = TestSite::start().await;
+    for query in [vec![], vec![("q", "")], vec![("q", "   ")]] {
+        let (status, html) = page(&site, &query).await;
+        assert_eq!(status, 200);
+        assert_eq!(select_text(&html, "h1"), ["Search"]);
+        assert_eq!(
+            select_text(&html, "#search-summary"),
+            ["Type something to search."]
+        );
+        assert_eq!(
+            select_attr(&html, "meta[name=robots]", "content"),
+            ["noindex"]
+        );
+    }
+    let body: Value = site
+        .get("/api/v1/search?q=")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        body,
+        json!({"total": 0, "page": 1, "pages": 1, "results": []})
+    );
+}
+
+#[tokio::test]
+async fn hostile_and_malformed_queries_get_an_answer_never_a_500() {
+    let site = TestSite::start().await;
+    story(
+        &site,
+        "near",
+        (
+            "Near the border",
+            "",
+            "AND then NOT OR near (it) \"quoted\" - * ^",
+        ),
+        &[],
+        Utc::now(),
+    )
+    .await;
+    let long = "x".repeat(201);
+    let many = (0..30)
+        .map(|n| format!("w{n}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let hostile = [
+        "\"",
+        "\"\"",
+        "\"\"\"",
+        "AND (",
+        "*",
+        "NEAR",
+        "-",
+        "- border",
+        "border*",
+        "NEAR(border near, 2)",
+        "headline:border",
+        "{headline}: border",
+        "^border",
+        "border OR",
+        "(",
+        ")",
+        "'",
+        "';--",
+        "'); DROP TABLE stories; --",
+        "\\",
+        "\\\"",
+        "%",
+        "%%",
+        "&",
+        "<script>alert(1)</script>",
+        "\u{0}",
+        "\u{E000}border\u{E001}",
+        "💥",
+        "a\u{301}",
+        "border\"AND\"near",
+        "NOT border",
+        "border NOT",
+        ":",
+        "+",
+        "col:",
+        "…",
+        "\t\n",
+        &long,
+        &many,
+        "near \"the border",
+    ];
+    for query in hostile {
+        let (status, html) = page(&site, &[("q", query)]).await;
+        assert!(status == 200 || status == 400, "{query:?} gave {status}");
+        assert!(!html.contains("Something went wrong"), "{query:?}");
+        let response = site
+            .get(&with_query("/api/v1/search", &[("q", query)]))
+            .await;
+        let status = response.status().as_u16();
+        assert!(
+            status == 200 || status == 400,
+            "API: {query:?} gave {status}"
+        );
+        let body: Value = response.json().await.expect("json");
+        if status == 400 {
+            assert_eq!(body["error"]["code"], "invalid_query", "{query:?}");
+        }
+    }
+    // Operators are words: "near" and "border" are found as words.
+    assert_eq!(api_search(&site, "NEAR(border near)").await.0, ["near"]);
+    let (status, html) = page(&site, &[("q", &long)]).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("201 characters"), "{html}");
+    let (status, html) = page(&site, &[("q", "*** ()")]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("has no words to look for"), "{html}");
+}
+
+#[tokio::test]
+async fn the_api_answers_the_documented_shape() {
+    let site = TestSite::start().await;
+    let at = Utc::now() - Duration::hours(1);
+    story(
+        &site,
+        "tides",
+        ("Spring tides", "Higher than usual.", "The tides rose."),
+        &["Science", "Weather"],
+        at,
+    )
+    .await;
+    let response = site.get("/api/v1/search?q=tides").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "public, max-age=60");
+    let body: Value = response.json().await.expect("json");
+    let result = &body["results"][0];
+    let mut keys: Vec<&str> = result
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "headline",
+            "published_at",
+            "snippet",
+            "standfirst",
+            "topics",
+            "url"
+        ]
+    );
+    assert_eq!(result["url"], format!("{}/stories/tides", site.base));
+    assert_eq!(result["headline"], "Spring tides");
+    assert_eq!(result["standfirst"], "Higher than usual.");
+    assert_eq!(
+        result["published_at"],
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    assert_eq!(result["topics"][1]["name"], "Weather");
+    assert_eq!(result["snippet"], "The <mark>tides</mark> rose.");
+    assert_eq!(
+        (
+            body["total"].as_i64(),
+            body["page"].as_i64(),
+            body["pages"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+
+    let body: Value = site
+        .get("/api/v1/search?q=tides&page=x")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["error"]["code"], "invalid_query");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("page:"),
+        "{body}"
+    );
+
+    let openapi: Value = site
+        .get("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let documented = &openapi["paths"]["/api/v1/search"]["get"];
+    assert_eq!(documented["operationId"], "searchStories");
+    let names: Vec<&str> = documented["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["q", "topic", "page"]);
+}
+
+#[tokio::test]
+async fn every_page_offers_search_and_the_opensearch_description() {
+    let site = TestSite::start().await;
+    story(
+        &site,
+        "one",
+        ("One story", "", "Text."),
+        &["Science"],
+        Utc::now(),
+    )
+    .await;
+    site.settle().await;
+    for path in [
+        "/",
+        "/stories/one",
+        "/topics/science",
+        "/topics",
+        "/search?q=one",
+        "/no-such-page",
+    ] {
+        let (_, html) = site.text(path).await;
+        assert_eq!(
+            select_attr(&html, "form[role=search]", "action"),
+            ["/search"],
+            "{path}"
+        );
+        assert_eq!(
+            select_attr(&html, "form[role=search]", "method"),
+            ["get"],
+            "{path}"
+        );
+        assert_eq!(
+            select_attr(&html, "form[role=search] input[name=q]", "id"),
+            ["site-search-q"],
+            "{path}"
+        );
+        assert_eq!(
+            select_text(&html, "label[for=site-search-q]"),
+            ["Search stories"],
+            "{path}"
+        );
+        assert_eq!(
+            select_attr(&html, "link[rel=search]", "href"),
+            ["/opensearch.xml"],
+            "{path}"
+        );
+    }
+    let (_, html) = site.text("/search?q=one").await;
+    assert_eq!(select_attr(&html, "#site-search-q", "value"), ["one"]);
+
+    let response = site.get("/opensearch.xml").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/opensearchdescription+xml"
+    );
+    let xml = response.text().await.expect("body");
+    assert!(
+        xml.contains(&format!(
+            "template=\"{}/search?q={{searchTerms}}\"",
+            site.base
+        )),
+        "{xml}"
+    );
+
+    let (_, sitemap) = site.text("/sitemap.xml").await;
+    assert!(!sitemap.contains("/search"), "{sitemap}");
+}
+
+#[tokio::test]
+async fn a_repeated_search_page_is_not_modified() {
+    let site = TestSite::start().await;
+    story(&site, "etag", ("Tagged", "", "Text."), &[], Utc::now()).await;
+    let first = site.get("/search?q=tagged").await;
+    let etag = first.headers()["etag"].to_str().expect("etag").to_owned();
+    let again = site
+        .client
+        .get(format!("{}/search?q=tagged", site.base))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(again.status(), 304);
+}
+
+/// Stories written before migration 13 are indexed by it.
+#[tokio::test]
+async fn the_migration_indexes_existing_stories() {
+    let test = TestStore::open().await;
+    let store = &test.store;
+    let draft = herald::content::input::parse_story_json(
+        &json!({"slug": "old", "headline": "Lighthouse keeper", "body_markdown": "Lighthouses.", "topics": []})
+            .to_string(),
+    )
+    .and_then(|i| i.validate())
+    .expect("valid");
+    let now = Utc::now();
+    herald::editorial::import_story(store, &draft, None, true, false, now)
+        .await
+        .expect("saved");
+    // Back to before migration 13, with the story in place.
+    let undo = match store.backend() {
+        herald::store::Backend::Sqlite => {
+            "DROP TRIGGER story_search_after_insert; DROP TRIGGER story_search_after_update;
+             DROP TRIGGER story_search_after_delete; DROP TABLE story_search;
+             DROP INDEX stories_by_search_key; ALTER TABLE stories DROP COLUMN search_key;
+             DELETE FROM herald_migrations WHERE version = 13"
+        }
+        herald::store::Backend::Postgres => {
+            "DROP TRIGGER story_search_document ON stories;
+             DROP FUNCTION herald_story_search_document(); DROP FUNCTION herald_search_document;
+             ALTER TABLE stories DROP COLUMN search_document;
+             ALTER TABLE site_state DROP COLUMN search_config;
+             DELETE FROM herald_migrations WHERE version = 13"
+        }
+    };
+    store.close().await;
+    raw_sql(&test, undo).await;
+    let reopened = match &test.database {
+        Some(db) => herald::store::Store::connect(db.url(), 2)
+            .await
+            .expect("reopened"),
+        None => herald::store::Store::open_data_folder(test.data.path())
+            .await
+            .expect("reopened"),
+    };
+    reopened
+        .use_search_language("english")
+        .await
+        .expect("language");
+    let terms = herald::search::parse_query("lighthouse").expect("terms");
+    let found = reopened
+        .search_stories(&herald::store::SearchParams {
+            terms: &terms,
+            topic_id: None,
+            now,
+            limit: 10,
+            offset: 0,
+            recency_seconds: 86_400.0,
+        })
+        .await
+        .expect("search");
+    assert_eq!(found.total, 1);
+    assert_eq!(found.hits[0].story.slug, "old");
+}
+
+/// Runs `sql` on a test store's database, on a connection of its own.
+async fn raw_sql(test: &TestStore, sql: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let url = match &test.database {
+        Some(db) => db.url().to_owned(),
+        None => format!("sqlite://{}", test.data.path().join("herald.db").display()),
+    };
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    sqlx::raw_sql(sql)
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let _ = conn.close().await;
+}
+
+/// On SQLite, ranking reads matches newest first and stops when no older
+/// one can rank higher: the pages must be exactly those of ranking every
+/// match. 3,000 stories (written with SQL, indexed by the triggers) make
+/// the search read several batches; the reference ranks every match with
+/// the same bm25 and age divisor.
+#[tokio::test]
+async fn sqlite_ranking_stops_early_yet_gives_the_pages_of_ranking_every_match() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let store = herald::store::Store::open_data_folder(data.path())
+        .await
+        .expect("store");
+    let now = Utc::now().timestamp();
+    let mut seed: u64 = 17;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 33) % n
+    };
+    let mut sql = String::from("BEGIN;");
+    for i in 0..3000 {
+        let headline = if next(10) == 0 {
+            "Tide tables"
+        } else {
+            "Other news"
+        };
+        let tides = "tide ".repeat(next(4) as usize);
+        let filler = "word ".repeat(20 + next(200) as usize);
+        let at = now - next(3 * 365 * 86_400) as i64;
+        sql.push_str(&format!(
+            "INSERT INTO stories (slug, headline, standfirst, body_markdown, published_at,
+                created_at, modified_at) VALUES ('s{i}', '{headline}', '', '{filler} {tides} end', {at}, {at}, {at});"
+        ));
+    }
+    sql.push_str("COMMIT;");
+    let test = TestStore {
+        store: store.clone(),
+        data,
+        database: None,
+    };
+    raw_sql(&test, &sql).await;
+
+    let terms = herald::search::parse_query("tide").expect("terms");
+    let recency = 90.0 * 86_400.0;
+    let mut reference: Vec<(f64, i64, i64)> = {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", test.data.path().join("herald.db").display());
+        let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+        let rows: Vec<(i64, f64)> = sqlx::query_as(
+            "SELECT rowid, bm25(story_search, 10.0, 4.0, 1.0) FROM story_search
+             WHERE story_search MATCH '\"tide\"' AND rowid BETWEEN 2147483648 AND $1",
+        )
+        .bind(now * 2_147_483_648 + 2_147_483_647)
+        .fetch_all(&mut conn)
+        .await
+        .expect("every match");
+        rows.into_iter()
+            .map(|(key, bm25)| {
+                let published = key / 2_147_483_648;
+                let divisor = 1.0 + (now - published).max(0) as f64 / recency;
+                (-bm25 / divisor, published, key % 2_147_483_648)
+            })
+            .collect()
+    };
+    assert!(reference.len() > 2000, "{} matches", reference.len());
+    reference.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
+    for page in [0, 1, 7] {
+        let found = store
+            .search_stories(&herald::store::SearchParams {
+                terms: &terms,
+                topic_id: None,
+                now: DateTime::from_timestamp(now, 0).expect("now"),
+                limit: 10,
+                offset: page * 10,
+                recency_seconds: recency,
+            })
+            .await
+            .expect("search");
+        assert_eq!(found.total, reference.len() as i64);
+        let ids: Vec<i64> = found.hits.iter().map(|h| h.story.id).collect();
+        let expected: Vec<i64> = reference
+            .iter()
+            .skip(page as usize * 10)
+            .take(10)
+            .map(|r| r.2)
+            .collect();
+        assert_eq!(ids, expected, "page {}", page + 1);
+    }
+}
