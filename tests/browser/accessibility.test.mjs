@@ -353,10 +353,17 @@ test("axe finds no violations on the newsroom pages, logged in", async () => {
   );
   await createAccount(site.global, EDITOR_EMAIL, "editor", EDITOR_PASSWORD, "Eda Editor");
   const problems = [];
-  // The newsroom is checked at a 390 px phone too.
-  const widths = { ...VIEWPORTS, phone: { width: 390, height: 844 } };
-  for (const [label, viewport] of Object.entries(widths)) {
-    const { context } = await newContext({ viewport });
+  // The newsroom is checked at a 390 px phone too, and in dark mode at the
+  // desktop and phone widths.
+  const phone = { width: 390, height: 844 };
+  const widths = {
+    ...Object.fromEntries(Object.entries(VIEWPORTS).map(([label, viewport]) => [label, { viewport }])),
+    phone: { viewport: phone },
+    "desktop-dark": { viewport: VIEWPORTS.desktop, ...SCHEMES.dark },
+    "phone-dark": { viewport: phone, ...SCHEMES.dark },
+  };
+  for (const [label, options] of Object.entries(widths)) {
+    const { context } = await newContext(options);
     const page = await context.newPage();
     try {
       await logIn(page, site.base, EDITOR_EMAIL, EDITOR_PASSWORD);
@@ -391,6 +398,18 @@ test("axe finds no violations on the newsroom pages, logged in", async () => {
           () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
         );
         if (overflow > 0) problems.push(`${label} ${name}: scrolls sideways by ${overflow}px`);
+        if (options.colorScheme === "dark") {
+          const c = await pageColours(page);
+          if (!(c.backgroundLuminance < 0.05 && c.textLuminance > 0.5)) {
+            problems.push(`${label} ${name}: not dark: text ${c.text} on ${c.background}`);
+          }
+          if (["newsroom-dashboard", "newsroom-edit-story", "newsroom-revision"].includes(name)) {
+            await mkdir(screenshots, { recursive: true });
+            const file = path.join(screenshots, `${name}-${label}.png`);
+            await page.screenshot({ path: file, fullPage: true });
+            console.log(`screenshot: ${file}`);
+          }
+        }
         if (label === "desktop" && !act) {
           await page.keyboard.press("Tab");
           const first = await page.evaluate(() => document.activeElement.getAttribute("href"));
@@ -413,9 +432,14 @@ test("axe finds no violations on the newsroom pages, logged in", async () => {
 test("axe finds no violations on the admin, confirmation, two-factor and invite pages", async () => {
   const { createAccount, inviteAccount, logIn, totpCode } = await import("./support/newsroom.mjs");
   const PASSWORD = "correct horse battery staple";
+  const desktop = { width: 1280, height: 800 };
+  const phone = { width: 390, height: 844 };
+  // Both widths, in the light and the dark scheme.
   const NEWSROOM_VIEWPORTS = {
-    desktop: { width: 1280, height: 800 },
-    phone: { width: 390, height: 844 },
+    desktop: { viewport: desktop },
+    phone: { viewport: phone },
+    "desktop-dark": { viewport: desktop, ...SCHEMES.dark },
+    "phone-dark": { viewport: phone, ...SCHEMES.dark },
   };
   const problems = [];
   const check = async (page, label, name) => {
@@ -430,9 +454,9 @@ test("axe finds no violations on the admin, confirmation, two-factor and invite 
     await Promise.all([page.waitForEvent("load"), button.click()]);
   };
 
-  for (const [label, viewport] of Object.entries(NEWSROOM_VIEWPORTS)) {
+  for (const [label, options] of Object.entries(NEWSROOM_VIEWPORTS)) {
     // Logged out.
-    const { context: outside } = await newContext({ viewport });
+    const { context: outside } = await newContext(options);
     try {
       const page = await outside.newPage();
       await page.goto(`${site.base}/newsroom/login`);
@@ -466,7 +490,7 @@ test("axe finds no violations on the admin, confirmation, two-factor and invite 
     // An admin (one per width: two-factor ends up on).
     const ADMIN = `ada.${label}@example.org`;
     await createAccount(site.global, ADMIN, "admin", PASSWORD, "Ada Admin");
-    const { context } = await newContext({ viewport });
+    const { context } = await newContext(options);
     try {
       const page = await context.newPage();
       await logIn(page, site.base, ADMIN, PASSWORD);
