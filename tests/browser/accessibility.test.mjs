@@ -2,6 +2,8 @@
 // violation at desktop and mobile widths; the skip link comes first and moves
 // focus to main; keyboard focus is visible; a story reads with JavaScript off;
 // a YouTube embed loads no third-party frame until the reader asks for it.
+// The reader's pages are checked in the light and the dark colour scheme
+// (prefers-color-scheme), and dark mode must really be dark.
 // Screenshots of the home and story pages go to $HERALD_SCREENSHOTS (default
 // <tmp>/herald-screenshots) for a human to look at.
 
@@ -17,6 +19,11 @@ import { startHerald, pagesToCheck, FIXTURE_SLUG } from "./support/herald.mjs";
 const VIEWPORTS = {
   desktop: { width: 1280, height: 900 },
   mobile: { width: 375, height: 740 },
+};
+/** The reader's colour schemes, as browser-context options. */
+const SCHEMES = {
+  light: { colorScheme: "light" },
+  dark: { colorScheme: "dark" },
 };
 const STORY = `/stories/${FIXTURE_SLUG}`;
 const screenshots = process.env.HERALD_SCREENSHOTS ?? path.join(tmpdir(), "herald-screenshots");
@@ -63,73 +70,126 @@ async function newContext(options = {}) {
   return { context, blocked };
 }
 
-for (const [label, viewport] of Object.entries(VIEWPORTS)) {
-  test(`axe finds no WCAG 2.2 AA violations at ${label} width`, async () => {
-    const { context } = await newContext({ viewport });
-    const page = await context.newPage();
-    const problems = [];
-    try {
-      for (const [name, urlPath, status] of await pagesToCheck(site)) {
-        const res = await page.goto(site.base + urlPath, { waitUntil: "load" });
-        assert.equal(res.status(), status, `${urlPath} answered ${res.status()}`);
-        for (const v of await axeViolations(page)) problems.push(`${name} ${urlPath}: ${v}`);
-        // Nothing may stick out sideways on a phone.
-        const overflow = await page.evaluate(
-          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-        );
-        if (overflow > 0) problems.push(`${name} ${urlPath}: scrolls sideways by ${overflow}px`);
+/** " in dark mode" after a test's name for the dark scheme, nothing for light. */
+const inScheme = (scheme) => (scheme === "light" ? "" : ` in ${scheme} mode`);
+
+/**
+ * The page's colours as the reader sees them: the text colour of body and the
+ * first opaque background from body up (the canvas), with their relative
+ * luminances (WCAG 2.2), and the color-scheme the page declares.
+ */
+async function pageColours(page) {
+  return page.evaluate(() => {
+    const rgb = (css) => css.match(/[\d.]+/g).map(Number);
+    const luminance = ([r, g, b]) => {
+      const lin = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    let background = "rgba(0, 0, 0, 0)";
+    for (let el = document.body; el; el = el.parentElement) {
+      const bg = getComputedStyle(el).backgroundColor;
+      if (rgb(bg)[3] !== 0) {
+        background = bg;
+        break;
       }
-    } finally {
-      await context.close();
     }
-    assert.deepEqual(problems, [], "accessibility problems");
+    const text = getComputedStyle(document.body).color;
+    return {
+      background,
+      text,
+      backgroundLuminance: luminance(rgb(background)),
+      textLuminance: luminance(rgb(text)),
+      meta: document.querySelector('meta[name="color-scheme"]')?.content ?? null,
+      colorScheme: getComputedStyle(document.documentElement).colorScheme,
+    };
   });
+}
+
+for (const [scheme, colours] of Object.entries(SCHEMES)) {
+  for (const [label, viewport] of Object.entries(VIEWPORTS)) {
+    test(`axe finds no WCAG 2.2 AA violations at ${label} width${inScheme(scheme)}`, async () => {
+      const { context } = await newContext({ viewport, ...colours });
+      const page = await context.newPage();
+      const problems = [];
+      try {
+        for (const [name, urlPath, status] of await pagesToCheck(site)) {
+          const res = await page.goto(site.base + urlPath, { waitUntil: "load" });
+          assert.equal(res.status(), status, `${urlPath} answered ${res.status()}`);
+          for (const v of await axeViolations(page)) problems.push(`${name} ${urlPath}: ${v}`);
+          // Nothing may stick out sideways on a phone.
+          const overflow = await page.evaluate(
+            () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          );
+          if (overflow > 0) problems.push(`${name} ${urlPath}: scrolls sideways by ${overflow}px`);
+          // The scheme is the reader's: a dark page with light text in dark
+          // mode, the opposite in light mode; both schemes declared up front
+          // so the browser paints the right canvas before the first frame.
+          const c = await pageColours(page);
+          const dark = c.backgroundLuminance < 0.05 && c.textLuminance > 0.5;
+          const light = c.backgroundLuminance > 0.8 && c.textLuminance < 0.05;
+          if (scheme === "dark" ? !dark : !light) {
+            problems.push(`${name} ${urlPath}: not ${scheme}: text ${c.text} on ${c.background}`);
+          }
+          if (c.meta !== "light dark") problems.push(`${name} ${urlPath}: meta color-scheme ${c.meta}`);
+          if (c.colorScheme !== "light dark") {
+            problems.push(`${name} ${urlPath}: :root color-scheme ${c.colorScheme}`);
+          }
+        }
+      } finally {
+        await context.close();
+      }
+      assert.deepEqual(problems, [], "accessibility problems");
+    });
+  }
 }
 
 // The notification controls in the states a reader meets after a while or
 // after following topics: the soft prompt shown, Follow buttons pressed, the
 // preferences page with its topics. Those states need time, permission and a
 // push service, so the page is put in them directly; axe judges the result.
-test("axe finds no violations in the prompt, pressed Follow buttons and the preferences page", async () => {
-  const problems = [];
-  for (const [label, viewport] of Object.entries(VIEWPORTS)) {
-    const { context } = await newContext({ viewport });
-    const page = await context.newPage();
-    try {
-      for (const urlPath of [STORY, "/topics/science", "/notifications"]) {
-        await page.goto(site.base + urlPath, { waitUntil: "load" });
-        await page.evaluate(() => {
-          const prompt = document.getElementById("push-prompt");
-          if (prompt) prompt.hidden = false;
-          for (const id of ["prefs-unsupported", "prefs-off"]) {
-            const section = document.getElementById(id);
-            if (section) section.hidden = true;
-          }
-          const on = document.getElementById("prefs-on");
-          if (on) on.hidden = false;
-          document.querySelectorAll(".follow-button, .topic-toggle").forEach((button, i) => {
-            button.hidden = false;
-            button.setAttribute("aria-pressed", i % 2 === 0 ? "true" : "false");
+for (const [scheme, colours] of Object.entries(SCHEMES)) {
+  test(`axe finds no violations in the prompt, pressed Follow buttons and the preferences page${inScheme(scheme)}`, async () => {
+    const problems = [];
+    for (const [label, viewport] of Object.entries(VIEWPORTS)) {
+      const { context } = await newContext({ viewport, ...colours });
+      const page = await context.newPage();
+      try {
+        for (const urlPath of [STORY, "/topics/science", "/notifications"]) {
+          await page.goto(site.base + urlPath, { waitUntil: "load" });
+          await page.evaluate(() => {
+            const prompt = document.getElementById("push-prompt");
+            if (prompt) prompt.hidden = false;
+            for (const id of ["prefs-unsupported", "prefs-off"]) {
+              const section = document.getElementById(id);
+              if (section) section.hidden = true;
+            }
+            const on = document.getElementById("prefs-on");
+            if (on) on.hidden = false;
+            document.querySelectorAll(".follow-button, .topic-toggle").forEach((button, i) => {
+              button.hidden = false;
+              button.setAttribute("aria-pressed", i % 2 === 0 ? "true" : "false");
+            });
           });
-        });
-        for (const v of await axeViolations(page)) problems.push(`${label} ${urlPath}: ${v}`);
-        const overflow = await page.evaluate(
-          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-        );
-        if (overflow > 0) problems.push(`${label} ${urlPath}: scrolls sideways by ${overflow}px`);
-        if (urlPath === STORY) {
-          await mkdir(screenshots, { recursive: true });
-          const file = path.join(screenshots, `story-push-${label}.png`);
-          await page.screenshot({ path: file });
-          console.log(`screenshot: ${file}`);
+          for (const v of await axeViolations(page)) problems.push(`${label} ${urlPath}: ${v}`);
+          const overflow = await page.evaluate(
+            () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          );
+          if (overflow > 0) problems.push(`${label} ${urlPath}: scrolls sideways by ${overflow}px`);
+          if (urlPath === STORY) {
+            await mkdir(screenshots, { recursive: true });
+            const suffix = scheme === "light" ? "" : `-${scheme}`;
+            const file = path.join(screenshots, `story-push-${label}${suffix}.png`);
+            await page.screenshot({ path: file });
+            console.log(`screenshot: ${file}`);
+          }
         }
+      } finally {
+        await context.close();
       }
-    } finally {
-      await context.close();
     }
-  }
-  assert.deepEqual(problems, [], "accessibility problems");
-});
+    assert.deepEqual(problems, [], "accessibility problems");
+  });
+}
 
 test("the skip link is the first focusable element and moves focus to main", async () => {
   const { context } = await newContext({ viewport: VIEWPORTS.desktop });
@@ -253,8 +313,14 @@ test("a YouTube embed is a link card until the reader asks for the player", asyn
 
 test("screenshots of the home and story pages", async () => {
   await mkdir(screenshots, { recursive: true });
-  for (const [label, viewport] of Object.entries(VIEWPORTS)) {
-    const { context } = await newContext({ viewport });
+  const shots = [
+    ...Object.entries(VIEWPORTS).map(([label, viewport]) => [label, viewport, {}]),
+    // Dark mode at a desktop and a 390 px phone.
+    ["desktop-dark", VIEWPORTS.desktop, SCHEMES.dark],
+    ["phone-dark", { width: 390, height: 844 }, SCHEMES.dark],
+  ];
+  for (const [label, viewport, colours] of shots) {
+    const { context } = await newContext({ viewport, ...colours });
     const page = await context.newPage();
     try {
       for (const [name, urlPath] of [["home", "/"], ["story", STORY]]) {
@@ -287,10 +353,17 @@ test("axe finds no violations on the newsroom pages, logged in", async () => {
   );
   await createAccount(site.global, EDITOR_EMAIL, "editor", EDITOR_PASSWORD, "Eda Editor");
   const problems = [];
-  // The newsroom is checked at a 390 px phone too.
-  const widths = { ...VIEWPORTS, phone: { width: 390, height: 844 } };
-  for (const [label, viewport] of Object.entries(widths)) {
-    const { context } = await newContext({ viewport });
+  // The newsroom is checked at a 390 px phone too, and in dark mode at the
+  // desktop and phone widths.
+  const phone = { width: 390, height: 844 };
+  const widths = {
+    ...Object.fromEntries(Object.entries(VIEWPORTS).map(([label, viewport]) => [label, { viewport }])),
+    phone: { viewport: phone },
+    "desktop-dark": { viewport: VIEWPORTS.desktop, ...SCHEMES.dark },
+    "phone-dark": { viewport: phone, ...SCHEMES.dark },
+  };
+  for (const [label, options] of Object.entries(widths)) {
+    const { context } = await newContext(options);
     const page = await context.newPage();
     try {
       await logIn(page, site.base, EDITOR_EMAIL, EDITOR_PASSWORD);
@@ -325,6 +398,18 @@ test("axe finds no violations on the newsroom pages, logged in", async () => {
           () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
         );
         if (overflow > 0) problems.push(`${label} ${name}: scrolls sideways by ${overflow}px`);
+        if (options.colorScheme === "dark") {
+          const c = await pageColours(page);
+          if (!(c.backgroundLuminance < 0.05 && c.textLuminance > 0.5)) {
+            problems.push(`${label} ${name}: not dark: text ${c.text} on ${c.background}`);
+          }
+          if (["newsroom-dashboard", "newsroom-edit-story", "newsroom-revision"].includes(name)) {
+            await mkdir(screenshots, { recursive: true });
+            const file = path.join(screenshots, `${name}-${label}.png`);
+            await page.screenshot({ path: file, fullPage: true });
+            console.log(`screenshot: ${file}`);
+          }
+        }
         if (label === "desktop" && !act) {
           await page.keyboard.press("Tab");
           const first = await page.evaluate(() => document.activeElement.getAttribute("href"));
@@ -347,9 +432,14 @@ test("axe finds no violations on the newsroom pages, logged in", async () => {
 test("axe finds no violations on the admin, confirmation, two-factor and invite pages", async () => {
   const { createAccount, inviteAccount, logIn, totpCode } = await import("./support/newsroom.mjs");
   const PASSWORD = "correct horse battery staple";
+  const desktop = { width: 1280, height: 800 };
+  const phone = { width: 390, height: 844 };
+  // Both widths, in the light and the dark scheme.
   const NEWSROOM_VIEWPORTS = {
-    desktop: { width: 1280, height: 800 },
-    phone: { width: 390, height: 844 },
+    desktop: { viewport: desktop },
+    phone: { viewport: phone },
+    "desktop-dark": { viewport: desktop, ...SCHEMES.dark },
+    "phone-dark": { viewport: phone, ...SCHEMES.dark },
   };
   const problems = [];
   const check = async (page, label, name) => {
@@ -364,9 +454,9 @@ test("axe finds no violations on the admin, confirmation, two-factor and invite 
     await Promise.all([page.waitForEvent("load"), button.click()]);
   };
 
-  for (const [label, viewport] of Object.entries(NEWSROOM_VIEWPORTS)) {
+  for (const [label, options] of Object.entries(NEWSROOM_VIEWPORTS)) {
     // Logged out.
-    const { context: outside } = await newContext({ viewport });
+    const { context: outside } = await newContext(options);
     try {
       const page = await outside.newPage();
       await page.goto(`${site.base}/newsroom/login`);
@@ -400,7 +490,7 @@ test("axe finds no violations on the admin, confirmation, two-factor and invite 
     // An admin (one per width: two-factor ends up on).
     const ADMIN = `ada.${label}@example.org`;
     await createAccount(site.global, ADMIN, "admin", PASSWORD, "Ada Admin");
-    const { context } = await newContext({ viewport });
+    const { context } = await newContext(options);
     try {
       const page = await context.newPage();
       await logIn(page, site.base, ADMIN, PASSWORD);
