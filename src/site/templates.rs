@@ -34,7 +34,7 @@ pub struct SiteView {
 /// rest are under "More topics".
 pub const NAV_INLINE_PHONE: usize = 3;
 /// How many a wider screen shows inline; any more are under "More topics".
-pub const NAV_INLINE_WIDE: usize = 8;
+pub const NAV_INLINE_WIDE: usize = 4;
 
 impl SiteView {
     /// Whether `slug` is the topic whose page this is.
