@@ -241,6 +241,7 @@ struct SiteFileConfig {
     theme_color: Option<String>,
     background_color: Option<String>,
     icon: Option<PathBuf>,
+    nav_topics: Option<Vec<String>>,
 }
 
 /// Whether feeds carry each story's whole body or only its standfirst.
@@ -278,6 +279,10 @@ pub struct SiteConfig {
     /// The logo the web app's icons are drawn from: an SVG, PNG, JPEG or
     /// WebP file (`site.icon`); Herald's own logo when not set.
     pub icon: Option<PathBuf>,
+    /// The header navigation's topics, by slug, in the site's order
+    /// (`site.nav_topics`); `None` shows every topic with stories, most
+    /// followed first.
+    pub nav_topics: Option<Vec<String>>,
 }
 
 /// The resolved configuration every command runs with.
@@ -331,6 +336,22 @@ const DEFAULT_BACKGROUND_COLOR: &str = "#ffffff";
 
 /// A Home Screen name from the site's name: all of it when it fits (12
 /// characters), else its first word, cut to fit.
+/// `site.nav_topics`, checked: each a topic slug, none twice.
+fn nav_topics(slugs: Vec<String>) -> Result<Vec<String>, ConfigError> {
+    let mut checked: Vec<String> = Vec::with_capacity(slugs.len());
+    for slug in slugs {
+        let trimmed = slug.trim();
+        if !crate::content::slug::is_valid(trimmed) {
+            return Err(ConfigError::NavTopic(slug));
+        }
+        if checked.iter().any(|s| s == trimmed) {
+            return Err(ConfigError::NavTopicTwice(slug));
+        }
+        checked.push(trimmed.to_owned());
+    }
+    Ok(checked)
+}
+
 fn short_name_of(name: &str) -> String {
     if name.chars().count() <= 12 {
         return name.to_owned();
@@ -365,6 +386,12 @@ pub enum ConfigError {
     Colour { name: &'static str, value: String },
     #[error("site.short_name must have 1 to 12 characters (it is shown under the icon), got {0:?}")]
     ShortName(String),
+    #[error(
+        "site.nav_topics must list topic slugs (lowercase letters, digits and hyphens, as in \"world-news\"), got {0:?}"
+    )]
+    NavTopic(String),
+    #[error("site.nav_topics lists {0:?} twice")]
+    NavTopicTwice(String),
     #[error("prompt.scroll_fraction must be between 0 and 1, got {0}")]
     ScrollFraction(f64),
     #[error("database_pool_size must be between 1 and {MAX_POOL_SIZE}, got {0}")]
@@ -465,6 +492,7 @@ impl Config {
             Some(short) => return Err(ConfigError::ShortName(short)),
             None => short_name_of(&name),
         };
+        let nav_topics = site_file.nav_topics.map(nav_topics).transpose()?;
         let database_pool_size = args.database_pool_size.or(file.database_pool_size);
         if let Some(size) = database_pool_size.filter(|s| !(1..=MAX_POOL_SIZE).contains(s)) {
             return Err(ConfigError::PoolSize(size));
@@ -510,6 +538,7 @@ impl Config {
                 theme_color,
                 background_color,
                 icon: site_file.icon,
+                nav_topics,
             },
             push: PushConfig {
                 vapid_subject: args.vapid_subject.clone().or(push_file.vapid_subject),
@@ -711,6 +740,37 @@ mod tests {
         std::fs::write(&file, "[site]\nshort_name = \"The Marrowby Courier\"\n").expect("write");
         let err = Config::load(&args).expect_err("refused").to_string();
         assert!(err.contains("site.short_name"), "{err}");
+    }
+
+    #[test]
+    fn nav_topics_are_slugs_in_the_sites_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("herald.toml");
+        let args = GlobalArgs {
+            config: Some(file.clone()),
+            ..GlobalArgs::default()
+        };
+        std::fs::write(&file, "[site]\n").expect("write");
+        assert_eq!(Config::load(&args).expect("loads").site.nav_topics, None);
+        std::fs::write(
+            &file,
+            "[site]\nnav_topics = [\"world-news\", \"politics\"]\n",
+        )
+        .expect("write");
+        assert_eq!(
+            Config::load(&args).expect("loads").site.nav_topics,
+            Some(vec!["world-news".to_owned(), "politics".to_owned()])
+        );
+        std::fs::write(&file, "[site]\nnav_topics = [\"World News\"]\n").expect("write");
+        let err = Config::load(&args).expect_err("refused").to_string();
+        assert!(
+            err.contains("site.nav_topics") && err.contains("\"World News\""),
+            "{err}"
+        );
+        std::fs::write(&file, "[site]\nnav_topics = [\"politics\", \"politics\"]\n")
+            .expect("write");
+        let err = Config::load(&args).expect_err("refused").to_string();
+        assert!(err.contains("twice"), "{err}");
     }
 
     #[test]

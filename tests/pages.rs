@@ -137,15 +137,22 @@ async fn home_and_topic_pages_list_newest_first_and_paginate() {
             .await;
     }
     let (_, page1) = site.text("/").await;
+    // The newest leads page 1, and is not repeated in the list under it.
+    assert_eq!(select_text(&page1, ".lead-headline"), ["Story number 6"]);
     assert_eq!(
         select_text(&page1, ".card-headline"),
-        ["Story number 6", "Story number 5", "Story number 4"]
+        ["Story number 5", "Story number 4"]
     );
     assert_eq!(
         select_attr(&page1, ".pager a[rel=next]", "href"),
         ["/?page=2"]
     );
     assert!(select_attr(&page1, ".pager a[rel=prev]", "href").is_empty());
+    let (_, page2) = site.text("/?page=2").await;
+    assert!(
+        select_text(&page2, ".lead-headline").is_empty(),
+        "page 1 only"
+    );
     let (_, page3) = site.text("/?page=3").await;
     assert_eq!(select_text(&page3, ".card-headline"), ["Story number 0"]);
     assert_eq!(
@@ -174,6 +181,132 @@ async fn home_and_topic_pages_list_newest_first_and_paginate() {
         select_text(&topics, ".topic-index a"),
         ["Politics", "Sport"]
     );
+}
+
+#[tokio::test]
+async fn a_fresh_breaking_story_leads_the_home_page_under_a_band() {
+    let site = TestSite::start().await;
+    let now = Utc::now();
+    site.save(
+        &story_json("old-alert", "Old alert", &["Breaking"]),
+        true,
+        now - Duration::hours(7),
+    )
+    .await;
+    site.save(
+        &story_json("newest", "The newest story", &["Politics"]),
+        true,
+        now - Duration::minutes(10),
+    )
+    .await;
+    // A breaking story older than six hours neither leads nor gets the band.
+    let (_, home) = site.text("/").await;
+    assert_eq!(select_text(&home, ".lead-headline"), ["The newest story"]);
+    assert!(select_text(&home, ".breaking-band").is_empty(), "{home}");
+
+    site.save(
+        &story_json(
+            "flood-alert",
+            "Flood alert for the valley",
+            &["Breaking", "Weather"],
+        ),
+        true,
+        now - Duration::hours(2),
+    )
+    .await;
+    site.settle().await;
+    let (_, home) = site.text("/").await;
+    assert_eq!(
+        select_text(&home, ".breaking-band"),
+        ["Breaking: Flood alert for the valley"]
+    );
+    assert_eq!(
+        select_attr(&home, ".breaking-band a", "href"),
+        ["/stories/flood-alert"]
+    );
+    assert_eq!(
+        select_text(&home, ".lead-headline"),
+        ["Flood alert for the valley"]
+    );
+    assert_eq!(
+        select_text(&home, ".lead-standfirst"),
+        ["Standfirst of Flood alert for the valley."]
+    );
+    // The lead is not repeated; the newer story stays in the list.
+    assert_eq!(
+        select_text(&home, ".card-headline"),
+        ["The newest story", "Old alert"]
+    );
+    // Without an image, a card is a text card.
+    assert_eq!(
+        select_attr(&home, ".story-list li", "class"),
+        ["story-card story-card-text", "story-card story-card-text"]
+    );
+}
+
+#[tokio::test]
+async fn the_navigation_follows_the_sites_order_and_marks_the_topic_page() {
+    let site = TestSite::start_with(|c| {
+        c.site.nav_topics = Some(vec![
+            "world-news".to_owned(),
+            "no-such-topic".to_owned(),
+            "politics".to_owned(),
+            "sport".to_owned(),
+            "science".to_owned(),
+        ])
+    })
+    .await;
+    let now = Utc::now();
+    for (i, topic) in ["Politics", "Sport", "World News", "Science", "Arts"]
+        .iter()
+        .enumerate()
+    {
+        let json = story_json(&format!("s{i}"), &format!("Story {i}"), &[topic]);
+        site.save(&json, true, now - Duration::minutes(60 - i as i64))
+            .await;
+    }
+    let (_, home) = site.text("/").await;
+    assert_eq!(
+        select_text(&home, ".topic-nav a"),
+        ["World News", "Politics", "Sport", "Science", "All topics"]
+    );
+    // On a phone the fourth and later are under "More topics".
+    assert_eq!(select_text(&home, ".nav-more summary"), ["More topics"]);
+    assert_eq!(
+        select_text(&home, ".nav-more li.nav-phone a"),
+        ["Science", "All topics"]
+    );
+    assert!(select_attr(&home, "[aria-current]", "href").is_empty());
+    let (_, politics) = site.text("/topics/politics").await;
+    assert_eq!(
+        select_attr(&politics, ".site-nav [aria-current=page]", "href"),
+        ["/topics/politics"]
+    );
+    let (_, science) = site.text("/topics/science").await;
+    assert_eq!(
+        select_attr(&science, ".site-nav [aria-current=page]", "href"),
+        ["/topics/science", "/topics/science"],
+        "inline on a wide screen, under More on a phone"
+    );
+    let (_, story) = site.text("/stories/s0").await;
+    assert!(select_attr(&story, ".site-nav [aria-current]", "href").is_empty());
+}
+
+#[tokio::test]
+async fn by_default_the_navigation_is_every_topic_by_name_when_none_is_followed() {
+    let site = TestSite::start().await;
+    let now = Utc::now();
+    for (i, topic) in ["Sport", "Arts", "Politics"].iter().enumerate() {
+        let json = story_json(&format!("s{i}"), &format!("Story {i}"), &[topic]);
+        site.save(&json, true, now - Duration::minutes(60 - i as i64))
+            .await;
+    }
+    let (_, home) = site.text("/").await;
+    assert_eq!(
+        select_text(&home, ".topic-nav a"),
+        ["Arts", "Politics", "Sport", "All topics"]
+    );
+    assert!(select_text(&home, ".nav-more").is_empty(), "all fit");
 }
 
 #[tokio::test]
@@ -321,10 +454,8 @@ async fn a_change_shows_within_seconds_and_changes_the_etag() {
     let after = site.get("/").await;
     assert_ne!(after.headers()["etag"].to_str().expect("etag"), etag);
     let html = after.text().await.expect("body");
-    assert_eq!(
-        select_text(&html, ".card-headline"),
-        ["Second story", "First story"]
-    );
+    assert_eq!(select_text(&html, ".lead-headline"), ["Second story"]);
+    assert_eq!(select_text(&html, ".card-headline"), ["First story"]);
 }
 
 #[tokio::test]

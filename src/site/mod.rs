@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod feeds;
+pub mod front;
 pub mod pages;
 pub mod preview;
 pub mod search;

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 use super::templates::{self, ArticleHead, Card, PageMeta, SocialImage};
-use super::view;
+use super::{front, view};
 use crate::content::model::story_path;
-use crate::content::{Story, dates, jsonld, markdown, slug};
+use crate::content::{BREAKING_TOPIC, Story, dates, jsonld, markdown, slug};
 use crate::web::AppState;
 use crate::web::cache::Rendered;
 use crate::web::page_error::AppError;
@@ -32,12 +32,24 @@ pub async fn show_home(
 }
 
 async fn render_home(state: &AppState, page: i64) -> Result<Rendered, AppError> {
+    let now = Utc::now();
     let size = i64::from(state.config.site.page_size);
     let list = state
         .store
-        .published_stories(None, Utc::now(), size, (page - 1) * size)
+        .published_stories(None, now, size, (page - 1) * size)
         .await?;
     let pager = view::pager("/", page, size, list.total)?;
+    // Page 1 opens with a lead story; a breaking one only while it is fresh.
+    let newest_breaking = if page == 1 {
+        newest_breaking(state, now).await?
+    } else {
+        None
+    };
+    let lead = if page == 1 {
+        front::choose_lead(newest_breaking.as_ref(), list.stories.first(), now)
+    } else {
+        None
+    };
     let site = view::site_view(state).await?;
     let name = state.config.site.name.clone();
     let title = if page == 1 {
@@ -51,21 +63,52 @@ async fn render_home(state: &AppState, page: i64) -> Result<Rendered, AppError> 
         &state.config.site.description,
         &view::list_path("/", page),
     );
-    let last_modified = latest(list.stories.iter().map(|s| s.modified_at));
+    let zone = state.config.site.time_zone;
+    let last_modified = latest(
+        list.stories
+            .iter()
+            .chain(lead.as_ref().map(|l| l.story))
+            .map(|s| s.modified_at),
+    );
+    let lead_id = lead.as_ref().map(|l| l.story.id);
     html(
         templates::HomePage {
             site: &site,
             meta,
+            breaking: lead
+                .as_ref()
+                .filter(|l| l.breaking)
+                .map(|l| templates::BreakingBand {
+                    path: l.story.path(),
+                    headline: l.story.headline.clone(),
+                }),
+            lead: lead.as_ref().map(|l| Card::new(l.story, zone)),
             stories: list
                 .stories
                 .iter()
-                .map(|s| Card::new(s, state.config.site.time_zone))
+                .filter(|s| Some(s.id) != lead_id)
+                .map(|s| Card::new(s, zone))
                 .collect(),
             pager,
         }
         .render()?,
         last_modified,
     )
+}
+
+/// The newest visible story of the breaking-news topic, if there is one.
+async fn newest_breaking(
+    state: &AppState,
+    now: DateTime<Utc>,
+) -> Result<Option<crate::content::StorySummary>, AppError> {
+    let Some(topic) = state.store.topic_by_slug(BREAKING_TOPIC, now).await? else {
+        return Ok(None);
+    };
+    let list = state
+        .store
+        .published_stories(Some(topic.id), now, 1, 0)
+        .await?;
+    Ok(list.stories.into_iter().next())
 }
 
 pub async fn show_topic(
@@ -99,7 +142,8 @@ async fn render_topic(state: &AppState, topic_slug: &str, page: i64) -> Result<R
         .await?;
     let path = format!("/topics/{}", topic.slug);
     let pager = view::pager(&path, page, size, list.total)?;
-    let site = view::site_view(state).await?;
+    let mut site = view::site_view(state).await?;
+    site.current_topic = Some(topic.slug.clone());
     let title = if page == 1 {
         topic.name.clone()
     } else {

@@ -16,6 +16,8 @@ pub struct SiteView {
     pub language: String,
     pub og_locale: String,
     pub nav_topics: Vec<TopicRef>,
+    /// The slug of the topic whose page this is, marked in the navigation.
+    pub current_topic: Option<String>,
     pub stylesheet: String,
     pub script: String,
     pub prompt_text: String,
@@ -26,6 +28,29 @@ pub struct SiteView {
     pub short_name: String,
     /// The browser bar's colour (`site.theme_color`).
     pub theme_color: String,
+}
+
+/// How many navigation topics a phone shows on the header's one line; the
+/// rest are under "More topics".
+pub const NAV_INLINE_PHONE: usize = 3;
+/// How many a wider screen shows inline; any more are under "More topics".
+pub const NAV_INLINE_WIDE: usize = 4;
+
+impl SiteView {
+    /// Whether `slug` is the topic whose page this is.
+    pub fn is_current(&self, slug: &str) -> bool {
+        self.current_topic.as_deref() == Some(slug)
+    }
+
+    /// Whether the navigation needs "More topics" on a phone…
+    pub fn nav_more_on_phone(&self) -> bool {
+        self.nav_topics.len() > NAV_INLINE_PHONE
+    }
+
+    /// …and on a wider screen.
+    pub fn nav_more_on_wide(&self) -> bool {
+        self.nav_topics.len() > NAV_INLINE_WIDE
+    }
 }
 
 /// An alternate (feed) link in the page head.
@@ -141,11 +166,21 @@ pub struct Pager {
     pub older: Option<String>,
 }
 
+/// The strip over the lead while a breaking story is fresh.
+#[derive(Debug, Clone)]
+pub struct BreakingBand {
+    pub path: String,
+    pub headline: String,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage<'a> {
     pub site: &'a SiteView,
     pub meta: PageMeta,
+    /// Page 1's lead story, laid out larger, not repeated in `stories`.
+    pub lead: Option<Card>,
+    pub breaking: Option<BreakingBand>,
     pub stories: Vec<Card>,
     pub pager: Pager,
 }

@@ -5,32 +5,28 @@ use chrono::Utc;
 
 use super::assets;
 use super::templates::{CorrectionView, FeedLink, PageMeta, Pager, SiteView};
-use crate::content::{TopicRef, dates};
+use crate::content::{Topic, TopicRef, dates};
+use crate::store::TopicFollowers;
 use crate::web::AppState;
 use crate::web::page_error::AppError;
 
-/// How many topics the header navigation shows.
-const NAV_TOPICS: usize = 7;
-
-/// The site's chrome, with the busiest topics in the navigation.
+/// The site's chrome. The navigation lists `site.nav_topics` in that order
+/// (those that exist), or else every topic with stories, most followed
+/// first and then by name: an order that does not move as stories publish.
 pub async fn site_view(state: &AppState) -> Result<SiteView, AppError> {
-    let mut topics = state.store.topics(Utc::now()).await?;
-    topics.retain(|t| t.story_count > 0);
-    topics.sort_by(|a, b| b.story_count.cmp(&a.story_count).then(a.name.cmp(&b.name)));
+    let topics = state.store.topics(Utc::now()).await?;
     let site = &state.config.site;
+    let nav_topics = match &site.nav_topics {
+        Some(slugs) => configured_nav(&topics, slugs),
+        None => most_followed_nav(topics, &state.store.follower_counts().await?),
+    };
     Ok(SiteView {
         name: site.name.clone(),
         description: site.description.clone(),
         language: site.language.clone(),
         og_locale: site.language.replace('-', "_"),
-        nav_topics: topics
-            .into_iter()
-            .take(NAV_TOPICS)
-            .map(|t| TopicRef {
-                slug: t.slug,
-                name: t.name,
-            })
-            .collect(),
+        nav_topics,
+        current_topic: None,
         stylesheet: assets::stylesheet_path(),
         script: assets::script_path(),
         prompt_text: state.config.prompt.text.clone(),
@@ -40,6 +36,37 @@ pub async fn site_view(state: &AppState) -> Result<SiteView, AppError> {
         short_name: site.short_name.clone(),
         theme_color: site.theme_color.clone(),
     })
+}
+
+/// The topics of `slugs` that exist, in that order.
+fn configured_nav(topics: &[Topic], slugs: &[String]) -> Vec<TopicRef> {
+    slugs
+        .iter()
+        .filter_map(|slug| topics.iter().find(|t| &t.slug == slug))
+        .map(|t| TopicRef {
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+        })
+        .collect()
+}
+
+/// Every topic with stories, most followed first, ties by name.
+fn most_followed_nav(mut topics: Vec<Topic>, followers: &[TopicFollowers]) -> Vec<TopicRef> {
+    topics.retain(|t| t.story_count > 0);
+    let count = |t: &Topic| {
+        followers
+            .iter()
+            .find(|f| f.topic_id == t.id)
+            .map_or(0, |f| f.followers)
+    };
+    topics.sort_by(|a, b| count(b).cmp(&count(a)).then_with(|| a.name.cmp(&b.name)));
+    topics
+        .into_iter()
+        .map(|t| TopicRef {
+            slug: t.slug,
+            name: t.name,
+        })
+        .collect()
 }
 
 /// A story's correction note, ready for its page.
@@ -181,6 +208,44 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    fn topic(id: i64, slug: &str, name: &str, story_count: i64) -> Topic {
+        Topic {
+            id,
+            slug: slug.to_owned(),
+            name: name.to_owned(),
+            description: String::new(),
+            last_modified: None,
+            story_count,
+        }
+    }
+
+    fn slugs(nav: &[TopicRef]) -> Vec<&str> {
+        nav.iter().map(|t| t.slug.as_str()).collect()
+    }
+
+    #[test]
+    fn nav_is_most_followed_then_by_name_or_the_sites_order() {
+        let topics = vec![
+            topic(1, "world", "World", 9),
+            topic(2, "arts", "Arts", 1),
+            topic(3, "science", "Science", 5),
+            topic(4, "empty", "Empty", 0),
+        ];
+        let followers = |id: i64, n: i64| TopicFollowers {
+            topic_id: id,
+            slug: String::new(),
+            name: String::new(),
+            followers: n,
+        };
+        let nav = most_followed_nav(topics.clone(), &[followers(3, 7), followers(4, 50)]);
+        assert_eq!(slugs(&nav), ["science", "arts", "world"]);
+        let configured = ["world".to_owned(), "gone".to_owned(), "empty".to_owned()];
+        assert_eq!(
+            slugs(&configured_nav(&topics, &configured)),
+            ["world", "empty"]
+        );
     }
 
     #[test]
