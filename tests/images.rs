@@ -247,13 +247,14 @@ async fn uploads_are_stored_at_responsive_widths_and_pages_use_srcset() {
     assert_eq!(select_attr(&story, img, "width"), ["1920"]);
     assert_eq!(select_attr(&story, img, "height"), ["1080"]);
     assert_eq!(select_attr(&story, img, "sizes").len(), 1);
+    // On the home page it is the lead story (the newest), with every width too.
     let (_, home) = site.text("/").await;
     assert_eq!(
-        select_attr(&home, ".card-image", "srcset"),
+        select_attr(&home, ".lead-image", "srcset"),
         [expected_srcset]
     );
-    assert_eq!(select_attr(&home, ".card-image", "width"), ["1920"]);
-    assert_eq!(select_attr(&home, ".card-image", "sizes").len(), 1);
+    assert_eq!(select_attr(&home, ".lead-image", "width"), ["1920"]);
+    assert_eq!(select_attr(&home, ".lead-image", "sizes").len(), 1);
 }
 
 /// A JPEG with an EXIF block carrying GPS coordinates and a comment, the
