@@ -149,7 +149,8 @@ enum PushCommand {
         title: String,
         #[arg(long)]
         body: String,
-        /// The page the notification opens.
+        /// The page the notification opens: a site path (on --base-url) or
+        /// an absolute URL; the home page when not given.
         #[arg(long)]
         url: Option<String>,
         /// Seconds the push service keeps an undelivered message.

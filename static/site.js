@@ -636,6 +636,26 @@
     });
   }
 
+  // A story's notification links to it with ?from=notification
+  // (delivery::payload::CLICK_QUERY). A browser that shows Declarative Web
+  // Push messages itself opens that link without the service worker, so
+  // the page counts the click. The mark comes off the address at once, so
+  // that a shared or bookmarked link does not carry it.
+  function takeClickMark() {
+    var params = new URLSearchParams(location.search);
+    if (params.get("from") !== "notification") return false;
+    params.delete("from");
+    var rest = params.toString();
+    history.replaceState(history.state, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+    return true;
+  }
+
+  function countClick() {
+    var story = document.querySelector("article.story[data-story-id]");
+    if (!story || !token()) return;
+    api("POST", "clicks", { story_id: Number(story.getAttribute("data-story-id")) }).catch(function () {});
+  }
+
   // A story read in this browser is never reminded.
   function markOpened() {
     var match = /^\/stories\/([^\/]+)$/.exec(location.pathname);
@@ -725,6 +745,10 @@
     });
   });
 
+  var openedFromNotification = takeClickMark();
+  // The app's badge counts the stories a digest said were waiting: a
+  // visit is the reader catching up.
+  if ("clearAppBadge" in navigator) navigator.clearAppBadge().catch(function () {});
   if (needsHomeScreen()) {
     setupPrompt(true);
     return;
@@ -742,6 +766,7 @@
   setupPrompt(false);
   syncWithServer().then(function () {
     refreshPreferences();
+    if (openedFromNotification) countClick();
     markOpened();
     return loadReminders();
   });

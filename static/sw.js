@@ -1,9 +1,11 @@
 // Herald's service worker: shows every push as a visible notification,
 // opens (or focuses) the story on a click and reports the click, and keeps
 // the server's record current when the browser changes the subscription.
-// A notification of the site's own (a digest of missed stories, "still
-// interested?") carries a `kind` and no story id: a click opens its page
-// and counts no story's click.
+// Every push is a Declarative Web Push message, shown here the way a
+// browser that supports them shows it without any worker. Herald's own
+// data is in notification.data.herald: a story's {story: id}, or, for the
+// site's own notifications (a digest of missed stories, "still
+// interested?"), a {kind}, whose click counts no story's click.
 "use strict";
 
 var TOKEN_CACHE = "herald-push";
@@ -40,36 +42,90 @@ function saveToken(value) {
   });
 }
 
-self.addEventListener("push", function (event) {
+// The query a story's link carries so that a page opened straight from a
+// notification counts the click (delivery::payload::CLICK_QUERY). This
+// worker counts its own clicks, so it opens the link without it.
+var CLICK_QUERY = "from=notification";
+
+function withoutClickQuery(url) {
+  try {
+    var u = new URL(url);
+    u.search = u.search.replace(/^\?/, "").split("&").filter(function (p) { return p !== CLICK_QUERY; }).join("&");
+    return u.href;
+  } catch (e) {
+    return url;
+  }
+}
+
+// A push's payload as the notification to show. Herald sends Declarative
+// Web Push messages: {"web_push": 8030, "notification": {title, navigate,
+// body, tag, …}, "app_badge", "mutable"}. A message queued by an older
+// Herald is flat ({title, body, url, tag, …}) and is read as one.
+function message(event) {
   var data = {};
   if (event.data) {
     try { data = event.data.json() || {}; } catch (e) { data = { body: event.data.text() }; }
   }
   if (typeof data !== "object") data = { body: String(data) };
-  var title = text(data.title, "New story");
-  var options = {
-    body: text(data.body, ""),
-    icon: text(data.icon, "/logo.svg"),
-    badge: "/logo.svg",
-    data: { url: siteUrl(text(data.url, "/")), tag: text(String(data.tag || ""), ""), kind: text(data.kind, "") }
+  if (data.web_push === 8030 && data.notification && typeof data.notification === "object") {
+    return { shown: data.notification, badge: data.app_badge };
+  }
+  var herald = { kind: text(data.kind, "") };
+  if (!herald.kind && Number(data.tag) > 0) herald.story = Number(data.tag);
+  return {
+    shown: { title: data.title, body: data.body, navigate: data.url, tag: data.tag, icon: data.icon, image: data.image,
+             renotify: data.renotify, timestamp: data.timestamp, data: { herald: herald } },
+    badge: undefined
   };
-  if (text(data.image, "")) options.image = data.image;
-  if (data.tag !== undefined && data.tag !== null && String(data.tag) !== "") options.tag = String(data.tag);
+}
+
+function setBadge(count) {
+  if (typeof count === "number" && count >= 0 && "setAppBadge" in navigator) {
+    return navigator.setAppBadge(count).catch(function () {});
+  }
+  return Promise.resolve();
+}
+
+self.addEventListener("push", function (event) {
+  // A browser that shows Declarative Web Push messages itself (Safari
+  // 18.4+) hands this worker the notification it is about to show: it is
+  // shown as sent, with its badge.
+  if (event.notification) {
+    if (typeof event.appBadge === "number") event.waitUntil(setBadge(event.appBadge));
+    return;
+  }
+  var m = message(event);
+  var n = m.shown;
+  var herald = n.data && typeof n.data.herald === "object" && n.data.herald ? n.data.herald : {};
+  var options = {
+    body: text(n.body, ""),
+    icon: text(n.icon, "/icons/icon-192.png"),
+    badge: "/logo.svg",
+    data: { url: siteUrl(text(n.navigate, "/")), herald: herald }
+  };
+  if (text(n.image, "")) options.image = n.image;
+  if (text(n.lang, "")) options.lang = n.lang;
+  if (n.dir === "ltr" || n.dir === "rtl" || n.dir === "auto") options.dir = n.dir;
+  if (n.tag !== undefined && n.tag !== null && String(n.tag) !== "") options.tag = String(n.tag);
   // An update replaces the story's earlier notification (same tag) and
   // alerts again; renotify is only valid with a tag.
-  if (options.tag && data.renotify === true) options.renotify = true;
-  if (typeof data.timestamp === "number") options.timestamp = data.timestamp;
+  if (options.tag && n.renotify === true) options.renotify = true;
+  if (typeof n.timestamp === "number") options.timestamp = n.timestamp;
   // Always a visible notification, whatever the payload.
-  event.waitUntil(self.registration.showNotification(title, options));
+  event.waitUntil(Promise.all([
+    self.registration.showNotification(text(n.title, "New story"), options),
+    setBadge(m.badge)
+  ]));
 });
 
 self.addEventListener("notificationclick", function (event) {
   event.notification.close();
   var data = event.notification.data || {};
-  var url = siteUrl(data.url || "/");
-  var storyId = Number(data.tag);
+  var herald = data.herald || {};
+  var url = withoutClickQuery(siteUrl(data.url || "/"));
+  var storyId = Number(herald.story);
   var report = token().then(function (t) {
-    if (data.kind || !Number.isInteger(storyId) || storyId <= 0) return null;
+    if (herald.kind || !Number.isInteger(storyId) || storyId <= 0) return null;
     var headers = { "content-type": "application/json" };
     if (t) headers.authorization = "Bearer " + t;
     return fetch("/api/v1/push/clicks", {

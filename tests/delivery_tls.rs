@@ -206,8 +206,7 @@ async fn a_fanout_over_tls_shares_one_http2_connection_and_every_device_decrypts
             .trim_start_matches('d')
             .parse()
             .expect("device");
-        let plaintext = devices[n].decrypt(&message.body).expect("decrypts");
-        let payload: Value = serde_json::from_slice(&plaintext).expect("json");
+        let payload = common::devices::shown(&devices[n], &message.body);
         assert_eq!(payload["title"], "Over TLS");
         assert_eq!(payload["body"], "Sealed twice.");
     }
@@ -286,7 +285,6 @@ async fn a_push_service_whose_certificate_is_not_trusted_gets_nothing() {
     let received = sink.received.lock().expect("lock");
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].version, http::Version::HTTP_2);
-    let plaintext = receiver.decrypt(&received[0].body).expect("decrypts");
-    let payload: Value = serde_json::from_slice(&plaintext).expect("json");
+    let payload = common::devices::shown(&receiver, &received[0].body);
     assert_eq!(payload["title"], "Checked");
 }

@@ -12,7 +12,7 @@ use common::TestSite;
 use common::devices::{register, wait_done};
 use common::sink::{Answer, Sink};
 use herald::store::JOBS_CHANNEL;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The token `/metrics` is locked with in these tests.
 const METRICS_TOKEN: &str = "metrics-token-for-tests";
@@ -95,18 +95,21 @@ async fn every_matching_subscriber_gets_exactly_one_notification() {
         let got = sink.received_by(name);
         assert_eq!(got.len(), 1, "{name} got {} messages", got.len());
         let message = &got[0];
-        let payload: Value =
-            serde_json::from_slice(&devices[name].keys.decrypt(&message.body).expect("decrypts"))
-                .expect("json");
+        let payload = devices[name].shown(&message.body);
         assert_eq!(payload["title"], "Parliament votes tonight");
         assert_eq!(payload["body"], "The result is expected after midnight.");
         assert_eq!(
-            payload["url"],
-            format!("{}/stories/vote-tonight", site.base)
+            payload["navigate"],
+            format!("{}/stories/vote-tonight?from=notification", site.base)
         );
         assert_eq!(payload["tag"], story.id.to_string());
-        assert_eq!(payload["icon"], format!("{}/logo.svg", site.base));
+        assert_eq!(payload["data"]["herald"]["story"], story.id);
+        assert_eq!(payload["icon"], format!("{}/icons/icon-192.png", site.base));
         assert_eq!(payload["image"], "https://img.example.org/v.jpg");
+        assert_eq!(
+            (&payload["lang"], &payload["dir"]),
+            (&json!("en"), &json!("ltr"))
+        );
         assert!(payload["timestamp"].as_i64().expect("timestamp") > 0);
         assert_eq!(message.headers["ttl"], "86400");
         assert_eq!(message.headers["urgency"], "normal");
@@ -148,9 +151,7 @@ async fn breaking_news_is_urgent_and_overrides_and_ttl_are_used() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].headers["urgency"], "high");
     assert_eq!(got[0].headers["ttl"], "600");
-    let payload: Value =
-        serde_json::from_slice(&device.keys.decrypt(&got[0].body).expect("decrypts"))
-            .expect("json");
+    let payload = device.shown(&got[0].body);
     assert_eq!(
         (payload["title"].as_str(), payload["body"].as_str()),
         (Some("BREAKING: dam breach"), Some("Move to high ground."))

@@ -17,7 +17,7 @@ use common::sink::Sink;
 use common::{TestSite, TestStore};
 use herald::accounts::Role;
 use herald::content::input::{NotificationSettings, StoryDraft, parse_story_json};
-use herald::delivery::payload::{self, PanelInput, absolute_on};
+use herald::delivery::payload::{self, PanelInput, SiteVoice};
 use herald::store::{
     Checkpoint, JobKind, NewSubscription, Outcomes, RetryEntry, Store, UpdateError,
 };
@@ -73,7 +73,7 @@ async fn admin_post(site: &TestSite, token: Option<&str>, path: &str, body: Valu
 }
 
 fn decrypt(device: &Device, body: &[u8]) -> Value {
-    serde_json::from_slice(&device.keys.decrypt(body).expect("decrypts")).expect("json")
+    device.shown(body)
 }
 
 fn header<'a>(message: &'a common::sink::Received, name: &str) -> &'a str {
@@ -218,6 +218,7 @@ async fn an_update_replaces_the_original_on_the_same_devices() {
         assert_eq!(updated["tag"], story.to_string());
         assert_eq!(original["title"], "The count");
         assert_eq!(original.get("renotify"), None);
+        assert_eq!(original["navigate"], updated["navigate"], "{name}");
         assert_eq!(
             (&updated["title"], &updated["body"], &updated["renotify"]),
             (
@@ -509,7 +510,7 @@ async fn the_preview_counts_the_bytes_actually_sent() {
         plaintext.len() + webpush::MAX_BODY - webpush::MAX_PLAINTEXT,
         "the encrypted body is the payload and RFC 8291's fixed overhead"
     );
-    let sent: Value = serde_json::from_slice(&plaintext).expect("json");
+    let sent = device.shown(&got[0].body);
     assert_eq!(
         (&sent["title"], &sent["body"]),
         (&preview["title"], &preview["body"])
@@ -542,7 +543,7 @@ async fn the_preview_counts_the_bytes_actually_sent() {
         },
         JobKind::Original,
         0,
-        absolute_on(site.config.base_url.as_str()),
+        &SiteVoice::of(&site.config),
     );
     assert_eq!(direct.payload_bytes, plaintext.len());
 

@@ -77,6 +77,8 @@ async fn push_send_delivers_a_decryptable_signed_notification() {
                     &base,
                     "--vapid-subject",
                     "mailto:ops@example.org",
+                    "--base-url",
+                    "https://news.example",
                     "push",
                     "send",
                     "--subscription",
@@ -123,11 +125,16 @@ async fn push_send_delivers_a_decryptable_signed_notification() {
         "{authorization}"
     );
 
+    // A Declarative Web Push message, its link on the site's address.
     let plaintext = receiver.decrypt(&received.body).expect("decrypts");
-    let payload: serde_json::Value = serde_json::from_slice(&plaintext).expect("json");
-    assert_eq!(payload["title"], "Ferry resumes");
-    assert_eq!(payload["body"], "Boats run again.");
-    assert_eq!(payload["url"], "/stories/ferry");
+    let shown = webpush::Notification::from_json(&plaintext).expect("a declarative message");
+    assert_eq!(shown.title, "Ferry resumes");
+    assert_eq!(shown.body, "Boats run again.");
+    assert_eq!(shown.navigate, "https://news.example/stories/ferry");
+    assert_eq!(
+        shown.data["herald"]["kind"], "test",
+        "no story's click to count"
+    );
 }
 
 #[tokio::test]

@@ -233,7 +233,7 @@ impl Reader {
     }
 
     fn decrypt(&self, message: &Received) -> Value {
-        serde_json::from_slice(&self.keys.decrypt(&message.body).expect("decrypts")).expect("json")
+        common::devices::shown(&self.keys, &message.body)
     }
 }
 
@@ -349,9 +349,15 @@ async fn quiet_hours_hold_a_story_until_one_digest_names_it() {
     let digest = quiet.decrypt(&got[0]);
     assert_eq!(digest["title"], "1 new story in Politics", "{digest}");
     assert_eq!(digest["body"], "Parliament votes tonight");
-    assert_eq!(digest["url"], format!("{}/notifications/missed", site.base));
     assert_eq!(
-        (digest["tag"].as_str(), digest["kind"].as_str()),
+        digest["navigate"],
+        format!("{}/notifications/missed", site.base)
+    );
+    assert_eq!(
+        (
+            digest["tag"].as_str(),
+            digest["data"]["herald"]["kind"].as_str()
+        ),
         (Some("digest"), Some("digest"))
     );
     assert_eq!(got[0].headers["urgency"], "normal");
@@ -556,8 +562,8 @@ async fn a_silent_subscription_is_asked_once_then_pruned() {
         question["title"], "Still interested in news from Herald?",
         "{question}"
     );
-    assert_eq!(question["url"], format!("{}/notifications", site.base));
-    assert_eq!(question["kind"], "still_interested");
+    assert_eq!(question["navigate"], format!("{}/notifications", site.base));
+    assert_eq!(question["data"]["herald"]["kind"], "still_interested");
     assert!(
         active.received(&sink).is_empty(),
         "a reader seen lately is not asked"

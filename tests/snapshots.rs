@@ -15,7 +15,7 @@ mod common;
 use chrono::{DateTime, Utc};
 use common::TestSite;
 use herald::content::input::NotificationSettings;
-use herald::delivery::payload::{absolute_on, prepare};
+use herald::delivery::payload::{SiteVoice, prepare};
 use herald::store::JobKind;
 
 /// The public address the snapshots are taken with.
@@ -111,13 +111,13 @@ async fn the_push_payload_keeps_its_shape() {
         .await
         .expect("read")
         .expect("the story");
-    let absolute = absolute_on(BASE_URL);
+    let site_voice = SiteVoice::new(BASE_URL, "en");
     let original = prepare(
         &story,
         &NotificationSettings::default(),
         JobKind::Original,
         3600,
-        &absolute,
+        &site_voice,
     );
     let update = prepare(
         &story,
@@ -129,7 +129,7 @@ async fn the_push_payload_keeps_its_shape() {
         },
         JobKind::Update,
         600,
-        &absolute,
+        &site_voice,
     );
     for (name, prepared) in [
         ("push_payload_original", original),

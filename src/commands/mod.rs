@@ -315,6 +315,7 @@ pub async fn send_test_push(
         keys,
         config.push.vapid_subject.as_deref(),
         &allow_list,
+        &crate::delivery::payload::SiteVoice::of(config),
     )
     .await?;
     if answer.shortened {

@@ -1,7 +1,16 @@
-//! What a story's notification says: the payload JSON the service worker
-//! reads, fitted into the Web Push budget, and the RFC 8030 options. The
-//! newsroom's live preview ([`preview`]) goes through the very code that
-//! prepares a real sending ([`prepare`]), so its byte count is exact.
+//! What a story's notification says: the payload, fitted into the Web Push
+//! budget, and the RFC 8030 options. The newsroom's live preview
+//! ([`preview`]) goes through the very code that prepares a real sending
+//! ([`prepare`]), so its byte count is exact.
+//!
+//! Every payload is a Declarative Web Push message ([`webpush::Notification`]):
+//! a browser that supports them (Safari 18.4 and later) shows it by itself,
+//! even when the service worker has been evicted, and opens `navigate` on
+//! a click; `static/sw.js` shows the same message the same way everywhere
+//! else. The message is `mutable`, so a service worker sees it first, and
+//! Herald's own data is under [`DATA_KEY`] in `notification.data`. A
+//! story's link carries [`CLICK_QUERY`], so that a click is counted even
+//! when no service worker ran.
 //!
 //! Every notification of a story (the original and any update) carries
 //! the payload `tag` and the `Topic` header derived from the story id, so
@@ -17,12 +26,12 @@
 //!   receives it (its followers, which new subscribers are by default).
 //!
 //! Two notifications are no single story's ([`prepare_digest`],
-//! [`prepare_still_interested`]): they carry a `kind` instead of a story id
-//! in their tag, so that the service worker opens their page and counts no
-//! story's click.
+//! [`prepare_still_interested`]): they carry a `kind` instead of a story
+//! id, so that no story's click is counted, and a tag of their own.
 
-use webpush::{Notification, PushOptions, Topic, Ttl, Urgency};
+use webpush::{Direction, Notification, PushOptions, Topic, Ttl, Urgency};
 
+use crate::config::Config;
 use crate::content::BREAKING_TOPIC;
 use crate::content::Story;
 use crate::content::input::{FieldError, NotificationSettings, parse_story_json};
@@ -71,11 +80,90 @@ impl StoryText {
     }
 }
 
-/// Turns site paths into absolute URLs on the site's base URL.
-pub fn absolute_on(base_url: &str) -> impl Fn(&str) -> String + '_ {
-    let base = base_url.trim_end_matches('/');
-    move |path| format!("{base}{path}")
+/// The query a story's notification adds to its link, so that the page
+/// opened by a click counts it where no service worker did (a browser that
+/// shows a Declarative Web Push message itself opens `navigate` directly).
+/// `static/site.js` reads it, reports the click and takes it off the
+/// address; `static/sw.js` takes it off before opening a page itself.
+pub const CLICK_QUERY: &str = "from=notification";
+
+/// The site as its notifications name it: every link absolute on its
+/// address, the text marked with its language and direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteVoice {
+    base_url: String,
+    lang: String,
 }
+
+impl SiteVoice {
+    /// The site at `base_url`, writing in `lang` (a BCP 47 tag).
+    pub fn new(base_url: &str, lang: &str) -> SiteVoice {
+        SiteVoice {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            lang: lang.to_owned(),
+        }
+    }
+
+    /// The site `config` describes.
+    pub fn of(config: &Config) -> SiteVoice {
+        SiteVoice::new(config.base_url.as_str(), &config.site.language)
+    }
+
+    /// A site path as an absolute URL; an absolute URL as it is.
+    pub fn absolute(&self, path: &str) -> String {
+        if path.starts_with('/') {
+            format!("{}{path}", self.base_url)
+        } else {
+            path.to_owned()
+        }
+    }
+
+    /// The direction the site's language is written in.
+    fn direction(&self) -> Direction {
+        let primary = self.lang.split(['-', '_']).next().unwrap_or_default();
+        let right_to_left = ["ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"];
+        if right_to_left.contains(&primary.to_ascii_lowercase().as_str()) {
+            Direction::Rtl
+        } else {
+            Direction::Ltr
+        }
+    }
+
+    /// A notification opening `navigate`, in the site's language, with its
+    /// icon and Herald's own `data`; mutable, so that a service worker
+    /// sees it before it is shown.
+    pub fn notification(
+        &self,
+        title: String,
+        body: String,
+        navigate: String,
+        tag: Option<&str>,
+        herald: serde_json::Value,
+    ) -> Notification {
+        let mut data = serde_json::Map::new();
+        data.insert(DATA_KEY.into(), herald);
+        Notification {
+            title,
+            body,
+            navigate,
+            tag: tag.map(str::to_owned),
+            lang: Some(self.lang.clone()),
+            dir: Some(self.direction()),
+            icon: Some(self.absolute(ICON_PATH)),
+            data,
+            mutable: true,
+            ..Notification::default()
+        }
+    }
+}
+
+/// The key of Herald's own data in `notification.data`: `{"story": id}`
+/// for a story's notification, `{"kind": …}` for the site's own.
+pub const DATA_KEY: &str = "herald";
+
+/// The notification's icon: the site's app icon (a PNG, which every
+/// platform shows; an SVG is not shown everywhere).
+const ICON_PATH: &str = "/icons/icon-192.png";
 
 /// Whether the notification goes with Urgency high (see the module docs).
 pub fn is_urgent(story: &StoryText, settings: &NotificationSettings) -> bool {
@@ -91,9 +179,9 @@ pub fn prepare(
     settings: &NotificationSettings,
     kind: JobKind,
     ttl_seconds: u32,
-    absolute: impl Fn(&str) -> String,
+    site: &SiteVoice,
 ) -> Prepared {
-    let fitted = fit(&StoryText::of(story), settings, kind, ttl_seconds, absolute);
+    let fitted = fit(&StoryText::of(story), settings, kind, ttl_seconds, site);
     Prepared {
         payload: fitted.payload,
         options: fitted.options,
@@ -127,7 +215,7 @@ pub fn preview(
     story: &StoryText,
     settings: &NotificationSettings,
     kind: JobKind,
-    absolute: impl Fn(&str) -> String,
+    site: &SiteVoice,
 ) -> Preview {
     // The TTL is a header: it does not change the payload.
     let fitted = fit(
@@ -135,7 +223,7 @@ pub fn preview(
         settings,
         kind,
         crate::store::DEFAULT_TTL_SECONDS,
-        absolute,
+        site,
     );
     Preview {
         title: fitted.notification.title,
@@ -168,36 +256,25 @@ fn fit(
     settings: &NotificationSettings,
     kind: JobKind,
     ttl_seconds: u32,
-    absolute: impl Fn(&str) -> String,
+    site: &SiteVoice,
 ) -> Fitted {
-    let mut extra = serde_json::Map::new();
-    if let Some(image) = &story.image {
-        let src = if image.starts_with('/') {
-            absolute(image)
-        } else {
-            image.clone()
-        };
-        extra.insert("image".into(), src.into());
-    }
-    extra.insert("timestamp".into(), story.published_at_ms.into());
-    if kind == JobKind::Update {
-        // Replacing a notification is silent unless asked to alert again.
-        extra.insert("renotify".into(), true.into());
-    }
-    let mut notification = Notification {
-        title: settings
+    let mut notification = site.notification(
+        settings
             .title
             .clone()
             .unwrap_or_else(|| story.headline.clone()),
-        body: settings
+        settings
             .body
             .clone()
             .unwrap_or_else(|| story.standfirst.clone()),
-        url: Some(absolute(&story.path)),
-        tag: Some(story.id.to_string()),
-        icon: Some(absolute("/logo.svg")),
-        extra,
-    };
+        format!("{}?{CLICK_QUERY}", site.absolute(&story.path)),
+        Some(&story.id.to_string()),
+        serde_json::json!({"story": story.id}),
+    );
+    notification.image = story.image.as_deref().map(|image| site.absolute(image));
+    notification.timestamp = Some(story.published_at_ms);
+    // Replacing a notification is silent unless asked to alert again.
+    notification.renotify = kind == JobKind::Update;
     let options = PushOptions {
         ttl: Ttl::from_secs(ttl_seconds),
         urgency: if is_urgent(story, settings) {
@@ -233,72 +310,53 @@ const DIGEST_TTL_SECONDS: u32 = 86_400;
 /// Russia", the top headline, opening the missed list. Its tag and `Topic`
 /// are `digest`: a newer digest replaces an older one, on the device and in
 /// the push service's queue. Urgency normal: it is never news that cannot
-/// wait.
-pub fn prepare_digest(text: &DigestText, absolute: impl Fn(&str) -> String) -> Prepared {
-    let mut extra = serde_json::Map::new();
-    extra.insert("kind".into(), "digest".into());
-    extra.insert("count".into(), text.count.into());
-    notice(
-        &text.title,
-        &text.body,
-        MISSED_PATH,
-        DIGEST_TAG,
-        extra,
-        DIGEST_TTL_SECONDS,
-        absolute,
-    )
+/// wait. The app's badge shows how many stories wait (on a Home Screen
+/// app; the site clears it when visited).
+pub fn prepare_digest(text: &DigestText, site: &SiteVoice) -> Prepared {
+    let mut notification = site.notification(
+        text.title.clone(),
+        text.body.clone(),
+        site.absolute(MISSED_PATH),
+        Some(DIGEST_TAG),
+        serde_json::json!({"kind": "digest", "count": text.count}),
+    );
+    notification.app_badge = u64::try_from(text.count).ok();
+    notice(notification, DIGEST_TTL_SECONDS)
 }
 
 /// The one question to a subscription silent for a long time, opening the
 /// reader's notification settings (a visit keeps the subscription); without
 /// an answer within `grace_days` it is pruned. It waits as long for an
 /// offline device.
-pub fn prepare_still_interested(
-    site_name: &str,
-    grace_days: i64,
-    absolute: impl Fn(&str) -> String,
-) -> Prepared {
-    let mut extra = serde_json::Map::new();
-    extra.insert("kind".into(), "still_interested".into());
+pub fn prepare_still_interested(site_name: &str, grace_days: i64, site: &SiteVoice) -> Prepared {
     let days = if grace_days == 1 {
         "a day".to_owned()
     } else {
         format!("{grace_days} days")
     };
+    let notification = site.notification(
+        format!("Still interested in news from {site_name}?"),
+        format!("Open this to keep your notifications. Without a visit, they stop in {days}."),
+        site.absolute(STILL_INTERESTED_PATH),
+        Some(STILL_INTERESTED_TAG),
+        serde_json::json!({"kind": "still_interested"}),
+    );
     notice(
-        &format!("Still interested in news from {site_name}?"),
-        &format!("Open this to keep your notifications. Without a visit, they stop in {days}."),
-        STILL_INTERESTED_PATH,
-        STILL_INTERESTED_TAG,
-        extra,
+        notification,
         u32::try_from(grace_days.max(1) * 86_400).unwrap_or(DIGEST_TTL_SECONDS),
-        absolute,
     )
 }
 
 /// A notification of the site's own (not a story's), fitted like a
 /// story's; its tag doubles as its `Topic`.
-fn notice(
-    title: &str,
-    body: &str,
-    path: &str,
-    tag: &str,
-    extra: serde_json::Map<String, serde_json::Value>,
-    ttl_seconds: u32,
-    absolute: impl Fn(&str) -> String,
-) -> Prepared {
-    let mut notification = Notification {
-        title: title.to_owned(),
-        body: body.to_owned(),
-        url: Some(absolute(path)),
-        tag: Some(tag.to_owned()),
-        icon: Some(absolute("/logo.svg")),
-        extra,
-    };
+fn notice(mut notification: Notification, ttl_seconds: u32) -> Prepared {
     let options = PushOptions {
         ttl: Ttl::from_secs(ttl_seconds),
         urgency: Urgency::Normal,
-        topic: Topic::new(tag).ok(),
+        topic: notification
+            .tag
+            .as_deref()
+            .and_then(|tag| Topic::new(tag).ok()),
         padding: 0,
     };
     // Headlines are bounded at input; a digest's text is shortened here
@@ -386,7 +444,7 @@ pub fn preview_panel(
     panel: PanelInput,
     kind: JobKind,
     now_ms: i64,
-    absolute: impl Fn(&str) -> String,
+    site: &SiteVoice,
 ) -> (Preview, Vec<FieldError>) {
     let (text, problems) = check_panel_text(PanelText {
         headline: panel
@@ -423,7 +481,7 @@ pub fn preview_panel(
         breaking: panel.breaking,
         ..NotificationSettings::default()
     };
-    (preview(&story_text, &settings, kind, absolute), problems)
+    (preview(&story_text, &settings, kind, site), problems)
 }
 
 #[cfg(test)]
@@ -461,35 +519,66 @@ mod tests {
         }
     }
 
-    fn absolute(path: &str) -> String {
-        format!("https://news.example{path}")
+    fn site() -> SiteVoice {
+        SiteVoice::new("https://news.example/", "en-GB")
     }
 
     fn json(prepared: &Prepared) -> serde_json::Value {
         serde_json::from_slice(&prepared.payload).expect("json")
     }
 
+    /// The message as a browser reads it (`web_push` 8030, a title, an
+    /// absolute `navigate`), or the test fails.
+    fn shown(prepared: &Prepared) -> Notification {
+        Notification::from_json(&prepared.payload).expect("a declarative push message")
+    }
+
     #[test]
-    fn the_payload_carries_what_the_service_worker_reads() {
+    fn the_payload_is_a_declarative_push_message() {
         let prepared = prepare(
             &story(&["politics"], "Standfirst."),
             &NotificationSettings::default(),
             JobKind::Original,
             3600,
-            absolute,
+            &site(),
         );
-        let json = json(&prepared);
-        assert_eq!(json["title"], "Headline");
-        assert_eq!(json["body"], "Standfirst.");
-        assert_eq!(json["url"], "https://news.example/stories/a-story");
-        assert_eq!(json["icon"], "https://news.example/logo.svg");
-        assert_eq!(json["image"], "https://news.example/media/abc.png");
-        assert_eq!(json["tag"], "42");
-        assert_eq!(json["timestamp"], 1_800_000_000_000i64);
-        assert_eq!(json.get("renotify"), None);
+        let mut data = serde_json::Map::new();
+        data.insert("herald".into(), serde_json::json!({"story": 42}));
+        assert_eq!(
+            shown(&prepared),
+            Notification {
+                title: "Headline".into(),
+                body: "Standfirst.".into(),
+                navigate: "https://news.example/stories/a-story?from=notification".into(),
+                tag: Some("42".into()),
+                renotify: false,
+                lang: Some("en-GB".into()),
+                dir: Some(Direction::Ltr),
+                icon: Some("https://news.example/icons/icon-192.png".into()),
+                image: Some("https://news.example/media/abc.png".into()),
+                timestamp: Some(1_800_000_000_000),
+                data,
+                app_badge: None,
+                mutable: true,
+            }
+        );
+        assert_eq!(json(&prepared)["web_push"], 8030);
         assert_eq!(prepared.options.urgency, Urgency::Normal);
         assert_eq!(prepared.options.ttl, Ttl::from_secs(3600));
         assert_eq!(prepared.options.topic, Some(Topic::from_story_id(42)));
+    }
+
+    #[test]
+    fn a_right_to_left_language_is_marked_so() {
+        let prepared = prepare(
+            &story(&[], "s"),
+            &NotificationSettings::default(),
+            JobKind::Original,
+            60,
+            &SiteVoice::new("https://news.example", "ar-EG"),
+        );
+        assert_eq!(shown(&prepared).dir, Some(Direction::Rtl));
+        assert_eq!(shown(&prepared).lang.as_deref(), Some("ar-EG"));
     }
 
     #[test]
@@ -504,12 +593,12 @@ mod tests {
             &settings,
             JobKind::Original,
             60,
-            absolute,
+            &site(),
         );
-        let json = json(&prepared);
+        let shown = shown(&prepared);
         assert_eq!(
-            (json["title"].as_str(), json["body"].as_str()),
-            (Some("Override"), Some("Body override"))
+            (shown.title.as_str(), shown.body.as_str()),
+            ("Override", "Body override")
         );
         assert_eq!(prepared.options.urgency, Urgency::High);
     }
@@ -525,7 +614,7 @@ mod tests {
             &settings,
             JobKind::Original,
             60,
-            absolute,
+            &site(),
         );
         assert_eq!(prepared.options.urgency, Urgency::High);
     }
@@ -537,7 +626,7 @@ mod tests {
             &NotificationSettings::default(),
             JobKind::Original,
             60,
-            absolute,
+            &site(),
         );
         let update = prepare(
             &story(&["world"], "s"),
@@ -547,12 +636,12 @@ mod tests {
             },
             JobKind::Update,
             60,
-            absolute,
+            &site(),
         );
-        assert_eq!(json(&update)["tag"], json(&original)["tag"]);
+        assert_eq!(shown(&update).tag, shown(&original).tag);
         assert_eq!(update.options.topic, original.options.topic);
-        assert_eq!(json(&update)["renotify"], true);
-        assert_eq!(json(&update)["title"], "Update: it is over");
+        assert!(shown(&update).renotify && !shown(&original).renotify);
+        assert_eq!(shown(&update).title, "Update: it is over");
     }
 
     #[test]
@@ -563,19 +652,14 @@ mod tests {
             &NotificationSettings::default(),
             JobKind::Original,
             60,
-            absolute,
+            &site(),
         );
         assert!(
             prepared.payload.len() <= webpush::MAX_PLAINTEXT,
             "{}",
             prepared.payload.len()
         );
-        assert!(
-            json(&prepared)["body"]
-                .as_str()
-                .expect("body")
-                .ends_with('…')
-        );
+        assert!(shown(&prepared).body.ends_with('…'));
     }
 
     #[test]
@@ -583,12 +667,12 @@ mod tests {
         for standfirst in ["Short.", &"é".repeat(5_000)] {
             let story = story(&["world"], standfirst);
             let settings = NotificationSettings::default();
-            let sent = prepare(&story, &settings, JobKind::Update, 60, absolute);
-            let preview = preview(&StoryText::of(&story), &settings, JobKind::Update, absolute);
-            let json = json(&sent);
+            let sent = prepare(&story, &settings, JobKind::Update, 60, &site());
+            let preview = preview(&StoryText::of(&story), &settings, JobKind::Update, &site());
+            let shown = shown(&sent);
             assert_eq!(preview.payload_bytes, sent.payload.len());
-            assert_eq!(preview.body, json["body"].as_str().expect("body"));
-            assert_eq!(preview.title, json["title"].as_str().expect("title"));
+            assert_eq!(preview.body, shown.body);
+            assert_eq!(preview.title, shown.title);
             assert_eq!(preview.budget_bytes, webpush::MAX_PLAINTEXT);
             let long = standfirst.len() > 100;
             assert_eq!((preview.fits, preview.truncated), (!long, long));
@@ -597,20 +681,23 @@ mod tests {
     }
 
     #[test]
-    fn a_digest_opens_the_missed_list_and_names_no_story() {
+    fn a_digest_opens_the_missed_list_names_no_story_and_sets_the_badge() {
         let text = DigestText {
             title: "3 new stories in Politics and Russia".into(),
             body: "Talks resume".into(),
             count: 3,
         };
-        let prepared = prepare_digest(&text, absolute);
-        let json = json(&prepared);
-        assert_eq!(json["title"], "3 new stories in Politics and Russia");
-        assert_eq!(json["body"], "Talks resume");
-        assert_eq!(json["url"], "https://news.example/notifications/missed");
-        assert_eq!(json["tag"], "digest");
-        assert_eq!(json["kind"], "digest");
-        assert_eq!(json["count"], 3);
+        let prepared = prepare_digest(&text, &site());
+        let shown = shown(&prepared);
+        assert_eq!(shown.title, "3 new stories in Politics and Russia");
+        assert_eq!(shown.body, "Talks resume");
+        assert_eq!(shown.navigate, "https://news.example/notifications/missed");
+        assert_eq!(shown.tag.as_deref(), Some("digest"));
+        assert_eq!(
+            shown.data["herald"],
+            serde_json::json!({"kind": "digest", "count": 3})
+        );
+        assert_eq!(shown.app_badge, Some(3));
         assert_eq!(prepared.options.urgency, Urgency::Normal);
         assert_eq!(
             prepared.options.topic.as_ref().map(Topic::as_str),
@@ -620,12 +707,13 @@ mod tests {
 
     #[test]
     fn still_interested_opens_the_settings() {
-        let prepared = prepare_still_interested("Herald", 7, absolute);
-        let json = json(&prepared);
-        assert_eq!(json["title"], "Still interested in news from Herald?");
-        assert!(json["body"].as_str().expect("body").contains("7 days"));
-        assert_eq!(json["url"], "https://news.example/notifications");
-        assert_eq!(json["kind"], "still_interested");
+        let prepared = prepare_still_interested("Herald", 7, &site());
+        let shown = shown(&prepared);
+        assert_eq!(shown.title, "Still interested in news from Herald?");
+        assert!(shown.body.contains("7 days"));
+        assert_eq!(shown.navigate, "https://news.example/notifications");
+        assert_eq!(shown.data["herald"]["kind"], "still_interested");
+        assert_eq!(shown.app_badge, None);
         assert_eq!(prepared.options.ttl, Ttl::from_secs(7 * 86_400));
     }
 
@@ -670,7 +758,7 @@ mod tests {
             },
             JobKind::Original,
             0,
-            absolute,
+            &site(),
         );
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(
@@ -691,7 +779,7 @@ mod tests {
             },
             JobKind::Original,
             1_800_000_000_000,
-            absolute,
+            &site(),
         );
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].field, "notification.body");

@@ -34,7 +34,7 @@ use tokio::task::JoinSet;
 
 use super::reminders::digest_of;
 use crate::delivery::client::REQUEST_TIMEOUT;
-use crate::delivery::payload::{Prepared, absolute_on, prepare_digest, prepare_still_interested};
+use crate::delivery::payload::{Prepared, prepare_digest, prepare_still_interested};
 use crate::delivery::retry::jitter;
 use crate::delivery::sender::Delivery;
 use crate::delivery::worker::Engine;
@@ -185,7 +185,7 @@ async fn send_digests(
         let Some(text) = digest_of(&digest.reminders) else {
             continue;
         };
-        let prepared = prepare_digest(&text, absolute_on(&engine.base_url));
+        let prepared = prepare_digest(&text, &engine.voice);
         let sender = engine.sender.clone();
         tasks.spawn(async move {
             let (delivery, host) = sender
@@ -301,7 +301,7 @@ async fn ask_silent(
     let question = prepare_still_interested(
         &engine.site_name,
         STILL_INTERESTED_GRACE_DAYS,
-        absolute_on(&engine.base_url),
+        &engine.voice,
     );
     let mut unasked = Vec::new();
     while !*stop.borrow() {

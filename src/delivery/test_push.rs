@@ -3,15 +3,18 @@
 //! system's certificate store (`SSL_CERT_FILE` and `SSL_CERT_DIR` override
 //! it, as they do for OpenSSL).
 
-use webpush::{Notification, Outcome, PushOptions, Subject, Topic, Ttl, Urgency, Vapid, VapidKeys};
+use webpush::{Outcome, PushOptions, Subject, Topic, Ttl, Urgency, Vapid, VapidKeys};
 
 use super::allowlist::AllowList;
+use super::payload::SiteVoice;
 
 /// What to send.
 #[derive(Debug, Clone)]
 pub struct TestPush {
     pub title: String,
     pub body: String,
+    /// The page a click opens: a site path or an absolute URL; the home
+    /// page when none.
     pub url: Option<String>,
     pub ttl: Ttl,
     pub urgency: Urgency,
@@ -58,16 +61,18 @@ pub async fn send_one(
     keys: VapidKeys,
     subject: Option<&str>,
     allow_list: &AllowList,
+    voice: &SiteVoice,
 ) -> Result<Answer, SendError> {
     let subject = Subject::new(subject.ok_or(SendError::NoSubject)?).map_err(SendError::Subject)?;
     let subscription = allow_list.parse_subscription(subscription_json)?;
     allow_list.check(subscription.endpoint()).await?;
-    let mut notification = Notification {
-        title: push.title.clone(),
-        body: push.body.clone(),
-        url: push.url.clone(),
-        ..Notification::default()
-    };
+    let mut notification = voice.notification(
+        push.title.clone(),
+        push.body.clone(),
+        voice.absolute(push.url.as_deref().unwrap_or("/")),
+        None,
+        serde_json::json!({"kind": "test"}),
+    );
     let shortened = notification.fit(webpush::MAX_PLAINTEXT)?;
     let options = PushOptions {
         ttl: push.ttl,

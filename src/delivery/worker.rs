@@ -37,7 +37,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::metrics::Metrics;
-use super::payload::{Prepared, StoryText, absolute_on, is_urgent, prepare};
+use super::payload::{Prepared, SiteVoice, StoryText, is_urgent, prepare};
 use super::retry::{RetryPolicy, jitter};
 use super::sender::{Delivery, Sender};
 use crate::delivery::reminders::{decide_for_recipient, hold_at_cap, slot_cap};
@@ -136,8 +136,8 @@ pub struct Engine {
     pub sender: Arc<Sender>,
     pub metrics: Arc<Metrics>,
     pub settings: WorkerSettings,
-    /// Makes site paths absolute for notification links.
-    pub base_url: String,
+    /// The site's address and language, as notifications carry them.
+    pub voice: SiteVoice,
     /// The site's name, in the notifications that are not a story's.
     pub site_name: String,
     /// The site's reminder policy (`[reminders]`).
@@ -307,7 +307,7 @@ impl Engine {
             &job.settings,
             job.kind,
             job.ttl_seconds,
-            absolute_on(&self.base_url),
+            &self.voice,
         );
         let payload = Arc::new(JobPayload {
             prepared,

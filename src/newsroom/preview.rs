@@ -20,7 +20,7 @@ use super::page_error;
 use super::story_form::StoryForm;
 use crate::accounts::Principal;
 use crate::content::Story;
-use crate::delivery::payload::{PanelInput, absolute_on, preview_panel};
+use crate::delivery::payload::{PanelInput, SiteVoice, preview_panel};
 use crate::editorial::{self, EditorialError};
 use crate::site::pages::{StoryMode, story_html};
 use crate::store::JobKind;
@@ -146,7 +146,6 @@ async fn render(
     back_url: String,
 ) -> Response {
     let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let base = state.config.base_url.to_string();
     let (notification, _) = preview_panel(
         story.as_ref().ok(),
         PanelInput {
@@ -158,7 +157,7 @@ async fn render(
         },
         JobKind::Original,
         Utc::now().timestamp_millis(),
-        absolute_on(&base),
+        &SiteVoice::of(&state.config),
     );
     let (headline, page_html, problems) = match story {
         Ok(story) => {

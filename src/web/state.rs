@@ -95,7 +95,7 @@ impl AppState {
                 },
                 ..Default::default()
             },
-            base_url: self.config.base_url.to_string(),
+            voice: crate::delivery::payload::SiteVoice::of(&self.config),
             site_name: self.config.site.name.clone(),
             reminders: self.config.reminders.clone(),
             clock: crate::delivery::worker::Clock::system(),

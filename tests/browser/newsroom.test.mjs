@@ -234,9 +234,9 @@ test("an editor writes, previews and publishes a story with a push, and watches 
   for (const clientHash of devices) {
     const messages = await pushService.messages(clientHash);
     assert.equal(messages.length, 1, JSON.stringify(messages));
-    const payload = JSON.parse(messages[0]);
-    assert.equal(payload.title, PUSH_TITLE);
-    assert.equal(payload.url, `${herald.base}/stories/${SLUG}`);
+    const { notification } = JSON.parse(messages[0]);
+    assert.equal(notification.title, PUSH_TITLE);
+    assert.equal(notification.navigate, `${herald.base}/stories/${SLUG}?from=notification`);
   }
 
   // On the site (once its page cache has noticed) and in the feed.

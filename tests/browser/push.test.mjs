@@ -398,19 +398,37 @@ test("the service worker shows every push and opens the story on a click", async
   await page.locator("#prefs-on").waitFor({ state: "visible" });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
 
-  const shown = await worker.evaluate(async () => {
-    const payload = { title: "Ferry service resumes", body: "Boats run again.", url: "/stories/push-test-story", tag: "1", timestamp: 1700000000000 };
-    self.dispatchEvent(new PushEvent("push", { data: JSON.stringify(payload) }));
+  // A Declarative Web Push message as Herald sends it (the payload tests
+  // check that shape): Chromium has no declarative support, so the worker
+  // shows it, the way Safari shows it without any worker. A flat message
+  // queued by an older Herald still shows.
+  const shown = await worker.evaluate(async (base) => {
+    const message = {
+      web_push: 8030,
+      notification: {
+        title: "Ferry service resumes", body: "Boats run again.",
+        navigate: `${base}/stories/push-test-story?from=notification`, tag: "1",
+        lang: "en", dir: "ltr", timestamp: 1700000000000, data: { herald: { story: 1 } },
+      },
+      mutable: true,
+    };
+    self.dispatchEvent(new PushEvent("push", { data: JSON.stringify(message) }));
+    self.dispatchEvent(new PushEvent("push", { data: JSON.stringify({ title: "Old shape", url: "/stories/old", tag: "2" }) }));
     self.dispatchEvent(new PushEvent("push", { data: "{}" }));
     await new Promise((r) => setTimeout(r, 500));
     const list = await self.registration.getNotifications();
-    return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url }));
-  });
+    return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, lang: n.lang, dir: n.dir, timestamp: n.timestamp, data: n.data }));
+  }, site.base);
   const story = shown.find((n) => n.tag === "1");
   assert.ok(story, JSON.stringify(shown));
   assert.equal(story.title, "Ferry service resumes");
   assert.equal(story.body, "Boats run again.");
-  assert.equal(story.url, `${site.base}/stories/push-test-story`);
+  assert.equal(story.dir, "ltr");
+  assert.equal(story.lang, "en");
+  assert.equal(story.timestamp, 1700000000000);
+  assert.deepEqual(story.data, { url: `${site.base}/stories/push-test-story?from=notification`, herald: { story: 1 } });
+  const old = shown.find((n) => n.tag === "2");
+  assert.deepEqual([old?.title, old?.data.url, old?.data.herald], ["Old shape", `${site.base}/stories/old`, { kind: "", story: 2 }]);
   assert.ok(shown.some((n) => n.title === "New story"), "an empty payload still shows a notification");
 
   // Opening or focusing a window needs the user's gesture on a system
@@ -429,17 +447,32 @@ test("the service worker shows every push and opens the story on a click", async
       await done;
       return calls;
     });
+  // The worker counts the click itself, so it opens the story without the
+  // mark that makes a page count it.
   assert.deepEqual(await click(), [["open", `${site.base}/stories/push-test-story`]]);
   // With a tab already on the story, that tab is focused instead.
   const storyPage = await context.newPage();
   await storyPage.goto(`${site.base}/stories/push-test-story`);
   await worker.evaluate(async () => {
-    self.dispatchEvent(new PushEvent("push", { data: JSON.stringify({ title: "Again", url: "/stories/push-test-story", tag: "1" }) }));
+    const again = { web_push: 8030, notification: { title: "Again", navigate: "/stories/push-test-story?from=notification", tag: "1", data: { herald: { story: 1 } } } };
+    self.dispatchEvent(new PushEvent("push", { data: JSON.stringify(again) }));
     await new Promise((r) => setTimeout(r, 300));
   });
   assert.deepEqual(await click(), [["focus", `${site.base}/stories/push-test-story`]]);
-  for (let i = 0; i < 50 && clicks.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && clicks.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(clicks, [{ story_id: 1, token: true }, { story_id: 1, token: true }]);
+
+  // Safari shows the declarative message itself and opens its link with no
+  // worker: the page counts that click, and the mark leaves the address.
+  const fromSafari = await context.newPage();
+  await fromSafari.goto(`${site.base}/stories/push-test-story?from=notification#top`);
+  for (let i = 0; i < 50 && clicks.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(clicks[2], { story_id: 1, token: true });
+  assert.equal(fromSafari.url(), `${site.base}/stories/push-test-story#top`);
+  // A story opened any other way counts no click.
+  await fromSafari.goto(`${site.base}/stories/push-test-story`);
+  await fromSafari.waitForTimeout(500);
+  assert.equal(clicks.length, 3);
   await context.close();
 });
 

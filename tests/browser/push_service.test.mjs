@@ -216,19 +216,29 @@ test("every subscription that follows the story gets exactly one decrypted notif
       continue;
     }
     assert.equal(messages.length, 1, `${name} must get exactly one notification: ${JSON.stringify(messages)}`);
-    const payload = JSON.parse(messages[0]);
+    // A Declarative Web Push message (W3C Push API): what Safari shows
+    // without a service worker, and what Herald's worker shows elsewhere.
+    const message = JSON.parse(messages[0]);
+    assert.equal(message.web_push, 8030, `${name}: a declarative push message`);
+    assert.equal(message.mutable, true, `${name}: the service worker may see it first`);
+    const payload = message.notification;
     assert.equal(payload.title, story.headline, `${name}: title`);
     assert.equal(payload.body, story.standfirst, `${name}: body`);
-    assert.equal(payload.url, storyUrl, `${name}: url`);
+    assert.equal(payload.navigate, `${storyUrl}?from=notification`, `${name}: navigate, marked for click counting`);
     assert.equal(payload.tag, String(storyId), `${name}: tag`);
-    assert.equal(payload.icon, `${herald.base}/logo.svg`, `${name}: icon`);
+    assert.deepEqual(payload.data, { herald: { story: storyId } }, `${name}: Herald's data under its own key`);
+    assert.deepEqual([payload.lang, payload.dir], ["en", "ltr"], `${name}: language and direction`);
+    assert.equal(payload.icon, `${herald.base}/icons/icon-192.png`, `${name}: icon`);
     assert.equal(typeof payload.timestamp, "number", `${name}: timestamp`);
     assert.ok(
       Math.abs(payload.timestamp - publishedAt) < 60_000,
       `${name}: timestamp ${payload.timestamp} is the publication time (~${publishedAt})`,
     );
     assert.ok(!("image" in payload), `${name}: no image on this story`);
-    const res = await fetch(payload.url);
+    const icon = await fetch(payload.icon);
+    assert.equal(icon.headers.get("content-type"), "image/png", `${name}: the icon is there`);
+    await icon.body?.cancel();
+    const res = await fetch(payload.navigate);
     assert.equal(res.status, 200, `${name}: the notification's url opens the story`);
     await res.body?.cancel();
   }

@@ -105,3 +105,23 @@ pub async fn wait_done(site: &TestSite, story_id: i64, limit: Duration) -> Value
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// What a browser shows for a push message `keys` decrypt: the
+/// `notification` member of a Declarative Web Push message, read first as
+/// a browser reads one (`web_push` 8030, a title, an absolute `navigate`),
+/// so that the test fails where the payload is not one.
+pub fn shown(keys: &webpush::UserAgentKeys, body: &[u8]) -> Value {
+    let plaintext = keys.decrypt(body).expect("decrypts");
+    if let Err(e) = webpush::Notification::from_json(&plaintext) {
+        panic!("not a declarative push message: {e}");
+    }
+    let message: Value = serde_json::from_slice(&plaintext).expect("json");
+    message["notification"].clone()
+}
+
+impl Device {
+    /// [`shown`] with this device's keys.
+    pub fn shown(&self, body: &[u8]) -> Value {
+        shown(&self.keys, body)
+    }
+}

@@ -7,7 +7,8 @@
 //! - [`VapidKeys`], [`Vapid`]: RFC 8292 application-server identification,
 //!   with the signed token cached per push service.
 //! - [`Ttl`], [`Urgency`], [`Topic`]: RFC 8030 request headers.
-//! - [`MAX_PLAINTEXT`], [`Notification::fit`]: the 4096-byte payload budget.
+//! - [`Notification`]: the payload, a Declarative Web Push message;
+//!   [`MAX_PLAINTEXT`], [`Notification::fit`]: the 4096-byte payload budget.
 //! - [`build_request`]: everything above as a plain [`PushRequest`] for any
 //!   HTTP client; [`classify`] turns the push service's answer into an
 //!   [`Outcome`].
@@ -31,7 +32,7 @@ pub use budget::{MAX_BODY, MAX_PLAINTEXT, RECORD_SIZE, plaintext_budget};
 pub use ece::{DecryptError, EncryptError};
 pub use headers::{HeaderError, MAX_TOPIC_LEN, Topic, Ttl, Urgency};
 pub use message::{KeyError, UserAgentKeys, encrypt, encrypt_with_keys};
-pub use notification::{FitError, Notification};
+pub use notification::{DECLARATIVE_VERSION, Direction, FitError, Notification, ParseError};
 pub use outcome::{MAX_KEPT_BODY, Outcome, classify, classify_at, parse_retry_after};
 pub use request::{PushOptions, PushRequest, RequestError, build_request};
 pub use subscription::{AUTH_LEN, P256DH_LEN, Subscription, SubscriptionError};

@@ -15,8 +15,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 use webpush::base64url::{decode, encode};
 use webpush::{
-    DecryptError, MAX_PLAINTEXT, PushOptions, Subject, Topic, Urgency, UserAgentKeys, Vapid,
-    VapidKeys, build_request, encrypt,
+    DecryptError, Direction, MAX_PLAINTEXT, Notification, PushOptions, Subject, Topic, Urgency,
+    UserAgentKeys, Vapid, VapidKeys, build_request, encrypt,
 };
 
 #[derive(Clone, Copy)]
@@ -78,24 +78,79 @@ fn payloads() -> Vec<Vec<u8>> {
     ]
 }
 
-fn peer_decrypts_what_we_encrypt(peer: Peer) {
+/// Encrypts `payload` for fresh keys and returns what `peer` decrypts.
+fn through_peer(peer: Peer, payload: &[u8], padding: usize) -> Vec<u8> {
     let keys = UserAgentKeys::generate().expect("keys");
     let sub = keys
         .subscription("https://push.example.net/p/1")
         .expect("sub");
+    let body = encrypt(&sub, payload, padding).expect("encrypt");
+    let answer = peer.call(
+        "decrypt",
+        &json!({
+            "private_key": encode(&keys.private_key_bytes().expect("export")),
+            "auth": encode(keys.auth()),
+            "body": encode(&body),
+        }),
+    );
+    decode(answer["plaintext"].as_str().expect("plaintext")).expect("b64")
+}
+
+fn peer_decrypts_what_we_encrypt(peer: Peer) {
     for (payload, padding) in payloads().into_iter().zip([0, 100, 7, 0]) {
-        let body = encrypt(&sub, &payload, padding).expect("encrypt");
-        let answer = peer.call(
-            "decrypt",
-            &json!({
-                "private_key": encode(&keys.private_key_bytes().expect("export")),
-                "auth": encode(keys.auth()),
-                "body": encode(&body),
-            }),
-        );
-        let plaintext = decode(answer["plaintext"].as_str().expect("plaintext")).expect("b64");
+        let plaintext = through_peer(peer, &payload, padding);
         assert_eq!(plaintext, payload, "padding {padding}");
     }
+}
+
+/// A Declarative Web Push message with every member, its body too long
+/// for one message and shortened to the budget.
+fn declarative_message() -> Notification {
+    let mut data = serde_json::Map::new();
+    data.insert("story".into(), json!(42));
+    let mut note = Notification {
+        title: "Caf\u{e9}s reopen \u{1F4F0}".into(),
+        body: "\u{e9}".repeat(3_000),
+        navigate: "https://news.example/stories/cafes?from=notification".into(),
+        tag: Some("42".into()),
+        renotify: true,
+        lang: Some("fr".into()),
+        dir: Some(Direction::Ltr),
+        icon: Some("https://news.example/icons/icon-192.png".into()),
+        image: Some("https://news.example/media/cafe.jpg".into()),
+        timestamp: Some(1_800_000_000_000),
+        data,
+        app_badge: Some(2),
+        mutable: true,
+    };
+    assert_eq!(note.fit(MAX_PLAINTEXT), Ok(true), "shortened to fit");
+    note
+}
+
+/// The third party's plaintext is the declarative message, whole: its
+/// members where the W3C Push API puts them, the body shortened visibly.
+fn peer_reads_a_declarative_message(peer: Peer) {
+    let note = declarative_message();
+    let plaintext = through_peer(peer, &note.to_json(), 0);
+    let message: Value = serde_json::from_slice(&plaintext).expect("JSON");
+    assert_eq!(message["web_push"], 8030);
+    assert_eq!(message["mutable"], true);
+    assert_eq!(message["app_badge"], 2);
+    let shown = &message["notification"];
+    assert_eq!(shown["title"], note.title);
+    assert_eq!(shown["navigate"], note.navigate);
+    assert_eq!(
+        (&shown["tag"], &shown["lang"], &shown["dir"]),
+        (&json!("42"), &json!("fr"), &json!("ltr"))
+    );
+    assert_eq!(shown["data"]["story"], 42);
+    let shortened = shown["body"].as_str().expect("body");
+    assert!(
+        shortened.ends_with('\u{2026}') && shortened.len() > 3_000,
+        "{}",
+        shortened.len()
+    );
+    assert_eq!(Notification::from_json(&plaintext), Ok(note));
 }
 
 fn we_decrypt_what_peer_encrypts(peer: Peer) {
@@ -182,6 +237,16 @@ fn python_http_ece_decrypts_what_we_encrypt() {
 #[test]
 fn we_decrypt_what_python_http_ece_encrypts() {
     we_decrypt_what_peer_encrypts(Peer::Python);
+}
+
+#[test]
+fn python_http_ece_reads_a_declarative_message() {
+    peer_reads_a_declarative_message(Peer::Python);
+}
+
+#[test]
+fn node_http_ece_reads_a_declarative_message() {
+    peer_reads_a_declarative_message(Peer::Node);
 }
 
 #[test]

@@ -78,7 +78,7 @@ proptest! {
         let mut note = Notification {
             title: title.clone(),
             body: body.clone(),
-            url: Some("https://news.example/s/1".into()),
+            navigate: "https://news.example/s/1".into(),
             ..Notification::default()
         };
         if note.fit(budget).is_ok() {

@@ -20,7 +20,7 @@ use super::values::path_id;
 use crate::accounts::Principal;
 use crate::api::{MAX_BODY_BYTES, parse_json};
 use crate::content::Story;
-use crate::delivery::payload::{self, PanelInput, absolute_on};
+use crate::delivery::payload::{self, PanelInput};
 use crate::editorial::{self, EditorialError};
 use crate::store::JobKind;
 use crate::web::ApiUser;
@@ -78,7 +78,7 @@ async fn preview_push(
         },
         kind,
         Utc::now().timestamp_millis(),
-        absolute_on(state.config.base_url.as_str()),
+        &payload::SiteVoice::of(&state.config),
     );
     let mut answer = serde_json::to_value(preview).unwrap_or_default();
     answer["problems"] = problems
