@@ -9,6 +9,7 @@
 //! `navigator.sendBeacon` as the page goes away. `POST
 //! /newsroom/stories/{id}/autosave/discard` drops kept changes.
 
+use crate::web::refusals::form_status_of;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -152,19 +153,10 @@ fn answer(editing: &EditingState, base_version: i64, kind: &str, zone: Tz) -> se
 
 /// An error the script shows in the editor's status line.
 fn failed(e: &EditorialError) -> Response {
-    let status = match e {
-        EditorialError::Forbidden(_) | EditorialError::TopicCreationForbidden { .. } => {
-            StatusCode::FORBIDDEN
-        }
-        EditorialError::NotFound(_) => StatusCode::NOT_FOUND,
-        EditorialError::Store(_) | EditorialError::Random(_) => {
-            tracing::error!(error = %e, "autosave failed");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    };
+    let status = form_status_of(e);
     let message = match status {
         StatusCode::INTERNAL_SERVER_ERROR => {
+            tracing::error!(error = %e, "autosave failed");
             "Your changes could not be kept just now; they are still in the form.".to_owned()
         }
         _ => format!("Not kept: {e}."),

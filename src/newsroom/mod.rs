@@ -26,6 +26,7 @@ pub mod tokens;
 pub mod topics;
 pub mod users;
 
+use crate::web::refusals::form_status_of;
 use askama::Template;
 use axum::Router;
 use axum::http::StatusCode;
@@ -67,21 +68,19 @@ struct ErrorPage {
 /// fields: not allowed (403), not found (404), or our failure (500, with
 /// the cause logged and not shown).
 pub fn page_error(state: &AppState, user: &Principal, e: EditorialError) -> Response {
-    let (status, heading, message) = match &e {
-        EditorialError::Forbidden(_) | EditorialError::TopicCreationForbidden { .. } => {
-            (StatusCode::FORBIDDEN, "Not allowed", e.to_string())
-        }
-        EditorialError::NotFound(_) => (StatusCode::NOT_FOUND, "Not found", e.to_string()),
-        EditorialError::Store(_) => {
+    let status = form_status_of(&e);
+    let (heading, message) = match status {
+        StatusCode::FORBIDDEN => ("Not allowed", e.to_string()),
+        StatusCode::NOT_FOUND => ("Not found", e.to_string()),
+        StatusCode::INTERNAL_SERVER_ERROR => {
             tracing::error!(error = %e, "newsroom request failed");
             (
-                StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
                 "We could not do this just now. Nothing was lost; please try again in a moment."
                     .to_owned(),
             )
         }
-        _ => (StatusCode::BAD_REQUEST, "Cannot do that", e.to_string()),
+        _ => ("Cannot do that", e.to_string()),
     };
     let page = ErrorPage {
         chrome: Chrome::for_user(state, user, Section::Stories),

@@ -1,7 +1,8 @@
 //! The web layer's common ground, below the handler folders (`site/`,
 //! `api/`, `newsroom/`) and above the domain: the state every handler
 //! shares, the extractors that say who is asking, CSRF checks, the two error
-//! types (JSON for the API, pages for people), the page cache and the
+//! types (JSON for the API, pages for people) and the one table of statuses
+//! for the domain's refusals (`refusals`), the page cache and the
 //! content codings answers are sent in (`accept_encoding`, `codecs`, `encoded`,
 //! `static_files`, `compress_dynamic`). The root
 //! router that puts the handler folders together is `crate::server`'s.
@@ -15,6 +16,7 @@ pub mod csrf;
 pub mod encoded;
 pub mod extract;
 pub mod page_error;
+pub mod refusals;
 pub mod state;
 pub mod static_files;
 

@@ -5,6 +5,7 @@
 //! field at fault (`fields`), and `edit_conflict` says who saved meanwhile
 //! (`conflict`).
 
+use crate::web::refusals::status_of;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -77,25 +78,7 @@ impl From<EditorialError> for ApiError {
             EditorialError::Store(inner) => return inner.into(),
             refusal => refusal,
         };
-        let status = match &e {
-            EditorialError::Store(_) | EditorialError::Random(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-            EditorialError::Forbidden(_) | EditorialError::TopicCreationForbidden { .. } => {
-                StatusCode::FORBIDDEN
-            }
-            EditorialError::NotFound(_) => StatusCode::NOT_FOUND,
-            EditorialError::EditConflict(_)
-            | EditorialError::SlugTaken(_)
-            | EditorialError::SlugLocked { .. }
-            | EditorialError::AlreadyPublished
-            | EditorialError::NotPublished
-            | EditorialError::TopicNameTaken(_) => StatusCode::CONFLICT,
-            EditorialError::InvalidStory(_)
-            | EditorialError::InvalidTopic(_)
-            | EditorialError::BadSchedule(_) => StatusCode::BAD_REQUEST,
-        };
-        let mut error = ApiError::new(status, e.code(), e.to_string());
+        let mut error = ApiError::new(status_of(&e), e.code(), e.to_string());
         if !e.field_errors().is_empty() {
             error = error.with_fields(e.field_errors());
         }
