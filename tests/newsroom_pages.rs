@@ -554,7 +554,18 @@ async fn an_editor_publishes_schedules_corrects_and_unpublishes_from_the_editor(
             .expect("store")
             .is_none()
     );
+    // The dialog's button sends the form with the count it showed, which
+    // the answer reports without counting again.
+    let carried = dialog_count(&html);
+    assert_eq!(
+        carried,
+        [
+            ("confirmed_audience", "2".into()),
+            ("confirmed_held", "0".into())
+        ]
+    );
     fields.push(("action", "publish-confirmed"));
+    fields.extend(carried.iter().map(|(name, value)| (*name, value.as_str())));
     let response = editor.post_form("/newsroom/stories/new", &fields).await;
     assert_eq!(response.status(), 303);
     let to = location(&response);
@@ -950,7 +961,14 @@ async fn the_dashboard_shows_a_publications_deliveries() {
 
     let editor = login_as(&site, Role::Editor).await;
     let mut fields = story_fields("Harbour reopens", "The harbour reopened today.");
-    fields.extend([("action", "publish-confirmed"), ("push_send", "on")]);
+    fields.push(("push_send", "on"));
+    let mut asking = fields.clone();
+    asking.push(("action", "publish"));
+    let (_, dialog) =
+        common::text_of(editor.post_form("/newsroom/stories/new", &asking).await).await;
+    let carried = dialog_count(&dialog);
+    fields.push(("action", "publish-confirmed"));
+    fields.extend(carried.iter().map(|(name, value)| (*name, value.as_str())));
     let response = editor.post_form("/newsroom/stories/new", &fields).await;
     assert_eq!(response.status(), 303);
     let to = location(&response);
@@ -1244,4 +1262,16 @@ async fn the_editor_saves_search_and_social_fields_and_shows_their_errors() {
         .expect("store")
         .expect("story");
     assert_eq!(unchanged.seo, stored.seo);
+}
+
+/// The count a confirmation dialog in `html` sends back with its button
+/// (hidden inputs of the form it submits), as a browser would send it.
+fn dialog_count(html: &str) -> Vec<(&'static str, String)> {
+    ["confirmed_audience", "confirmed_held"]
+        .into_iter()
+        .map(|name| {
+            let selector = format!("dialog#confirm-dialog input[type=hidden][name={name}]");
+            (name, select_attr(html, &selector, "value").concat())
+        })
+        .collect()
 }

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{EditorialError, load};
+use super::{EditableStory, EditorialError, load};
 use crate::accounts::Principal;
 use crate::content::input::{FieldError, InputErrors};
 use crate::store::Store;
@@ -86,11 +86,37 @@ pub async fn check_in(
     now: DateTime<Utc>,
 ) -> Result<EditingState, EditorialError> {
     let story = load(store, who, story_id, now).await?;
+    record_presence(store, who, &story, leaving, now).await
+}
+
+/// Opens story `story_id` in `who`'s editor: the story, read once, and
+/// who else is editing it ([`check_in`] as the editor page loads).
+pub async fn open_for_editing(
+    store: &Store,
+    who: &Principal,
+    story_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(EditableStory, EditingState), EditorialError> {
+    let story = load(store, who, story_id, now).await?;
+    let editing = record_presence(store, who, &story, false, now).await?;
+    Ok((story, editing))
+}
+
+/// Notes that `who` has `story` open (or, `leaving`, no longer), and
+/// says who else does.
+async fn record_presence(
+    store: &Store,
+    who: &Principal,
+    story: &EditableStory,
+    leaving: bool,
+    now: DateTime<Utc>,
+) -> Result<EditingState, EditorialError> {
     let seen = (!leaving).then(|| now.timestamp());
+    let id = story.story.id;
     store
-        .touch_editing(story_id, who.user_id, story.version, seen)
+        .touch_editing(id, who.user_id, story.version, seen)
         .await?;
-    editing_state(store, who, story_id, story.version, now).await
+    editing_state(store, who, id, story.version, now).await
 }
 
 /// `who`'s unsaved fields of story `story_id`, if any.

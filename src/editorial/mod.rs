@@ -61,7 +61,7 @@ pub use crate::store::{Correction, RevisionAction, RevisionSnapshot, StoryStatus
 pub use audience::{AudienceCount, Reach, count_audience, publish_reach, update_reach};
 pub use autosave::{
     EDITING_WINDOW, Editing, EditingState, Pending, autosave, check_in, discard_autosave,
-    pending_autosave,
+    open_for_editing, pending_autosave,
 };
 pub use drafts::PushOptions;
 pub use error::{EditConflict, EditorialError};

@@ -6,7 +6,9 @@
 //! Politics or Russia?"); only its button, which posts the same form with
 //! `…-confirmed`, acts. The page works without script (the dialog is open
 //! in the page; its Cancel closes it natively); the newsroom's script
-//! makes it modal. Destructive actions (unpublish, remove an account,
+//! makes it modal. The dialog carries the count it showed, so that the
+//! confirmed post reports it without walking the audience a second time
+//! (the fan-out walks it again, for real, when it sends). Destructive actions (unpublish, remove an account,
 //! revoke a token, log out everywhere) answer a first post with a page
 //! that says what will be lost, whose form posts `confirmed=1`.
 
@@ -57,6 +59,18 @@ pub struct AudienceDialog {
     /// The confirm button's `action` value (`publish-confirmed`).
     pub action: String,
     pub button: &'static str,
+    /// The count shown, sent back with the confirmation.
+    pub count: AudienceCount,
+}
+
+/// The count a confirmation carries back from its dialog
+/// ([`AudienceDialog::count`]), when it carries one: it is only reported
+/// back to the editor who confirmed it.
+pub fn confirmed_count(audience: &str, held_now: &str) -> Option<AudienceCount> {
+    Some(AudienceCount {
+        audience: audience.trim().parse().ok()?,
+        held_now: held_now.trim().parse().ok()?,
+    })
 }
 
 /// What is being confirmed.
@@ -126,6 +140,7 @@ pub fn audience_dialog(what: Notifying, reach: &Reach, count: &AudienceCount) ->
         form_id,
         action: format!("{action}{CONFIRMED}"),
         button,
+        count: count.clone(),
     }
 }
 

@@ -398,8 +398,13 @@ async fn edit_story(
     Path(id): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
-    let story = match load(&state, &user, &id).await {
-        Ok(story) => story,
+    let now = Utc::now();
+    let opened = match story_id(&id) {
+        Ok(id) => editorial::open_for_editing(&state.store, &user, id, now).await,
+        Err(e) => Err(e),
+    };
+    let (story, editing) = match opened {
+        Ok(opened) => opened,
         Err(e) => return page_error(&state, &user, e),
     };
     let mut view = View::new(Some(&story), StoryForm::of_story(&story));
@@ -407,12 +412,7 @@ async fn edit_story(
     if let Some(message) = done.message() {
         view.flash = Some(("success", message));
     }
-    let now = Utc::now();
     let id = story.story.id;
-    let editing = match editorial::check_in(&state.store, &user, id, false, now).await {
-        Ok(editing) => editing,
-        Err(e) => return page_error(&state, &user, e),
-    };
     view.editing_notice = autosave::others_notice(&editing);
     if story.allowed.edit {
         match editorial::pending_autosave(&state.store, &user, id).await {
@@ -510,7 +510,15 @@ async fn submit(
         Action::Schedule => Some(Notifying::Schedule),
         _ => None,
     };
-    if let Some(what) = notifying.filter(|_| form.push_send)
+    if confirmed {
+        // Counted when asked; a scheduled story's audience is counted
+        // again when it goes out.
+        reach = confirm::confirmed_count(
+            fields.get("confirmed_audience"),
+            fields.get("confirmed_held"),
+        )
+        .filter(|_| notifying == Some(Notifying::Publish) && form.push_send);
+    } else if let Some(what) = notifying.filter(|_| form.push_send)
         && let Ok(draft) = form.story_input(slug_locked).validate()
     {
         let topics = draft.topics.into_iter().map(|t| TopicRef {
@@ -524,12 +532,8 @@ async fn submit(
             Ok(count) => count,
             Err(e) => return refused(state, user, view, e).await,
         };
-        if !confirmed {
-            view.dialog = Some(confirm::audience_dialog(what, &audience, &count));
-            return render(state, user, view).await;
-        }
-        // A scheduled story's audience is counted again when it goes out.
-        reach = Some(count).filter(|_| what == Notifying::Publish);
+        view.dialog = Some(confirm::audience_dialog(what, &audience, &count));
+        return render(state, user, view).await;
     }
     let story = current.map(|s| (s.story.id, version.unwrap_or(0)));
     let saved = match (action, at, current) {
@@ -734,28 +738,33 @@ async fn send_update(
     };
     let now = Utc::now();
     let id = story.story.id;
-    let counted =
-        match editorial::update_reach(&state.store, &user, id, request.breaking, now).await {
-            Ok(reach) => {
-                let policy = &state.config.reminders;
-                editorial::count_audience(&state.store, &user, &reach, policy, now)
-                    .await
-                    .map(|count| (reach, count))
-            }
-            Err(e) => Err(e),
-        };
-    let (reach, count) = match counted {
-        Ok(counted) => counted,
-        Err(e) => return page_error(&state, &user, e),
-    };
     if !confirm::is_confirmed_action(fields.get("action")) {
+        let counted =
+            match editorial::update_reach(&state.store, &user, id, request.breaking, now).await {
+                Ok(reach) => {
+                    let policy = &state.config.reminders;
+                    editorial::count_audience(&state.store, &user, &reach, policy, now)
+                        .await
+                        .map(|count| (reach, count))
+                }
+                Err(e) => Err(e),
+            };
+        let (reach, count) = match counted {
+            Ok(counted) => counted,
+            Err(e) => return page_error(&state, &user, e),
+        };
         let mut view = View::new(Some(&story), StoryForm::of_story(&story));
         view.side = side;
         view.dialog = Some(confirm::audience_dialog(Notifying::Update, &reach, &count));
         return render(&state, &user, view).await;
     }
+    // Counted when asked (see `confirm`).
+    let count = confirm::confirmed_count(
+        fields.get("confirmed_audience"),
+        fields.get("confirmed_held"),
+    );
     match editorial::send_update(&state.store, &user, id, request, now).await {
-        Ok(_) => Redirect::to(&done_url(id, "update-sent", Some(&count))).into_response(),
+        Ok(_) => Redirect::to(&done_url(id, "update-sent", count.as_ref())).into_response(),
         Err(EditorialError::InvalidStory(problems)) => {
             let mut errors = FieldErrors::none();
             for p in problems.0 {
