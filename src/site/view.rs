@@ -12,13 +12,18 @@ use crate::web::page_error::AppError;
 
 /// The site's chrome. The navigation lists `site.nav_topics` in that order
 /// (those that exist), or else every topic with stories, most followed
-/// first and then by name: an order that does not move as stories publish.
+/// first (counted at most once a minute, see `AppState::nav_followers`)
+/// and then by name: an order that does not move as stories publish.
 pub async fn site_view(state: &AppState) -> Result<SiteView, AppError> {
     let topics = state.store.topics(Utc::now()).await?;
     let site = &state.config.site;
     let nav_topics = match &site.nav_topics {
         Some(slugs) => configured_nav(&topics, slugs),
-        None => most_followed_nav(topics, &state.store.follower_counts().await?),
+        None => {
+            let store = &state.store;
+            let followers = state.nav_followers.get(|| store.follower_counts()).await?;
+            most_followed_nav(topics, &followers)
+        }
     };
     Ok(SiteView {
         name: site.name.clone(),

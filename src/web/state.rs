@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::cache::PageCache;
+use super::memo::Memo;
 use crate::config::Config;
 use crate::content::icons::{AppIcons, DEFAULT_LOGO, parse_colour};
 use crate::delivery::allowlist::{AllowList, Resolver};
-use crate::store::Store;
+use crate::store::{Store, TopicFollowers};
 use crate::subscriptions::limits::RegistrationLimiter;
 
 /// What every request handler shares, passed by axum's `State`; cloning
@@ -31,6 +32,9 @@ pub struct AppState {
     pub images: crate::images::ImageMemoryBudget,
     /// The web app's icons, drawn from the site's logo on first request.
     pub icons: Arc<crate::content::icons::AppIcons>,
+    /// Followers per topic, for the navigation's order: a count over every
+    /// follow, made at most once a minute rather than at every render.
+    pub nav_followers: Arc<Memo<Vec<TopicFollowers>>>,
 }
 
 /// What the push API needs besides the store.
@@ -47,6 +51,9 @@ pub struct PushState {
     /// Registrations per address per hour, counted in this process.
     pub limiter: RegistrationLimiter,
 }
+
+/// How long the navigation's order by followers may lag the follows.
+const NAV_FOLLOWERS_PERIOD: Duration = Duration::from_secs(60);
 
 /// A configuration the server cannot start with.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +129,7 @@ impl AppState {
         let icons = app_icons(&config)?;
         Ok(AppState {
             icons: Arc::new(icons),
+            nav_followers: Arc::new(Memo::new(NAV_FOLLOWERS_PERIOD)),
             store,
             images: crate::images::ImageMemoryBudget::new(config.image_memory_mb),
             pages: Arc::new(PageCache::default()),
