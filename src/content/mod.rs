@@ -12,6 +12,7 @@ pub mod icons;
 pub mod images;
 pub mod input;
 pub mod jsonld;
+pub mod language;
 pub mod markdown;
 pub mod media;
 pub mod model;

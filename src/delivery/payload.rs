@@ -35,6 +35,7 @@ use crate::config::Config;
 use crate::content::BREAKING_TOPIC;
 use crate::content::Story;
 use crate::content::input::{FieldError, NotificationSettings, parse_story_json};
+use crate::content::language;
 use crate::content::model::story_path;
 use crate::content::slug::slugify;
 use crate::delivery::reminders::{
@@ -120,9 +121,7 @@ impl SiteVoice {
 
     /// The direction the site's language is written in.
     fn direction(&self) -> Direction {
-        let primary = self.lang.split(['-', '_']).next().unwrap_or_default();
-        let right_to_left = ["ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"];
-        if right_to_left.contains(&primary.to_ascii_lowercase().as_str()) {
+        if language::is_right_to_left(&self.lang) {
             Direction::Rtl
         } else {
             Direction::Ltr

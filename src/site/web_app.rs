@@ -6,22 +6,40 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use chrono::DateTime;
 use serde_json::json;
 
 use crate::content::icons::ICONS;
+use crate::content::language;
 use crate::web::AppState;
-use crate::web::cache::CachedPage;
-use crate::web::encoded::Encoded;
+use crate::web::cache::Rendered;
 use crate::web::page_error::AppError;
 
 /// Icons and the manifest change only with the configuration.
 const A_DAY: &str = "public, max-age=86400";
 
-/// `GET /manifest.webmanifest`.
-pub async fn manifest(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// `GET /manifest.webmanifest`: made, and compressed, once per page-cache
+/// lifetime like any page.
+pub async fn manifest(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let render = async {
+        Ok(unchanging(
+            manifest_json(&state),
+            "application/manifest+json",
+        ))
+    };
+    state
+        .pages
+        .serve(uri.path().to_owned(), &headers, render)
+        .await
+}
+
+fn manifest_json(state: &AppState) -> Bytes {
     let site = &state.config.site;
     let icons: Vec<_> = ICONS
         .iter()
@@ -41,7 +59,7 @@ pub async fn manifest(State(state): State<AppState>, headers: HeaderMap) -> Resp
         "short_name": site.short_name,
         "description": site.description,
         "lang": site.language,
-        "dir": "ltr",
+        "dir": language::direction(&site.language),
         "start_url": "/",
         "scope": "/",
         "display": "standalone",
@@ -49,9 +67,7 @@ pub async fn manifest(State(state): State<AppState>, headers: HeaderMap) -> Resp
         "background_color": site.background_color,
         "icons": icons,
     });
-    let body = serde_json::to_vec_pretty(&manifest).expect("JSON values serialise");
-    let encoded = Encoded::compress(Bytes::from(body), "application/manifest+json");
-    answer(encoded, "application/manifest+json", &headers)
+    Bytes::from(serde_json::to_vec_pretty(&manifest).expect("JSON values serialise"))
 }
 
 const APPLE_TOUCH_ICON: &str = "apple-touch-icon.png";
@@ -62,7 +78,7 @@ pub async fn icon(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    png(&state, &name, &headers)
+    png(&state, &name, &headers).await
 }
 
 /// `GET /apple-touch-icon.png`: the Home Screen icon, where iOS asks first.
@@ -70,26 +86,36 @@ pub async fn apple_touch_icon(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    png(&state, APPLE_TOUCH_ICON, &headers)
+    png(&state, APPLE_TOUCH_ICON, &headers).await
 }
 
-fn png(state: &AppState, name: &str, headers: &HeaderMap) -> Result<Response, AppError> {
-    match state.icons.png(name) {
-        None => Err(AppError::NotFound),
-        // PNG is compressed already.
-        Some(Ok(png)) => Ok(answer(
-            Encoded::identity(Bytes::copy_from_slice(png)),
-            "image/png",
-            headers,
-        )),
-        Some(Err(e)) => {
-            // Checked at start for a configured logo: only a bug gets here.
-            tracing::error!(error = %e, "icon not drawn");
-            Err(AppError::NotFound)
-        }
+/// One icon, kept in the page cache like a page (drawn once, see
+/// `AppIcons`; PNG is not compressed again).
+async fn png(state: &AppState, name: &str, headers: &HeaderMap) -> Result<Response, AppError> {
+    if !ICONS.iter().any(|icon| icon.name == name) {
+        return Err(AppError::NotFound);
     }
+    let render = async {
+        match state.icons.png(name) {
+            Some(Ok(png)) => Ok(unchanging(Bytes::copy_from_slice(png), "image/png")),
+            Some(Err(e)) => {
+                // Checked at start for a configured logo: only a bug gets here.
+                tracing::error!(error = %e, "icon not drawn");
+                Err(AppError::NotFound)
+            }
+            None => Err(AppError::NotFound),
+        }
+    };
+    let key = format!("/icons/{name}");
+    state.pages.serve(key, headers, render).await
 }
 
-fn answer(encoded: Encoded, content_type: &'static str, headers: &HeaderMap) -> Response {
-    CachedPage::with_encoded(encoded, content_type, A_DAY, DateTime::UNIX_EPOCH).respond(headers)
+/// An answer that changes only with the configuration.
+fn unchanging(body: Bytes, content_type: &'static str) -> Rendered {
+    Rendered {
+        body,
+        content_type,
+        last_modified: DateTime::UNIX_EPOCH,
+        cache_control: A_DAY,
+    }
 }
