@@ -288,6 +288,25 @@ async fn the_navigation_follows_the_sites_order_and_marks_the_topic_page() {
         ["/topics/science", "/topics/science"],
         "inline on a wide screen, under More on a phone"
     );
+    // Closed, "More topics" still says where the reader is: on a phone,
+    // where Science is under it, it reads as Science.
+    assert_eq!(
+        select_text(&science, ".nav-more summary .nav-current"),
+        ["More topics, this page: Science"]
+    );
+    assert_eq!(
+        select_attr(&science, ".nav-more summary .nav-current", "class"),
+        ["nav-current nav-phone"]
+    );
+    assert_eq!(
+        select_text(&science, ".nav-more summary .nav-wide"),
+        ["More topics"]
+    );
+    assert_eq!(
+        select_text(&politics, ".nav-more summary"),
+        ["More topics"],
+        "inline everywhere"
+    );
     let (_, story) = site.text("/stories/s0").await;
     assert!(select_attr(&story, ".site-nav [aria-current]", "href").is_empty());
 }

@@ -51,6 +51,17 @@ impl SiteView {
     pub fn nav_more_on_wide(&self) -> bool {
         self.nav_topics.len() > NAV_INLINE_WIDE
     }
+
+    /// The topic whose page this is, when it is under "More topics" (whose
+    /// closed summary then reads as that topic, so the reader still sees
+    /// where they are), and whether only a phone puts it there.
+    pub fn current_in_more(&self) -> Option<(&TopicRef, bool)> {
+        let index = self
+            .nav_topics
+            .iter()
+            .position(|t| self.is_current(&t.slug))?;
+        (index >= NAV_INLINE_PHONE).then(|| (&self.nav_topics[index], index < NAV_INLINE_WIDE))
+    }
 }
 
 /// An alternate (feed) link in the page head.
