@@ -385,13 +385,16 @@
 
   // --- The preferences page ---------------------------------------------------
 
+  // The page shows the state this browser is in, from what it knows
+  // itself (no request), as soon as the script runs, and again after each
+  // change. Without script, CSS shows the "cannot receive" section.
   function refreshPreferences() {
     var unsupported = document.getElementById("prefs-unsupported");
     if (!unsupported) return;
     var off = document.getElementById("prefs-off");
     var on = document.getElementById("prefs-on");
+    unsupported.hidden = pushSupported();
     if (!pushSupported()) return;
-    unsupported.hidden = true;
     var subscribed = !!token() && Notification.permission === "granted";
     off.hidden = subscribed;
     on.hidden = !subscribed;
@@ -746,6 +749,7 @@
   });
 
   var openedFromNotification = takeClickMark();
+  refreshPreferences();
   // The app's badge counts the stories a digest said were waiting: a
   // visit is the reader catching up.
   if ("clearAppBadge" in navigator) navigator.clearAppBadge().catch(function () {});

@@ -279,6 +279,39 @@ test("a story reads with JavaScript disabled", async () => {
   }
 });
 
+test("the preferences page shows one state, without a jump, with JavaScript on or off", async () => {
+  for (const javaScriptEnabled of [false, true]) {
+    const { context } = await newContext({ viewport: VIEWPORTS.mobile, javaScriptEnabled });
+    const page = await context.newPage();
+    try {
+      await page.goto(site.base + "/notifications", { waitUntil: "load" });
+      const unsupported = page.locator("#prefs-unsupported");
+      const off = page.locator("#prefs-off");
+      // Without script the page says it cannot take notifications here and
+      // offers feeds; with it (Chromium has push) it offers to turn them on.
+      assert.equal(await unsupported.isVisible(), !javaScriptEnabled, `JavaScript ${javaScriptEnabled}: "cannot receive"`);
+      assert.equal(await off.isVisible(), javaScriptEnabled, `JavaScript ${javaScriptEnabled}: "Turn on"`);
+      if (javaScriptEnabled) {
+        // Nothing moved while the script chose the state (Lighthouse's
+        // cumulative layout shift, from the browser's own entries).
+        const shift = await page.evaluate(
+          () =>
+            new Promise((resolve) => {
+              let total = 0;
+              new PerformanceObserver((list) => {
+                for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+              }).observe({ type: "layout-shift", buffered: true });
+              setTimeout(() => resolve(total), 300);
+            }),
+        );
+        assert.ok(shift < 0.01, `layout shift ${shift}`);
+      }
+    } finally {
+      await context.close();
+    }
+  }
+});
+
 test("a YouTube embed is a link card until the reader asks for the player", async () => {
   const { context, blocked } = await newContext({ viewport: VIEWPORTS.desktop });
   const page = await context.newPage();
