@@ -755,6 +755,16 @@
   if ("clearAppBadge" in navigator) navigator.clearAppBadge().catch(function () {});
   if (needsHomeScreen()) {
     setupPrompt(true);
+    // Following needs push, which needs the Home Screen here: each Follow
+    // button says how, whenever the reader asks (the prompt may be
+    // snoozed).
+    document.querySelectorAll(".follow-button, .topic-toggle").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        say("To follow " + (button.getAttribute("data-topic-name") || "a topic") + " on iPhone or iPad, add this site " +
+          "to your Home Screen first: tap Share, then Add to Home Screen, and open it from there.");
+      });
+    });
     return;
   }
   if (!pushSupported()) return;
