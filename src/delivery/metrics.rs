@@ -78,11 +78,16 @@ impl Metrics {
             .inc();
     }
 
-    /// The text exposition format.
-    pub fn encode(&self) -> String {
+    /// The text exposition format, with the metrics of `others` (the page
+    /// cache's) after these.
+    pub fn encode(&self, others: &[&Registry]) -> String {
+        use prometheus_client::encoding::text::{encode_eof, encode_registry};
         let mut text = String::new();
         // Writing to a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        for registry in std::iter::once(&self.registry).chain(others.iter().copied()) {
+            let _ = encode_registry(&mut text, registry);
+        }
+        let _ = encode_eof(&mut text);
         text
     }
 }

@@ -15,6 +15,8 @@ pub mod csrf;
 pub mod encoded;
 pub mod extract;
 pub mod page_error;
+pub mod page_scope;
+pub mod single_flight;
 pub mod state;
 pub mod static_files;
 
