@@ -5,6 +5,9 @@
 //! snapshot of followers per topic, the delivery engine).
 
 mod connections;
+mod listen;
+
+pub use listen::bind as bind_listener;
 
 use std::time::Duration;
 
@@ -89,7 +92,7 @@ async fn serve_metrics(
     state: AppState,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<tokio::task::JoinHandle<()>> {
-    let listener = TcpListener::bind(address).await.map_err(|e| {
+    let listener = listen::bind(address, state.config.http.listen_backlog).map_err(|e| {
         std::io::Error::new(
             e.kind(),
             format!("cannot listen on metrics_bind {address}: {e}"),
