@@ -141,6 +141,7 @@ struct PushFileConfig {
     retry_base_ms: Option<u64>,
     lease_seconds: Option<u64>,
     poll_ms: Option<u64>,
+    max_messages_per_second: Option<u32>,
 }
 
 /// `[http]`: how long a connection may take and how many there may be.
@@ -219,6 +220,9 @@ pub struct PushConfig {
     /// retries, and jobs whose wake-up was lost. A story published in any
     /// process wakes the workers at once (see `store::wake`).
     pub poll_ms: u64,
+    /// Messages this process sends per second at most, whichever worker
+    /// sends them; 0 means no limit (see `delivery::pacing`).
+    pub max_messages_per_second: u32,
 }
 
 /// The site's own invitation to receive notifications (the "soft prompt").
@@ -561,6 +565,7 @@ impl Config {
                 retry_base_ms: push_file.retry_base_ms.unwrap_or(5_000).clamp(10, 3_600_000),
                 lease_seconds: push_file.lease_seconds.unwrap_or(60).clamp(1, 3600),
                 poll_ms: push_file.poll_ms.unwrap_or(50).clamp(10, 3_600_000),
+                max_messages_per_second: push_file.max_messages_per_second.unwrap_or(0),
             },
             prompt: PromptConfig {
                 text: prompt_file.text.unwrap_or_else(|| {

@@ -17,16 +17,7 @@ async fn site() -> TestSite {
 
 /// Pages rendered so far, as `/metrics` says.
 async fn renders(site: &TestSite) -> u64 {
-    let text = site
-        .client
-        .get(format!("{}/metrics", site.base))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = site.metrics(TOKEN).await;
     text.lines()
         .find_map(|line| line.strip_prefix("herald_pages_renders_total "))
         .and_then(|n| n.trim().parse().ok())

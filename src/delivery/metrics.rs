@@ -1,7 +1,9 @@
 //! Prometheus metrics of the delivery engine, served at `/metrics`: outcomes
-//! by push-service host, publish-to-delivery latency, and queue depth.
+//! by push-service host, publish-to-delivery latency, queue depth, and the
+//! pace (the process's limit, and how long messages waited for it).
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -28,6 +30,10 @@ pub struct Metrics {
     pub latency: Histogram,
     pub pending_shards: Gauge,
     pub pending_retries: Gauge,
+    /// The process's pace (`push.max_messages_per_second`; 0: none).
+    pub pace_limit: Gauge,
+    /// Seconds messages waited for their turn under that pace.
+    pub paced_seconds: Counter<f64, AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -57,8 +63,22 @@ impl Default for Metrics {
             "Messages waiting for another try",
             pending_retries.clone(),
         );
+        let pace_limit = Gauge::default();
+        registry.register(
+            "max_messages_per_second",
+            "Messages this process sends per second at most (push.max_messages_per_second; 0: no limit)",
+            pace_limit.clone(),
+        );
+        let paced_seconds = Counter::<f64, AtomicU64>::default();
+        registry.register(
+            "paced_seconds",
+            "Seconds messages waited for their turn under push.max_messages_per_second",
+            paced_seconds.clone(),
+        );
         Metrics {
             registry,
+            pace_limit,
+            paced_seconds,
             outcomes,
             latency,
             pending_shards,

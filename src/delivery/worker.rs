@@ -37,6 +37,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::metrics::Metrics;
+use super::pacing::Pace;
 use super::payload::{Prepared, StoryText, absolute_on, is_urgent, prepare};
 use super::retry::{RetryPolicy, jitter};
 use super::sender::{Delivery, Sender};
@@ -143,6 +144,8 @@ pub struct Engine {
     /// The site's reminder policy (`[reminders]`).
     pub reminders: SitePolicy,
     pub clock: Clock,
+    /// The process's pace, shared by its workers.
+    pub pace: Arc<Pace>,
 }
 
 /// A job's payload, prepared once for all its recipients.
@@ -497,6 +500,7 @@ impl Engine {
     ) -> Outcomes {
         let mut tasks = JoinSet::new();
         for recipient in recipients {
+            self.pace.admit().await;
             let sender = self.sender.clone();
             let payload = payload.clone();
             tasks.spawn(async move {
