@@ -8,9 +8,12 @@ mod common;
 use std::time::Duration;
 
 use common::TestSite;
-use common::devices::wait_done;
+use common::accounts::{api_token, create_user};
+use common::devices::{stats, wait_done};
 use common::sink::Sink;
+use herald::roles::Role;
 use herald::store::NewSubscription;
+use serde_json::{Value, json};
 
 const MESSAGES: usize = 2000;
 const PER_SECOND: u32 = 500;
@@ -94,4 +97,76 @@ async fn a_paced_fanout_of_2000_at_500_a_second_takes_about_4_seconds() {
         .and_then(|v| v.trim().parse().ok())
         .expect("the paced seconds");
     assert!(waited > 0.0, "messages waited for their turn: {metrics}");
+}
+
+/// Publishes draft `id` through the admin API with `push` options.
+async fn publish(site: &TestSite, token: &str, id: i64, push: Value) -> (u16, Value) {
+    let response = site
+        .client
+        .post(format!("{}/api/v1/admin/stories/{id}/publish", site.base))
+        .bearer_auth(token)
+        .json(&json!({ "push": push }))
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A draft of `slug` in Politics, not yet published.
+async fn draft(site: &TestSite, slug: &str) -> i64 {
+    site.save(
+        &common::story_json(slug, slug, &["Politics"]),
+        false,
+        chrono::Utc::now(),
+    )
+    .await
+    .id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spread_notification_trickles_out_and_breaking_news_goes_at_once() {
+    const READERS: usize = 60;
+    let sink = Sink::start().await;
+    let site = common::devices::delivering_site(&sink).await;
+    subscribers(&site, &sink, "politics", READERS).await;
+    let email = "editor@example.org";
+    create_user(&site, email, Role::Editor).await;
+    let token = api_token(&site, email).await;
+
+    let slow = draft(&site, "slow").await;
+    let (status, body) = publish(&site, &token, slow, json!({"spread_minutes": 5000})).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("push.spread_minutes"), "{body}");
+
+    let (status, body) = publish(&site, &token, slow, json!({"spread_minutes": 1})).await;
+    assert_eq!(status, 200, "{body}");
+    let started = std::time::Instant::now();
+    while sink.received().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(20), "nothing sent");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A minute for 60 readers: about one a second. Five seconds in, far
+    // fewer than half have theirs (at once, all would).
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let so_far = sink.received().len();
+    assert!(
+        (1..READERS / 2).contains(&so_far),
+        "{so_far} of {READERS} sent 5 s into a one-minute spread"
+    );
+    let s = stats(&site, slow).await;
+    assert_eq!(s["jobs"][0]["spread_minutes"], 1, "{s}");
+
+    // Breaking news ignores the spread unless the editor asks.
+    let flash = draft(&site, "flash").await;
+    let (status, body) = publish(
+        &site,
+        &token,
+        flash,
+        json!({"breaking": true, "spread_minutes": 1}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let s = wait_done(&site, flash, Duration::from_secs(20)).await;
+    assert_eq!(s["delivered"], READERS, "{s}");
 }

@@ -34,6 +34,8 @@ pub struct Metrics {
     pub pace_limit: Gauge,
     /// Seconds messages waited for their turn under that pace.
     pub paced_seconds: Counter<f64, AtomicU64>,
+    /// Seconds messages waited for their turn in a job spread over minutes.
+    pub spread_seconds: Counter<f64, AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -75,8 +77,15 @@ impl Default for Metrics {
             "Seconds messages waited for their turn under push.max_messages_per_second",
             paced_seconds.clone(),
         );
+        let spread_seconds = Counter::<f64, AtomicU64>::default();
+        registry.register(
+            "spread_seconds",
+            "Seconds messages waited for their turn in a notification spread over minutes",
+            spread_seconds.clone(),
+        );
         Metrics {
             registry,
+            spread_seconds,
             pace_limit,
             paced_seconds,
             outcomes,

@@ -13,7 +13,8 @@
 //!   answer; [`client`] is its HTTP client, [`allowlist`] the SSRF guard
 //!   every connection passes.
 //! - [`retry`]: when to try again; [`pacing`]: the process's messages per
-//!   second; [`metrics`]: what `/metrics` shows.
+//!   second (a story's spread over minutes is `content::spread`, applied by
+//!   the worker); [`metrics`]: what `/metrics` shows.
 //! - [`keys`]: the site's VAPID key pair; [`test_push`]: the operator's one
 //!   notification to one device (`herald push send`).
 
