@@ -170,3 +170,41 @@ async fn a_spread_notification_trickles_out_and_breaking_news_goes_at_once() {
     let s = wait_done(&site, flash, Duration::from_secs(20)).await;
     assert_eq!(s["delivered"], READERS, "{s}");
 }
+
+#[tokio::test]
+async fn the_push_panel_spreads_a_notification_and_refuses_nonsense() {
+    let site = TestSite::start().await;
+    let editor = common::accounts::login_as(&site, Role::Editor).await;
+
+    let mut fields = common::editor::story_fields("Slow news", "Slowly.");
+    fields.extend([
+        ("action", "publish-confirmed"),
+        ("push_send", "on"),
+        ("push_spread_minutes", "many"),
+    ]);
+    let (status, html) =
+        common::text_of(editor.post_form("/newsroom/stories/new", &fields).await).await;
+    assert_eq!(status, 422, "{html}");
+    assert_eq!(
+        common::select_text(&html, "#push_spread_minutes-error"),
+        ["Deliver over: must be between 0 and 1440 minutes (a day)"]
+    );
+
+    let mut fields = common::editor::story_fields("Slow news", "Slowly.");
+    fields.extend([
+        ("action", "publish-confirmed"),
+        ("push_send", "on"),
+        ("push_spread_minutes", "30"),
+    ]);
+    let response = editor.post_form("/newsroom/stories/new", &fields).await;
+    assert_eq!(response.status(), 303);
+    let id = common::editor::story_id_in(&common::editor::location(&response));
+    let s = stats(&site, id).await;
+    assert_eq!(s["jobs"][0]["spread_minutes"], 30, "{s}");
+    let (_, page) = editor.text(&format!("/newsroom/stories/{id}/stats")).await;
+    assert_eq!(
+        common::select_text(&page, "[data-field=spread]"),
+        ["delivered over 30 minutes"],
+        "{page}"
+    );
+}
