@@ -141,6 +141,7 @@ struct PushFileConfig {
     retry_base_ms: Option<u64>,
     lease_seconds: Option<u64>,
     poll_ms: Option<u64>,
+    max_messages_per_second: Option<u32>,
 }
 
 /// `[http]`: how long a connection may take and how many there may be.
@@ -150,6 +151,7 @@ struct HttpFileConfig {
     header_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
     max_connections: Option<usize>,
+    listen_backlog: Option<u32>,
 }
 
 /// Limits on the web server's connections, so that slow or idle clients
@@ -164,6 +166,11 @@ pub struct HttpConfig {
     pub idle_timeout: std::time::Duration,
     /// Connections served at once; the next wait in the listen backlog.
     pub max_connections: usize,
+    /// Connections the kernel queues, complete, before they are accepted
+    /// (`listen(2)`'s backlog, capped by `net.core.somaxconn`): room for a
+    /// storm of readers connecting at once, who would otherwise retry
+    /// after a second.
+    pub listen_backlog: u32,
 }
 
 /// `[reminders]`: the site's policy around each reader's own settings.
@@ -213,6 +220,9 @@ pub struct PushConfig {
     /// retries, and jobs whose wake-up was lost. A story published in any
     /// process wakes the workers at once (see `store::wake`).
     pub poll_ms: u64,
+    /// Messages this process sends per second at most, whichever worker
+    /// sends them; 0 means no limit (see `delivery::pacing`).
+    pub max_messages_per_second: u32,
 }
 
 /// The site's own invitation to receive notifications (the "soft prompt").
@@ -555,6 +565,7 @@ impl Config {
                 retry_base_ms: push_file.retry_base_ms.unwrap_or(5_000).clamp(10, 3_600_000),
                 lease_seconds: push_file.lease_seconds.unwrap_or(60).clamp(1, 3600),
                 poll_ms: push_file.poll_ms.unwrap_or(50).clamp(10, 3_600_000),
+                max_messages_per_second: push_file.max_messages_per_second.unwrap_or(0),
             },
             prompt: PromptConfig {
                 text: prompt_file.text.unwrap_or_else(|| {
@@ -584,8 +595,17 @@ impl Config {
     }
 }
 
+/// The listen backlog by default: a thousand readers or more connecting
+/// in the same instant are queued, not dropped (Linux's default
+/// `net.core.somaxconn` is 4096 since 5.4).
+const DEFAULT_LISTEN_BACKLOG: u64 = 4096;
+
+/// The largest listen backlog accepted (Linux caps it at
+/// `net.core.somaxconn` anyway).
+const MAX_LISTEN_BACKLOG: u64 = 65_535;
+
 /// The `[http]` section over its defaults: 10 s for headers, 60 s idle,
-/// 10,000 connections.
+/// 10,000 connections, a backlog of 4,096.
 fn http_limits(file: HttpFileConfig) -> Result<HttpConfig, ConfigError> {
     let within = |name: &'static str, value: Option<u64>, default: u64, min: u64, max: u64| {
         let value = value.unwrap_or(default);
@@ -621,10 +641,18 @@ fn http_limits(file: HttpFileConfig) -> Result<HttpConfig, ConfigError> {
         1,
         1_000_000,
     )?;
+    let backlog = within(
+        "listen_backlog",
+        file.listen_backlog.map(u64::from),
+        DEFAULT_LISTEN_BACKLOG,
+        1,
+        MAX_LISTEN_BACKLOG,
+    )?;
     Ok(HttpConfig {
         header_timeout: std::time::Duration::from_secs(header),
         idle_timeout: std::time::Duration::from_secs(idle),
         max_connections: connections as usize,
+        listen_backlog: backlog as u32,
     })
 }
 
@@ -705,6 +733,32 @@ mod tests {
         assert_eq!(config.bind.port(), 9000);
         assert_eq!(config.site.name, "The Courier");
         assert_eq!(config.base_url.as_str(), "http://127.0.0.1:9000/");
+    }
+
+    #[test]
+    fn the_listen_backlog_defaults_for_a_storm_and_refuses_nonsense() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("herald.toml");
+        let args = GlobalArgs {
+            config: Some(file.clone()),
+            ..GlobalArgs::default()
+        };
+        std::fs::write(&file, "").expect("write");
+        let http = Config::load(&args).expect("loads").http;
+        assert_eq!(http.listen_backlog, 4096);
+        std::fs::write(&file, "[http]\nlisten_backlog = 16384\n").expect("write");
+        assert_eq!(
+            Config::load(&args).expect("loads").http.listen_backlog,
+            16384
+        );
+        for bad in ["0", "100000"] {
+            std::fs::write(&file, format!("[http]\nlisten_backlog = {bad}\n")).expect("write");
+            let err = Config::load(&args).expect_err("refused").to_string();
+            assert_eq!(
+                err,
+                format!("http.listen_backlog must be between 1 and 65535, got {bad}")
+            );
+        }
     }
 
     #[test]

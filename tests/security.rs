@@ -24,6 +24,7 @@ fn short_limits(max_connections: usize) -> HttpConfig {
         header_timeout: Duration::from_secs(1),
         idle_timeout: Duration::from_secs(2),
         max_connections,
+        listen_backlog: 1024,
     }
 }
 

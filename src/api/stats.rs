@@ -86,7 +86,7 @@ async fn metrics_page(state: &AppState) -> Result<Response, ApiError> {
             ),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        metrics.encode(),
+        metrics.encode(&[state.pages.metrics.registry()]),
     )
         .into_response())
 }

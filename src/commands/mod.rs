@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::Utc;
-use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::content::images::{self, media_path};
@@ -90,8 +89,7 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         crate::demo::seed(&store, Utc::now()).await?;
     }
-    let listener = TcpListener::bind(config.bind)
-        .await
+    let listener = crate::server::bind_listener(config.bind, config.http.listen_backlog)
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
     tracing::info!(data = %config.data.display(), "Herald is serving http://{address}/");

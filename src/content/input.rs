@@ -58,7 +58,14 @@ pub struct NotificationSettings {
     /// Breaking news: urgency high, sent to every subscriber, not only
     /// the followers of the story's topics.
     pub breaking: bool,
+    /// Deliver over this many minutes rather than at once (0: at once).
+    pub spread_minutes: u32,
+    /// Spread even breaking news, which otherwise goes at once.
+    pub spread_breaking: bool,
 }
+
+/// The longest a notification may be spread over: a day.
+pub const MAX_SPREAD_MINUTES: u32 = 1440;
 
 impl Default for NotificationSettings {
     fn default() -> NotificationSettings {
@@ -68,6 +75,8 @@ impl Default for NotificationSettings {
             ttl_seconds: None,
             send: true,
             breaking: false,
+            spread_minutes: 0,
+            spread_breaking: false,
         }
     }
 }

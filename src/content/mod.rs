@@ -20,6 +20,7 @@ pub mod opensearch;
 pub mod seo;
 pub mod sitemap;
 pub mod slug;
+pub mod spread;
 
 pub use model::{BREAKING_TOPIC, CallToAction, Image, Story, StorySummary, Topic, TopicRef};
 pub use seo::Seo;

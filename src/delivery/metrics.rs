@@ -1,7 +1,9 @@
 //! Prometheus metrics of the delivery engine, served at `/metrics`: outcomes
-//! by push-service host, publish-to-delivery latency, and queue depth.
+//! by push-service host, publish-to-delivery latency, queue depth, and the
+//! pace (the process's limit, and how long messages waited for it).
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -28,6 +30,12 @@ pub struct Metrics {
     pub latency: Histogram,
     pub pending_shards: Gauge,
     pub pending_retries: Gauge,
+    /// The process's pace (`push.max_messages_per_second`; 0: none).
+    pub pace_limit: Gauge,
+    /// Seconds messages waited for their turn under that pace.
+    pub paced_seconds: Counter<f64, AtomicU64>,
+    /// Seconds messages waited for their turn in a job spread over minutes.
+    pub spread_seconds: Counter<f64, AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -57,8 +65,29 @@ impl Default for Metrics {
             "Messages waiting for another try",
             pending_retries.clone(),
         );
+        let pace_limit = Gauge::default();
+        registry.register(
+            "max_messages_per_second",
+            "Messages this process sends per second at most (push.max_messages_per_second; 0: no limit)",
+            pace_limit.clone(),
+        );
+        let paced_seconds = Counter::<f64, AtomicU64>::default();
+        registry.register(
+            "paced_seconds",
+            "Seconds messages waited for their turn under push.max_messages_per_second",
+            paced_seconds.clone(),
+        );
+        let spread_seconds = Counter::<f64, AtomicU64>::default();
+        registry.register(
+            "spread_seconds",
+            "Seconds messages waited for their turn in a notification spread over minutes",
+            spread_seconds.clone(),
+        );
         Metrics {
             registry,
+            spread_seconds,
+            pace_limit,
+            paced_seconds,
             outcomes,
             latency,
             pending_shards,
@@ -78,11 +107,16 @@ impl Metrics {
             .inc();
     }
 
-    /// The text exposition format.
-    pub fn encode(&self) -> String {
+    /// The text exposition format, with the metrics of `others` (the page
+    /// cache's) after these.
+    pub fn encode(&self, others: &[&Registry]) -> String {
+        use prometheus_client::encoding::text::{encode_eof, encode_registry};
         let mut text = String::new();
         // Writing to a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        for registry in std::iter::once(&self.registry).chain(others.iter().copied()) {
+            let _ = encode_registry(&mut text, registry);
+        }
+        let _ = encode_eof(&mut text);
         text
     }
 }

@@ -12,7 +12,9 @@
 //!   `webpush` crate), bounded per push-service origin, and classifies the
 //!   answer; [`client`] is its HTTP client, [`allowlist`] the SSRF guard
 //!   every connection passes.
-//! - [`retry`]: when to try again; [`metrics`]: what `/metrics` shows.
+//! - [`retry`]: when to try again; [`pacing`]: the process's messages per
+//!   second (a story's spread over minutes is `content::spread`, applied by
+//!   the worker); [`metrics`]: what `/metrics` shows.
 //! - [`keys`]: the site's VAPID key pair; [`test_push`]: the operator's one
 //!   notification to one device (`herald push send`).
 
@@ -20,6 +22,7 @@ pub mod allowlist;
 pub mod client;
 pub mod keys;
 pub mod metrics;
+pub mod pacing;
 pub mod payload;
 pub mod reminders;
 pub mod retry;

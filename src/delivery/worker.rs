@@ -37,9 +37,11 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::metrics::Metrics;
+use super::pacing::Pace;
 use super::payload::{Prepared, SiteVoice, StoryText, is_urgent, prepare};
 use super::retry::{RetryPolicy, jitter};
 use super::sender::{Delivery, Sender};
+use crate::content::spread::{self, Spread};
 use crate::delivery::reminders::{decide_for_recipient, hold_at_cap, slot_cap};
 use crate::reminders::{Decision, SitePolicy};
 use crate::store::{
@@ -143,6 +145,8 @@ pub struct Engine {
     /// The site's reminder policy (`[reminders]`).
     pub reminders: SitePolicy,
     pub clock: Clock,
+    /// The process's pace, shared by its workers.
+    pub pace: Arc<Pace>,
 }
 
 /// A job's payload, prepared once for all its recipients.
@@ -156,7 +160,14 @@ struct JobPayload {
     audience: Audience,
     planned_at_ms: i64,
     ttl_ms: i64,
+    /// When each subscriber's turn comes, for a job spread over minutes.
+    spread: Option<Spread>,
 }
+
+/// How far ahead a spread job's batch reaches: the subscribers whose turn
+/// comes within it are read and sent at their turn; a shard with none
+/// is handed back until the next turn.
+const SPREAD_STEP_MS: i64 = 1_000;
 
 /// A batch after the reminder rules: whom to send to now, and what is held.
 #[derive(Default)]
@@ -309,11 +320,18 @@ impl Engine {
             job.ttl_seconds,
             &self.voice,
         );
+        let breaking = is_urgent(&StoryText::of(&story), &job.settings);
+        let minutes = spread::minutes(
+            job.settings.spread_minutes,
+            job.settings.spread_breaking,
+            breaking,
+        );
         let payload = Arc::new(JobPayload {
             prepared,
             story_id: job.story_id,
             kind: job.kind,
-            breaking: is_urgent(&StoryText::of(&story), &job.settings),
+            breaking,
+            spread: Spread::new(job.planned_at_ms, minutes, job.subscribers),
             audience: job.audience,
             planned_at_ms: job.planned_at_ms,
             ttl_ms: i64::from(job.ttl_seconds) * 1000,
@@ -372,25 +390,35 @@ impl Engine {
                 );
                 return Ok(());
             }
+            // A spread job reads only the subscribers whose turn comes
+            // soon; when none does, the shard waits, unleased, for the next.
+            let upto = match &payload.spread {
+                Some(spread) => spread
+                    .last_due_by(self.clock.now_ms() + SPREAD_STEP_MS)
+                    .min(lease.last_subscriber),
+                None => lease.last_subscriber,
+            };
+            if let Some(spread) = &payload.spread
+                && upto <= checkpoint
+            {
+                return self
+                    .store
+                    .postpone_shard(lease, spread.due_at(checkpoint + 1))
+                    .await;
+            }
             let batch = self
                 .store
-                .shard_recipients(
-                    &payload.audience,
-                    checkpoint,
-                    lease.last_subscriber,
-                    batch_size,
-                )
+                .shard_recipients(&payload.audience, checkpoint, upto, batch_size)
                 .await?;
-            let done = (batch.len() as i64) < batch_size;
+            let full = (batch.len() as i64) == batch_size;
+            let done = !full && upto == lease.last_subscriber;
             batch_size = self.settings.batch_size;
-            let last = batch
-                .last()
-                .map_or(lease.last_subscriber, |r| r.recipient.id);
+            let last = batch.last().map_or(upto, |r| r.recipient.id);
             let sorted = self.apply_reminder_rules(batch, &payload).await?;
             let mut outcomes = self.send_all(sorted.send, &payload, 1).await;
             outcomes.held = sorted.held;
             outcomes.reminders = sorted.reminders;
-            checkpoint = if done { lease.last_subscriber } else { last };
+            checkpoint = if full { last } else { upto };
             let progress = Checkpoint {
                 subscriber: checkpoint,
                 handled: outcomes.sent + outcomes.held,
@@ -487,6 +515,15 @@ impl Engine {
         Ok(())
     }
 
+    /// Waits until `due_ms`, a spread job's subscriber's turn.
+    async fn wait_for_turn(&self, due_ms: i64) {
+        let wait = due_ms - self.clock.now_ms();
+        if wait > 0 {
+            self.metrics.spread_seconds.inc_by(wait as f64 / 1000.0);
+            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        }
+    }
+
     /// Sends to every recipient concurrently (bounded per push service by
     /// the sender) and sorts the outcomes.
     async fn send_all(
@@ -497,6 +534,12 @@ impl Engine {
     ) -> Outcomes {
         let mut tasks = JoinSet::new();
         for recipient in recipients {
+            if attempt == 1
+                && let Some(spread) = &payload.spread
+            {
+                self.wait_for_turn(spread.due_at(recipient.id)).await;
+            }
+            self.pace.admit().await;
             let sender = self.sender.clone();
             let payload = payload.clone();
             tasks.spawn(async move {

@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use super::EditorialError;
 use crate::content::input::{
-    FieldError, ImageDraft, ImageSource, InputErrors, NotificationInput, NotificationSettings,
-    StoryDraft, StoryInput, TopicName,
+    FieldError, ImageDraft, ImageSource, InputErrors, MAX_SPREAD_MINUTES, NotificationInput,
+    NotificationSettings, StoryDraft, StoryInput, TopicName,
 };
 use crate::content::{Image, Story, TopicRef};
 use crate::store::RevisionSnapshot;
@@ -27,6 +27,10 @@ pub struct PushOptions {
     pub breaking: Option<bool>,
     /// How long a push service keeps it for an offline device (60 s to 28 days).
     pub ttl_seconds: Option<u32>,
+    /// Deliver over this many minutes (0 to 1440) rather than at once.
+    pub spread_minutes: Option<u32>,
+    /// Spread breaking news too (it goes at once unless this is set).
+    pub spread_breaking: Option<bool>,
 }
 
 impl PushOptions {
@@ -41,9 +45,20 @@ impl PushOptions {
         }
         .validate("push")
         .map_err(|errors| EditorialError::InvalidStory(InputErrors(errors)))?;
+        let spread_minutes = self.spread_minutes.unwrap_or(0);
+        if spread_minutes > MAX_SPREAD_MINUTES {
+            return Err(EditorialError::InvalidStory(InputErrors(vec![
+                FieldError {
+                    field: "push.spread_minutes".into(),
+                    message: format!("must be between 0 and {MAX_SPREAD_MINUTES} minutes (a day)"),
+                },
+            ])));
+        }
         Ok(NotificationSettings {
             send: self.send.unwrap_or(true),
             breaking: self.breaking.unwrap_or(false),
+            spread_minutes,
+            spread_breaking: self.spread_breaking.unwrap_or(false),
             ..checked
         })
     }

@@ -171,6 +171,8 @@ mod tests {
             created_at: 0,
             planned_at_ms: planned_minute.map(|m| m * 60_000 + 1_500),
             finished_at_ms: None,
+            spread_minutes: 0,
+            spread_breaking: false,
         }
     }
 

@@ -325,9 +325,12 @@ async fn render(state: &AppState, user: &Principal, view: View<'_>) -> Response 
     let image_open = view
         .errors
         .any_of(&["image_url", "image_alt", "image_credit"]);
-    let push_open = view
-        .errors
-        .any_of(&["push_send", "push_title", "push_body"]);
+    let push_open = view.errors.any_of(&[
+        "push_send",
+        "push_title",
+        "push_body",
+        "push_spread_minutes",
+    ]);
     let seo_open = view
         .errors
         .any_of(&["seo_title", "seo_description", "seo_image"]);

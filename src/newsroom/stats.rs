@@ -44,6 +44,8 @@ pub struct JobRow {
     /// When it started sending, if it has.
     pub sent: Option<Shown>,
     pub breaking: bool,
+    /// "over 30 minutes" for a notification delivered at a pace.
+    pub spread: Option<String>,
     /// "Sending…", "Finished", "Waiting to send"…
     pub state: &'static str,
     /// "counting…" while its readers are being counted.
@@ -184,6 +186,15 @@ fn job_row(
             .and_then(DateTime::from_timestamp_millis)
             .map(|at| Shown::full(at, zone)),
         breaking: job.breaking,
+        spread: match crate::content::spread::minutes(
+            u32::try_from(job.spread_minutes).unwrap_or(0),
+            job.spread_breaking,
+            job.breaking,
+        ) {
+            0 => None,
+            1 => Some("delivered over 1 minute".to_owned()),
+            n => Some(format!("delivered over {n} minutes")),
+        },
         state,
         queued: job
             .queued

@@ -60,6 +60,10 @@ pub struct StoryForm {
     pub push_title: String,
     pub push_body: String,
     pub push_breaking: bool,
+    /// Minutes to deliver the notification over; empty: at once.
+    pub push_spread_minutes: String,
+    /// Spread it even when it is breaking news.
+    pub push_spread_breaking: bool,
     /// `YYYY-MM-DDTHH:MM`, in the zone `tz_offset` says.
     pub schedule_at: String,
     /// Minutes east of UTC of the editor's zone at `schedule_at`, as the
@@ -134,6 +138,8 @@ impl StoryForm {
             push_title: String::new(),
             push_body: String::new(),
             push_breaking: false,
+            push_spread_minutes: String::new(),
+            push_spread_breaking: false,
             schedule_at,
             tz_offset: String::new(),
             schedule_utc,
@@ -167,6 +173,8 @@ impl StoryForm {
             push_title: text("push_title"),
             push_body: text("push_body"),
             push_breaking: fields.checked("push_breaking"),
+            push_spread_minutes: text("push_spread_minutes"),
+            push_spread_breaking: fields.checked("push_spread_breaking"),
             schedule_at: text("schedule_at"),
             tz_offset: text("tz_offset"),
             schedule_utc: String::new(),
@@ -288,6 +296,10 @@ impl StoryForm {
             body: optional(&self.push_body),
             breaking: Some(self.push_breaking),
             ttl_seconds: None,
+            // Not a number: out of range, so refused with the range.
+            spread_minutes: optional(&self.push_spread_minutes)
+                .map(|n| n.parse().unwrap_or(u32::MAX)),
+            spread_breaking: Some(self.push_spread_breaking),
         }
     }
 
@@ -340,6 +352,7 @@ pub fn input_of(field: &str) -> (&'static str, &'static str) {
         "seo.image" => ("seo_image", "Social image address"),
         "push.title" => ("push_title", "Notification title"),
         "push.body" => ("push_body", "Notification text"),
+        "push.spread_minutes" => ("push_spread_minutes", "Deliver over"),
         "push" | "push.ttl_seconds" => ("push_send", "Notification"),
         "published_at" | "schedule" => ("schedule_at", "Publication time"),
         _ => ("story-form", "Story"),

@@ -5,6 +5,9 @@
 //! snapshot of followers per topic, the delivery engine).
 
 mod connections;
+mod listen;
+
+pub use listen::bind as bind_listener;
 
 use std::time::Duration;
 
@@ -21,6 +24,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::site::{templates, view};
+use crate::store::{Fingerprint, Touched};
 use crate::web::AppState;
 use crate::web::page_error::{AppError, ErrorInfo};
 
@@ -88,7 +92,7 @@ async fn serve_metrics(
     state: AppState,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<tokio::task::JoinHandle<()>> {
-    let listener = TcpListener::bind(address).await.map_err(|e| {
+    let listener = listen::bind(address, state.config.http.listen_backlog).map_err(|e| {
         std::io::Error::new(
             e.kind(),
             format!("cannot listen on metrics_bind {address}: {e}"),
@@ -130,11 +134,12 @@ async fn await_workers(workers: tokio::task::JoinHandle<()>) {
     }
 }
 
-/// Invalidates cached pages when what readers may see has changed: a write
-/// by any process (`herald story add` while the site runs), or a scheduled
-/// story's time arriving.
+/// Drops the cached pages that what readers may see has changed on: a
+/// write by any process (`herald story add` while the site runs, another
+/// web node), read from the store's change log since the version last seen,
+/// or a scheduled story's time arriving. A page no change touched stays.
 async fn watch_content(state: AppState, mut stop: watch::Receiver<bool>) {
-    let mut last = None;
+    let mut last: Option<(Fingerprint, chrono::DateTime<Utc>)> = None;
     let mut ticker = tokio::time::interval(CONTENT_POLL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -142,20 +147,54 @@ async fn watch_content(state: AppState, mut stop: watch::Receiver<bool>) {
             _ = ticker.tick() => {}
             _ = stop.changed() => return,
         }
-        match state.store.fingerprint(Utc::now()).await {
+        let at = Utc::now();
+        match state.store.fingerprint(at).await {
             Ok(now) => {
-                if last.is_some_and(|previous| previous != now) {
+                if let Some((previous, since)) = last
+                    && previous != now
+                {
+                    let touched = match changes_between(&state, previous, now, since, at).await {
+                        Ok(touched) => touched,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot read what changed; page cache cleared");
+                            Touched::everything()
+                        }
+                    };
                     tracing::debug!(
                         version = now.content_version,
-                        "content changed; page cache cleared"
+                        everything = touched.everything,
+                        stories = touched.stories.len(),
+                        "content changed; touched pages dropped"
                     );
-                    state.pages.invalidate();
+                    state.pages.invalidate_touched(&touched);
                 }
-                last = Some(now);
+                last = Some((now, at));
             }
             Err(e) => tracing::warn!(error = %e, "cannot check for content changes"),
         }
     }
+}
+
+/// What changed between two fingerprints taken at `since` and `at`: the
+/// writes in the change log, and the stories whose time arrived.
+async fn changes_between(
+    state: &AppState,
+    previous: Fingerprint,
+    now: Fingerprint,
+    since: chrono::DateTime<Utc>,
+    at: chrono::DateTime<Utc>,
+) -> Result<Touched, crate::store::StoreError> {
+    let mut touched = state
+        .store
+        .content_changes_since(previous.content_version, now.content_version)
+        .await?;
+    touched.merge(state.store.arrivals_touched(since, at).await?);
+    if touched.is_empty() {
+        // Something changed that neither explains (a clock gone back):
+        // be safe.
+        return Ok(Touched::everything());
+    }
+    Ok(touched)
 }
 
 async fn not_found() -> AppError {

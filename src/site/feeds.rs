@@ -15,6 +15,7 @@ use crate::content::{markdown, slug};
 use crate::web::AppState;
 use crate::web::cache::Rendered;
 use crate::web::page_error::AppError;
+use crate::web::page_scope::Scope;
 
 /// The three formats.
 #[derive(Debug, Clone, Copy)]
@@ -182,5 +183,9 @@ async fn render_feed(
         content_type: format.content_type(),
         last_modified: updated,
         cache_control: FEED_CACHE_CONTROL,
+        scope: match topic_slug {
+            Some(slug) => Scope::Topic(slug.to_owned()),
+            None => Scope::Site,
+        },
     })
 }

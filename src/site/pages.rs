@@ -14,6 +14,7 @@ use crate::content::{BREAKING_TOPIC, Story, dates, jsonld, markdown, slug};
 use crate::web::AppState;
 use crate::web::cache::Rendered;
 use crate::web::page_error::AppError;
+use crate::web::page_scope::Scope;
 
 /// How long browsers and CDNs may reuse a page before asking again.
 pub const PAGE_CACHE_CONTROL: &str = "public, max-age=30, stale-while-revalidate=60";
@@ -165,6 +166,7 @@ async fn render_topic(state: &AppState, topic_slug: &str, page: i64) -> Result<R
     meta.feeds.extend(view::feed_links(state, Some(&topic_ref)));
     meta.prompt = true;
     let last_modified = latest(list.stories.iter().map(|s| s.modified_at));
+    let scope = Scope::Topic(topic.slug.clone());
     html(
         templates::TopicPage {
             site: &site,
@@ -180,6 +182,7 @@ async fn render_topic(state: &AppState, topic_slug: &str, page: i64) -> Result<R
         .render()?,
         last_modified,
     )
+    .map(|page| page.scoped(scope))
 }
 
 pub async fn list_topics(
@@ -321,10 +324,15 @@ async fn render_story(state: &AppState, story_slug: &str) -> Result<Rendered, Ap
         .filter(|s| s.is_visible(Utc::now()))
         .ok_or(AppError::NotFound)?;
     let last_modified = story.modified_at;
+    let scope = Scope::Story {
+        slug: story.slug.clone(),
+        topics: story.topics.iter().map(|t| t.slug.clone()).collect(),
+    };
     html(
         story_html(state, story, StoryMode::OnTheSite).await?,
         last_modified,
     )
+    .map(|page| page.scoped(scope))
 }
 
 /// Whom a story page is for.
@@ -506,5 +514,6 @@ fn html(body: String, last_modified: DateTime<Utc>) -> Result<Rendered, AppError
         content_type: "text/html; charset=utf-8",
         last_modified,
         cache_control: PAGE_CACHE_CONTROL,
+        scope: Scope::Site,
     })
 }

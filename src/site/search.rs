@@ -23,6 +23,7 @@ use crate::search::{self, SearchError, SearchOutcome, SearchRequest};
 use crate::web::AppState;
 use crate::web::cache::{CachedPage, Rendered};
 use crate::web::page_error::AppError;
+use crate::web::page_scope::Scope;
 
 /// What a reader may need to know to search well.
 const HELP: &str = "Type words to find the stories that have them all, or put a phrase \
@@ -98,6 +99,7 @@ pub async fn show_search(
         content_type: "text/html; charset=utf-8",
         last_modified: Utc::now(),
         cache_control: PAGE_CACHE_CONTROL,
+        scope: Scope::Site,
     });
     Ok(page.respond(&headers))
 }

@@ -12,6 +12,7 @@ use crate::content::sitemap::{self, NewsUrl, SitemapUrl};
 use crate::web::AppState;
 use crate::web::cache::Rendered;
 use crate::web::page_error::AppError;
+use crate::web::page_scope::Scope;
 
 const XML: &str = "application/xml; charset=utf-8";
 const SITEMAP_CACHE_CONTROL: &str = "public, max-age=300";
@@ -77,6 +78,7 @@ async fn render_sitemap(state: &AppState) -> Result<Rendered, AppError> {
         content_type: XML,
         last_modified: newest,
         cache_control: SITEMAP_CACHE_CONTROL,
+        scope: Scope::Site,
     })
 }
 
@@ -122,6 +124,7 @@ async fn render_news_sitemap(state: &AppState) -> Result<Rendered, AppError> {
         content_type: XML,
         last_modified: latest(stories.iter().map(|s| s.modified_at)),
         cache_control: SITEMAP_CACHE_CONTROL,
+        scope: Scope::Site,
     })
 }
 

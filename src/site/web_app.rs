@@ -117,5 +117,7 @@ fn unchanging(body: Bytes, content_type: &'static str) -> Rendered {
         content_type,
         last_modified: DateTime::UNIX_EPOCH,
         cache_control: A_DAY,
+        // Dropped with every change like a site-wide page: cheap to redo.
+        scope: Default::default(),
     }
 }

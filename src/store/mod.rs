@@ -16,6 +16,7 @@ mod accounts;
 mod backup;
 mod batch;
 mod conflict;
+mod content_changes;
 mod editorial;
 mod fanout;
 mod follower_history;
@@ -53,6 +54,7 @@ pub use accounts::{
 };
 pub use backup::check_database_file;
 pub use conflict::Conflict;
+pub use content_changes::Touched;
 pub use editorial::{
     Actor, AutosaveRecord, Correction, EditingRecord, EditorialRecord, ListedStory,
     PreviewLinkRecord, RevisionAction, RevisionRecord, RevisionSnapshot, StoryQuery, StoryStatus,

@@ -1,9 +1,10 @@
-//! Site-wide state: the content version every write bumps, which lets every
-//! process that caches pages notice a change made by another process, and
+//! Site-wide state: the content version every write bumps (through
+//! `content_changes::record`), which lets every process that caches pages
+//! notice a change made by another process, and
 //! the record that the demo content was seeded.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use super::{Store, StoreError};
 
@@ -13,13 +14,6 @@ use super::{Store, StoreError};
 pub struct Fingerprint {
     pub content_version: i64,
     pub visible_stories: i64,
-}
-
-pub(super) async fn bump_content_version(tx: &mut Transaction<'_, Any>) -> Result<(), StoreError> {
-    sqlx::query("UPDATE site_state SET content_version = content_version + 1 WHERE id = 1")
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 impl Store {

@@ -235,6 +235,13 @@ impl Store {
             )));
         }
         let was_published = existing.as_ref().and_then(|e| e.published_at);
+        // What the story showed on before: an old slug's or topic's pages drop too.
+        let before = match &existing {
+            Some(existing) => {
+                super::content_changes::story_footprint(&mut tx, existing.id, now_s).await?
+            }
+            None => Default::default(),
+        };
         let SavePlan {
             published_at,
             updated_at,
@@ -365,7 +372,7 @@ impl Store {
         let job_due_now = job.due_at().is_some_and(|at| at <= now_s);
         let published_now = was_published.is_none() && published_at.is_some();
         super::editorial::record_revision(&mut tx, id, options.actor, action, now_s).await?;
-        super::site_state::bump_content_version(&mut tx).await?;
+        super::content_changes::story_changed(&mut tx, id, before, now).await?;
         tx.commit().await?;
         if job_due_now {
             self.announce_job().await;

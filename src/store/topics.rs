@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
 use super::batch::fetch_batched;
+use super::content_changes::Touched;
 use super::rows;
 use super::{Conflict, Store, StoreError};
 use crate::content::Topic;
@@ -180,7 +181,7 @@ impl Store {
         .bind(now.timestamp())
         .execute(&mut *tx)
         .await?;
-        crate::store::site_state::bump_content_version(&mut tx).await?;
+        crate::store::content_changes::record(&mut tx, &Touched::everything()).await?;
         tx.commit().await?;
         self.topic_by_slug(slug, now)
             .await?
@@ -226,7 +227,7 @@ impl Store {
             return Ok(None);
         }
         // Topic names show on story pages: their cached copies must go.
-        crate::store::site_state::bump_content_version(&mut tx).await?;
+        crate::store::content_changes::record(&mut tx, &Touched::everything()).await?;
         tx.commit().await?;
         self.topic_by_slug(slug, now).await
     }

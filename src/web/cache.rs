@@ -1,8 +1,12 @@
 //! Rendered pages, kept in memory and answered with HTTP validators.
 //!
-//! Pages are cached by path and query until content changes — a write by
-//! this process or any other (see `server::watch_content`) — or until they
-//! are a minute old, whichever comes first. Every answer carries
+//! Pages are cached by path and query until a content change touches what
+//! they show — a write by this process or any other, read from the store's
+//! change log by `server::watch_content`; see [`super::page_scope`] for
+//! which changes drop which pages — or until they are a minute old,
+//! whichever comes first. A cold page is rendered once however many ask
+//! for it at the same moment ([`super::single_flight`]); `/metrics` counts
+//! renders, hits and misses. Every answer carries
 //! `Cache-Control`, `ETag` and `Last-Modified`, and a conditional request
 //! that still matches gets `304 Not Modified`.
 //!
@@ -22,8 +26,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::registry::Registry;
+
 use super::encoded::Encoded;
 use super::page_error::AppError;
+use super::page_scope::Scope;
+use super::single_flight::{Flights, Role};
+use crate::store::Touched;
 
 /// A freshly rendered answer.
 #[derive(Debug)]
@@ -32,6 +42,15 @@ pub struct Rendered {
     pub content_type: &'static str,
     pub last_modified: DateTime<Utc>,
     pub cache_control: &'static str,
+    /// What the page shows: which content changes drop it.
+    pub scope: Scope,
+}
+
+impl Rendered {
+    /// The same answer, showing `scope` (a site-wide page by default).
+    pub fn scoped(self, scope: Scope) -> Rendered {
+        Rendered { scope, ..self }
+    }
 }
 
 /// A rendered answer with its validators, ready to serve many times.
@@ -43,6 +62,7 @@ pub struct CachedPage {
     last_modified: SystemTime,
     last_modified_header: HeaderValue,
     created: Instant,
+    scope: Scope,
 }
 
 impl CachedPage {
@@ -55,6 +75,12 @@ impl CachedPage {
             rendered.cache_control,
             rendered.last_modified,
         )
+        .scoped(rendered.scope)
+    }
+
+    fn scoped(mut self, scope: Scope) -> CachedPage {
+        self.scope = scope;
+        self
     }
 
     /// An answer already in the codings it has (a static asset, compressed
@@ -74,6 +100,7 @@ impl CachedPage {
             last_modified,
             encoded,
             created: Instant::now(),
+            scope: Scope::Site,
         }
     }
 
@@ -136,28 +163,48 @@ fn etag_matches(header: &HeaderValue, etag: &HeaderValue) -> bool {
 #[derive(Debug)]
 pub struct PageCache {
     entries: RwLock<HashMap<String, Arc<CachedPage>>>,
+    /// Renders in progress, so that a cold page is rendered once however
+    /// many ask for it at the same moment.
+    flights: Flights<Arc<CachedPage>>,
+    /// Grows with every invalidation: a render that began before one may
+    /// be stale, and is served but not kept.
     generation: AtomicU64,
     max_age: Duration,
     max_entries: usize,
+    /// Counts for `/metrics`.
+    pub metrics: PageMetrics,
 }
 
 impl Default for PageCache {
     fn default() -> Self {
         PageCache {
             entries: RwLock::default(),
+            flights: Flights::default(),
             generation: AtomicU64::new(0),
             max_age: Duration::from_secs(60),
             max_entries: 5_000,
+            metrics: PageMetrics::default(),
         }
     }
 }
 
 impl PageCache {
-    /// Forgets every page: content changed.
+    /// Forgets every page: content changed in a way that may show anywhere.
     pub fn invalidate(&self) {
+        self.invalidate_touched(&Touched::everything());
+    }
+
+    /// Forgets the pages a content change that touched `touched` may have
+    /// changed (see [`Scope::touched_by`]), and every render in progress.
+    pub fn invalidate_touched(&self, touched: &Touched) {
         self.generation.fetch_add(1, Ordering::SeqCst);
+        self.flights.forget_all();
         if let Ok(mut entries) = self.entries.write() {
-            entries.clear();
+            if touched.everything {
+                entries.clear();
+            } else {
+                entries.retain(|_, page| !page.scope.touched_by(touched));
+            }
         }
     }
 
@@ -183,7 +230,8 @@ impl PageCache {
         entries.insert(key, page);
     }
 
-    /// Answers from the cache, or renders, caches and answers.
+    /// Answers from the cache, or renders, caches and answers. Requests
+    /// that miss the same key at the same moment share one render.
     pub async fn serve<F>(
         &self,
         key: String,
@@ -194,13 +242,77 @@ impl PageCache {
         F: Future<Output = Result<Rendered, AppError>>,
     {
         if let Some(page) = self.get(&key) {
+            self.metrics.hits.inc();
             return Ok(page.respond(request));
         }
+        self.metrics.misses.inc();
         let generation = self.generation.load(Ordering::SeqCst);
+        let lead = match self.flights.join(&key, || self.get(&key)) {
+            Role::Ready(page) => return Ok(page.respond(request)),
+            Role::Follow(follower) => {
+                self.metrics.shared.inc();
+                if let Some(page) = follower.result().await {
+                    return Ok(page.respond(request));
+                }
+                // The render failed or was abandoned: render alone.
+                None
+            }
+            Role::Lead(lead) => Some(lead),
+        };
+        self.metrics.renders.inc();
         let page = Arc::new(CachedPage::new(render.await?));
         let response = page.respond(request);
-        self.insert(key, page, generation);
+        self.insert(key, page.clone(), generation);
+        if let Some(lead) = lead {
+            lead.finish(page);
+        }
         Ok(response)
+    }
+}
+
+/// How the page cache is doing, for `/metrics`.
+#[derive(Debug)]
+pub struct PageMetrics {
+    registry: Registry,
+    /// Pages rendered (a cold or dropped page, once per flight).
+    pub renders: Counter,
+    /// Requests answered from the cache.
+    pub hits: Counter,
+    /// Requests that found no page in the cache.
+    pub misses: Counter,
+    /// Misses that waited for another request's render.
+    pub shared: Counter,
+}
+
+impl Default for PageMetrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("herald_pages");
+        let mut counter = |name: &str, help: &str| {
+            let counter = Counter::default();
+            registry.register(name, help, counter.clone());
+            counter
+        };
+        let renders = counter("renders", "Pages rendered for the page cache");
+        let hits = counter("cache_hits", "Requests answered from the page cache");
+        let misses = counter("cache_misses", "Requests that found no page in the cache");
+        let shared = counter(
+            "shared_renders",
+            "Cache misses that waited for another request's render of the same page",
+        );
+        PageMetrics {
+            registry,
+            renders,
+            hits,
+            misses,
+            shared,
+        }
+    }
+}
+
+impl PageMetrics {
+    /// The registry `/metrics` encodes.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 }
 
@@ -214,6 +326,7 @@ mod tests {
             content_type: "text/html; charset=utf-8",
             last_modified: DateTime::from_timestamp(1_700_000_000, 0).expect("valid"),
             cache_control: "public, max-age=30",
+            scope: Scope::Site,
         })
     }
 

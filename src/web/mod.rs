@@ -17,7 +17,9 @@ pub mod encoded;
 pub mod extract;
 pub mod memo;
 pub mod page_error;
+pub mod page_scope;
 pub mod refusals;
+pub mod single_flight;
 pub mod state;
 pub mod static_files;
 

@@ -86,6 +86,10 @@ impl AppState {
             push.concurrency_per_origin,
         )
         .map_err(|e| StateError(format!("cannot create the HTTP client: {e}")))?;
+        self.push
+            .metrics
+            .pace_limit
+            .set(i64::from(push.max_messages_per_second));
         Ok(Some(crate::delivery::worker::Engine {
             store: self.store.clone(),
             sender: Arc::new(sender),
@@ -105,6 +109,10 @@ impl AppState {
             voice: crate::delivery::payload::SiteVoice::of(&self.config),
             site_name: self.config.site.name.clone(),
             reminders: self.config.reminders.clone(),
+            pace: Arc::new(crate::delivery::pacing::Pace::per_second(
+                push.max_messages_per_second,
+                self.push.metrics.paced_seconds.clone(),
+            )),
             clock: crate::delivery::worker::Clock::system(),
         }))
     }

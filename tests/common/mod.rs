@@ -348,6 +348,19 @@ impl TestSite {
         (status, response.text().await.expect("body"))
     }
 
+    /// `/metrics` as the scraper holding `token` reads it.
+    pub async fn metrics(&self, token: &str) -> String {
+        self.client
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
     /// Waits until the page cache has noticed the latest write (the content
     /// watcher polls every second).
     pub async fn settle(&self) {

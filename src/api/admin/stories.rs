@@ -199,7 +199,8 @@ struct PublishBody {
 }
 
 /// `POST /api/v1/admin/stories/{id}/publish`, with an optional body
-/// `{"push": {"send": true, "title": "…", "body": "…", "breaking": false}}`;
+/// `{"push": {"send": true, "title": "…", "body": "…", "breaking": false,
+/// "spread_minutes": 0, "spread_breaking": false}}`;
 /// with `?dry_run=true`, whom its notification would reach, and nothing
 /// published.
 async fn publish_story(

@@ -46,7 +46,7 @@ impl Store {
         .await?;
         cancel_pending_jobs(&mut tx, id).await?;
         record_revision(&mut tx, id, actor, RevisionAction::Unpublished, now_s).await?;
-        crate::store::site_state::bump_content_version(&mut tx).await?;
+        crate::store::content_changes::story_changed(&mut tx, id, Default::default(), now).await?;
         tx.commit().await?;
         Ok(version)
     }
@@ -77,7 +77,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         record_revision(&mut tx, id, actor, RevisionAction::Corrected, now_s).await?;
-        crate::store::site_state::bump_content_version(&mut tx).await?;
+        crate::store::content_changes::story_changed(&mut tx, id, Default::default(), now).await?;
         tx.commit().await?;
         Ok(version)
     }

@@ -3,6 +3,7 @@
 //! due and once the story's earlier jobs are done, and counted.
 
 use super::*;
+use crate::content::spread::{self, Spread};
 
 /// Writes a story's fan-out job, in the transaction that publishes it.
 /// With `settings.send` off the job is silent: written, finished at once,
@@ -41,10 +42,11 @@ pub(in crate::store) async fn insert_job(
     let silent = !settings.send;
     let row = sqlx::query(
         "INSERT INTO push_jobs (story_id, title, body, ttl_seconds, not_before, created_at,
-                                breaking, kind, silent, state, finished_at)
+                                breaking, kind, silent, state, finished_at,
+                                spread_minutes, spread_breaking)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
                  CASE WHEN $9 = 1 THEN 'done' ELSE 'pending' END,
-                 CASE WHEN $9 = 1 THEN $10 ELSE NULL END)
+                 CASE WHEN $9 = 1 THEN $10 ELSE NULL END, $11, $12)
          RETURNING id",
     )
     .bind(story_id)
@@ -57,6 +59,8 @@ pub(in crate::store) async fn insert_job(
     .bind(kind.as_str())
     .bind(i64::from(silent))
     .bind(now.saturating_mul(1000))
+    .bind(i64::from(settings.spread_minutes))
+    .bind(i64::from(settings.spread_breaking))
     .fetch_one(&mut **tx)
     .await?;
     Ok(row.try_get(0)?)
@@ -177,6 +181,8 @@ impl Store {
             let story_id: i64 = row.try_get(1)?;
             let published: Option<i64> = row.try_get(2)?;
             let breaking = row.try_get::<i64, _>(3)? != 0;
+            let spread_minutes = u32::try_from(row.try_get::<i64, _>(4)?).unwrap_or(0);
+            let spread_breaking = row.try_get::<i64, _>(5)? != 0;
             let mut tx = self.begin_write().await?;
             if published.is_none_or(|at| at > now) {
                 // Unpublished or moved later since the job was written.
@@ -210,17 +216,26 @@ impl Store {
                     range.try_get::<Option<i64>, _>(1)?.unwrap_or(-1),
                 )
             };
+            let minutes = if spread_minutes > 0 {
+                let urgent = breaking || in_breaking_topic(&mut tx, story_id).await?;
+                spread::minutes(spread_minutes, spread_breaking, urgent)
+            } else {
+                0
+            };
+            let spread = Spread::new(now_ms, minutes, (first, last));
             let mut start = first;
             while start <= last {
                 let end = (start + shard_size - 1).min(last);
                 sqlx::query(
-                    "INSERT INTO push_shards (job_id, first_subscriber, last_subscriber, checkpoint)
-                     VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO push_shards (job_id, first_subscriber, last_subscriber, checkpoint,
+                        ready_at)
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(job_id)
                 .bind(start)
                 .bind(end)
                 .bind(start - 1)
+                .bind(spread.map_or(0, |s| s.due_at(start)))
                 .execute(&mut *tx)
                 .await?;
                 start = end + 1;
@@ -311,7 +326,10 @@ impl Store {
     /// What a job sends, and to whom.
     pub async fn job_info(&self, job_id: i64) -> Result<Option<JobInfo>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, story_id, title, body, ttl_seconds, COALESCE(planned_at, 0), breaking, kind
+            "SELECT id, story_id, title, body, ttl_seconds, COALESCE(planned_at, 0), breaking, kind,
+                spread_minutes, spread_breaking,
+                (SELECT MIN(first_subscriber) FROM push_shards WHERE job_id = push_jobs.id),
+                (SELECT MAX(last_subscriber) FROM push_shards WHERE job_id = push_jobs.id)
              FROM push_jobs WHERE id = $1",
         )
         .bind(job_id)
@@ -344,14 +362,36 @@ impl Store {
                 body: row.try_get(3)?,
                 ttl_seconds: u32::try_from(ttl).ok(),
                 breaking,
+                spread_minutes: u32::try_from(row.try_get::<i64, _>(8)?).unwrap_or(0),
+                spread_breaking: row.try_get::<i64, _>(9)? != 0,
                 ..NotificationSettings::default()
             },
+            subscribers: (
+                row.try_get::<Option<i64>, _>(10)?.unwrap_or(0),
+                row.try_get::<Option<i64>, _>(11)?.unwrap_or(0),
+            ),
             kind,
             ttl_seconds: u32::try_from(ttl).unwrap_or(DEFAULT_TTL_SECONDS),
             audience,
             planned_at_ms: row.try_get(5)?,
         }))
     }
+}
+
+/// Whether story `story_id` is in the breaking-news topic.
+async fn in_breaking_topic(
+    tx: &mut Transaction<'_, Any>,
+    story_id: i64,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query(
+        "SELECT 1 FROM story_topics st JOIN topics t ON t.id = st.topic_id
+         WHERE st.story_id = $1 AND t.slug = $2",
+    )
+    .bind(story_id)
+    .bind(crate::content::BREAKING_TOPIC)
+    .fetch_optional(&mut **tx)
+    .await?
+    .is_some())
 }
 
 /// Whom a job of `story_id` sends to.
@@ -445,7 +485,8 @@ pub(in crate::store) async fn cancel_or_wait(
 /// Pending jobs whose time has come and whose story's earlier jobs are done.
 pub(in crate::store) fn due_jobs_sql() -> String {
     format!(
-        "SELECT j.id, j.story_id, s.published_at, j.breaking FROM push_jobs j JOIN stories s ON s.id = j.story_id
+        "SELECT j.id, j.story_id, s.published_at, j.breaking, j.spread_minutes, j.spread_breaking
+         FROM push_jobs j JOIN stories s ON s.id = j.story_id
          WHERE j.state = 'pending' AND j.not_before <= $1 AND {EARLIER_JOBS_DONE}
          ORDER BY j.id LIMIT 100"
     )

@@ -144,6 +144,9 @@ pub struct JobInfo {
     pub audience: Audience,
     /// Unix ms when the job was planned: the start of publish-to-delivery latency.
     pub planned_at_ms: i64,
+    /// The first and last subscriber ids of the job's shards (a spread
+    /// delivery's times are cut along them); zeros before it is planned.
+    pub subscribers: (i64, i64),
 }
 
 /// How far a shard has got: every subscriber up to `subscriber` is
@@ -277,6 +280,11 @@ pub struct JobStats {
     pub planned_at_ms: Option<i64>,
     /// Unix ms.
     pub finished_at_ms: Option<i64>,
+    /// Delivered over this many minutes rather than at once, as asked (a
+    /// breaking job goes at once unless its spread was asked for it too).
+    pub spread_minutes: i64,
+    /// The spread was asked for breaking news too.
+    pub spread_breaking: bool,
 }
 
 /// One shard's progress.

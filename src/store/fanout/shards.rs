@@ -148,12 +148,24 @@ impl Store {
     /// Hands a shard back (on shutdown): another worker resumes it from its
     /// checkpoint at once.
     pub async fn release_shard(&self, lease: &ShardLease) -> Result<(), StoreError> {
+        self.postpone_shard(lease, 0).await
+    }
+
+    /// Hands a shard back until `ready_at_ms` (a spread job's next
+    /// subscribers' turn): no worker leases it before then.
+    pub async fn postpone_shard(
+        &self,
+        lease: &ShardLease,
+        ready_at_ms: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE push_shards SET state = 'ready', lease_owner = NULL, lease_until = NULL
+            "UPDATE push_shards SET state = 'ready', lease_owner = NULL, lease_until = NULL,
+                ready_at = $3
              WHERE id = $1 AND state = 'leased' AND lease_owner = $2",
         )
         .bind(lease.shard_id)
         .bind(&lease.owner)
+        .bind(ready_at_ms)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -280,7 +292,8 @@ pub(in crate::store) fn lease_shard_sql(backend: Backend) -> &'static str {
         Backend::Sqlite => {
             "UPDATE push_shards SET state = 'leased', lease_owner = $1, lease_until = $2
              WHERE id = (SELECT id FROM push_shards
-                         WHERE state = 'ready' OR (state = 'leased' AND lease_until < $3)
+                         WHERE (state = 'ready' AND ready_at <= $3)
+                            OR (state = 'leased' AND lease_until < $3)
                          ORDER BY id LIMIT 1)
              RETURNING id, job_id, last_subscriber, checkpoint"
         }
@@ -291,9 +304,10 @@ pub(in crate::store) fn lease_shard_sql(backend: Backend) -> &'static str {
         Backend::Postgres => {
             "UPDATE push_shards SET state = 'leased', lease_owner = $1, lease_until = $2
              WHERE id = (SELECT id FROM push_shards
-                         WHERE state = 'ready' OR (state = 'leased' AND lease_until < $3)
+                         WHERE (state = 'ready' AND ready_at <= $3)
+                            OR (state = 'leased' AND lease_until < $3)
                          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-               AND (state = 'ready' OR (state = 'leased' AND lease_until < $3))
+               AND ((state = 'ready' AND ready_at <= $3) OR (state = 'leased' AND lease_until < $3))
              RETURNING id, job_id, last_subscriber, checkpoint"
         }
     }

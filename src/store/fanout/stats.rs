@@ -21,7 +21,8 @@ impl Store {
         let jobs = sqlx::query(
             "SELECT j.id, j.kind, j.breaking, j.silent, j.state, j.queued, j.sent, j.delivered,
                     j.gone, j.failed, (SELECT COUNT(*) FROM push_retries r WHERE r.job_id = j.id),
-                    j.superseded, j.created_at, j.planned_at, j.finished_at, j.held
+                    j.superseded, j.created_at, j.planned_at, j.finished_at, j.held, j.spread_minutes,
+                    j.spread_breaking
              FROM push_jobs j WHERE j.story_id = $1 ORDER BY j.id",
         )
         .bind(story_id)
@@ -146,5 +147,7 @@ pub(in crate::store) fn job_stats(row: &sqlx::any::AnyRow) -> Result<JobStats, S
         planned_at_ms: row.try_get(13)?,
         finished_at_ms: row.try_get(14)?,
         held: row.try_get(15)?,
+        spread_minutes: row.try_get(16)?,
+        spread_breaking: row.try_get::<i64, _>(17)? != 0,
     })
 }

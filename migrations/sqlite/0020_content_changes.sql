@@ -1,0 +1,22 @@
+-- What each content change touched (issue 20), so that every web node drops
+-- only those cached pages instead of all of them. One row per bump of
+-- site_state.content_version, written in the same transaction; a node's
+-- content watcher reads the rows after the version it last saw. Only the
+-- latest thousand are kept: a node further behind clears its whole cache.
+CREATE TABLE content_changes (
+    version    INTEGER PRIMARY KEY, -- the content_version this change made
+    everything INTEGER NOT NULL,    -- 1: not attributable to stories; every page drops
+    stories    TEXT    NOT NULL,    -- JSON array of story slugs (before and after the change)
+    topics     TEXT    NOT NULL     -- JSON array of topic slugs (before and after the change)
+);
+
+-- Paced delivery (issue 20): a notification delivered over some minutes
+-- rather than at once, from the newsroom's push panel or the admin API's
+-- "push": {"spread_minutes": N}. Breaking news goes at once unless
+-- spread_breaking says the editor asked to spread it too.
+ALTER TABLE push_jobs ADD COLUMN spread_minutes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE push_jobs ADD COLUMN spread_breaking INTEGER NOT NULL DEFAULT 0;
+-- A spread job's shard is ready from ready_at (Unix ms) on: when its first
+-- subscribers' turn comes, and again, when a worker hands it back until
+-- its next subscribers' turn. 0: ready at once.
+ALTER TABLE push_shards ADD COLUMN ready_at INTEGER NOT NULL DEFAULT 0;

@@ -1,0 +1,210 @@
+//! Paced delivery (issue 20): `push.max_messages_per_second` holds a
+//! fan-out to the process's pace, measured where the messages arrive (the
+//! local push service of `common::sink`). Bounds are generous (2× either
+//! way): the machine running the tests is shared and noisy.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestSite;
+use common::accounts::{api_token, create_user};
+use common::devices::{stats, wait_done};
+use common::sink::Sink;
+use herald::roles::Role;
+use herald::store::NewSubscription;
+use serde_json::{Value, json};
+
+const MESSAGES: usize = 2000;
+const PER_SECOND: u32 = 500;
+const TOKEN: &str = "a-long-metrics-token-for-pacing";
+
+/// Registers `count` subscriptions of `sink` following `topic`, straight
+/// in the store, all with one device's keys (each message is encrypted
+/// for its subscription all the same).
+async fn subscribers(site: &TestSite, sink: &Sink, topic: &str, count: usize) {
+    let topic_ids: Vec<i64> = site
+        .store
+        .topic_ids(&[topic.to_owned()])
+        .await
+        .expect("topic")
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    let keys = webpush::UserAgentKeys::generate().expect("keys");
+    let json: serde_json::Value = serde_json::from_str(
+        &keys
+            .subscription("https://x.example/p")
+            .expect("subscription")
+            .to_json(),
+    )
+    .expect("json");
+    for n in 0..count {
+        let subscription = NewSubscription {
+            endpoint: sink.endpoint(&format!("d{n}")),
+            p256dh: json["keys"]["p256dh"].as_str().expect("p256dh").to_owned(),
+            auth: json["keys"]["auth"].as_str().expect("auth").to_owned(),
+            expiration_time: None,
+        };
+        site.store
+            .register_subscription(&subscription, &format!("token-{n}"), &topic_ids, None, 0)
+            .await
+            .expect("registered");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paced_fanout_of_2000_at_500_a_second_takes_about_4_seconds() {
+    let sink = Sink::start().await;
+    let base = sink.base.clone();
+    let site = TestSite::start_delivering(move |c| {
+        c.push.allowed_hosts = vec![base];
+        c.push.max_messages_per_second = PER_SECOND;
+        c.metrics_token = Some(TOKEN.into());
+    })
+    .await;
+    let seed = site
+        .publish(&common::story_json("seed", "Seed", &["Politics"]))
+        .await;
+    wait_done(&site, seed.id, Duration::from_secs(20)).await;
+    subscribers(&site, &sink, "politics", MESSAGES).await;
+
+    let story = site
+        .publish(&common::story_json("paced", "Paced", &["Politics"]))
+        .await;
+    let stats = wait_done(&site, story.id, Duration::from_secs(60)).await;
+    assert_eq!(stats["delivered"], MESSAGES, "{stats}");
+    let received = sink.received();
+    assert_eq!(received.len(), MESSAGES);
+    let first = received.iter().map(|r| r.arrived_at).min().expect("first");
+    let last = received.iter().map(|r| r.arrived_at).max().expect("last");
+    let span = last - first;
+    // 2,000 messages at 500 a second: 4 s; within 2× either way.
+    eprintln!("{MESSAGES} messages at {PER_SECOND}/s arrived over {span:?}");
+    assert!(
+        span >= Duration::from_secs(2) && span <= Duration::from_secs(8),
+        "{MESSAGES} messages at {PER_SECOND}/s arrived over {span:?}"
+    );
+
+    let metrics = site.metrics(TOKEN).await;
+    assert!(
+        metrics.contains("herald_push_max_messages_per_second 500"),
+        "{metrics}"
+    );
+    let waited: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("herald_push_paced_seconds_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the paced seconds");
+    assert!(waited > 0.0, "messages waited for their turn: {metrics}");
+}
+
+/// Publishes draft `id` through the admin API with `push` options.
+async fn publish(site: &TestSite, token: &str, id: i64, push: Value) -> (u16, Value) {
+    let response = site
+        .client
+        .post(format!("{}/api/v1/admin/stories/{id}/publish", site.base))
+        .bearer_auth(token)
+        .json(&json!({ "push": push }))
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A draft of `slug` in Politics, not yet published.
+async fn draft(site: &TestSite, slug: &str) -> i64 {
+    site.save(
+        &common::story_json(slug, slug, &["Politics"]),
+        false,
+        chrono::Utc::now(),
+    )
+    .await
+    .id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spread_notification_trickles_out_and_breaking_news_goes_at_once() {
+    const READERS: usize = 60;
+    let sink = Sink::start().await;
+    let site = common::devices::delivering_site(&sink).await;
+    subscribers(&site, &sink, "politics", READERS).await;
+    let email = "editor@example.org";
+    create_user(&site, email, Role::Editor).await;
+    let token = api_token(&site, email).await;
+
+    let slow = draft(&site, "slow").await;
+    let (status, body) = publish(&site, &token, slow, json!({"spread_minutes": 5000})).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("push.spread_minutes"), "{body}");
+
+    let (status, body) = publish(&site, &token, slow, json!({"spread_minutes": 1})).await;
+    assert_eq!(status, 200, "{body}");
+    let started = std::time::Instant::now();
+    while sink.received().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(20), "nothing sent");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A minute for 60 readers: about one a second. Five seconds in, far
+    // fewer than half have theirs (at once, all would).
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let so_far = sink.received().len();
+    assert!(
+        (1..READERS / 2).contains(&so_far),
+        "{so_far} of {READERS} sent 5 s into a one-minute spread"
+    );
+    let s = stats(&site, slow).await;
+    assert_eq!(s["jobs"][0]["spread_minutes"], 1, "{s}");
+
+    // Breaking news ignores the spread unless the editor asks.
+    let flash = draft(&site, "flash").await;
+    let (status, body) = publish(
+        &site,
+        &token,
+        flash,
+        json!({"breaking": true, "spread_minutes": 1}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let s = wait_done(&site, flash, Duration::from_secs(20)).await;
+    assert_eq!(s["delivered"], READERS, "{s}");
+}
+
+#[tokio::test]
+async fn the_push_panel_spreads_a_notification_and_refuses_nonsense() {
+    let site = TestSite::start().await;
+    let editor = common::accounts::login_as(&site, Role::Editor).await;
+
+    let mut fields = common::editor::story_fields("Slow news", "Slowly.");
+    fields.extend([
+        ("action", "publish-confirmed"),
+        ("push_send", "on"),
+        ("push_spread_minutes", "many"),
+    ]);
+    let (status, html) =
+        common::text_of(editor.post_form("/newsroom/stories/new", &fields).await).await;
+    assert_eq!(status, 422, "{html}");
+    assert_eq!(
+        common::select_text(&html, "#push_spread_minutes-error"),
+        ["Deliver over: must be between 0 and 1440 minutes (a day)"]
+    );
+
+    let mut fields = common::editor::story_fields("Slow news", "Slowly.");
+    fields.extend([
+        ("action", "publish-confirmed"),
+        ("push_send", "on"),
+        ("push_spread_minutes", "30"),
+    ]);
+    let response = editor.post_form("/newsroom/stories/new", &fields).await;
+    assert_eq!(response.status(), 303);
+    let id = common::editor::story_id_in(&common::editor::location(&response));
+    let s = stats(&site, id).await;
+    assert_eq!(s["jobs"][0]["spread_minutes"], 30, "{s}");
+    let (_, page) = editor.text(&format!("/newsroom/stories/{id}/stats")).await;
+    assert_eq!(
+        common::select_text(&page, "[data-field=spread]"),
+        ["delivered over 30 minutes"],
+        "{page}"
+    );
+}
