@@ -160,6 +160,7 @@ pub(super) fn story_draft(story: &Story, notification: NotificationSettings) -> 
         published_at: story.published_at,
         notification,
         seo: story.seo.clone(),
+        live: story.live,
     }
 }
 
@@ -179,6 +180,7 @@ pub(super) fn revision_draft(snapshot: &RevisionSnapshot, slug: &str) -> StoryDr
         published_at: None,
         notification: NotificationSettings::default(),
         seo: snapshot.seo.clone(),
+        live: snapshot.live,
     }
 }
 

@@ -108,6 +108,11 @@ const SQLITE: &[Migration] = &[
         name: "story_seo",
         sql: include_str!("../../migrations/sqlite/0018_story_seo.sql"),
     },
+    Migration {
+        version: 19,
+        name: "live_coverage",
+        sql: include_str!("../../migrations/sqlite/0019_live_coverage.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -201,6 +206,11 @@ const POSTGRES: &[Migration] = &[
         version: 18,
         name: "story_seo",
         sql: include_str!("../../migrations/postgres/0018_story_seo.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "live_coverage",
+        sql: include_str!("../../migrations/postgres/0019_live_coverage.sql"),
     },
 ];
 

@@ -90,9 +90,13 @@ impl From<EditorialError> for ApiError {
             | EditorialError::SlugLocked { .. }
             | EditorialError::AlreadyPublished
             | EditorialError::NotPublished
-            | EditorialError::TopicNameTaken(_) => StatusCode::CONFLICT,
+            | EditorialError::TopicNameTaken(_)
+            | EditorialError::NotLive
+            | EditorialError::LiveEnded(_)
+            | EditorialError::EntryDeleted => StatusCode::CONFLICT,
             EditorialError::InvalidStory(_)
             | EditorialError::InvalidTopic(_)
+            | EditorialError::InvalidEntry(_)
             | EditorialError::BadSchedule(_) => StatusCode::BAD_REQUEST,
         };
         let mut error = ApiError::new(status, e.code(), e.to_string());
@@ -402,7 +406,7 @@ async fn create_preview(ApiUser(_who): ApiUser, body: Result<Bytes, BytesRejecti
 }
 
 /// A JSON answer no cache keeps.
-fn private(body: Value) -> Response {
+pub(super) fn private(body: Value) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
@@ -525,7 +529,9 @@ fn story_json(state: &AppState, editable: &EditableStory) -> Value {
             "authors": story.authors,
             "call_to_action": story.call_to_action.as_ref().map(|c| json!({"text": c.text, "url": c.url})),
             "seo": story.seo,
+            "live": story.live,
         },
+        "live_ended_at": story.live_ended_at.map(time),
     })
 }
 

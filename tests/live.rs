@@ -1,0 +1,380 @@
+//! Live coverage over HTTP against the real server, on SQLite and, when
+//! `TEST_DATABASE_URL` is set, PostgreSQL: entries posted, edited,
+//! deleted and the coverage ended through the admin API, seen in order in
+//! the public entries API and on the story's page; who may post; every
+//! bad input refused with its code and nothing written.
+
+mod common;
+
+use common::TestSite;
+use common::accounts::{api_token, create_user};
+use herald::accounts::Role;
+use herald::store::EntryState;
+use reqwest::{Method, RequestBuilder};
+use serde_json::{Value, json};
+
+/// An API client with a bearer token.
+struct Api {
+    base: String,
+    token: String,
+    client: reqwest::Client,
+}
+
+impl Api {
+    async fn for_user(site: &TestSite, email: &str, role: Role) -> Api {
+        create_user(site, email, role).await;
+        Api {
+            base: site.base.clone(),
+            token: api_token(site, email).await,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self.request(method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// Posts an entry to story `id`.
+    async fn entry(&self, id: i64, body: Value) -> (u16, Value) {
+        self.send(
+            Method::POST,
+            &format!("/api/v1/admin/stories/{id}/entries"),
+            Some(body),
+        )
+        .await
+    }
+
+    /// Creates and publishes a story (`live` or not); returns its id.
+    async fn story(&self, slug: &str, live: bool) -> i64 {
+        let story = json!({
+            "slug": slug,
+            "headline": format!("Headline of {slug}"),
+            "standfirst": "A standfirst.",
+            "body_markdown": "The story so far.",
+            "authors": ["Ana Reporter"],
+            "live": live,
+        });
+        let (status, body) = self
+            .send(Method::POST, "/api/v1/admin/stories", Some(story))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["id"].as_i64().expect("id");
+        let (status, body) = self
+            .send(
+                Method::POST,
+                &format!("/api/v1/admin/stories/{id}/publish"),
+                Some(json!({"push": {"send": false}})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        id
+    }
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or_default()
+}
+
+/// The public entries of `slug` after entry `after`.
+async fn public_entries(site: &TestSite, slug: &str, after: Option<i64>) -> (u16, Value) {
+    let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
+    let response = site
+        .get(&format!("/api/v1/stories/{slug}/entries{query}"))
+        .await;
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).expect("JSON"))
+}
+
+fn ids(entries: &Value) -> Vec<i64> {
+    entries["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["id"].as_i64().expect("id"))
+        .collect()
+}
+
+/// Every entry stored for story `id`, whatever its state.
+async fn stored(site: &TestSite, id: i64) -> usize {
+    let mut count = 0;
+    for state in [EntryState::Draft, EntryState::Posted, EntryState::Deleted] {
+        count += site
+            .store
+            .live_entries(id, state, 0, 1000)
+            .await
+            .expect("store")
+            .len();
+    }
+    count
+}
+
+#[tokio::test]
+async fn entries_are_posted_edited_deleted_and_the_coverage_ended() {
+    let site = TestSite::start().await;
+    let editor = Api::for_user(&site, "eda@example.org", Role::Editor).await;
+    let id = editor.story("storm-live", true).await;
+
+    let (status, story) = editor
+        .send(Method::GET, &format!("/api/v1/admin/stories/{id}"), None)
+        .await;
+    assert_eq!(status, 200, "{story}");
+    assert_eq!(story["story"]["live"], true);
+    assert_eq!(story["live_ended_at"], Value::Null);
+
+    let mut posted = Vec::new();
+    for (n, key) in [(1, false), (2, true), (3, false)] {
+        let (status, body) = editor
+            .entry(
+                id,
+                json!({"title": format!("Update {n}"), "body_markdown": format!("Entry **{n}**."), "key_event": key}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["state"], "posted");
+        assert!(body["published_at"].is_string(), "{body}");
+        let entry_id = body["id"].as_i64().expect("id");
+        assert!(
+            body["url"]
+                .as_str()
+                .expect("url")
+                .ends_with(&format!("/stories/storm-live#entry-{entry_id}")),
+            "{body}"
+        );
+        posted.push(entry_id);
+    }
+
+    let (status, all) = public_entries(&site, "storm-live", None).await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(ids(&all), posted, "ascending, every posted entry");
+    assert_eq!(all["live"], true);
+    assert_eq!(
+        all["entries"][0]["body_html"],
+        "<p>Entry <strong>1</strong>.</p>\n"
+    );
+    assert_eq!(all["entries"][1]["key_event"], true);
+    assert_eq!(all["entries"][0]["author"], "eda");
+    let (_, later) = public_entries(&site, "storm-live", Some(posted[0])).await;
+    assert_eq!(ids(&later), posted[1..]);
+
+    // An edit keeps the entry's place and first time; it changes what it says.
+    let path = format!("/api/v1/admin/stories/{id}/entries/{}", posted[0]);
+    let (status, edited) = editor
+        .send(
+            Method::PATCH,
+            &path,
+            Some(json!({"body_markdown": "Entry one, corrected.", "title": null})),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["title"], Value::Null);
+    assert_eq!(edited["body_markdown"], "Entry one, corrected.");
+    let (_, all) = public_entries(&site, "storm-live", None).await;
+    assert_eq!(ids(&all), posted);
+    assert_eq!(
+        all["entries"][0]["body_html"],
+        "<p>Entry one, corrected.</p>\n"
+    );
+
+    // A deleted entry leaves the site.
+    let (status, deleted) = editor.send(Method::DELETE, &path, None).await;
+    assert_eq!(status, 200, "{deleted}");
+    assert_eq!(deleted["state"], "deleted");
+    let (_, all) = public_entries(&site, "storm-live", None).await;
+    assert_eq!(ids(&all), posted[1..]);
+
+    // Ended: the entries stay, no more come.
+    let end = format!("/api/v1/admin/stories/{id}/end-live");
+    let (status, ended) = editor.send(Method::POST, &end, None).await;
+    assert_eq!(status, 200, "{ended}");
+    assert!(ended["live_ended_at"].is_string(), "{ended}");
+    let (status, body) = editor
+        .entry(id, json!({"body_markdown": "Too late."}))
+        .await;
+    assert_eq!((status, code(&body)), (409, "live_ended"), "{body}");
+    let (status, body) = editor.send(Method::POST, &end, None).await;
+    assert_eq!((status, code(&body)), (409, "live_ended"), "{body}");
+    let (_, all) = public_entries(&site, "storm-live", None).await;
+    assert_eq!(ids(&all), posted[1..]);
+    assert!(all["coverage_ended_at"].is_string(), "{all}");
+    let (_, story) = editor
+        .send(Method::GET, &format!("/api/v1/admin/stories/{id}"), None)
+        .await;
+    assert_eq!(story["live_ended_at"], ended["live_ended_at"]);
+}
+
+#[tokio::test]
+async fn contributors_draft_entries_and_editors_post_them() {
+    let site = TestSite::start().await;
+    let editor = Api::for_user(&site, "eda@example.org", Role::Editor).await;
+    let contributor = Api::for_user(&site, "cole@example.org", Role::Contributor).await;
+    let id = editor.story("vote-live", true).await;
+
+    let (status, draft) = contributor
+        .entry(id, json!({"body_markdown": "Turnout is high."}))
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    assert_eq!(draft["state"], "draft");
+    assert_eq!(draft["published_at"], Value::Null);
+    let entry = draft["id"].as_i64().expect("id");
+    let (_, all) = public_entries(&site, "vote-live", None).await;
+    assert_eq!(ids(&all), Vec::<i64>::new(), "a draft is not on the site");
+
+    // A contributor changes their draft, and may not post it.
+    let path = format!("/api/v1/admin/stories/{id}/entries/{entry}");
+    let (status, body) = contributor
+        .send(
+            Method::PATCH,
+            &path,
+            Some(json!({"body_markdown": "Turnout is very high."})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = contributor
+        .send(Method::PATCH, &path, Some(json!({"post": true})))
+        .await;
+    assert_eq!((status, code(&body)), (403, "forbidden"), "{body}");
+    let (status, body) = contributor
+        .send(
+            Method::POST,
+            &format!("/api/v1/admin/stories/{id}/end-live"),
+            None,
+        )
+        .await;
+    assert_eq!((status, code(&body)), (403, "forbidden"), "{body}");
+
+    // The editor posts it.
+    let (status, body) = editor
+        .send(Method::PATCH, &path, Some(json!({"post": true})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "posted");
+    assert_eq!(body["author"]["name"], "cole");
+    let (_, all) = public_entries(&site, "vote-live", None).await;
+    assert_eq!(ids(&all), vec![entry]);
+
+    // Posted, it is no longer the contributor's to change.
+    let (status, body) = contributor
+        .send(Method::PATCH, &path, Some(json!({"key_event": true})))
+        .await;
+    assert_eq!((status, code(&body)), (403, "forbidden"), "{body}");
+    let (status, body) = contributor.send(Method::DELETE, &path, None).await;
+    assert_eq!((status, code(&body)), (403, "forbidden"), "{body}");
+
+    // An editor may hold an entry back as a draft.
+    let (status, body) = editor
+        .entry(id, json!({"body_markdown": "Held.", "draft": true}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["state"], "draft");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_a_code_and_nothing_written() {
+    let site = TestSite::start().await;
+    let editor = Api::for_user(&site, "eda@example.org", Role::Editor).await;
+    let plain = editor.story("plain-story", false).await;
+    let live = editor.story("live-story", true).await;
+
+    let (status, body) = editor
+        .entry(plain, json!({"body_markdown": "An entry."}))
+        .await;
+    assert_eq!((status, code(&body)), (409, "story_not_live"), "{body}");
+    assert_eq!(stored(&site, plain).await, 0);
+
+    for bad in ["", "  \n  ".to_owned().as_str(), &"x".repeat(50_001)] {
+        let (status, body) = editor.entry(live, json!({"body_markdown": bad})).await;
+        assert_eq!((status, code(&body)), (400, "invalid_entry"), "{body}");
+        assert_eq!(body["error"]["fields"][0]["field"], "body_markdown");
+    }
+    let (status, body) = editor.entry(live, json!({"title": "No body"})).await;
+    assert_eq!((status, code(&body)), (400, "invalid_json"), "{body}");
+    let (status, body) = editor
+        .entry(live, json!({"body_markdown": "x", "colour": "red"}))
+        .await;
+    assert_eq!((status, code(&body)), (400, "invalid_json"), "{body}");
+    assert_eq!(stored(&site, live).await, 0);
+
+    let (status, body) = editor
+        .entry(live, json!({"body_markdown": "x".repeat(50_000)}))
+        .await;
+    assert_eq!(status, 201, "the limit itself is allowed: {body}");
+    let entry = body["id"].as_i64().expect("id");
+    let path = format!("/api/v1/admin/stories/{live}/entries/{entry}");
+    let (status, body) = editor
+        .send(Method::PATCH, &path, Some(json!({"body_markdown": ""})))
+        .await;
+    assert_eq!((status, code(&body)), (400, "invalid_entry"), "{body}");
+    let (status, _) = editor.send(Method::DELETE, &path, None).await;
+    assert_eq!(status, 200);
+    let (status, body) = editor
+        .send(
+            Method::PATCH,
+            &path,
+            Some(json!({"body_markdown": "Back?"})),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (409, "entry_deleted"), "{body}");
+    let (status, body) = editor.send(Method::DELETE, &path, None).await;
+    assert_eq!((status, code(&body)), (409, "entry_deleted"), "{body}");
+    let stored_entry = site
+        .store
+        .live_entry(entry)
+        .await
+        .expect("store")
+        .expect("kept");
+    assert_eq!(stored_entry.state, EntryState::Deleted);
+    assert_eq!(
+        stored_entry.body_markdown.len(),
+        50_000,
+        "nothing half-written"
+    );
+
+    // An entry of another story, or none at all.
+    let (status, body) = editor
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/admin/stories/{plain}/entries/{entry}"),
+            Some(json!({"body_markdown": "x"})),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (409, "story_not_live"), "{body}");
+    for missing in ["999999", "abc"] {
+        let (status, body) = editor
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/admin/stories/{live}/entries/{missing}"),
+                Some(json!({"body_markdown": "x"})),
+            )
+            .await;
+        assert_eq!((status, code(&body)), (404, "not_found"), "{body}");
+    }
+
+    // The public read.
+    let (status, body) = public_entries(&site, "no-such-story", None).await;
+    assert_eq!((status, code(&body)), (404, "not_found"), "{body}");
+    for after in ["-1", "x", "1.5"] {
+        let response = site
+            .get(&format!("/api/v1/stories/live-story/entries?after={after}"))
+            .await;
+        assert_eq!(response.status().as_u16(), 400, "after={after}");
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(code(&body), "invalid_query");
+    }
+}
