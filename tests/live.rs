@@ -378,3 +378,37 @@ async fn bad_input_is_refused_with_a_code_and_nothing_written() {
         assert_eq!(code(&body), "invalid_query");
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_live_routes_and_codes() {
+    let site = TestSite::start().await;
+    let (status, body) = site.text("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&body).expect("JSON");
+    for (path, method) in [
+        ("/api/v1/admin/stories/{id}/entries", "post"),
+        ("/api/v1/admin/stories/{id}/entries/{entry_id}", "patch"),
+        ("/api/v1/admin/stories/{id}/entries/{entry_id}", "delete"),
+        ("/api/v1/admin/stories/{id}/end-live", "post"),
+        ("/api/v1/stories/{slug}/entries", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} undocumented"
+        );
+    }
+    let codes =
+        &doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"];
+    for code in [
+        "story_not_live",
+        "live_ended",
+        "entry_deleted",
+        "invalid_entry",
+    ] {
+        assert!(
+            codes.as_array().expect("codes").contains(&json!(code)),
+            "{code} undocumented"
+        );
+    }
+    assert!(doc["components"]["schemas"]["StoryInput"]["properties"]["live"].is_object());
+}
