@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::TestSite;
 use common::accounts::{api_token, create_user};
+use common::{TestSite, select_attr, select_text};
 use herald::accounts::Role;
 use herald::store::EntryState;
 use reqwest::{Method, RequestBuilder};
@@ -411,4 +411,129 @@ async fn the_openapi_document_describes_the_live_routes_and_codes() {
         );
     }
     assert!(doc["components"]["schemas"]["StoryInput"]["properties"]["live"].is_object());
+}
+
+/// The story page once it shows `wanted` (the cache drops its pages when
+/// the content watcher, polling every second, sees a write).
+async fn page_showing(site: &TestSite, path: &str, wanted: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    loop {
+        let (status, html) = site.text(path).await;
+        assert_eq!(status, 200, "{html}");
+        if html.contains(wanted) {
+            return html;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{path} never showed {wanted:?}: {html}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+fn json_ld(html: &str) -> Value {
+    let scripts = select_text(html, "script[type=\"application/ld+json\"]");
+    serde_json::from_str(scripts.first().expect("JSON-LD")).expect("JSON")
+}
+
+#[tokio::test]
+async fn the_page_shows_the_entries_newest_first_with_key_events_and_the_end() {
+    let site = TestSite::start().await;
+    let editor = Api::for_user(&site, "eda@example.org", Role::Editor).await;
+    let id = editor.story("floods-live", true).await;
+    let path = "/stories/floods-live";
+
+    // Cached before any entry: the badge, no entries.
+    let (status, html) = site.text(path).await;
+    assert_eq!(status, 200);
+    assert_eq!(select_text(&html, ".live-badge"), ["Live"]);
+    assert!(select_text(&html, ".live-entry").is_empty());
+    assert_eq!(json_ld(&html)["@type"], "LiveBlogPosting");
+
+    let mut entries = Vec::new();
+    for body in [
+        json!({"title": "Rivers rise", "body_markdown": "The river is **rising**.", "key_event": true}),
+        json!({"body_markdown": "Roads are closed in the valley."}),
+        json!({"body_markdown": "Evacuation ordered for the old town.", "key_event": true}),
+    ] {
+        let (status, body) = editor.entry(id, body).await;
+        assert_eq!(status, 201, "{body}");
+        entries.push(body["id"].as_i64().expect("id"));
+    }
+    let html = page_showing(&site, path, "Evacuation ordered").await;
+    let shown: Vec<String> = select_attr(&html, "article.live-entry", "id");
+    let newest_first: Vec<String> = entries.iter().rev().map(|e| format!("entry-{e}")).collect();
+    assert_eq!(shown, newest_first);
+    assert_eq!(
+        select_attr(&html, ".key-events a", "href"),
+        [
+            format!("#entry-{}", entries[2]),
+            format!("#entry-{}", entries[0])
+        ]
+    );
+    let labels = select_text(&html, ".key-events a");
+    assert!(
+        labels[0].ends_with("Evacuation ordered for the old town."),
+        "{labels:?}"
+    );
+    assert!(labels[1].ends_with("Rivers rise"), "{labels:?}");
+    assert_eq!(select_text(&html, ".entry-title"), ["Rivers rise"]);
+    assert!(html.contains("The river is <strong>rising</strong>."));
+    assert_eq!(select_text(&html, ".entry-author"), ["By eda"; 3]);
+    assert_eq!(select_attr(&html, ".live-entry time", "datetime").len(), 3);
+
+    let ld = json_ld(&html);
+    assert_eq!(ld["@type"], "LiveBlogPosting");
+    assert!(ld["coverageStartTime"].is_string(), "{ld}");
+    assert_eq!(ld["coverageEndTime"], Value::Null);
+    let updates = ld["liveBlogUpdate"].as_array().expect("updates");
+    assert_eq!(updates.len(), 3);
+    assert_eq!(updates[0]["@type"], "BlogPosting");
+    assert!(
+        updates[0]["url"]
+            .as_str()
+            .expect("url")
+            .ends_with(&format!("/stories/floods-live#entry-{}", entries[2])),
+        "{ld}"
+    );
+    assert_eq!(updates[2]["headline"], "Rivers rise");
+
+    // A deleted entry leaves the page.
+    let (status, _) = editor
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/admin/stories/{id}/entries/{}", entries[1]),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = editor
+        .send(
+            Method::POST,
+            &format!("/api/v1/admin/stories/{id}/end-live"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let html = page_showing(&site, path, "Coverage ended at").await;
+    assert!(select_text(&html, ".live-badge").is_empty());
+    assert_eq!(select_attr(&html, ".live-ended time", "datetime").len(), 1);
+    assert_eq!(select_attr(&html, "article.live-entry", "id").len(), 2);
+    assert!(json_ld(&html)["coverageEndTime"].is_string());
+}
+
+#[tokio::test]
+async fn a_story_that_is_not_live_keeps_its_page() {
+    let site = TestSite::start().await;
+    let editor = Api::for_user(&site, "eda@example.org", Role::Editor).await;
+    editor.story("quiet-story", false).await;
+    let (status, html) = site.text("/stories/quiet-story").await;
+    assert_eq!(status, 200);
+    assert!(select_text(&html, ".live-status").is_empty());
+    assert!(select_text(&html, ".key-events").is_empty());
+    assert_eq!(json_ld(&html)["@type"], "NewsArticle");
+    let (status, body) = public_entries(&site, "quiet-story", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["live"], false);
+    assert_eq!(ids(&body), Vec::<i64>::new());
 }

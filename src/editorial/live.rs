@@ -21,7 +21,7 @@ use super::{EditorialError, actor, load, require_publisher};
 use crate::accounts::Principal;
 use crate::content::Story;
 use crate::content::input::{FieldError, InputErrors, one_line};
-use crate::store::{EntryState, EntryWrite, LiveEntryRecord, Store};
+use crate::store::{EntryState, EntryWrite, LiveEntryRecord, Store, StoreError};
 
 /// The longest entry body, in characters.
 pub const MAX_ENTRY_CHARS: usize = 50_000;
@@ -161,13 +161,13 @@ pub async fn posted_entries(
     store: &Store,
     story: &Story,
     after: i64,
-) -> Result<Vec<LiveEntryRecord>, EditorialError> {
+) -> Result<Vec<LiveEntryRecord>, StoreError> {
     if !story.live {
         return Ok(Vec::new());
     }
-    Ok(store
+    store
         .live_entries(story.id, EntryState::Posted, after, MAX_ENTRIES_PER_READ)
-        .await?)
+        .await
 }
 
 /// Stores `write` over entry `entry_id` of `story`.

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod feeds;
 pub mod front;
+pub mod live;
 pub mod pages;
 pub mod preview;
 pub mod search;
