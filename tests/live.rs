@@ -7,6 +7,7 @@
 mod common;
 
 use common::accounts::{api_token, create_user};
+use common::feeds::{entry_titles, parse_feed};
 use common::{TestSite, select_attr, select_text};
 use herald::accounts::Role;
 use herald::store::EntryState;
@@ -536,4 +537,58 @@ async fn a_story_that_is_not_live_keeps_its_page() {
     assert_eq!(status, 200);
     assert_eq!(body["live"], false);
     assert_eq!(ids(&body), Vec::<i64>::new());
+}
+
+#[tokio::test]
+async fn a_live_story_has_feeds_of_its_entries_newest_first() {
+    let site = TestSite::start().await;
+    let editor = Api::for_user(&site, "eda@example.org", Role::Editor).await;
+    let id = editor.story("summit-live", true).await;
+    editor.story("summit-report", false).await;
+    let mut entries = Vec::new();
+    for body in [
+        json!({"title": "Leaders arrive", "body_markdown": "The first leaders & aides arrive."}),
+        json!({"body_markdown": "Talks begin behind [closed doors](/topics/politics)."}),
+    ] {
+        let (status, body) = editor.entry(id, body).await;
+        assert_eq!(status, 201, "{body}");
+        entries.push(body["id"].as_i64().expect("id"));
+    }
+    for (file, ct) in [
+        ("feed.xml", "application/rss+xml"),
+        ("atom.xml", "application/atom+xml"),
+        ("feed.json", "application/feed+json"),
+    ] {
+        let path = format!("/stories/summit-live/{file}");
+        let feed = parse_feed(&site, &path, ct).await;
+        assert_eq!(
+            feed.title.as_ref().map(|t| t.content.as_str()),
+            Some("Herald: Headline of summit-live"),
+            "{path}"
+        );
+        let links: Vec<String> = feed
+            .entries
+            .iter()
+            .map(|e| e.links.first().map(|l| l.href.clone()).unwrap_or_default())
+            .collect();
+        let wanted: Vec<String> = entries
+            .iter()
+            .rev()
+            .map(|e| format!("{}/stories/summit-live#entry-{e}", site.base))
+            .collect();
+        assert_eq!(links, wanted, "{path}");
+        let titles = entry_titles(&feed);
+        assert_eq!(
+            titles,
+            ["Talks begin behind closed doors", "Leaders arrive"],
+            "{path}"
+        );
+    }
+    for missing in [
+        "/stories/summit-report/feed.xml",
+        "/stories/no-such-story/atom.xml",
+        "/stories/Not%20A%20Slug/feed.json",
+    ] {
+        assert_eq!(site.get(missing).await.status(), 404, "{missing}");
+    }
 }

@@ -101,19 +101,19 @@ pub fn jsonld_updates(canonical: &str, entries: &[LiveEntryRecord]) -> Vec<jsonl
 }
 
 /// The entries by posting time, newest first.
-fn newest_first(entries: &[LiveEntryRecord]) -> Vec<&LiveEntryRecord> {
+pub(super) fn newest_first(entries: &[LiveEntryRecord]) -> Vec<&LiveEntryRecord> {
     let mut sorted: Vec<&LiveEntryRecord> = entries.iter().collect();
     sorted.sort_by_key(|e| std::cmp::Reverse((posted(e), e.id)));
     sorted
 }
 
 /// When a posted entry was first posted.
-fn posted(entry: &LiveEntryRecord) -> chrono::DateTime<chrono::Utc> {
+pub(super) fn posted(entry: &LiveEntryRecord) -> chrono::DateTime<chrono::Utc> {
     entry.published_at.unwrap_or(entry.created_at)
 }
 
 /// An entry's title, or the start of its text.
-fn label(entry: &LiveEntryRecord) -> String {
+pub(super) fn label(entry: &LiveEntryRecord) -> String {
     if let Some(title) = &entry.title {
         return title.clone();
     }
