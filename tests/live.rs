@@ -592,3 +592,49 @@ async fn a_live_story_has_feeds_of_its_entries_newest_first() {
         assert_eq!(site.get(missing).await.status(), 404, "{missing}");
     }
 }
+
+#[tokio::test]
+async fn the_editor_and_the_import_json_mark_a_story_live() {
+    let site = common::editor::politics_site().await;
+    let editor = common::accounts::login_as(&site, Role::Editor).await;
+    let id = common::editor::create_draft(&editor, "Election night", "Polls close.").await;
+    let (status, html) = editor.text(&format!("/newsroom/stories/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(select_attr(&html, "input#live", "checked").len(), 0);
+
+    // Ticked: live; saved again unticked: not.
+    for (ticked, live) in [(true, true), (false, false)] {
+        let version = common::editor::version_of(&editor, id).await;
+        let mut fields = common::editor::story_fields("Election night", "Polls close.");
+        fields.extend([("action", "save"), ("version", version.as_str())]);
+        if ticked {
+            fields.push(("live", "on"));
+        }
+        let response = editor
+            .post_form(&format!("/newsroom/stories/{id}"), &fields)
+            .await;
+        assert_eq!(response.status(), 303);
+        let story = site
+            .store
+            .stories_by_ids(&[id])
+            .await
+            .expect("store")
+            .pop()
+            .expect("story");
+        assert_eq!(story.live, live);
+        let (_, html) = editor.text(&format!("/newsroom/stories/{id}")).await;
+        assert_eq!(
+            select_attr(&html, "input#live", "checked").len(),
+            usize::from(live)
+        );
+    }
+
+    // `herald story add`'s path: the import JSON's "live".
+    let mut story: Value =
+        serde_json::from_str(&common::story_json("imported-live", "Imported", &[])).expect("json");
+    story["live"] = json!(true);
+    site.publish(&story.to_string()).await;
+    let (status, body) = public_entries(&site, "imported-live", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["live"], true);
+}
