@@ -638,3 +638,27 @@ async fn the_editor_and_the_import_json_mark_a_story_live() {
     assert_eq!(status, 200);
     assert_eq!(body["live"], true);
 }
+
+#[tokio::test]
+async fn the_demo_has_a_live_story_with_key_events() {
+    let site = TestSite::start().await;
+    herald::demo::seed(&site.store, chrono::Utc::now())
+        .await
+        .expect("seeded");
+    let (status, html) = site
+        .text("/stories/ashwater-bursts-banks-wrenford-evacuated")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(select_text(&html, ".live-badge"), ["Live"]);
+    assert_eq!(select_attr(&html, "article.live-entry", "id").len(), 5);
+    let key_events = select_text(&html, ".key-events a");
+    assert_eq!(key_events.len(), 2, "{key_events:?}");
+    assert!(key_events[0].ends_with(" River level starts to fall"));
+    assert!(key_events[1].ends_with(" Red warning stays in place"));
+    assert_eq!(
+        select_text(&html, ".entry-author")
+            .last()
+            .map(String::as_str),
+        Some("By Declan Ashby")
+    );
+}

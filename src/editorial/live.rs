@@ -17,11 +17,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{EditorialError, actor, load, require_publisher};
+use super::{EditorialError, load, require_publisher};
 use crate::accounts::Principal;
 use crate::content::Story;
 use crate::content::input::{FieldError, InputErrors, one_line};
-use crate::store::{EntryState, EntryWrite, LiveEntryRecord, Store, StoreError};
+use crate::store::{EntryAuthor, EntryState, EntryWrite, LiveEntryRecord, Store, StoreError};
 
 /// The longest entry body, in characters.
 pub const MAX_ENTRY_CHARS: usize = 50_000;
@@ -76,15 +76,13 @@ pub async fn post_entry(
     } else {
         EntryState::Posted
     };
-    let write = checked(EntryWrite {
-        title: entry.title,
-        body_markdown: entry.body_markdown,
-        key_event: entry.key_event,
-        breaking: entry.breaking,
-        state,
-    })?;
+    let write = checked(new_write(entry, state))?;
+    let author = EntryAuthor {
+        user_id: Some(who.user_id),
+        name: who.name.clone(),
+    };
     let entry = store
-        .insert_live_entry(story_id, &actor(who), &write, now)
+        .insert_live_entry(story_id, &author, &write, now)
         .await?;
     Ok(WrittenEntry {
         entry,
@@ -123,6 +121,26 @@ pub async fn edit_entry(
         state: write.state,
     })?;
     rewrite(store, &story, entry_id, &write, now).await
+}
+
+/// Posts imported `entry` (the demo's; no account: `author` is a name) in
+/// live story `story_id` at `at`, by the same rules of what an entry may
+/// hold.
+pub async fn import_entry(
+    store: &Store,
+    story_id: i64,
+    author: &str,
+    entry: NewEntry,
+    at: DateTime<Utc>,
+) -> Result<LiveEntryRecord, EditorialError> {
+    let write = checked(new_write(entry, EntryState::Posted))?;
+    let author = EntryAuthor {
+        user_id: None,
+        name: author.to_owned(),
+    };
+    Ok(store
+        .insert_live_entry(story_id, &author, &write, at)
+        .await?)
 }
 
 /// Takes entry `entry_id` of story `story_id` off the site.
@@ -239,6 +257,17 @@ async fn writable_entry(
         ));
     }
     Ok(entry)
+}
+
+/// A new entry as a write in `state`.
+fn new_write(entry: NewEntry, state: EntryState) -> EntryWrite {
+    EntryWrite {
+        title: entry.title,
+        body_markdown: entry.body_markdown,
+        key_event: entry.key_event,
+        breaking: entry.breaking,
+        state,
+    }
 }
 
 /// What entry `record` holds, as a write.

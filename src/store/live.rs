@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::editorial::Actor;
 use super::rows::time;
 use super::{Store, StoreError};
 
@@ -55,6 +54,14 @@ pub struct EntryWrite {
     pub state: EntryState,
 }
 
+/// Who wrote an entry: a newsroom account, or, for imported content, only
+/// a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryAuthor {
+    pub user_id: Option<i64>,
+    pub name: String,
+}
+
 /// An entry as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveEntryRecord {
@@ -79,11 +86,12 @@ const ENTRY_COLUMNS: &str = "id, story_id, author_id, author_name, title, body_m
      key_event, breaking, state, published_at, created_at, updated_at, seq";
 
 impl Store {
-    /// Writes a new entry of story `story_id` by `author`.
+    /// Writes a new entry of story `story_id` by `author` (an account, or
+    /// only a name: imported content).
     pub async fn insert_live_entry(
         &self,
         story_id: i64,
-        author: &Actor,
+        author: &EntryAuthor,
         write: &EntryWrite,
         now: DateTime<Utc>,
     ) -> Result<LiveEntryRecord, StoreError> {

@@ -66,7 +66,7 @@ pub use fanout::{
 pub use follower_history::{FollowerPoint, TopicFollowers, day_start};
 pub use hot_queries::{HotArg, HotQuery, LARGE_TABLES};
 pub use images::{RenditionSize, StoredImage};
-pub use live::{EntryState, EntryWrite, LiveEntryRecord};
+pub use live::{EntryAuthor, EntryState, EntryWrite, LiveEntryRecord};
 pub use media::{MediaUpload, StoredMedia};
 pub use reminders::{
     DueDigest, HeldStory, MAX_DIGESTS_PER_CLAIM, OpenedStory, PendingReminder, PostponedDigest,
