@@ -584,6 +584,21 @@ async fn a_live_story_has_feeds_of_its_entries_newest_first() {
             "{path}"
         );
     }
+    // The page advertises them; a story that is not live, none of its own.
+    let (_, html) = site.text("/stories/summit-live").await;
+    let alternates = select_attr(&html, "link[rel=alternate]", "href");
+    for file in ["feed.xml", "atom.xml", "feed.json"] {
+        assert!(
+            alternates.contains(&format!("/stories/summit-live/{file}")),
+            "{alternates:?}"
+        );
+    }
+    let (_, html) = site.text("/stories/summit-report").await;
+    let alternates = select_attr(&html, "link[rel=alternate]", "href");
+    assert!(
+        alternates.iter().all(|href| !href.starts_with("/stories/")),
+        "{alternates:?}"
+    );
     for missing in [
         "/stories/summit-report/feed.xml",
         "/stories/no-such-story/atom.xml",

@@ -416,6 +416,9 @@ pub async fn story_html(
         meta.og_title = title.clone();
     }
     meta.og_type = "article";
+    if story.live {
+        meta.feeds.extend(view::story_feed_links(state, &story));
+    }
     meta.image = social.or(featured);
     meta.prompt = true;
     meta.article = Some(ArticleHead {
