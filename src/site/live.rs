@@ -124,3 +124,53 @@ pub(super) fn label(entry: &LiveEntryRecord) -> String {
     let cut: String = text.chars().take(KEY_EVENT_LABEL_CHARS - 1).collect();
     format!("{}…", cut.trim_end())
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::store::EntryState;
+
+    fn entry(id: i64, posted_at: i64, title: Option<&str>, body: &str) -> LiveEntryRecord {
+        let at = DateTime::from_timestamp(posted_at, 0).unwrap_or_default();
+        LiveEntryRecord {
+            id,
+            story_id: 1,
+            author_id: None,
+            author_name: "Ana".to_owned(),
+            title: title.map(str::to_owned),
+            body_markdown: body.to_owned(),
+            key_event: false,
+            breaking: false,
+            state: EntryState::Posted,
+            published_at: Some(at),
+            created_at: at,
+            updated_at: at,
+            seq: id,
+        }
+    }
+
+    #[test]
+    fn a_draft_posted_later_comes_first_by_its_posting_time() {
+        // Entry 1 was a draft posted after entry 2.
+        let entries = [entry(1, 2_000, None, "a"), entry(2, 1_000, None, "b")];
+        let order: Vec<i64> = newest_first(&entries).iter().map(|e| e.id).collect();
+        assert_eq!(order, [1, 2]);
+        let same_second = [entry(3, 1_000, None, "a"), entry(4, 1_000, None, "b")];
+        let order: Vec<i64> = newest_first(&same_second).iter().map(|e| e.id).collect();
+        assert_eq!(order, [4, 3]);
+    }
+
+    #[test]
+    fn a_label_is_the_title_or_the_start_of_the_text() {
+        assert_eq!(label(&entry(1, 0, Some("Title"), "Body")), "Title");
+        assert_eq!(
+            label(&entry(1, 0, None, "The **river** rises.")),
+            "The river rises."
+        );
+        let long = label(&entry(1, 0, None, &"word ".repeat(40)));
+        assert!(long.ends_with('…'), "{long}");
+        assert!(long.chars().count() <= KEY_EVENT_LABEL_CHARS, "{long}");
+    }
+}
