@@ -27,8 +27,10 @@ use crate::store::{EntryAuthor, EntryState, EntryWrite, LiveEntryRecord, Store, 
 pub const MAX_ENTRY_CHARS: usize = 50_000;
 /// The longest entry title, in characters.
 pub const MAX_ENTRY_TITLE_CHARS: usize = 200;
-/// The most entries one read returns (the page, a client's page of them).
+/// The most entries one read returns: a client asks again after the last.
 pub const MAX_ENTRIES_PER_READ: i64 = 500;
+/// The most entries the page and the feeds show: the latest.
+pub const MAX_ENTRIES_SHOWN: i64 = 500;
 
 /// A new entry as asked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -174,7 +176,8 @@ pub async fn end_coverage(
 }
 
 /// The posted entries of a story readers may see, in id order after
-/// entry `after` (0: from the first): the public read, and the page.
+/// entry `after` (0: from the first), at most [`MAX_ENTRIES_PER_READ`]:
+/// the public read.
 pub async fn posted_entries(
     store: &Store,
     story: &Story,
@@ -213,6 +216,20 @@ enum Coverage {
     Open,
     /// Correcting, deleting: also after it ended.
     Any,
+}
+
+/// The latest posted entries of a story readers may see, at most
+/// [`MAX_ENTRIES_SHOWN`]: the page and the feeds.
+pub async fn latest_entries(
+    store: &Store,
+    story: &Story,
+) -> Result<Vec<LiveEntryRecord>, StoreError> {
+    if !story.live {
+        return Ok(Vec::new());
+    }
+    store
+        .latest_live_entries(story.id, EntryState::Posted, MAX_ENTRIES_SHOWN)
+        .await
 }
 
 /// The story, when `who` may see it, it is live, and its coverage is as

@@ -164,7 +164,7 @@ async fn story_feed(
         .await?
         .filter(|s| s.live && s.is_visible(Utc::now()))
         .ok_or(AppError::NotFound)?;
-    let posted = live::posted_entries(&state.store, &story, 0).await?;
+    let posted = live::latest_entries(&state.store, &story).await?;
     let canonical = config.absolute(&story.path());
     let categories: Vec<String> = story.topics.iter().map(|t| t.name.clone()).collect();
     let entries = site_live::newest_first(&posted)

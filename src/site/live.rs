@@ -47,8 +47,8 @@ pub struct EntryView {
     pub key_event: bool,
 }
 
-/// The live part of `story`'s page from its posted `entries` (in id
-/// order, as the store reads them); `None` for a story that is not live.
+/// The live part of `story`'s page from its posted `entries` (in any
+/// order); `None` for a story that is not live.
 pub fn live_view(story: &Story, entries: &[LiveEntryRecord], zone: Tz) -> Option<LiveView> {
     if !story.live {
         return None;

@@ -383,7 +383,7 @@ pub async fn story_html(
         }
     }
     let entries = match mode {
-        StoryMode::OnTheSite => live::posted_entries(&state.store, &story, 0).await?,
+        StoryMode::OnTheSite => live::latest_entries(&state.store, &story).await?,
         StoryMode::Preview => Vec::new(),
     };
     let facts = jsonld::ArticleFacts {

@@ -200,6 +200,27 @@ impl Store {
         rows.iter().map(entry_from_row).collect()
     }
 
+    /// Story `story_id`'s latest `limit` entries in `state`, newest
+    /// (highest id) first.
+    pub async fn latest_live_entries(
+        &self,
+        story_id: i64,
+        state: EntryState,
+        limit: i64,
+    ) -> Result<Vec<LiveEntryRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM live_entries
+             WHERE story_id = $1 AND state = $2
+             ORDER BY id DESC LIMIT $3"
+        ))
+        .bind(story_id)
+        .bind(state.as_str())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
     /// Ends story `story_id`'s live coverage at `now`.
     pub async fn end_live_coverage(
         &self,
