@@ -677,3 +677,46 @@ async fn the_demo_has_a_live_story_with_key_events() {
         Some("By Declan Ashby")
     );
 }
+
+#[tokio::test]
+async fn the_store_writes_no_entry_once_the_coverage_has_ended() {
+    let site = TestSite::start().await;
+    let editor = Api::for_user(&site, "eda@example.org", Role::Editor).await;
+    let live = editor.story("ended-live", true).await;
+    let plain = editor.story("never-live", false).await;
+    let (status, _) = editor
+        .send(
+            Method::POST,
+            &format!("/api/v1/admin/stories/{live}/end-live"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let author = herald::store::EntryAuthor {
+        user_id: None,
+        name: "Ana".to_owned(),
+    };
+    let write = herald::store::EntryWrite {
+        title: None,
+        body_markdown: "Late.".to_owned(),
+        key_event: false,
+        breaking: false,
+        state: EntryState::Posted,
+    };
+    for id in [live, plain] {
+        let refused = site
+            .store
+            .insert_live_entry(id, &author, &write, chrono::Utc::now())
+            .await;
+        assert!(
+            matches!(
+                refused,
+                Err(herald::store::StoreError::Conflict(
+                    herald::store::Conflict::LiveCoverageClosed(_)
+                ))
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(stored(&site, id).await, 0);
+    }
+}

@@ -21,7 +21,9 @@ use super::{EditorialError, load, require_publisher};
 use crate::accounts::Principal;
 use crate::content::Story;
 use crate::content::input::{FieldError, InputErrors, one_line};
-use crate::store::{EntryAuthor, EntryState, EntryWrite, LiveEntryRecord, Store, StoreError};
+use crate::store::{
+    Conflict, EntryAuthor, EntryState, EntryWrite, LiveEntryRecord, Store, StoreError,
+};
 
 /// The longest entry body, in characters.
 pub const MAX_ENTRY_CHARS: usize = 50_000;
@@ -83,9 +85,18 @@ pub async fn post_entry(
         user_id: Some(who.user_id),
         name: who.name.clone(),
     };
-    let entry = store
+    let entry = match store
         .insert_live_entry(story_id, &author, &write, now)
-        .await?;
+        .await
+    {
+        Ok(entry) => entry,
+        // Ended (or made not live) since it was read: told as such.
+        Err(StoreError::Conflict(Conflict::LiveCoverageClosed(_))) => {
+            live_story(store, who, story_id, now, Coverage::Open).await?;
+            return Err(EditorialError::NotLive);
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(WrittenEntry {
         entry,
         story_path: story.path(),

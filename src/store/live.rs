@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::rows::time;
-use super::{Store, StoreError};
+use super::{Conflict, Store, StoreError};
 
 /// Where an entry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,7 +87,8 @@ const ENTRY_COLUMNS: &str = "id, story_id, author_id, author_name, title, body_m
 
 impl Store {
     /// Writes a new entry of story `story_id` by `author` (an account, or
-    /// only a name: imported content).
+    /// only a name: imported content), while the story's coverage is open
+    /// ([`Conflict::LiveCoverageClosed`] otherwise, nothing written).
     pub async fn insert_live_entry(
         &self,
         story_id: i64,
@@ -96,7 +97,18 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<LiveEntryRecord, StoreError> {
         let mut tx = self.begin_write().await?;
+        // The story's row is locked by now: an end of its coverage
+        // committed meanwhile is seen, and one to come waits.
         let seq = next_change(&mut tx, story_id, now).await?;
+        let open = sqlx::query(
+            "SELECT 1 FROM stories WHERE id = $1 AND live = 1 AND live_ended_at IS NULL",
+        )
+        .bind(story_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if open.is_none() {
+            return Err(StoreError::Conflict(Conflict::LiveCoverageClosed(story_id)));
+        }
         let now_s = now.timestamp();
         let posted_at = (write.state == EntryState::Posted).then_some(now_s);
         let row = sqlx::query(&format!(
