@@ -310,6 +310,7 @@ async fn creating_answers_201_with_the_story_and_loading_gives_its_version() {
             "authors": ["Ana Reporter"],
             "call_to_action": null,
             "seo": {"title": null, "description": null, "image": null},
+            "live": false,
         })
     );
     // What was loaded goes back as it is, with its version.

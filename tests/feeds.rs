@@ -4,6 +4,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
+use common::feeds::{entry_titles, parse_feed};
 use common::{TestSite, story_json};
 use herald::config::FeedContent;
 
@@ -37,18 +38,6 @@ async fn site_with_stories(content: FeedContent) -> TestSite {
     site
 }
 
-async fn parse_feed(site: &TestSite, path: &str, content_type: &str) -> feed_rs::model::Feed {
-    let response = site.get(path).await;
-    assert_eq!(response.status(), 200, "{path}");
-    let ct = response.headers()["content-type"]
-        .to_str()
-        .expect("ct")
-        .to_owned();
-    assert!(ct.starts_with(content_type), "{path}: {ct}");
-    let bytes = response.bytes().await.expect("body");
-    feed_rs::parser::parse(&bytes[..]).unwrap_or_else(|e| panic!("{path} does not parse: {e}"))
-}
-
 #[tokio::test]
 async fn site_feeds_parse_in_every_format_with_the_same_entries() {
     let site = site_with_stories(FeedContent::Full).await;
@@ -63,16 +52,7 @@ async fn site_feeds_parse_in_every_format_with_the_same_entries() {
             Some("Herald"),
             "{path}"
         );
-        let titles: Vec<_> = feed
-            .entries
-            .iter()
-            .map(|e| {
-                e.title
-                    .as_ref()
-                    .map(|t| t.content.clone())
-                    .unwrap_or_default()
-            })
-            .collect();
+        let titles = entry_titles(&feed);
         assert_eq!(
             titles,
             ["Stories & links", "Sport one", "Old politics"],
@@ -126,16 +106,7 @@ async fn topic_feeds_hold_only_their_topic() {
         ("feed.json", "application/feed+json"),
     ] {
         let feed = parse_feed(&site, &format!("/topics/politics/{file}"), ct).await;
-        let titles: Vec<_> = feed
-            .entries
-            .iter()
-            .map(|e| {
-                e.title
-                    .as_ref()
-                    .map(|t| t.content.clone())
-                    .unwrap_or_default()
-            })
-            .collect();
+        let titles = entry_titles(&feed);
         assert_eq!(titles, ["Stories & links", "Old politics"], "{file}");
         assert_eq!(
             feed.title.map(|t| t.content),

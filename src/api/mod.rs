@@ -3,6 +3,7 @@
 //! `/api/v1/openapi.json` describes every route.
 
 pub mod admin;
+pub mod live;
 pub mod public;
 pub mod push;
 pub mod search;

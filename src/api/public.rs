@@ -27,6 +27,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/stories", get(list_stories))
         .route("/api/v1/stories/{slug}", get(show_story))
+        .route(
+            "/api/v1/stories/{slug}/entries",
+            get(super::live::list_entries),
+        )
         .route("/api/v1/topics", get(list_topics))
         // Compressed per request: these answers carry no secret (no BREACH).
         .layer(axum::middleware::from_fn(compress_dynamic::compress))
@@ -171,7 +175,7 @@ fn not_found(message: &str) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
 }
 
-fn time(at: DateTime<Utc>) -> String {
+pub(super) fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 

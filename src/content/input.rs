@@ -33,6 +33,9 @@ pub struct StoryInput {
     /// What search engines and social posts show instead of the headline,
     /// standfirst and featured image.
     pub seo: Option<SeoInput>,
+    /// Live coverage: the story holds entries (see `editorial::live`).
+    #[serde(default)]
+    pub live: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,6 +141,8 @@ pub struct StoryDraft {
     pub published_at: Option<DateTime<Utc>>,
     pub notification: NotificationSettings,
     pub seo: Seo,
+    /// Live coverage: the story holds entries.
+    pub live: bool,
 }
 
 impl StoryDraft {
@@ -174,6 +179,8 @@ impl StoryDraft {
             published_at: None,
             updated_at: None,
             modified_at: now,
+            live: self.live,
+            live_ended_at: None,
         }
     }
 }
@@ -515,6 +522,7 @@ impl StoryInput {
             published_at,
             notification,
             seo,
+            live: self.live,
         })
     }
 }

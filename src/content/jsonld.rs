@@ -1,5 +1,6 @@
 //! Structured data for search engines: schema.org `NewsArticle` as JSON-LD,
-//! safe to embed in a `<script type="application/ld+json">` element.
+//! or `LiveBlogPosting` for a live story, safe to embed in a
+//! `<script type="application/ld+json">` element.
 
 use serde_json::{Value, json};
 
@@ -53,6 +54,58 @@ pub fn news_article(facts: &ArticleFacts<'_>) -> Value {
         article["image"] = json!(facts.images);
     }
     article
+}
+
+/// A live story's coverage: when it started and ended, and its latest
+/// entries.
+#[derive(Debug, Clone)]
+pub struct LiveFacts {
+    pub start: chrono::DateTime<chrono::Utc>,
+    /// `None` while the coverage lasts.
+    pub end: Option<chrono::DateTime<chrono::Utc>>,
+    /// The latest entries, newest first.
+    pub updates: Vec<LiveUpdate>,
+}
+
+/// One entry of a live story, as a `BlogPosting`.
+#[derive(Debug, Clone)]
+pub struct LiveUpdate {
+    /// Absolute, with the entry's `#entry-{id}`.
+    pub url: String,
+    pub headline: String,
+    /// Plain text.
+    pub body: String,
+    pub published: chrono::DateTime<chrono::Utc>,
+    pub modified: chrono::DateTime<chrono::Utc>,
+    pub author: String,
+}
+
+/// The `LiveBlogPosting` object: the article's fields, with its coverage
+/// times and latest entries.
+pub fn live_blog_posting(facts: &ArticleFacts<'_>, live: &LiveFacts) -> Value {
+    let mut posting = news_article(facts);
+    posting["@type"] = json!("LiveBlogPosting");
+    posting["coverageStartTime"] = json!(live.start.to_rfc3339());
+    if let Some(end) = live.end {
+        posting["coverageEndTime"] = json!(end.to_rfc3339());
+    }
+    posting["liveBlogUpdate"] = live
+        .updates
+        .iter()
+        .map(|u| {
+            json!({
+                "@type": "BlogPosting",
+                "@id": u.url,
+                "url": u.url,
+                "headline": u.headline,
+                "articleBody": u.body,
+                "datePublished": u.published.to_rfc3339(),
+                "dateModified": u.modified.to_rfc3339(),
+                "author": {"@type": "Person", "name": u.author},
+            })
+        })
+        .collect();
+    posting
 }
 
 /// Serialises JSON-LD so that no sequence in it can end the `<script>`

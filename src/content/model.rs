@@ -105,6 +105,10 @@ pub struct Story {
     pub updated_at: Option<DateTime<Utc>>,
     /// The last change of any kind: drives `Last-Modified` and sitemaps.
     pub modified_at: DateTime<Utc>,
+    /// Live coverage: the story holds entries, newest first.
+    pub live: bool,
+    /// When the live coverage ended; `None` while it lasts (or never was).
+    pub live_ended_at: Option<DateTime<Utc>>,
 }
 
 impl Story {

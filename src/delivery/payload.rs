@@ -515,6 +515,8 @@ mod tests {
             published_at: DateTime::from_timestamp(1_800_000_000, 0),
             updated_at: None,
             modified_at: Utc::now(),
+            live: false,
+            live_ended_at: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! ([`login`]).
 
 mod images;
+mod live;
 pub mod login;
 
 use chrono::{DateTime, Duration, Utc};
@@ -39,19 +40,27 @@ pub async fn seed(store: &Store, now: DateTime<Utc>) -> Result<usize, DemoError>
         })?;
     let count = list.len();
     // Oldest first, so that ids grow with publication time.
-    for (index, value) in list.into_iter().enumerate().rev() {
+    for (index, mut value) in list.into_iter().enumerate().rev() {
         let invalid = |message: String| DemoError::Invalid { index, message };
+        let entries = live::take_entries(&mut value);
         let mut draft = parse_story_json(&value.to_string())
             .and_then(|input| input.validate())
             .map_err(|e| invalid(e.to_string()))?;
-        draft.published_at = Some(publication_time(now, index));
+        let published = publication_time(now, index);
+        draft.published_at = Some(published);
         let upload = match draft.image.as_ref().map(|i| &i.source) {
             Some(ImageSource::Path(path)) => Some(
                 image_upload(path).ok_or_else(|| invalid(format!("no bundled image {path:?}")))?,
             ),
             _ => None,
         };
-        crate::editorial::import_story(store, &draft, upload.as_ref(), true, true, now).await?;
+        let saved =
+            crate::editorial::import_story(store, &draft, upload.as_ref(), true, true, now).await?;
+        if let Some(entries) = entries {
+            live::post_entries(store, saved.id, entries, published, now)
+                .await
+                .map_err(invalid)?;
+        }
     }
     store.mark_demo_seeded().await?;
     tracing::info!(stories = count, "seeded the demo stories");

@@ -175,6 +175,7 @@ pub(super) fn story_draft(story: &Story, notification: NotificationSettings) -> 
         published_at: story.published_at,
         notification,
         seo: story.seo.clone(),
+        live: story.live,
     }
 }
 
@@ -194,6 +195,7 @@ pub(super) fn revision_draft(snapshot: &RevisionSnapshot, slug: &str) -> StoryDr
         published_at: None,
         notification: NotificationSettings::default(),
         seo: snapshot.seo.clone(),
+        live: snapshot.live,
     }
 }
 

@@ -86,6 +86,18 @@ pub enum EditorialError {
     /// Another topic already has this name (`topic_name_taken`).
     #[error("{0}")]
     TopicNameTaken(String),
+    /// A live entry for a story that is not live (`story_not_live`).
+    #[error("the story is not live: mark it live (\"live\": true) to add entries")]
+    NotLive,
+    /// A live entry, or the end, for coverage that has ended (`live_ended`).
+    #[error("the story's live coverage ended at {}", .0.format("%Y-%m-%d %H:%M:%S UTC"))]
+    LiveEnded(DateTime<Utc>),
+    /// A change to a deleted live entry (`entry_deleted`).
+    #[error("the entry was deleted: it can no longer be changed")]
+    EntryDeleted,
+    /// A live entry's fields are wrong, each named (`invalid_entry`).
+    #[error("{0}")]
+    InvalidEntry(InputErrors),
     /// The database failed (`internal`).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -110,6 +122,10 @@ impl EditorialError {
             EditorialError::NotPublished => "not_published",
             EditorialError::InvalidTopic(_) => "invalid_topic",
             EditorialError::TopicNameTaken(_) => "topic_name_taken",
+            EditorialError::NotLive => "story_not_live",
+            EditorialError::LiveEnded(_) => "live_ended",
+            EditorialError::EntryDeleted => "entry_deleted",
+            EditorialError::InvalidEntry(_) => "invalid_entry",
             EditorialError::Store(_) | EditorialError::Random(_) => "internal",
         }
     }
@@ -117,9 +133,9 @@ impl EditorialError {
     /// The fields at fault, for errors about input.
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
-            EditorialError::InvalidStory(errors) | EditorialError::InvalidTopic(errors) => {
-                &errors.0
-            }
+            EditorialError::InvalidStory(errors)
+            | EditorialError::InvalidTopic(errors)
+            | EditorialError::InvalidEntry(errors) => &errors.0,
             _ => &[],
         }
     }

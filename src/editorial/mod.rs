@@ -42,6 +42,7 @@ mod autosave;
 mod drafts;
 mod error;
 mod import;
+pub mod live;
 mod preview_links;
 mod publication;
 mod push;

@@ -229,6 +229,7 @@ fn current_snapshot(current: &EditableStory) -> RevisionSnapshot {
         published_at: story.published_at,
         correction: current.correction.as_ref().map(|c| c.text.clone()),
         seo: story.seo.clone(),
+        live: story.live,
     }
 }
 

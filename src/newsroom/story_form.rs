@@ -56,6 +56,8 @@ pub struct StoryForm {
     pub seo_title: String,
     pub seo_description: String,
     pub seo_image: String,
+    /// Live coverage: the story holds entries.
+    pub live: bool,
     pub push_send: bool,
     pub push_title: String,
     pub push_body: String,
@@ -134,6 +136,7 @@ impl StoryForm {
             seo_title: story.seo.title.clone().unwrap_or_default(),
             seo_description: story.seo.description.clone().unwrap_or_default(),
             seo_image: story.seo.image.clone().unwrap_or_default(),
+            live: story.live,
             push_send: true,
             push_title: String::new(),
             push_body: String::new(),
@@ -169,6 +172,7 @@ impl StoryForm {
             seo_title: text("seo_title"),
             seo_description: text("seo_description"),
             seo_image: text("seo_image"),
+            live: fields.checked("live"),
             push_send: fields.checked("push_send"),
             push_title: text("push_title"),
             push_body: text("push_body"),
@@ -284,6 +288,7 @@ impl StoryForm {
                 description: Some(self.seo_description.clone()),
                 image: Some(self.seo_image.clone()),
             }),
+            live: self.live,
         }
     }
 
@@ -394,6 +399,10 @@ pub fn form_errors(e: &EditorialError) -> Option<FieldErrors> {
         | EditorialError::EditConflict(_)
         | EditorialError::InvalidTopic(_)
         | EditorialError::TopicNameTaken(_)
+        | EditorialError::NotLive
+        | EditorialError::LiveEnded(_)
+        | EditorialError::EntryDeleted
+        | EditorialError::InvalidEntry(_)
         | EditorialError::Store(_)
         | EditorialError::Random(_) => return None,
     })

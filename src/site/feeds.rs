@@ -1,6 +1,6 @@
-//! Feed routes: RSS 2.0, Atom and JSON Feed for the whole site and for each
-//! topic. Entries are prepared here; the formats are written by
-//! [`crate::content::feeds`].
+//! Feed routes: RSS 2.0, Atom and JSON Feed for the whole site, for each
+//! topic, and for each live story (its entries, newest first). Entries are
+//! prepared here; the formats are written by [`crate::content::feeds`].
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -8,10 +8,13 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::Utc;
 
+use super::live as site_live;
 use super::pages::{absolute_src, latest};
 use crate::config::FeedContent;
+use crate::content::excerpt::plain_excerpt;
 use crate::content::feeds::{self, FeedEntry, FeedMeta};
-use crate::content::{markdown, slug};
+use crate::content::{Story, markdown, slug};
+use crate::editorial::live;
 use crate::web::AppState;
 use crate::web::cache::Rendered;
 use crate::web::page_error::AppError;
@@ -45,16 +48,50 @@ impl Format {
 
 const FEED_CACHE_CONTROL: &str = "public, max-age=120";
 
+/// What a feed follows.
+#[derive(Debug, Clone)]
+enum Source {
+    Site,
+    /// A topic, by slug.
+    Topic(String),
+    /// A live story's entries, by the story's slug.
+    Story(String),
+}
+
 pub async fn site_rss(state: State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    serve_feed(state, headers, None, Format::Rss).await
+    serve_feed(state, headers, Source::Site, Format::Rss).await
 }
 
 pub async fn site_atom(state: State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    serve_feed(state, headers, None, Format::Atom).await
+    serve_feed(state, headers, Source::Site, Format::Atom).await
 }
 
 pub async fn site_json(state: State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    serve_feed(state, headers, None, Format::Json).await
+    serve_feed(state, headers, Source::Site, Format::Json).await
+}
+
+pub async fn story_rss(
+    state: State<AppState>,
+    Path(story): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    serve_feed(state, headers, Source::Story(story), Format::Rss).await
+}
+
+pub async fn story_atom(
+    state: State<AppState>,
+    Path(story): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    serve_feed(state, headers, Source::Story(story), Format::Atom).await
+}
+
+pub async fn story_json(
+    state: State<AppState>,
+    Path(story): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    serve_feed(state, headers, Source::Story(story), Format::Json).await
 }
 
 pub async fn topic_rss(
@@ -62,7 +99,7 @@ pub async fn topic_rss(
     Path(topic): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    serve_feed(state, headers, Some(topic), Format::Rss).await
+    serve_feed(state, headers, Source::Topic(topic), Format::Rss).await
 }
 
 pub async fn topic_atom(
@@ -70,7 +107,7 @@ pub async fn topic_atom(
     Path(topic): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    serve_feed(state, headers, Some(topic), Format::Atom).await
+    serve_feed(state, headers, Source::Topic(topic), Format::Atom).await
 }
 
 pub async fn topic_json(
@@ -78,38 +115,101 @@ pub async fn topic_json(
     Path(topic): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    serve_feed(state, headers, Some(topic), Format::Json).await
+    serve_feed(state, headers, Source::Topic(topic), Format::Json).await
 }
 
 async fn serve_feed(
     State(state): State<AppState>,
     headers: HeaderMap,
-    topic: Option<String>,
+    source: Source,
     format: Format,
 ) -> Result<Response, AppError> {
-    if topic.as_deref().is_some_and(|t| !slug::is_valid(t)) {
-        return Err(AppError::NotFound);
-    }
-    let path = match &topic {
-        Some(t) => format!("/topics/{t}/{}", format.file()),
-        None => format!("/{}", format.file()),
+    let path = match &source {
+        Source::Site => format!("/{}", format.file()),
+        Source::Topic(t) | Source::Story(t) if !slug::is_valid(t) => {
+            return Err(AppError::NotFound);
+        }
+        Source::Topic(t) => format!("/topics/{t}/{}", format.file()),
+        Source::Story(s) => format!("/stories/{s}/{}", format.file()),
     };
-    state
-        .pages
-        .serve(
-            path.clone(),
-            &headers,
-            render_feed(&state, topic.as_deref(), format, &path),
-        )
-        .await
+    let render = async {
+        let (meta, entries) = match &source {
+            Source::Site => list_feed(&state, None, &path).await?,
+            Source::Topic(t) => list_feed(&state, Some(t), &path).await?,
+            Source::Story(s) => story_feed(&state, s, &path).await?,
+        };
+        Ok(Rendered {
+            body: Bytes::from(match format {
+                Format::Rss => feeds::rss(&meta, &entries),
+                Format::Atom => feeds::atom(&meta, &entries),
+                Format::Json => feeds::json_feed(&meta, &entries),
+            }),
+            content_type: format.content_type(),
+            last_modified: meta.updated,
+            cache_control: FEED_CACHE_CONTROL,
+            scope: match &source {
+                Source::Site => Scope::Site,
+                Source::Topic(t) => Scope::Topic(t.clone()),
+                Source::Story(s) => Scope::Story {
+                    slug: s.clone(),
+                    topics: Vec::new(),
+                },
+            },
+        })
+    };
+    state.pages.serve(path.clone(), &headers, render).await
 }
 
-async fn render_feed(
+/// A live story's entries, newest first, each at its `#entry-{id}`.
+async fn story_feed(
+    state: &AppState,
+    story_slug: &str,
+    self_path: &str,
+) -> Result<(FeedMeta, Vec<FeedEntry>), AppError> {
+    let config = &state.config;
+    let story: Story = state
+        .store
+        .story_by_slug(story_slug)
+        .await?
+        .filter(|s| s.live && s.is_visible(Utc::now()))
+        .ok_or(AppError::NotFound)?;
+    let posted = live::latest_entries(&state.store, &story).await?;
+    let canonical = config.absolute(&story.path());
+    let categories: Vec<String> = story.topics.iter().map(|t| t.name.clone()).collect();
+    let entries = site_live::newest_first(&posted)
+        .into_iter()
+        .map(|e| FeedEntry {
+            url: format!("{canonical}#entry-{}", e.id),
+            title: site_live::label(e),
+            summary: plain_excerpt(&e.body_markdown),
+            content_html: Some(markdown::render_body_absolute(
+                &e.body_markdown,
+                &config.base_url,
+            )),
+            image_url: None,
+            published: site_live::posted(e),
+            updated: e.updated_at,
+            authors: vec![e.author_name.clone()],
+            categories: categories.clone(),
+        })
+        .collect();
+    let meta = FeedMeta {
+        title: format!("{}: {}", config.site.name, story.headline),
+        description: story.standfirst.clone(),
+        home_url: canonical,
+        self_url: config.absolute(self_path),
+        language: config.site.language.clone(),
+        updated: story.modified_at,
+    };
+    Ok((meta, entries))
+}
+
+/// The site's or a topic's latest stories.
+async fn list_feed(
     state: &AppState,
     topic_slug: Option<&str>,
-    format: Format,
     self_path: &str,
-) -> Result<Rendered, AppError> {
+) -> Result<(FeedMeta, Vec<FeedEntry>), AppError> {
     let now = Utc::now();
     let config = &state.config;
     let site = &config.site;
@@ -173,19 +273,5 @@ async fn render_feed(
         language: site.language.clone(),
         updated,
     };
-    let body = match format {
-        Format::Rss => feeds::rss(&meta, &entries),
-        Format::Atom => feeds::atom(&meta, &entries),
-        Format::Json => feeds::json_feed(&meta, &entries),
-    };
-    Ok(Rendered {
-        body: Bytes::from(body),
-        content_type: format.content_type(),
-        last_modified: updated,
-        cache_control: FEED_CACHE_CONTROL,
-        scope: match topic_slug {
-            Some(slug) => Scope::Topic(slug.to_owned()),
-            None => Scope::Site,
-        },
-    })
+    Ok((meta, entries))
 }

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod feeds;
 pub mod front;
+pub mod live;
 pub mod pages;
 pub mod preview;
 pub mod search;
@@ -37,6 +38,9 @@ pub fn router() -> Router<AppState> {
         .route("/topics/{slug}/feed.xml", get(feeds::topic_rss))
         .route("/topics/{slug}/atom.xml", get(feeds::topic_atom))
         .route("/topics/{slug}/feed.json", get(feeds::topic_json))
+        .route("/stories/{slug}/feed.xml", get(feeds::story_rss))
+        .route("/stories/{slug}/atom.xml", get(feeds::story_atom))
+        .route("/stories/{slug}/feed.json", get(feeds::story_json))
         .route("/sitemap.xml", get(seo::sitemap))
         .route("/news-sitemap.xml", get(seo::news_sitemap))
         .route("/robots.txt", get(seo::robots))

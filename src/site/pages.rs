@@ -7,10 +7,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
+use super::live as site_live;
 use super::templates::{self, ArticleHead, Card, PageMeta, SocialImage};
 use super::{front, view};
 use crate::content::model::story_path;
 use crate::content::{BREAKING_TOPIC, Story, dates, jsonld, markdown, slug};
+use crate::editorial::live;
 use crate::web::AppState;
 use crate::web::cache::Rendered;
 use crate::web::page_error::AppError;
@@ -388,7 +390,11 @@ pub async fn story_html(
             images.push(&image.url);
         }
     }
-    let article = jsonld::news_article(&jsonld::ArticleFacts {
+    let entries = match mode {
+        StoryMode::OnTheSite => live::latest_entries(&state.store, &story).await?,
+        StoryMode::Preview => Vec::new(),
+    };
+    let facts = jsonld::ArticleFacts {
         url: &canonical,
         headline: &story.headline,
         description: &description,
@@ -398,7 +404,19 @@ pub async fn story_html(
         authors: &story.authors,
         sections: sections.clone(),
         publisher: &publisher,
-    });
+    };
+    let article = if story.live {
+        jsonld::live_blog_posting(
+            &facts,
+            &jsonld::LiveFacts {
+                start: published,
+                end: story.live_ended_at,
+                updates: site_live::jsonld_updates(&canonical, &entries),
+            },
+        )
+    } else {
+        jsonld::news_article(&facts)
+    };
     let mut meta: PageMeta = view::page_meta(state, &story.headline, &description, &story.path());
     if let Some(title) = &story.seo.title {
         // Written for search results and social posts: shown as it is.
@@ -406,6 +424,9 @@ pub async fn story_html(
         meta.og_title = title.clone();
     }
     meta.og_type = "article";
+    if story.live {
+        meta.feeds.extend(view::story_feed_links(state, &story));
+    }
     meta.image = social.or(featured);
     meta.prompt = true;
     meta.article = Some(ArticleHead {
@@ -449,6 +470,7 @@ pub async fn story_html(
         related: related.iter().map(|s| Card::new(s, zone)).collect(),
         related_heading: format!("More on {}", templates::join_names(&topic_names)),
         share: share_links(&canonical, &story.headline),
+        live: site_live::live_view(&story, &entries, zone),
         story,
     };
     Ok(page.render()?)

@@ -237,6 +237,8 @@ pub struct StoryPage<'a> {
     /// Plain share links (no third-party script), the story's address
     /// and title already in each.
     pub share: Vec<ShareLink>,
+    /// A live story's entries, key events and coverage state.
+    pub live: Option<super::live::LiveView>,
 }
 
 /// A link that shares a story on one service.

@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use super::assets;
 use super::templates::{CorrectionView, FeedLink, PageMeta, Pager, SiteView};
-use crate::content::{Topic, TopicRef, dates};
+use crate::content::{Story, Topic, TopicRef, dates};
 use crate::store::TopicFollowers;
 use crate::web::AppState;
 use crate::web::page_error::AppError;
@@ -93,10 +93,23 @@ pub async fn correction_view(
 /// The feeds a page advertises: the site's, and a topic's when given.
 pub fn feed_links(state: &AppState, topic: Option<&TopicRef>) -> Vec<FeedLink> {
     let site = &state.config.site.name;
-    let (prefix, title) = match topic {
-        Some(t) => (format!("/topics/{}", t.slug), format!("{site}: {}", t.name)),
-        None => (String::new(), site.clone()),
-    };
+    match topic {
+        Some(t) => feeds_at(
+            &format!("/topics/{}", t.slug),
+            &format!("{site}: {}", t.name),
+        ),
+        None => feeds_at("", site),
+    }
+}
+
+/// A live story's feeds of entries, which its page advertises.
+pub fn story_feed_links(state: &AppState, story: &Story) -> Vec<FeedLink> {
+    let title = format!("{}: {}", state.config.site.name, story.headline);
+    feeds_at(&story.path(), &title)
+}
+
+/// The three formats of the feed under `prefix`, named `title`.
+fn feeds_at(prefix: &str, title: &str) -> Vec<FeedLink> {
     [
         ("application/rss+xml", "RSS", "feed.xml"),
         ("application/atom+xml", "Atom", "atom.xml"),

@@ -40,6 +40,9 @@ pub enum Conflict {
     LastAdmin { field: &'static str },
     /// The account's work is still on the site, so it cannot be removed.
     AccountInUse,
+    /// A live entry posted to a story whose coverage is not open (not
+    /// live, or ended meanwhile).
+    LiveCoverageClosed(i64),
 }
 
 impl Conflict {
@@ -59,6 +62,7 @@ impl Conflict {
             Conflict::EmailTaken(_) => "email",
             Conflict::LastAdmin { field } => field,
             Conflict::AccountInUse => "user",
+            Conflict::LiveCoverageClosed(_) => "id",
         }
     }
 }
@@ -101,6 +105,9 @@ impl fmt::Display for Conflict {
             }
             Conflict::AccountInUse => {
                 f.write_str("this account's work is still on the site; disable the account instead")
+            }
+            Conflict::LiveCoverageClosed(id) => {
+                write!(f, "story {id}'s live coverage is not open")
             }
         }
     }

@@ -18,8 +18,10 @@
 //! of its topics has at most one visible story after the change (it may
 //! have just gained its first, or lost its last).
 //!
-//! **A change to a story** — a save, an unpublish, a correction, and a live
-//! entry added to it — calls [`story_changed`] in its transaction. A change
+//! **A change to a story** — a save, an unpublish, a correction — calls
+//! [`story_changed`] in its transaction; a live entry posted, edited or
+//! deleted, which changes only the story's own pages, calls
+//! [`story_pages_changed`]. A change
 //! that cannot say what it touched calls [`record`] with
 //! [`Touched::everything`].
 
@@ -122,6 +124,26 @@ pub(super) async fn story_changed(
 ) -> Result<(), StoreError> {
     let mut touched = before;
     touched.merge(story_footprint(tx, story_id, now.timestamp()).await?);
+    record(tx, &touched).await
+}
+
+/// Records, in `tx`, that what story `story_id`'s own pages show changed
+/// and nothing else of it (a live entry: not its headline, slug or
+/// topics): its page and feeds drop, and the site-wide lists, but not its
+/// topics' pages.
+pub(super) async fn story_pages_changed(
+    tx: &mut Transaction<'_, Any>,
+    story_id: i64,
+) -> Result<(), StoreError> {
+    let slug: String = sqlx::query("SELECT slug FROM stories WHERE id = $1")
+        .bind(story_id)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    let touched = Touched {
+        stories: [slug].into(),
+        ..Touched::default()
+    };
     record(tx, &touched).await
 }
 

@@ -109,6 +109,11 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0018_story_seo.sql"),
     },
     Migration {
+        version: 19,
+        name: "live_coverage",
+        sql: include_str!("../../migrations/sqlite/0019_live_coverage.sql"),
+    },
+    Migration {
         version: 20,
         name: "content_changes",
         sql: include_str!("../../migrations/sqlite/0020_content_changes.sql"),
@@ -206,6 +211,11 @@ const POSTGRES: &[Migration] = &[
         version: 18,
         name: "story_seo",
         sql: include_str!("../../migrations/postgres/0018_story_seo.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "live_coverage",
+        sql: include_str!("../../migrations/postgres/0019_live_coverage.sql"),
     },
     Migration {
         version: 20,

@@ -23,6 +23,7 @@ mod follower_history;
 mod hot_queries;
 mod images;
 mod json_rows;
+mod live;
 mod media;
 mod migrate;
 mod reminders;
@@ -67,6 +68,7 @@ pub use fanout::{
 pub use follower_history::{FollowerPoint, TopicFollowers, day_start};
 pub use hot_queries::{HotArg, HotQuery, LARGE_TABLES};
 pub use images::{RenditionSize, StoredImage};
+pub use live::{EntryAuthor, EntryState, EntryWrite, LiveEntryRecord};
 pub use media::{MediaUpload, StoredMedia};
 pub use reminders::{
     DueDigest, HeldStory, MAX_DIGESTS_PER_CLAIM, OpenedStory, PendingReminder, PostponedDigest,

@@ -15,7 +15,8 @@ pub const SUMMARY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.ima
 /// The columns `story_from_row` reads.
 pub const STORY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.image_src, s.image_alt, \
      s.image_credit, s.authors, s.sample, s.published_at, s.updated_at, s.modified_at, \
-     s.body_markdown, s.cta_text, s.cta_url, s.seo_title, s.seo_description, s.seo_image";
+     s.body_markdown, s.cta_text, s.cta_url, s.seo_title, s.seo_description, s.seo_image, \
+     s.live, s.live_ended_at";
 
 /// A Unix time in seconds as a UTC time.
 pub fn time(seconds: i64) -> Result<DateTime<Utc>, StoreError> {
@@ -90,6 +91,8 @@ pub fn story_from_row(row: &AnyRow) -> Result<Story, StoreError> {
         published_at: optional_time(row.try_get("published_at")?)?,
         updated_at: optional_time(row.try_get("updated_at")?)?,
         modified_at: time(row.try_get("modified_at")?)?,
+        live: row.try_get::<i64, _>("live")? != 0,
+        live_ended_at: optional_time(row.try_get("live_ended_at")?)?,
     })
 }
 

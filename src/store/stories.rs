@@ -268,7 +268,7 @@ impl Store {
                         first_published_at = CASE
                             WHEN first_published_at IS NOT NULL AND first_published_at <= $14
                             THEN first_published_at ELSE $12 END,
-                        seo_title = $16, seo_description = $17, seo_image = $18
+                        seo_title = $16, seo_description = $17, seo_image = $18, live = $19
                      WHERE id = $15",
                 )
                 .bind(&draft.slug)
@@ -289,6 +289,7 @@ impl Store {
                 .bind(&draft.seo.title)
                 .bind(&draft.seo.description)
                 .bind(&draft.seo.image)
+                .bind(i64::from(draft.live))
                 .execute(&mut *tx)
                 .await?;
                 if existing.slug != draft.slug {
@@ -308,9 +309,9 @@ impl Store {
                     "INSERT INTO stories (slug, headline, standfirst, body_markdown, image_src,
                         image_alt, image_credit, cta_text, cta_url, authors, sample, published_at,
                         created_at, modified_at, first_published_at, owner_id,
-                        seo_title, seo_description, seo_image)
+                        seo_title, seo_description, seo_image, live)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $12, $14,
-                        $15, $16, $17)
+                        $15, $16, $17, $18)
                      RETURNING id",
                 )
                 .bind(&draft.slug)
@@ -330,6 +331,7 @@ impl Store {
                 .bind(&draft.seo.title)
                 .bind(&draft.seo.description)
                 .bind(&draft.seo.image)
+                .bind(i64::from(draft.live))
                 .fetch_one(&mut *tx)
                 .await?;
                 row.try_get(0)?

@@ -20,9 +20,13 @@ pub fn status_of(e: &EditorialError) -> StatusCode {
         | EditorialError::SlugLocked { .. }
         | EditorialError::AlreadyPublished
         | EditorialError::NotPublished
-        | EditorialError::TopicNameTaken(_) => StatusCode::CONFLICT,
+        | EditorialError::TopicNameTaken(_)
+        | EditorialError::NotLive
+        | EditorialError::LiveEnded(_)
+        | EditorialError::EntryDeleted => StatusCode::CONFLICT,
         EditorialError::InvalidStory(_)
         | EditorialError::InvalidTopic(_)
+        | EditorialError::InvalidEntry(_)
         | EditorialError::BadSchedule(_) => StatusCode::BAD_REQUEST,
     }
 }

@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod devices;
 pub mod editor;
+pub mod feeds;
 pub mod pg_cluster;
 pub mod process;
 pub mod sink;

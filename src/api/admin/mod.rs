@@ -3,6 +3,7 @@
 
 mod dry_run;
 pub mod images;
+pub mod live;
 pub mod preview_links;
 pub mod push;
 pub mod stories;
@@ -18,6 +19,7 @@ use crate::web::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(stories::routes())
+        .merge(live::routes())
         .merge(topics::routes())
         .merge(images::routes())
         .merge(push::routes())

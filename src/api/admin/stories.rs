@@ -386,7 +386,7 @@ async fn create_preview(ApiUser(_who): ApiUser, body: Result<Bytes, BytesRejecti
 }
 
 /// A JSON answer no cache keeps.
-fn private(body: Value) -> Response {
+pub(super) fn private(body: Value) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
@@ -509,7 +509,9 @@ fn story_json(state: &AppState, editable: &EditableStory) -> Value {
             "authors": story.authors,
             "call_to_action": story.call_to_action.as_ref().map(|c| json!({"text": c.text, "url": c.url})),
             "seo": story.seo,
+            "live": story.live,
         },
+        "live_ended_at": story.live_ended_at.map(time),
     })
 }
 

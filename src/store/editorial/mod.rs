@@ -139,6 +139,9 @@ pub struct RevisionSnapshot {
     /// Absent from revisions saved before stories had search fields.
     #[serde(default)]
     pub seo: Seo,
+    /// Live coverage; absent from revisions saved before there was any.
+    #[serde(default)]
+    pub live: bool,
 }
 
 /// One entry of a story's revision history.

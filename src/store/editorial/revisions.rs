@@ -40,6 +40,7 @@ pub(in crate::store) async fn record_revision(
         published_at: story.published_at,
         correction: row.try_get("correction")?,
         seo: story.seo,
+        live: story.live,
     };
     let snapshot = serde_json::to_string(&snapshot)
         .map_err(|e| StoreError::Corrupt(format!("revision snapshot: {e}")))?;
