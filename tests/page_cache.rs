@@ -159,3 +159,45 @@ async fn a_change_it_cannot_attribute_drops_every_page() {
         "the renamed topic's name shows"
     );
 }
+
+#[tokio::test]
+async fn a_live_entry_drops_its_storys_page_and_not_its_topics() {
+    let site = site().await;
+    let mut live: serde_json::Value =
+        serde_json::from_str(&story_json("flood-live", "Flood: live", &["Weather"])).expect("json");
+    live["live"] = true.into();
+    let story = site.publish(&live.to_string()).await;
+    site.publish(&story_json("weather-other", "Other weather", &["Weather"]))
+        .await;
+    site.settle().await;
+    for path in [
+        "/stories/flood-live",
+        "/topics/weather",
+        "/stories/weather-other",
+    ] {
+        page(&site, path).await;
+    }
+    let warm = renders(&site).await;
+
+    // Through a store of its own, as the live desk on another node would.
+    let other_node = site.another_store().await;
+    let entry = herald::editorial::live::NewEntry {
+        title: Some("Levee holds".into()),
+        body_markdown: "The levee held overnight.".into(),
+        key_event: true,
+        breaking: false,
+        draft: false,
+    };
+    herald::editorial::live::import_entry(&other_node, story.id, "Ana", entry, chrono::Utc::now())
+        .await
+        .expect("posted");
+    wait_for(&site, "/stories/flood-live", "Levee holds").await;
+    let after = renders(&site).await;
+    page(&site, "/topics/weather").await;
+    assert_eq!(
+        renders(&site).await,
+        after,
+        "the topic's page shows nothing of the entry: it stays cached"
+    );
+    assert!(after > warm, "the story's page re-rendered");
+}
