@@ -387,6 +387,7 @@ async fn the_openapi_document_describes_the_live_routes_and_codes() {
     assert_eq!(status, 200);
     let doc: Value = serde_json::from_str(&body).expect("JSON");
     for (path, method) in [
+        ("/api/v1/admin/stories/{id}/entries", "get"),
         ("/api/v1/admin/stories/{id}/entries", "post"),
         ("/api/v1/admin/stories/{id}/entries/{entry_id}", "patch"),
         ("/api/v1/admin/stories/{id}/entries/{entry_id}", "delete"),
@@ -719,4 +720,106 @@ async fn the_store_writes_no_entry_once_the_coverage_has_ended() {
         );
         assert_eq!(stored(&site, id).await, 0);
     }
+}
+
+#[tokio::test]
+async fn the_live_desk_lists_drafts_and_posted_entries_newest_first() {
+    let site = TestSite::start().await;
+    let editor = Api::for_user(&site, "desk@example.org", Role::Editor).await;
+    let cole = Api::for_user(&site, "cole@example.org", Role::Contributor).await;
+    let dana = Api::for_user(&site, "dana@example.org", Role::Contributor).await;
+    let id = editor.story("desk-live", true).await;
+    let mut written = Vec::new();
+    for (who, body) in [
+        (&editor, json!({"body_markdown": "First posted."})),
+        (&cole, json!({"body_markdown": "Cole's draft."})),
+        (&editor, json!({"body_markdown": "Gone soon."})),
+        (&dana, json!({"body_markdown": "Dana's draft."})),
+        (
+            &editor,
+            json!({"body_markdown": "Held back.", "draft": true}),
+        ),
+    ] {
+        let (status, body) = who.entry(id, body).await;
+        assert_eq!(status, 201, "{body}");
+        written.push(body["id"].as_i64().expect("id"));
+    }
+    let gone = written[2];
+    let (status, body) = editor
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/admin/stories/{id}/entries/{gone}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let list = format!("/api/v1/admin/stories/{id}/entries");
+    let listed = |body: &Value| -> Vec<(i64, String)> {
+        body["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|e| {
+                (
+                    e["id"].as_i64().expect("id"),
+                    e["state"].as_str().expect("state").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (status, body) = editor.send(Method::GET, &list, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["story"]["id"], id);
+    assert_eq!(body["story"]["live_ended_at"], Value::Null);
+    let (first, cole_draft, dana_draft, held) = (written[0], written[1], written[3], written[4]);
+    assert_eq!(
+        listed(&body),
+        [
+            (held, "draft".to_owned()),
+            (dana_draft, "draft".to_owned()),
+            (cole_draft, "draft".to_owned()),
+            (first, "posted".to_owned()),
+        ],
+        "newest first, drafts included, the deleted one left out"
+    );
+    // A contributor sees what is posted and their own drafts.
+    let (status, body) = cole.send(Method::GET, &list, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        listed(&body),
+        [
+            (cole_draft, "draft".to_owned()),
+            (first, "posted".to_owned())
+        ]
+    );
+
+    // After the end, the list is still there, and says so.
+    let (status, _) = editor
+        .send(
+            Method::POST,
+            &format!("/api/v1/admin/stories/{id}/end-live"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, body) = editor.send(Method::GET, &list, None).await;
+    assert!(body["story"]["live_ended_at"].is_string(), "{body}");
+
+    // Not live, unknown, no token.
+    let plain = editor.story("desk-plain", false).await;
+    let (status, body) = editor
+        .send(
+            Method::GET,
+            &format!("/api/v1/admin/stories/{plain}/entries"),
+            None,
+        )
+        .await;
+    assert_eq!((status, code(&body)), (409, "story_not_live"), "{body}");
+    let (status, body) = editor
+        .send(Method::GET, "/api/v1/admin/stories/999999/entries", None)
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let response = site.get(&list).await;
+    assert_eq!(response.status(), 401);
 }

@@ -202,6 +202,24 @@ pub async fn posted_entries(
         .await
 }
 
+/// What the live desk lists for `who`: live story `story_id` (ended or
+/// not) and its latest [`MAX_ENTRIES_SHOWN`] entries, newest first,
+/// posted ones and drafts (a contributor's list holds their own drafts
+/// only), never deleted ones.
+pub async fn desk_entries(
+    store: &Store,
+    who: &Principal,
+    story_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(Story, Vec<LiveEntryRecord>), EditorialError> {
+    let story = live_story(store, who, story_id, now, Coverage::Any).await?;
+    let mut entries = store.desk_live_entries(story_id, MAX_ENTRIES_SHOWN).await?;
+    if !who.role.can_publish() {
+        entries.retain(|e| e.state == EntryState::Posted || e.author_id == Some(who.user_id));
+    }
+    Ok((story, entries))
+}
+
 /// Stores `write` over entry `entry_id` of `story`.
 async fn rewrite(
     store: &Store,

@@ -233,6 +233,25 @@ impl Store {
         rows.iter().map(entry_from_row).collect()
     }
 
+    /// Story `story_id`'s latest `limit` entries that are not deleted,
+    /// drafts and posted, newest (highest id) first: the live desk's list.
+    pub async fn desk_live_entries(
+        &self,
+        story_id: i64,
+        limit: i64,
+    ) -> Result<Vec<LiveEntryRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM live_entries
+             WHERE story_id = $1 AND state <> 'deleted'
+             ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(story_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
     /// Ends story `story_id`'s live coverage at `now`.
     pub async fn end_live_coverage(
         &self,

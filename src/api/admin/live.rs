@@ -20,12 +20,16 @@ use super::stories::{STORY_BODY_LIMIT, private};
 use super::values::{path_id, time};
 use crate::api::parse_json;
 use crate::editorial::live::{self, EntryChanges, NewEntry, WrittenEntry};
+use crate::store::LiveEntryRecord;
 use crate::web::api_error::ApiError;
 use crate::web::{ApiUser, AppState};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/admin/stories/{id}/entries", post(create_entry))
+        .route(
+            "/api/v1/admin/stories/{id}/entries",
+            post(create_entry).get(list_entries),
+        )
         .route(
             "/api/v1/admin/stories/{id}/entries/{entry_id}",
             patch(update_entry).delete(delete_entry),
@@ -131,6 +135,29 @@ async fn delete_entry(
     Ok(private(entry_json(&state, &written)))
 }
 
+/// `GET /api/v1/admin/stories/{id}/entries`: the live desk's list, newest
+/// first, drafts included (a contributor's own only), deleted ones not.
+async fn list_entries(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<String>,
+) -> Answer {
+    let story_id = path_id(&id, "story")?;
+    let (story, entries) = live::desk_entries(&state.store, &who, story_id, Utc::now()).await?;
+    let story_path = story.path();
+    Ok(private(json!({
+        "story": {
+            "id": story.id,
+            "url": state.config.absolute(&story_path),
+            "live_ended_at": story.live_ended_at.map(time),
+        },
+        "entries": entries
+            .iter()
+            .map(|entry| entry_record_json(&state, &story_path, entry))
+            .collect::<Vec<_>>(),
+    })))
+}
+
 /// `POST /api/v1/admin/stories/{id}/end-live`: the coverage ends now.
 async fn end_live(
     State(state): State<AppState>,
@@ -146,8 +173,11 @@ async fn end_live(
 
 /// An entry as the newsroom sees it.
 fn entry_json(state: &AppState, written: &WrittenEntry) -> Value {
-    let entry = &written.entry;
-    let story_path = &written.story_path;
+    entry_record_json(state, &written.story_path, &written.entry)
+}
+
+/// Entry `entry` of the story at `story_path`, as the newsroom sees it.
+fn entry_record_json(state: &AppState, story_path: &str, entry: &LiveEntryRecord) -> Value {
     json!({
         "id": entry.id,
         "state": entry.state.as_str(),
