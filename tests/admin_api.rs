@@ -6,48 +6,35 @@
 
 mod common;
 
-use common::accounts::{LoggedIn, api_token, create_user, login_as};
+use common::accounts::{LoggedIn, login_as};
+use common::api::{Api, answer};
 use common::{TestSite, assert_no_active_content, select_text};
 use herald::accounts::Role;
-use reqwest::{Method, RequestBuilder};
+use reqwest::Method;
 use serde_json::{Value, json};
 
-/// An API client with a bearer token.
-struct Api {
-    base: String,
-    token: String,
-    client: reqwest::Client,
+/// The admin API calls these tests make most.
+trait AdminApi {
+    async fn get(&self, path: &str) -> (u16, Value);
+    async fn post(&self, path: &str, body: Value) -> (u16, Value);
+    async fn put(&self, path: &str, body: Value) -> (u16, Value);
+    /// Creates a draft; returns its id.
+    async fn draft(&self, slug: &str, topics: &[&str]) -> i64;
 }
 
-impl Api {
-    async fn for_user(site: &TestSite, email: &str, role: Role) -> Api {
-        create_user(site, email, role).await;
-        Api {
-            base: site.base.clone(),
-            token: api_token(site, email).await,
-            client: reqwest::Client::new(),
-        }
-    }
-
-    fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-    }
-
+impl AdminApi for Api {
     async fn get(&self, path: &str) -> (u16, Value) {
-        send(self.request(Method::GET, path)).await
+        answer(self.request(Method::GET, path)).await
     }
 
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        send(self.request(Method::POST, path).json(&body)).await
+        answer(self.request(Method::POST, path).json(&body)).await
     }
 
     async fn put(&self, path: &str, body: Value) -> (u16, Value) {
-        send(self.request(Method::PUT, path).json(&body)).await
+        answer(self.request(Method::PUT, path).json(&body)).await
     }
 
-    /// Creates a draft; returns its id.
     async fn draft(&self, slug: &str, topics: &[&str]) -> i64 {
         let (status, body) = self
             .post("/api/v1/admin/stories", story(slug, topics))
@@ -55,14 +42,6 @@ impl Api {
         assert_eq!(status, 201, "{body}");
         body["id"].as_i64().expect("id")
     }
-}
-
-async fn send(request: RequestBuilder) -> (u16, Value) {
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, body)
 }
 
 fn story(slug: &str, topics: &[&str]) -> Value {
@@ -104,7 +83,7 @@ async fn every_admin_route_needs_a_user() {
         (Method::POST, "/api/v1/admin/preview"),
         (Method::GET, "/api/v1/admin/topics"),
     ] {
-        let (status, body) = send(
+        let (status, body) = answer(
             client
                 .request(method.clone(), format!("{}{path}", site.base))
                 .json(&json!({})),
@@ -254,13 +233,13 @@ async fn a_session_changes_stories_only_with_its_csrf_header() {
         .await
         .expect("request");
     assert_eq!(without.status().as_u16(), 403);
-    let (status, body) = send(
+    let (status, body) = answer(
         ed.api(Method::POST, "/api/v1/admin/stories")
             .json(&story("with-csrf", &[])),
     )
     .await;
     assert_eq!(status, 201, "{body}");
-    let (status, list) = send(ed.api(Method::GET, "/api/v1/admin/stories")).await;
+    let (status, list) = answer(ed.api(Method::GET, "/api/v1/admin/stories")).await;
     assert_eq!(status, 200);
     let slugs: Vec<&str> = list["stories"]
         .as_array()
@@ -392,7 +371,7 @@ async fn bad_input_is_refused_naming_the_field() {
         .await;
     assert_eq!((status, code(&body)), (400, "invalid_json"), "{body}");
     assert_eq!(body["error"]["fields"][0]["field"], "version");
-    let (status, body) = send(
+    let (status, body) = answer(
         editor
             .request(Method::POST, "/api/v1/admin/stories")
             .header("content-type", "application/json")
@@ -835,7 +814,7 @@ async fn topics_are_listed_with_followers_and_managed_by_editors() {
     assert_eq!((status, code(&body)), (400, "invalid_topic"), "{body}");
     assert_eq!(body["error"]["fields"].as_array().map(Vec::len), Some(2));
 
-    let (status, renamed) = send(
+    let (status, renamed) = answer(
         editor
             .request(Method::PATCH, "/api/v1/admin/topics/world-news")
             .json(&json!({"name": "World"})),
@@ -847,14 +826,14 @@ async fn topics_are_listed_with_followers_and_managed_by_editors() {
         (Some("world-news"), Some("World"))
     );
     assert_eq!(renamed["description"], "Beyond our borders.");
-    let (status, body) = send(
+    let (status, body) = answer(
         contributor
             .request(Method::PATCH, "/api/v1/admin/topics/world-news")
             .json(&json!({"name": "Mine"})),
     )
     .await;
     assert_eq!((status, code(&body)), (403, "forbidden"));
-    let (status, body) = send(
+    let (status, body) = answer(
         editor
             .request(Method::PATCH, "/api/v1/admin/topics/nowhere")
             .json(&json!({"name": "Somewhere"})),
@@ -1055,7 +1034,7 @@ async fn a_preview_link_shows_the_draft_without_a_login_until_it_ends() {
             .contains(url.rsplit('/').next().expect("token"))
     );
     let link_id = link["id"].as_i64().expect("id");
-    let (status, _) = send(editor.request(Method::DELETE, &format!("{links}/{link_id}"))).await;
+    let (status, _) = answer(editor.request(Method::DELETE, &format!("{links}/{link_id}"))).await;
     assert_eq!(status, 204);
     let gone = anonymous.get(&url).send().await.expect("preview");
     assert_eq!(gone.status(), 404);

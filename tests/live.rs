@@ -6,52 +6,23 @@
 
 mod common;
 
-use common::accounts::{api_token, create_user};
+use common::api::Api;
 use common::feeds::{entry_titles, parse_feed};
 use common::{TestSite, select_attr, select_text};
 use herald::accounts::Role;
 use herald::store::EntryState;
-use reqwest::{Method, RequestBuilder};
+use reqwest::Method;
 use serde_json::{Value, json};
 
-/// An API client with a bearer token.
-struct Api {
-    base: String,
-    token: String,
-    client: reqwest::Client,
+/// What these tests ask of the admin API beyond a plain request.
+trait LiveApi {
+    /// Posts an entry to story `id`.
+    async fn entry(&self, id: i64, body: Value) -> (u16, Value);
+    /// Creates and publishes a story (`live` or not); returns its id.
+    async fn story(&self, slug: &str, live: bool) -> i64;
 }
 
-impl Api {
-    async fn for_user(site: &TestSite, email: &str, role: Role) -> Api {
-        create_user(site, email, role).await;
-        Api {
-            base: site.base.clone(),
-            token: api_token(site, email).await,
-            client: reqwest::Client::new(),
-        }
-    }
-
-    fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-    }
-
-    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self.request(method, path);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status().as_u16();
-        let text = response.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    /// Posts an entry to story `id`.
+impl LiveApi for Api {
     async fn entry(&self, id: i64, body: Value) -> (u16, Value) {
         self.send(
             Method::POST,
@@ -61,7 +32,6 @@ impl Api {
         .await
     }
 
-    /// Creates and publishes a story (`live` or not); returns its id.
     async fn story(&self, slug: &str, live: bool) -> i64 {
         let story = json!({
             "slug": slug,

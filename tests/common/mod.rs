@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod api;
 pub mod devices;
 pub mod editor;
 pub mod feeds;
