@@ -259,9 +259,10 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        next_change(&mut tx, story_id, now).await?;
-        sqlx::query("UPDATE stories SET live_ended_at = $1 WHERE id = $2")
+        let seq = next_change(&mut tx, story_id, now).await?;
+        sqlx::query("UPDATE stories SET live_ended_at = $1, live_end_seq = $2 WHERE id = $3")
             .bind(now.timestamp())
+            .bind(seq)
             .bind(story_id)
             .execute(&mut *tx)
             .await?;

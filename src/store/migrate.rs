@@ -118,6 +118,11 @@ const SQLITE: &[Migration] = &[
         name: "content_changes",
         sql: include_str!("../../migrations/sqlite/0020_content_changes.sql"),
     },
+    Migration {
+        version: 21,
+        name: "live_stream",
+        sql: include_str!("../../migrations/sqlite/0021_live_stream.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -221,6 +226,11 @@ const POSTGRES: &[Migration] = &[
         version: 20,
         name: "content_changes",
         sql: include_str!("../../migrations/postgres/0020_content_changes.sql"),
+    },
+    Migration {
+        version: 21,
+        name: "live_stream",
+        sql: include_str!("../../migrations/postgres/0021_live_stream.sql"),
     },
 ];
 
