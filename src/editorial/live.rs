@@ -202,6 +202,22 @@ pub async fn posted_entries(
         .await
 }
 
+/// The story at `slug` when it is on the site at `now` (any story: the
+/// caller asks whether it is live); `None` for a malformed slug too.
+pub async fn story_on_the_site(
+    store: &Store,
+    slug: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Story>, StoreError> {
+    if !crate::content::slug::is_valid(slug) {
+        return Ok(None);
+    }
+    Ok(store
+        .story_by_slug(slug)
+        .await?
+        .filter(|s| s.is_visible(now)))
+}
+
 /// What the live desk lists for `who`: live story `story_id` (ended or
 /// not) and its latest [`MAX_ENTRIES_SHOWN`] entries, newest first,
 /// posted ones and drafts (a contributor's list holds their own drafts

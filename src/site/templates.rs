@@ -241,6 +241,29 @@ pub struct StoryPage<'a> {
     pub live: Option<super::live::LiveView>,
 }
 
+/// One live entry (`live_entry.html`), on the page and in its stream.
+#[derive(Template)]
+#[template(path = "live_entry.html")]
+pub struct LiveEntryPartial<'a> {
+    pub entry: &'a super::live::EntryView,
+}
+
+/// One link of the "Key events" list (`key_event.html`), on the page and
+/// in its stream.
+#[derive(Template)]
+#[template(path = "key_event.html")]
+pub struct KeyEventPartial<'a> {
+    pub event: &'a super::live::KeyEventView,
+}
+
+/// Whether the coverage lasts or when it ended (`live_status.html`), on
+/// the page and in its stream.
+#[derive(Template)]
+#[template(path = "live_status.html")]
+pub struct LiveStatusPartial {
+    pub ended: Option<(String, String)>,
+}
+
 /// A link that shares a story on one service.
 #[derive(Debug, Clone)]
 pub struct ShareLink {
