@@ -44,6 +44,8 @@ impl LiveView {
 pub struct StreamView {
     pub events: String,
     pub seq: i64,
+    /// The script that listens (`static/live.js`).
+    pub script: String,
 }
 
 /// A link in the "Key events" list.
@@ -94,6 +96,7 @@ pub fn live_view(
             .map(|seq| StreamView {
                 events: format!("{}/events", story.path()),
                 seq,
+                script: super::assets::live_script_path(),
             }),
     })
 }
