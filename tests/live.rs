@@ -320,6 +320,7 @@ async fn the_openapi_document_describes_the_live_routes_and_codes() {
         ("/api/v1/admin/stories/{id}/entries/{entry_id}", "delete"),
         ("/api/v1/admin/stories/{id}/end-live", "post"),
         ("/api/v1/stories/{slug}/entries", "get"),
+        ("/stories/{slug}/events", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
@@ -333,6 +334,8 @@ async fn the_openapi_document_describes_the_live_routes_and_codes() {
         "live_ended",
         "entry_deleted",
         "invalid_entry",
+        "too_many_streams",
+        "invalid_event_id",
     ] {
         assert!(
             codes.as_array().expect("codes").contains(&json!(code)),

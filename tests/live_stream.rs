@@ -17,6 +17,8 @@ use herald::accounts::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+const METRICS_TOKEN: &str = "live-stream-metrics-token";
+
 /// Long enough for any event on a loaded machine; events come at once.
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -255,6 +257,7 @@ async fn an_address_holds_a_few_streams_and_a_quiet_one_has_a_heartbeat() {
     let site = TestSite::start_with(|config| {
         config.http.max_streams_per_address = 2;
         config.http.stream_heartbeat = Duration::from_secs(1);
+        config.metrics_token = Some(METRICS_TOKEN.to_owned());
     })
     .await;
     let editor = Api::for_user(&site, "eda@example.org", Role::Editor).await;
@@ -273,6 +276,13 @@ async fn an_address_holds_a_few_streams_and_a_quiet_one_has_a_heartbeat() {
             .unwrap_or_default()
             .contains('2'),
         "{body}"
+    );
+
+    let metrics = site.metrics(METRICS_TOKEN).await;
+    assert!(metrics.contains("herald_live_streams 2\n"), "{metrics}");
+    assert!(
+        metrics.contains("herald_live_refused_streams_total 1\n"),
+        "{metrics}"
     );
 
     assert_eq!(first.next(WAIT).await, Received::Comment, "a heartbeat");

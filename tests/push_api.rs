@@ -509,6 +509,19 @@ async fn the_openapi_document_describes_every_route() {
         .as_array()
         .expect("codes")
         .clone();
+    // Every operation has its own id: clients generated from the
+    // document name their methods after them.
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .flat_map(|path| path.as_object().expect("a path item").values())
+        .filter_map(|operation| operation["operationId"].as_str())
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "an operationId is used twice");
     for code in [
         "endpoint_private_address",
         "too_many_topics",

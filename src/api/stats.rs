@@ -86,7 +86,7 @@ async fn metrics_page(state: &AppState) -> Result<Response, ApiError> {
             ),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        metrics.encode(&[state.pages.metrics.registry()]),
+        metrics.encode(&[state.pages.metrics.registry(), state.live.registry()]),
     )
         .into_response())
 }

@@ -8,11 +8,13 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 use tokio::sync::broadcast;
 
 /// Frames the broadcast keeps for a stream that is behind; further behind,
@@ -37,9 +39,47 @@ pub struct Frame {
 pub struct LiveHub {
     sender: broadcast::Sender<Arc<Frame>>,
     per_address: Mutex<HashMap<IpAddr, u32>>,
-    open: AtomicUsize,
     max_per_address: u32,
     heartbeat: Duration,
+    metrics: LiveMetrics,
+}
+
+/// How the streams are doing, for `/metrics` (`herald_live_*`).
+#[derive(Debug)]
+struct LiveMetrics {
+    registry: Registry,
+    /// Streams open now.
+    streams: Gauge,
+    /// Changes broadcast to the streams.
+    changes: Counter,
+    /// Streams refused: their address held as many as it may.
+    refused: Counter,
+}
+
+impl Default for LiveMetrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("herald_live");
+        let streams = Gauge::default();
+        registry.register("streams", "Live event streams open now", streams.clone());
+        let changes = Counter::default();
+        registry.register(
+            "changes",
+            "Live changes (entries written, ends of coverage) broadcast to the streams",
+            changes.clone(),
+        );
+        let refused = Counter::default();
+        registry.register(
+            "refused_streams",
+            "Live event streams refused because their address held as many as it may",
+            refused.clone(),
+        );
+        LiveMetrics {
+            registry,
+            streams,
+            changes,
+            refused,
+        }
+    }
 }
 
 impl LiveHub {
@@ -49,15 +89,20 @@ impl LiveHub {
         LiveHub {
             sender: broadcast::channel(BROADCAST_CAPACITY).0,
             per_address: Mutex::new(HashMap::new()),
-            open: AtomicUsize::new(0),
             max_per_address,
             heartbeat,
+            metrics: LiveMetrics::default(),
         }
     }
 
     /// Streams open now.
-    pub fn open_streams(&self) -> usize {
-        self.open.load(Ordering::Relaxed)
+    pub fn open_streams(&self) -> i64 {
+        self.metrics.streams.get()
+    }
+
+    /// The registry `/metrics` encodes.
+    pub fn registry(&self) -> &Registry {
+        &self.metrics.registry
     }
 
     /// Closes every stream: the server is stopping (clients connect again,
@@ -78,10 +123,11 @@ impl LiveHub {
         let mut counts = self.per_address.lock().ok()?;
         let count = counts.entry(key).or_insert(0);
         if *count >= self.max_per_address {
+            self.metrics.refused.inc();
             return None;
         }
         *count += 1;
-        self.open.fetch_add(1, Ordering::Relaxed);
+        self.metrics.streams.inc();
         Some(StreamSlot {
             hub: self.clone(),
             key,
@@ -90,6 +136,7 @@ impl LiveHub {
 
     /// Sends `frame` to every stream (none listening is no error).
     pub fn publish(&self, frame: Frame) {
+        self.metrics.changes.inc();
         let _ = self.sender.send(Arc::new(frame));
     }
 
@@ -109,7 +156,7 @@ impl LiveHub {
     }
 
     fn release(&self, key: IpAddr) {
-        self.open.fetch_sub(1, Ordering::Relaxed);
+        self.metrics.streams.dec();
         if let Ok(mut counts) = self.per_address.lock()
             && let Some(count) = counts.get_mut(&key)
         {
