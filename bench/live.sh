@@ -39,28 +39,13 @@ PAGE_LOOPS="${PAGE_LOOPS:-4}"
 EDITOR="bench-editor@example.org"
 LIVE_SLUG="ashwater-bursts-banks-wrenford-evacuated"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/herald-live.XXXXXX")"
-herald_pid=""
-cleanup() {
-  if [ -n "$herald_pid" ]; then
-    kill -TERM "$herald_pid" 2>/dev/null || true
-    wait "$herald_pid" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 say() { printf '\n== %s\n' "$*"; }
 # shellcheck source=bench/common.sh
 . "$BENCH/common.sh"
+work_folder live
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Each stream is a socket on both sides.
-ulimit -n "$(( CLIENTS * 2 + 1024 ))"
+# Each stream is a socket in the server and one in the client.
+ulimit -n "$(( CLIENTS + 2048 ))"
 
 # --- 1. the site ---------------------------------------------------------
 herald_binary

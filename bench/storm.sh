@@ -40,25 +40,10 @@ CONNECTIONS="${CONNECTIONS:-1000}"
 BACKLOG="${BACKLOG:-4096}"
 TOKEN="storm-bench-metrics-token-0123"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/herald-storm.XXXXXX")"
-herald_pid=""
-cleanup() {
-  if [ -n "$herald_pid" ]; then
-    kill -TERM "$herald_pid" 2>/dev/null || true
-    wait "$herald_pid" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 say() { printf '\n== %s\n' "$*"; }
 # shellcheck source=bench/common.sh
 . "$BENCH/common.sh"
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+work_folder storm
 
 # --- 1. the site ---------------------------------------------------------
 herald_binary
