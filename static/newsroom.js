@@ -629,7 +629,22 @@
     }
   }
 
+  // ---- The live desk: Ctrl+Enter (⌘+Enter) posts ----------------------
+  // In a textarea marked data-ctrl-enter, the chord does the form's first
+  // button, as pressing it would (its name and value go with the form).
+  function submitOnCtrlEnter() {
+    for (const area of document.querySelectorAll("textarea[data-ctrl-enter]")) {
+      area.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+        event.preventDefault();
+        const button = area.form?.querySelector("button[type=submit]");
+        if (button) area.form.requestSubmit(button);
+      });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    submitOnCtrlEnter();
     confirmModally();
     copyButtons();
     watchDeliveries();

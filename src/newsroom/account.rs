@@ -97,9 +97,7 @@ async fn account_page(
         two_factor_on: account.totp_enabled,
         errors,
     };
-    let mut response = layout::render(&page);
-    *response.status_mut() = status;
-    response
+    layout::render_with(status, &page)
 }
 
 /// A failure that is not the person's to fix.
@@ -229,9 +227,7 @@ fn setup_page(
         uri,
         errors,
     };
-    let mut response = layout::render(&page);
-    *response.status_mut() = status;
-    response
+    layout::render_with(status, &page)
 }
 
 async fn begin_two_factor(

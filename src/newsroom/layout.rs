@@ -2,7 +2,7 @@
 //! and how a page is answered (never cached, never indexed).
 
 use askama::Template;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::accounts::Principal;
@@ -117,6 +117,16 @@ impl Chrome {
 }
 
 /// Renders a newsroom page: private to the user, never stored by a cache.
+/// [`render`] with `status` (a form with errors is 422, a created thing
+/// 201); a page that fails to render stays a 500.
+pub fn render_with(status: StatusCode, page: &impl Template) -> Response {
+    let mut response = render(page);
+    if response.status().is_success() {
+        *response.status_mut() = status;
+    }
+    response
+}
+
 pub fn render(page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (

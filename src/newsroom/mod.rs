@@ -15,6 +15,7 @@ pub mod form;
 pub mod invite_accept;
 pub mod invites;
 pub mod layout;
+pub mod live_desk;
 pub mod login;
 pub mod preview;
 pub mod qr;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(autosave::routes())
         .merge(preview::routes())
         .merge(revisions::routes())
+        .merge(live_desk::routes())
         .merge(stats::routes())
         .merge(topics::routes())
         .merge(dashboard::routes())

@@ -107,9 +107,7 @@ async fn tokens_page(
         name,
         errors,
     };
-    let mut response = layout::render(&page);
-    *response.status_mut() = status;
-    response
+    layout::render_with(status, &page)
 }
 
 async fn list_tokens(

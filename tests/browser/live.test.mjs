@@ -13,7 +13,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { axeViolations } from "./support/axe.mjs";
 import { startHerald, heraldBin, launchChromium, LIVE_SLUG } from "./support/herald.mjs";
-import { createAccount, EDITOR_EMAIL, EDITOR_PASSWORD } from "./support/newsroom.mjs";
+import { createAccount, logIn, EDITOR_EMAIL, EDITOR_PASSWORD } from "./support/newsroom.mjs";
 
 const VIEWPORTS = {
   desktop: { width: 1280, height: 900 },
@@ -63,6 +63,53 @@ async function openLivePage(viewport) {
   const storyId = Number(await page.locator("article.story").getAttribute("data-story-id"));
   return { context, page, storyId };
 }
+
+test("an editor posts a key event from the live desk with the keyboard alone", async () => {
+  for (const [name, viewport] of Object.entries(VIEWPORTS)) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      await logIn(page, site.base, EDITOR_EMAIL, EDITOR_PASSWORD);
+      const storyId = Number(
+        /data-story-id="(\d+)"/.exec((await site.get(`/stories/${LIVE_SLUG}`)).html)[1],
+      );
+      await page.goto(`${site.base}/newsroom/stories/${storyId}/live`, { waitUntil: "load" });
+      assert.deepEqual(await axeViolations(page), [], `axe on the desk (${name})`);
+      const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      assert.equal(sideways, false, `nothing scrolls sideways (${name})`);
+      if (name !== "desktop") continue;
+
+      // From the top of the page, by Tab alone, to the composer's title.
+      for (let i = 0; i < 40 && (await page.evaluate(() => document.activeElement?.id)) !== "title"; i += 1) {
+        await page.keyboard.press("Tab");
+      }
+      assert.equal(await page.evaluate(() => document.activeElement.id), "title", "Tab reaches the composer");
+      await page.keyboard.type("Pumps arrive from Fellbridge");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type("Six **high-volume pumps** are working at the mill.");
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Space");
+      assert.equal(await page.locator("#key_event").isChecked(), true);
+      await page.keyboard.press("Shift+Tab");
+      await Promise.all([page.waitForURL(/done=posted/), page.keyboard.press("Control+Enter")]);
+      assert.match(await page.locator(".nr-flash").first().textContent(), /Posted/);
+      assert.equal(await page.evaluate(() => document.activeElement.id), "title", "ready for the next entry");
+      const first = page.locator(".nr-desk-entry").first();
+      assert.match(await first.textContent(), /Pumps arrive from Fellbridge/);
+      assert.match(await first.textContent(), /Key event/);
+      // On the reader's page once its cache notices (within a second).
+      let shown = false;
+      for (let i = 0; i < 50 && !shown; i += 1) {
+        shown = /high-volume pumps/.test((await site.get(`/stories/${LIVE_SLUG}`)).html);
+        if (!shown) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(shown, "on the reader's page");
+      await page.screenshot({ path: "/tmp/live-desk-desktop.png" });
+    } finally {
+      await context.close();
+    }
+  }
+});
 
 test("new entries wait behind a button, edits and deletions show in place, and the end is told", async () => {
   const { context, page, storyId } = await openLivePage(VIEWPORTS.desktop);
