@@ -33,28 +33,7 @@ impl LiveApi for Api {
     }
 
     async fn story(&self, slug: &str, live: bool) -> i64 {
-        let story = json!({
-            "slug": slug,
-            "headline": format!("Headline of {slug}"),
-            "standfirst": "A standfirst.",
-            "body_markdown": "The story so far.",
-            "authors": ["Ana Reporter"],
-            "live": live,
-        });
-        let (status, body) = self
-            .send(Method::POST, "/api/v1/admin/stories", Some(story))
-            .await;
-        assert_eq!(status, 201, "{body}");
-        let id = body["id"].as_i64().expect("id");
-        let (status, body) = self
-            .send(
-                Method::POST,
-                &format!("/api/v1/admin/stories/{id}/publish"),
-                Some(json!({"push": {"send": false}})),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        id
+        self.publish_quietly(slug, live, &[]).await
     }
 }
 
@@ -677,7 +656,7 @@ async fn the_store_writes_no_entry_once_the_coverage_has_ended() {
     for id in [live, plain] {
         let refused = site
             .store
-            .insert_live_entry(id, &author, &write, chrono::Utc::now())
+            .insert_live_entry(id, &author, &write, false, chrono::Utc::now())
             .await;
         assert!(
             matches!(
