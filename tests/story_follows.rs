@@ -54,6 +54,18 @@ async fn subscriber(site: &TestSite, name: &str) -> String {
     body["token"].as_str().expect("token").to_owned()
 }
 
+/// Ends story `id`'s coverage through the admin API.
+async fn end_live(editor: &Api, id: i64) {
+    let (status, body) = editor
+        .send(
+            Method::POST,
+            &format!("/api/v1/admin/stories/{id}/end-live"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
 fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()
 }
@@ -247,14 +259,7 @@ async fn following_is_refused_with_a_code_and_nothing_written() {
     )
     .await;
     assert_eq!(status, 201);
-    let (status, body) = editor
-        .send(
-            Method::POST,
-            &format!("/api/v1/admin/stories/{live}/end-live"),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    end_live(&editor, live).await;
     for who in [&token, &early] {
         let (got, body) = reader(
             &site,
@@ -522,4 +527,47 @@ async fn each_key_event_reaches_the_story_followers_once_under_one_collapse_key(
     );
     assert_eq!(header(&received[0], "urgency"), "high");
     assert!(sink.received_by("topic-reader").is_empty());
+}
+
+#[tokio::test]
+async fn a_live_story_page_offers_follow_this_story_until_its_coverage_ends() {
+    let site = TestSite::start().await;
+    let editor = Api::for_user(&site, "eda@example.org", Role::Editor).await;
+    let id = story(&editor, "flood-live", true, &[]).await;
+    story(&editor, "plain", false, &[]).await;
+
+    let (status, html) = site.text("/stories/flood-live").await;
+    assert_eq!(status, 200);
+    // By the Live badge; hidden until the page's script shows it, so the
+    // page without script offers nothing it cannot do.
+    assert_eq!(
+        common::select_text(&html, ".live-status .follow-story[hidden]"),
+        ["Follow this story"]
+    );
+    assert_eq!(
+        common::select_attr(&html, ".follow-story", "data-story"),
+        ["flood-live"]
+    );
+    assert_eq!(
+        common::select_attr(&html, ".follow-story", "aria-pressed"),
+        ["false"]
+    );
+    let (_, plain) = site.text("/stories/plain").await;
+    assert!(common::select_text(&plain, ".follow-story").is_empty());
+
+    end_live(&editor, id).await;
+    // The cached page goes within the content watcher's second.
+    let mut ended = String::new();
+    for _ in 0..100 {
+        ended = site.text("/stories/flood-live").await.1;
+        if ended.contains("Coverage ended at") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ended.contains("Coverage ended at"), "{ended}");
+    assert!(
+        common::select_text(&ended, ".follow-story").is_empty(),
+        "gone once ended"
+    );
 }
