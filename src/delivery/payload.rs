@@ -842,4 +842,74 @@ mod tests {
         assert!(preview.fits && !preview.truncated);
         assert_eq!(preview.urgency, "normal");
     }
+
+    fn entry(id: i64, title: Option<&str>, body: &str, breaking: bool) -> LiveEntryRecord {
+        let at = DateTime::from_timestamp(1_800_000_600, 0).expect("time");
+        LiveEntryRecord {
+            id,
+            story_id: 42,
+            author_id: None,
+            author_name: "Ana".into(),
+            title: title.map(str::to_owned),
+            body_markdown: body.into(),
+            key_event: true,
+            breaking,
+            state: crate::store::EntryState::Posted,
+            published_at: Some(at),
+            created_at: at,
+            updated_at: at,
+            seq: 1,
+        }
+    }
+
+    #[test]
+    fn a_key_event_is_its_story_notification_with_the_entry_words_and_anchor() {
+        let live = story(&["politics"], "Standfirst.");
+        let original = prepare(
+            &live,
+            &NotificationSettings::default(),
+            JobKind::Original,
+            3600,
+            &site(),
+        );
+        let settings = |breaking| NotificationSettings {
+            breaking,
+            ..NotificationSettings::default()
+        };
+        let untitled = prepare_key_event(
+            &live,
+            &entry(
+                7,
+                None,
+                "The river **crests** at 4.2 m. Roads close.",
+                false,
+            ),
+            &settings(false),
+            3600,
+            &site(),
+        );
+        let shown_untitled = shown(&untitled);
+        assert_eq!(shown_untitled.title, "Headline");
+        assert_eq!(shown_untitled.body, "The river crests at 4.2 m.");
+        assert_eq!(
+            shown_untitled.navigate,
+            "https://news.example/stories/a-story?from=notification#entry-7"
+        );
+        assert_eq!(shown_untitled.tag.as_deref(), Some("42"), "the story's tag");
+        assert!(shown_untitled.renotify, "a key event alerts");
+        assert_eq!(shown_untitled.timestamp, Some(1_800_000_600_000));
+        assert_eq!(untitled.options.topic, original.options.topic);
+        assert_eq!(untitled.options.urgency, Urgency::Normal);
+
+        let breaking = prepare_key_event(
+            &live,
+            &entry(8, Some("Evacuate"), "Now.", true),
+            &settings(true),
+            3600,
+            &site(),
+        );
+        assert_eq!(shown(&breaking).body, "Evacuate");
+        assert_eq!(breaking.options.topic, original.options.topic);
+        assert_eq!(breaking.options.urgency, Urgency::High);
+    }
 }
