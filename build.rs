@@ -27,6 +27,7 @@ const FILES: &[&str] = &[
     "newsroom.css",
     "newsroom.js",
     "missed.js",
+    "live.js",
     "openapi.json",
 ];
 

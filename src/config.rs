@@ -152,6 +152,8 @@ struct HttpFileConfig {
     idle_timeout_seconds: Option<u64>,
     max_connections: Option<usize>,
     listen_backlog: Option<u32>,
+    max_streams_per_address: Option<u32>,
+    stream_heartbeat_seconds: Option<u64>,
 }
 
 /// Limits on the web server's connections, so that slow or idle clients
@@ -171,6 +173,12 @@ pub struct HttpConfig {
     /// storm of readers connecting at once, who would otherwise retry
     /// after a second.
     pub listen_backlog: u32,
+    /// Live event streams (`/stories/{slug}/events`) one client address
+    /// may hold open at once; the next is refused with 429.
+    pub max_streams_per_address: u32,
+    /// How often an event stream with nothing to say sends a comment, so
+    /// that proxies and browsers keep it open and a dead reader is found.
+    pub stream_heartbeat: std::time::Duration,
 }
 
 /// `[reminders]`: the site's policy around each reader's own settings.
@@ -605,7 +613,8 @@ const DEFAULT_LISTEN_BACKLOG: u64 = 4096;
 const MAX_LISTEN_BACKLOG: u64 = 65_535;
 
 /// The `[http]` section over its defaults: 10 s for headers, 60 s idle,
-/// 10,000 connections, a backlog of 4,096.
+/// 10,000 connections, a backlog of 4,096, 20 event streams per address
+/// with a heartbeat every 15 s.
 fn http_limits(file: HttpFileConfig) -> Result<HttpConfig, ConfigError> {
     let within = |name: &'static str, value: Option<u64>, default: u64, min: u64, max: u64| {
         let value = value.unwrap_or(default);
@@ -648,11 +657,27 @@ fn http_limits(file: HttpFileConfig) -> Result<HttpConfig, ConfigError> {
         1,
         MAX_LISTEN_BACKLOG,
     )?;
+    let streams = within(
+        "max_streams_per_address",
+        file.max_streams_per_address.map(u64::from),
+        20,
+        1,
+        1_000_000,
+    )?;
+    let heartbeat = within(
+        "stream_heartbeat_seconds",
+        file.stream_heartbeat_seconds,
+        15,
+        1,
+        300,
+    )?;
     Ok(HttpConfig {
         header_timeout: std::time::Duration::from_secs(header),
         idle_timeout: std::time::Duration::from_secs(idle),
         max_connections: connections as usize,
         listen_backlog: backlog as u32,
+        max_streams_per_address: streams as u32,
+        stream_heartbeat: std::time::Duration::from_secs(heartbeat),
     })
 }
 

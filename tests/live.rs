@@ -8,34 +8,12 @@ mod common;
 
 use common::api::Api;
 use common::feeds::{entry_titles, parse_feed};
+use common::live::LiveApi;
 use common::{TestSite, select_attr, select_text};
 use herald::accounts::Role;
 use herald::store::EntryState;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// What these tests ask of the admin API beyond a plain request.
-trait LiveApi {
-    /// Posts an entry to story `id`.
-    async fn entry(&self, id: i64, body: Value) -> (u16, Value);
-    /// Creates and publishes a story (`live` or not); returns its id.
-    async fn story(&self, slug: &str, live: bool) -> i64;
-}
-
-impl LiveApi for Api {
-    async fn entry(&self, id: i64, body: Value) -> (u16, Value) {
-        self.send(
-            Method::POST,
-            &format!("/api/v1/admin/stories/{id}/entries"),
-            Some(body),
-        )
-        .await
-    }
-
-    async fn story(&self, slug: &str, live: bool) -> i64 {
-        self.publish_quietly(slug, live, &[]).await
-    }
-}
 
 fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()

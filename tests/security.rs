@@ -25,6 +25,8 @@ fn short_limits(max_connections: usize) -> HttpConfig {
         idle_timeout: Duration::from_secs(2),
         max_connections,
         listen_backlog: 1024,
+        max_streams_per_address: 20,
+        stream_heartbeat: Duration::from_secs(15),
     }
 }
 

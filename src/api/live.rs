@@ -7,14 +7,14 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::public::time;
-use crate::content::{markdown, slug};
+use crate::content::markdown;
 use crate::editorial::live;
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
@@ -48,16 +48,9 @@ pub async fn list_entries(
                 )
             })?,
     };
-    let missing = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is no such story");
-    if !slug::is_valid(&story_slug) {
-        return Err(missing());
-    }
-    let story = state
-        .store
-        .story_by_slug(&story_slug)
+    let story = live::story_on_the_site(&state.store, &story_slug, Utc::now())
         .await?
-        .filter(|s| s.is_visible(Utc::now()))
-        .ok_or_else(missing)?;
+        .ok_or_else(ApiError::no_such_story)?;
     let entries = live::posted_entries(&state.store, &story, after).await?;
     let path = story.path();
     let entries: Vec<Value> = entries

@@ -208,6 +208,22 @@ pub async fn posted_entries(
         .await
 }
 
+/// The story at `slug` when it is on the site at `now` (any story: the
+/// caller asks whether it is live); `None` for a malformed slug too.
+pub async fn story_on_the_site(
+    store: &Store,
+    slug: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Story>, StoreError> {
+    if !crate::content::slug::is_valid(slug) {
+        return Ok(None);
+    }
+    Ok(store
+        .story_by_slug(slug)
+        .await?
+        .filter(|s| s.is_visible(now)))
+}
+
 /// What the live desk shows: the story, its entries, and how many follow it.
 #[derive(Debug, Clone)]
 pub struct Desk {

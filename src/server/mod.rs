@@ -66,15 +66,27 @@ pub async fn serve(
         state.store.clone(),
         stop_rx.clone(),
     ));
+    let live = tokio::spawn(crate::site::live_stream::run_hub(
+        state.clone(),
+        stop_rx.clone(),
+    ));
     let workers = engine.map(|engine| tokio::spawn(engine.run(stop_rx.clone())));
     let metrics = match state.config.metrics_bind {
         Some(address) => Some(serve_metrics(address, state.clone(), stop_rx).await?),
         None => None,
     };
     let limits = state.config.http;
+    // Event streams never finish by themselves: they close when shutdown
+    // begins, so that the requests in flight can finish.
+    let hub = state.live.clone();
+    let shutdown = async move {
+        shutdown.await;
+        hub.close_streams();
+    };
     connections::serve(listener, router(state), limits, shutdown).await;
     let _ = stop_tx.send(true);
     let _ = watcher.await;
+    let _ = live.await;
     let _ = audience.await;
     if let Some(metrics) = metrics {
         let _ = metrics.await;

@@ -21,81 +21,87 @@ use crate::web::encoded::Encoded;
 use crate::web::page_error::AppError;
 use crate::web::static_files;
 
-const STYLESHEET: &str = "style.css";
-const SCRIPT: &str = "site.js";
 const LOGO: &str = "logo.svg";
 const SERVICE_WORKER: &str = "sw.js";
-const NEWSROOM_STYLESHEET: &str = "newsroom.css";
-const NEWSROOM_SCRIPT: &str = "newsroom.js";
-const MISSED_SCRIPT: &str = "missed.js";
+
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// The stylesheets and scripts served under `/assets/`, with their types:
+/// the site's, the newsroom's, the missed-stories page's and the live
+/// story page's.
+const ASSETS: [(&str, &str); 6] = [
+    ("style.css", CSS),
+    ("site.js", JS),
+    ("newsroom.css", CSS),
+    ("newsroom.js", JS),
+    ("missed.js", JS),
+    ("live.js", JS),
+];
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const SHORT: &str = "public, max-age=300";
 
-/// A short content hash of the static file `name`, the version in its URL.
-fn version(name: &str) -> String {
-    Sha256::digest(static_files::get(name).identity_body())[..6]
+/// A short content hash of each of [`ASSETS`], the version in its URL.
+static VERSIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    ASSETS
         .iter()
-        .map(|b| format!("{b:02x}"))
+        .map(|(name, _)| {
+            Sha256::digest(static_files::get(name).identity_body())[..6]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
         .collect()
+});
+
+/// The versioned path of asset `name` (one of [`ASSETS`]).
+fn asset_path(name: &str) -> String {
+    let version = ASSETS
+        .iter()
+        .position(|(n, _)| *n == name)
+        .map_or("", |i| VERSIONS[i].as_str());
+    format!("/assets/{name}?v={version}")
 }
 
-static STYLESHEET_VERSION: LazyLock<String> = LazyLock::new(|| version(STYLESHEET));
-static SCRIPT_VERSION: LazyLock<String> = LazyLock::new(|| version(SCRIPT));
-static NEWSROOM_STYLESHEET_VERSION: LazyLock<String> =
-    LazyLock::new(|| version(NEWSROOM_STYLESHEET));
-static NEWSROOM_SCRIPT_VERSION: LazyLock<String> = LazyLock::new(|| version(NEWSROOM_SCRIPT));
-static MISSED_SCRIPT_VERSION: LazyLock<String> = LazyLock::new(|| version(MISSED_SCRIPT));
-
 pub fn stylesheet_path() -> String {
-    format!("/assets/style.css?v={}", *STYLESHEET_VERSION)
+    asset_path("style.css")
 }
 
 pub fn script_path() -> String {
-    format!("/assets/site.js?v={}", *SCRIPT_VERSION)
+    asset_path("site.js")
 }
 
 pub fn newsroom_stylesheet_path() -> String {
-    format!("/assets/newsroom.css?v={}", *NEWSROOM_STYLESHEET_VERSION)
+    asset_path("newsroom.css")
 }
 
 pub fn newsroom_script_path() -> String {
-    format!("/assets/newsroom.js?v={}", *NEWSROOM_SCRIPT_VERSION)
+    asset_path("newsroom.js")
 }
 
 /// The script of the missed-stories page (`/notifications/missed`).
 pub fn missed_script_path() -> String {
-    format!("/assets/missed.js?v={}", *MISSED_SCRIPT_VERSION)
+    asset_path("missed.js")
 }
 
-/// `/assets/{style,newsroom}.css` and `/assets/{site,newsroom}.js`: immutable when asked for by
-/// their current version, briefly cacheable otherwise.
+/// The script of a live story's page while its coverage lasts.
+pub fn live_script_path() -> String {
+    asset_path("live.js")
+}
+
+/// `/assets/{name}` for each of [`ASSETS`]: immutable when asked for by
+/// its current version, briefly cacheable otherwise.
 pub async fn asset(
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (name, content_type, current) = match file.as_str() {
-        "style.css" => (STYLESHEET, "text/css; charset=utf-8", &*STYLESHEET_VERSION),
-        "site.js" => (SCRIPT, "text/javascript; charset=utf-8", &*SCRIPT_VERSION),
-        "newsroom.css" => (
-            NEWSROOM_STYLESHEET,
-            "text/css; charset=utf-8",
-            &*NEWSROOM_STYLESHEET_VERSION,
-        ),
-        "newsroom.js" => (
-            NEWSROOM_SCRIPT,
-            "text/javascript; charset=utf-8",
-            &*NEWSROOM_SCRIPT_VERSION,
-        ),
-        "missed.js" => (
-            MISSED_SCRIPT,
-            "text/javascript; charset=utf-8",
-            &*MISSED_SCRIPT_VERSION,
-        ),
-        _ => return Err(AppError::NotFound),
+    let Some(i) = ASSETS.iter().position(|(name, _)| *name == file) else {
+        return Err(AppError::NotFound);
     };
-    let versioned = query.as_deref() == Some(&format!("v={current}"));
+    let (name, content_type) = ASSETS[i];
+    let versioned = query.as_deref() == Some(&format!("v={}", VERSIONS[i]));
     Ok(static_files::answer(
         name,
         content_type,
@@ -107,12 +113,7 @@ pub async fn asset(
 /// The service worker, at the root so that its scope is the whole site, and
 /// revalidated on every check so that an update reaches readers at once.
 pub async fn service_worker(headers: HeaderMap) -> Response {
-    static_files::answer(
-        SERVICE_WORKER,
-        "text/javascript; charset=utf-8",
-        "no-cache",
-        &headers,
-    )
+    static_files::answer(SERVICE_WORKER, JS, "no-cache", &headers)
 }
 
 pub async fn logo(headers: HeaderMap) -> Response {

@@ -1,9 +1,12 @@
 //! A live story on its page: the entries (newest first, each an
 //! `<article id="entry-{id}">`), the "Key events" list that links to them,
 //! and whether the coverage lasts or when it ended, as display-ready
-//! values for `templates/story.html`; and the same entries as the page's
+//! values for `templates/story.html` and its partials (`live_entry.html`,
+//! `key_event.html`, `live_status.html`), which the live stream
+//! (`super::live_stream`) renders too; and the same entries as the page's
 //! `LiveBlogPosting` updates.
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::content::excerpt::plain_excerpt;
@@ -24,6 +27,25 @@ pub struct LiveView {
     pub key_events: Vec<KeyEventView>,
     /// Every posted entry, newest first.
     pub entries: Vec<EntryView>,
+    /// Where new entries stream from, while the coverage lasts.
+    pub stream: Option<StreamView>,
+}
+
+impl LiveView {
+    /// Whether the page listens for new entries.
+    pub fn streamed(&self) -> bool {
+        self.stream.is_some()
+    }
+}
+
+/// The page's event stream: its address and the site's live change
+/// number the page was rendered at (the stream tells what came after).
+#[derive(Debug, Clone)]
+pub struct StreamView {
+    pub events: String,
+    pub seq: i64,
+    /// The script that listens (`static/live.js`).
+    pub script: String,
 }
 
 /// A link in the "Key events" list.
@@ -48,39 +70,63 @@ pub struct EntryView {
 }
 
 /// The live part of `story`'s page from its posted `entries` (in any
-/// order); `None` for a story that is not live.
-pub fn live_view(story: &Story, entries: &[LiveEntryRecord], zone: Tz) -> Option<LiveView> {
+/// order), read after the site's live change number `seq` (which new
+/// entries stream after; `None`: a page that does not stream, a preview);
+/// `None` for a story that is not live.
+pub fn live_view(
+    story: &Story,
+    entries: &[LiveEntryRecord],
+    seq: Option<i64>,
+    zone: Tz,
+) -> Option<LiveView> {
     if !story.live {
         return None;
     }
     let newest_first = newest_first(entries);
     Some(LiveView {
-        ended: story
-            .live_ended_at
-            .map(|at| (dates::iso(at), dates::full(at, zone))),
+        ended: ended_view(story.live_ended_at, zone),
         key_events: newest_first
             .iter()
             .filter(|e| e.key_event)
-            .map(|e| KeyEventView {
-                id: e.id,
-                label: label(e),
-                at_iso: dates::iso(posted(e)),
-                at_clock: dates::clock(posted(e), zone),
-            })
+            .map(|e| key_event_view(e, zone))
             .collect(),
-        entries: newest_first
-            .iter()
-            .map(|e| EntryView {
-                id: e.id,
-                title: e.title.clone(),
-                body_html: markdown::render_body(&e.body_markdown),
-                author: e.author_name.clone(),
-                at_iso: dates::iso(posted(e)),
-                at_human: dates::full(posted(e), zone),
-                key_event: e.key_event,
-            })
-            .collect(),
+        entries: newest_first.iter().map(|e| entry_view(e, zone)).collect(),
+        stream: seq
+            .filter(|_| story.live_ended_at.is_none())
+            .map(|seq| StreamView {
+                events: format!("{}/events", story.path()),
+                seq,
+                script: super::assets::live_script_path(),
+            }),
     })
+}
+
+/// When the coverage ended, ISO and human; `None` while it lasts.
+pub fn ended_view(ended_at: Option<DateTime<Utc>>, zone: Tz) -> Option<(String, String)> {
+    ended_at.map(|at| (dates::iso(at), dates::full(at, zone)))
+}
+
+/// A posted entry as the page shows it.
+pub fn entry_view(entry: &LiveEntryRecord, zone: Tz) -> EntryView {
+    EntryView {
+        id: entry.id,
+        title: entry.title.clone(),
+        body_html: markdown::render_body(&entry.body_markdown),
+        author: entry.author_name.clone(),
+        at_iso: dates::iso(posted(entry)),
+        at_human: dates::full(posted(entry), zone),
+        key_event: entry.key_event,
+    }
+}
+
+/// A key event's link in the "Key events" list.
+pub fn key_event_view(entry: &LiveEntryRecord, zone: Tz) -> KeyEventView {
+    KeyEventView {
+        id: entry.id,
+        label: label(entry),
+        at_iso: dates::iso(posted(entry)),
+        at_clock: dates::clock(posted(entry), zone),
+    }
 }
 
 /// The latest entries as `liveBlogUpdate`s, newest first, each at
@@ -108,7 +154,7 @@ pub(super) fn newest_first(entries: &[LiveEntryRecord]) -> Vec<&LiveEntryRecord>
 }
 
 /// When a posted entry was first posted.
-pub(super) fn posted(entry: &LiveEntryRecord) -> chrono::DateTime<chrono::Utc> {
+pub(super) fn posted(entry: &LiveEntryRecord) -> DateTime<Utc> {
     entry.published_at.unwrap_or(entry.created_at)
 }
 
@@ -127,8 +173,6 @@ pub(super) fn label(entry: &LiveEntryRecord) -> String {
 
 #[cfg(test)]
 mod tests {
-    use chrono::DateTime;
-
     use super::*;
     use crate::store::EntryState;
 

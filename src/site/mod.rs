@@ -6,6 +6,7 @@ pub mod assets;
 pub mod feeds;
 pub mod front;
 pub mod live;
+pub mod live_stream;
 pub mod pages;
 pub mod preview;
 pub mod search;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/topics/{slug}/feed.xml", get(feeds::topic_rss))
         .route("/topics/{slug}/atom.xml", get(feeds::topic_atom))
         .route("/topics/{slug}/feed.json", get(feeds::topic_json))
+        .route("/stories/{slug}/events", get(live_stream::story_events))
         .route("/stories/{slug}/feed.xml", get(feeds::story_rss))
         .route("/stories/{slug}/atom.xml", get(feeds::story_atom))
         .route("/stories/{slug}/feed.json", get(feeds::story_json))

@@ -390,9 +390,14 @@ pub async fn story_html(
             images.push(&image.url);
         }
     }
-    let entries = match mode {
-        StoryMode::OnTheSite => live::latest_entries(&state.store, &story).await?,
-        StoryMode::Preview => Vec::new(),
+    // The change number first: entries read after it are at least as
+    // current, and the page's stream resumes after it.
+    let (live_seq, entries) = match mode {
+        StoryMode::OnTheSite if story.live => (
+            Some(state.store.live_seq().await?),
+            live::latest_entries(&state.store, &story).await?,
+        ),
+        _ => (None, Vec::new()),
     };
     let facts = jsonld::ArticleFacts {
         url: &canonical,
@@ -470,7 +475,7 @@ pub async fn story_html(
         related: related.iter().map(|s| Card::new(s, zone)).collect(),
         related_heading: format!("More on {}", templates::join_names(&topic_names)),
         share: share_links(&canonical, &story.headline),
-        live: site_live::live_view(&story, &entries, zone),
+        live: site_live::live_view(&story, &entries, live_seq, zone),
         story,
     };
     Ok(page.render()?)

@@ -241,6 +241,32 @@ pub struct StoryPage<'a> {
     pub live: Option<super::live::LiveView>,
 }
 
+/// One live entry (`live_entry.html`), on the page and in its stream.
+#[derive(Template)]
+#[template(path = "live_entry.html")]
+pub struct LiveEntryPartial<'a> {
+    pub entry: &'a super::live::EntryView,
+}
+
+/// One link of the "Key events" list (`key_event.html`), on the page and
+/// in its stream.
+#[derive(Template)]
+#[template(path = "key_event.html")]
+pub struct KeyEventPartial<'a> {
+    pub event: &'a super::live::KeyEventView,
+}
+
+/// Whether the coverage lasts or when it ended (`live_status.html`), on
+/// the page and in its stream.
+#[derive(Template)]
+#[template(path = "live_status.html")]
+pub struct LiveStatusPartial {
+    pub ended: Option<(String, String)>,
+    /// The story's slug for its "Follow this story" toggle, while the
+    /// coverage lasts on the page (none in a preview or in the stream).
+    pub follow: Option<String>,
+}
+
 /// A link that shares a story on one service.
 #[derive(Debug, Clone)]
 pub struct ShareLink {
@@ -265,6 +291,12 @@ impl StoryPage<'_> {
             .image
             .as_ref()
             .map(|i| ImageView::new(i, (1200, 675)))
+    }
+
+    /// The slug the "Follow this story" toggle follows: none in a preview,
+    /// whose story readers cannot follow yet.
+    pub fn follow_story(&self) -> Option<String> {
+        (!self.preview).then(|| self.story.slug.clone())
     }
 }
 

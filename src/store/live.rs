@@ -188,7 +188,8 @@ impl Store {
     }
 
     /// Writes `entry`'s key-event notification when asked, commits, and
-    /// wakes the delivery workers for it.
+    /// wakes the readers' streams, and the delivery workers for the
+    /// notification.
     async fn commit_entry(
         &self,
         mut tx: Transaction<'_, Any>,
@@ -200,6 +201,7 @@ impl Store {
             enqueue_key_event(&mut tx, entry.story_id, entry.id, entry.breaking, now).await?;
         }
         tx.commit().await?;
+        self.announce_live().await;
         if notify {
             self.announce_job().await;
         }
@@ -295,7 +297,100 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.announce_live().await;
         Ok(())
+    }
+
+    /// The site's latest live change number: a page that shows the
+    /// entries read after it is at least this current.
+    pub async fn live_seq(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT live_seq FROM site_state WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// The live changes after change number `after`, of story `story_id`
+    /// or of every story, in change order, at most `limit`: each entry
+    /// written (its state now), and each end of coverage. Every change up
+    /// to the last one returned is in the list; the next read starts
+    /// after it.
+    pub async fn live_changes_since(
+        &self,
+        after: i64,
+        story_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<LiveChange>, StoreError> {
+        let story_filter = |column: &str| match story_id {
+            Some(_) => format!("AND {column} = $3"),
+            None => String::new(),
+        };
+        let entries_sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM live_entries
+             WHERE seq > $1 {} ORDER BY seq LIMIT $2",
+            story_filter("story_id")
+        );
+        let ends_sql = format!(
+            "SELECT id, live_ended_at, live_end_seq FROM stories
+             WHERE live_end_seq > $1 {} ORDER BY live_end_seq LIMIT $2",
+            story_filter("id")
+        );
+        let mut entries = sqlx::query(&entries_sql).bind(after).bind(limit);
+        let mut ends = sqlx::query(&ends_sql).bind(after).bind(limit);
+        if let Some(story_id) = story_id {
+            entries = entries.bind(story_id);
+            ends = ends.bind(story_id);
+        }
+        let entries = entries.fetch_all(&self.pool).await?;
+        let ends = ends.fetch_all(&self.pool).await?;
+        let mut changes = entries
+            .iter()
+            .map(|row| entry_from_row(row).map(LiveChange::Entry))
+            .collect::<Result<Vec<_>, _>>()?;
+        for row in ends {
+            let at: Option<i64> = row.try_get(1)?;
+            changes.push(LiveChange::Ended {
+                story_id: row.try_get(0)?,
+                at: time(at.unwrap_or_default())?,
+                seq: row.try_get(2)?,
+            });
+        }
+        // Each list is complete up to its own last change; together, up
+        // to the `limit`-th change of both.
+        changes.sort_by_key(LiveChange::seq);
+        changes.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(changes)
+    }
+}
+
+/// One change of live coverage, as a reader's stream tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveChange {
+    /// An entry was written: posted, edited or deleted (its state now).
+    Entry(LiveEntryRecord),
+    /// Story `story_id`'s coverage ended `at`.
+    Ended {
+        story_id: i64,
+        at: DateTime<Utc>,
+        seq: i64,
+    },
+}
+
+impl LiveChange {
+    /// The site's live change number of this change.
+    pub fn seq(&self) -> i64 {
+        match self {
+            LiveChange::Entry(entry) => entry.seq,
+            LiveChange::Ended { seq, .. } => *seq,
+        }
+    }
+
+    /// The story it changed.
+    pub fn story_id(&self) -> i64 {
+        match self {
+            LiveChange::Entry(entry) => entry.story_id,
+            LiveChange::Ended { story_id, .. } => *story_id,
+        }
     }
 }
 

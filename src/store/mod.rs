@@ -69,7 +69,7 @@ pub use fanout::{
 pub use follower_history::{FollowerPoint, TopicFollowers, day_start};
 pub use hot_queries::{HotArg, HotQuery, LARGE_TABLES};
 pub use images::{RenditionSize, StoredImage};
-pub use live::{EntryAuthor, EntryState, EntryWrite, LiveEntryRecord};
+pub use live::{EntryAuthor, EntryState, EntryWrite, LiveChange, LiveEntryRecord};
 pub use media::{MediaUpload, StoredMedia};
 pub use reminders::{
     DueDigest, HeldStory, MAX_DIGESTS_PER_CLAIM, OpenedStory, PendingReminder, PostponedDigest,
@@ -102,6 +102,9 @@ pub struct Store {
     jobs_committed: Arc<Notify>,
     /// Wakes the delivery workers of other processes on the same database.
     bell: Arc<wake::Bell>,
+    /// Woken when this process commits a live entry (or the end of a
+    /// coverage), or hears that another did: the live hub's wake-up.
+    live_written: Arc<Notify>,
     /// Seals the secrets the database keeps (see [`crate::secrets`]); on
     /// SQLite the data folder's, on PostgreSQL none until
     /// [`Store::use_keyring`] gives the operator's.
@@ -219,6 +222,7 @@ impl Store {
             pool,
             backend: Backend::Postgres,
             jobs_committed: Arc::default(),
+            live_written: Arc::default(),
             bell: Arc::new(wake::Bell::Postgres {
                 url: url.to_owned(),
             }),
@@ -288,6 +292,7 @@ impl Store {
             pool,
             backend: Backend::Sqlite,
             jobs_committed: Arc::default(),
+            live_written: Arc::default(),
             bell: Arc::new(wake::Bell::for_data_folder(data)),
             keyring: None,
         };
@@ -326,6 +331,29 @@ impl Store {
     /// it they find such jobs at their next poll.
     pub async fn hear_other_processes_jobs(&self, stop: tokio::sync::watch::Receiver<bool>) {
         self.bell.listen(self.jobs_committed.clone(), stop).await;
+    }
+
+    /// Resolves when this process commits a live change, or hears that
+    /// another did (while [`Store::hear_other_processes_live`] runs); a
+    /// change made while nobody waits wakes the next wait. For one waiter:
+    /// the live hub.
+    pub async fn live_written(&self) {
+        self.live_written.notified().await;
+    }
+
+    /// Wakes the live hubs, this process's and every other's on the same
+    /// database: a live change is committed.
+    async fn announce_live(&self) {
+        self.live_written.notify_one();
+        self.bell.ring_live(&self.pool).await;
+    }
+
+    /// Wakes this process's live hub (see [`Store::live_written`]) whenever
+    /// another process on the same database commits a live change, until
+    /// `stop` turns true: `LISTEN` on PostgreSQL; on SQLite nothing is
+    /// heard (the hub polls).
+    pub async fn hear_other_processes_live(&self, stop: tokio::sync::watch::Receiver<bool>) {
+        self.bell.listen_live(self.live_written.clone(), stop).await;
     }
 
     /// Connections the pool opens at most.

@@ -17,6 +17,11 @@
 //! The bell only hurries the workers: a ring that is lost (nobody listening,
 //! a full socket buffer, a dropped connection) costs at most one poll
 //! interval, never a job, so every failure here is logged and passed over.
+//!
+//! Live coverage has a bell of its own on PostgreSQL ([`LIVE_CHANNEL`]):
+//! an entry written on one web node wakes every node's live hub, which
+//! streams it to that node's readers. On SQLite, other processes' entries
+//! are found by the hub's poll.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,8 +33,11 @@ use tokio::sync::{Notify, watch};
 /// The socket's name inside the data folder.
 pub const WORKERS_SOCKET_FILE: &str = "workers.sock";
 
-/// The PostgreSQL notification channel.
+/// The PostgreSQL notification channel of fan-out jobs.
 pub const JOBS_CHANNEL: &str = "herald_jobs";
+
+/// The PostgreSQL notification channel of live entries.
+pub const LIVE_CHANNEL: &str = "herald_live";
 
 /// The pause before listening again after the first failure in a row.
 const FIRST_RETRY: Duration = Duration::from_millis(500);
@@ -67,11 +75,7 @@ impl Bell {
         match self {
             Bell::Socket(path) => socket::ring(path),
             Bell::Postgres { .. } => {
-                let notify = sqlx::query("SELECT pg_notify($1, '')")
-                    .bind(JOBS_CHANNEL)
-                    .execute(pool)
-                    .await;
-                if let Err(e) = notify {
+                if let Err(e) = notify_postgres(pool, JOBS_CHANNEL).await {
                     tracing::warn!(
                         error = %e,
                         "could not wake other nodes' delivery workers; they find the job at their next poll"
@@ -81,12 +85,39 @@ impl Bell {
         }
     }
 
+    /// Tells the live hubs of every other process that a live entry was
+    /// written (PostgreSQL; on SQLite they poll).
+    pub(super) async fn ring_live(&self, pool: &AnyPool) {
+        if let Bell::Postgres { .. } = self
+            && let Err(e) = notify_postgres(pool, LIVE_CHANNEL).await
+        {
+            tracing::warn!(
+                error = %e,
+                "could not wake other nodes' live streams; they find the entry at their next poll"
+            );
+        }
+    }
+
+    /// Wakes `hub` (one waiter: a wake while it works is kept for it)
+    /// whenever another process writes a live entry, until `stop` turns
+    /// true. On SQLite there is nothing to hear: it waits for `stop`.
+    pub(super) async fn listen_live(&self, hub: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+        match self {
+            Bell::Socket(_) => stopped(&mut stop).await,
+            Bell::Postgres { url } => {
+                listen_postgres(url, LIVE_CHANNEL, &|| hub.notify_one(), stop).await;
+            }
+        }
+    }
+
     /// Wakes `workers` whenever another process rings, until `stop` turns
     /// true.
     pub(super) async fn listen(&self, workers: Arc<Notify>, stop: watch::Receiver<bool>) {
         match self {
             Bell::Socket(path) => socket::listen(path, &workers, stop).await,
-            Bell::Postgres { url } => listen_postgres(url, &workers, stop).await,
+            Bell::Postgres { url } => {
+                listen_postgres(url, JOBS_CHANNEL, &|| workers.notify_waiters(), stop).await;
+            }
         }
     }
 }
@@ -96,22 +127,38 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// Listens on [`JOBS_CHANNEL`], connecting again (with a growing pause)
-/// whenever the connection fails. A connection lost and re-established may have
-/// missed rings, so the workers are woken then too.
-async fn listen_postgres(url: &str, workers: &Notify, mut stop: watch::Receiver<bool>) {
+/// Sends a notification on `channel`.
+async fn notify_postgres(pool: &AnyPool, channel: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(channel)
+        .execute(pool)
+        .await
+        .map(drop)
+}
+
+/// Listens on `channel`, calling `wake` at each notification, and
+/// connecting again (with a growing pause) whenever the connection fails. A
+/// connection lost and re-established may have missed rings, so `wake` is
+/// called then too.
+async fn listen_postgres(
+    url: &str,
+    channel: &str,
+    wake: &(dyn Fn() + Sync),
+    mut stop: watch::Receiver<bool>,
+) {
     let mut retry = FIRST_RETRY;
     loop {
         let failure = tokio::select! {
-            failure = hear_postgres(url, workers, &mut retry) => failure,
+            failure = hear_postgres(url, channel, wake, &mut retry) => failure,
             () = stopped(&mut stop) => return,
         };
         tracing::warn!(
             error = %failure,
+            channel,
             retry_in_ms = retry.as_millis() as u64,
-            "delivery workers: cannot listen for jobs published by other nodes; polling meanwhile"
+            "cannot listen for other nodes' notifications; polling meanwhile"
         );
-        workers.notify_waiters();
+        wake();
         tokio::select! {
             () = tokio::time::sleep(retry) => {}
             () = stopped(&mut stop) => return,
@@ -120,21 +167,26 @@ async fn listen_postgres(url: &str, workers: &Notify, mut stop: watch::Receiver<
     }
 }
 
-/// Connects, listens, and wakes `workers` at each notification (and when
-/// the connection was lost and made again) until listening fails; `retry`
-/// starts over once listening has begun.
-async fn hear_postgres(url: &str, workers: &Notify, retry: &mut Duration) -> sqlx::Error {
+/// Connects, listens on `channel`, and calls `wake` at each notification
+/// (and when the connection was lost and made again) until listening
+/// fails; `retry` starts over once listening has begun.
+async fn hear_postgres(
+    url: &str,
+    channel: &str,
+    wake: &(dyn Fn() + Sync),
+    retry: &mut Duration,
+) -> sqlx::Error {
     let mut listener = match sqlx::postgres::PgListener::connect(url).await {
         Ok(listener) => listener,
         Err(e) => return e,
     };
-    if let Err(e) = listener.listen(JOBS_CHANNEL).await {
+    if let Err(e) = listener.listen(channel).await {
         return e;
     }
     *retry = FIRST_RETRY;
     loop {
         match listener.try_recv().await {
-            Ok(_) => workers.notify_waiters(),
+            Ok(_) => wake(),
             Err(e) => return e,
         }
     }

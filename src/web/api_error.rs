@@ -58,6 +58,11 @@ impl ApiError {
         self.with_detail("fields", fields)
     }
 
+    /// 404 `not_found`: no story on the site at the address asked.
+    pub fn no_such_story() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is no such story")
+    }
+
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
     }

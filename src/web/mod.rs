@@ -15,6 +15,7 @@ pub mod compress_dynamic;
 pub mod csrf;
 pub mod encoded;
 pub mod extract;
+pub mod live_hub;
 pub mod memo;
 pub mod page_error;
 pub mod page_scope;

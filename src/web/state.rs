@@ -35,6 +35,8 @@ pub struct AppState {
     /// Followers per topic, for the navigation's order: a count over every
     /// follow, made at most once a minute rather than at every render.
     pub nav_followers: Arc<Memo<Vec<TopicFollowers>>>,
+    /// Live coverage's streams on this node (see `super::live_hub`).
+    pub live: Arc<super::live_hub::LiveHub>,
 }
 
 /// What the push API needs besides the store.
@@ -136,6 +138,10 @@ impl AppState {
         let limiter = RegistrationLimiter::new(config.push.registrations_per_ip_per_hour);
         let icons = app_icons(&config)?;
         Ok(AppState {
+            live: Arc::new(super::live_hub::LiveHub::new(
+                config.http.max_streams_per_address,
+                config.http.stream_heartbeat,
+            )),
             icons: Arc::new(icons),
             nav_followers: Arc::new(Memo::new(NAV_FOLLOWERS_PERIOD)),
             store,

@@ -12,8 +12,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
-import { startHerald } from "./support/herald.mjs";
+import { startHerald, launchChromium } from "./support/herald.mjs";
 import { png } from "./support/images.mjs";
 import { EDITOR_EMAIL, EDITOR_PASSWORD, createAccount, logIn } from "./support/newsroom.mjs";
 
@@ -23,10 +22,7 @@ let browser;
 before(async () => {
   site = await startHerald();
   await createAccount(site.global, EDITOR_EMAIL, "editor", EDITOR_PASSWORD, "Eda Editor");
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -17,8 +17,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium } from "playwright-core";
-import { heraldBin } from "./support/herald.mjs";
+import { heraldBin, launchChromium } from "./support/herald.mjs";
 import { png } from "./support/images.mjs";
 import { EDITOR_EMAIL, EDITOR_PASSWORD, createAccount, logIn } from "./support/newsroom.mjs";
 
@@ -92,10 +91,7 @@ before(async () => {
   pushService = await startPushService();
   gate = await startGate(pushService.origin);
   herald = await startHerald(gate.origin);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -6,9 +6,8 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
 import { axeViolations } from "./support/axe.mjs";
-import { startHerald, FIXTURE_SLUG } from "./support/herald.mjs";
+import { startHerald, FIXTURE_SLUG, launchChromium } from "./support/herald.mjs";
 
 const VIEWPORTS = {
   desktop: { width: 1280, height: 900 },
@@ -20,10 +19,7 @@ let browser;
 
 before(async () => {
   site = await startHerald();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -19,8 +19,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { chromium } from "playwright-core";
-import { heraldBin } from "./support/herald.mjs";
+import { heraldBin, launchChromium } from "./support/herald.mjs";
 import { EDITOR_EMAIL, EDITOR_PASSWORD, createAccount, logIn, logInWithFetch } from "./support/newsroom.mjs";
 import { freePort, sleep } from "./support/push_service.mjs";
 
@@ -140,10 +139,7 @@ before(async () => {
     if (i > 150) throw new Error(`the update did not finish:\n${html}\n${site.log()}`);
     await sleep(200);
   }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

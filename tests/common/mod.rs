@@ -15,6 +15,7 @@ pub mod api;
 pub mod devices;
 pub mod editor;
 pub mod feeds;
+pub mod live;
 pub mod pg_cluster;
 pub mod process;
 pub mod sink;
@@ -36,6 +37,8 @@ pub struct TestSite {
     pub client: reqwest::Client,
     pub data: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
+    /// The server, which ends once stopped and its requests are finished.
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// Declared last: dropped after the server has been told to stop.
     database: Option<TestDatabase>,
 }
@@ -242,21 +245,57 @@ impl TestSite {
         } else {
             None
         };
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(server::serve(listener, state, engine, async {
-            let _ = stopped.await;
-        }));
+        let (stop, server) = spawn_server(listener, state, engine);
         TestSite {
             base: format!("http://{address}"),
             store,
             config,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
+            client: test_client(),
             data,
             stop: Some(stop),
+            server: Some(server),
             database,
+        }
+    }
+
+    /// Another web node of this site (no delivery workers), on the same
+    /// database (and on SQLite the same data folder), as `herald serve`
+    /// run on a second machine would be. Dropped before this site.
+    pub async fn second_node(&self) -> TestSite {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let mut config = self.config.clone();
+        config.bind = address;
+        let store = self.another_store().await;
+        let vapid = herald::delivery::keys::site_keys(&store, self.data.path())
+            .await
+            .expect("keys");
+        let state =
+            AppState::new(store.clone(), config.clone(), &vapid, resolver()).expect("state");
+        let (stop, server) = spawn_server(listener, state, None);
+        TestSite {
+            base: format!("http://{address}"),
+            store,
+            config,
+            client: test_client(),
+            data: tempfile::tempdir().expect("temp dir"),
+            stop: Some(stop),
+            server: Some(server),
+            database: None,
+        }
+    }
+
+    /// Stops the server and waits for it to finish its requests in flight;
+    /// whether it did within `limit`.
+    pub async fn stop_within(&mut self, limit: std::time::Duration) -> bool {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.server.take() {
+            Some(server) => tokio::time::timeout(limit, server).await.is_ok(),
+            None => true,
         }
     }
 
@@ -368,6 +407,31 @@ impl TestSite {
     pub async fn settle(&self) {
         tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
     }
+}
+
+/// Serves `state` on `listener` in a task of its own; stopped through the
+/// sender.
+fn spawn_server(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    engine: Option<herald::delivery::worker::Engine>,
+) -> (
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(server::serve(listener, state, engine, async {
+        let _ = stopped.await;
+    }));
+    (stop, server)
+}
+
+/// The HTTP client of a test site: redirects are the tests' to follow.
+fn test_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }
 
 impl Drop for TestSite {

@@ -18,6 +18,9 @@ export const fixtures = path.resolve(here, "..", "fixtures");
 /** The fixture story's slug (see fixtures/story.json). */
 export const FIXTURE_SLUG = "browser-test-lighthouse-keepers-return";
 
+/** The demo's live story (its coverage open, with key events). */
+export const LIVE_SLUG = "ashwater-bursts-banks-wrenford-evacuated";
+
 /** The binary under test: $HERALD_BIN, or target/debug/herald in the repository. */
 export const heraldBin = process.env.HERALD_BIN
   ? path.resolve(repoRoot, process.env.HERALD_BIN)
@@ -119,9 +122,19 @@ export async function pagesToCheck(site) {
     ["home", "/", 200],
     ["home-page-2", "/?page=2", 200],
     ["story", `/stories/${FIXTURE_SLUG}`, 200],
+    ["live-story", `/stories/${LIVE_SLUG}`, 200],
     ["topic", "/topics/science", 200],
     ["topics", "/topics", 200],
     ["search", "/search?q=lighthouse", 200],
     ["not-found", "/nowhere", 404],
   ];
+}
+
+/** Debian's headless Chromium ($CHROMIUM_BIN, or /usr/bin/chromium), as every browser test runs it. */
+export async function launchChromium() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+  });
 }
