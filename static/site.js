@@ -1,6 +1,7 @@
 // Herald's page script. Every page works without it. With it:
 // - an embedded video loads its player only when the reader asks for it;
 // - the soft prompt offers notifications, and Follow buttons follow topics;
+// - on a live story, "Follow this story" follows its key events;
 // - /notifications shows and changes what this browser follows;
 // - on every visit, the browser's push subscription and the server's record
 //   are compared, and drift (a changed or lost endpoint) is repaired.
@@ -266,6 +267,83 @@
     }).catch(function (e) { say("Could not change your topics: " + e.message); });
   }
 
+  // --- Follow this story ------------------------------------------------------
+  // A live story's page has a "Follow this story" toggle by its Live badge
+  // (none once its coverage has ended). Pressed, it follows the story
+  // (PUT subscriptions/stories/{slug}) after the same permission and
+  // subscription as a topic's Follow button: each key event posted in the
+  // story is then a notification. The soft prompt offers it too.
+
+  function storyButton() {
+    return document.querySelector(".follow-story");
+  }
+
+  function showStoryFollowState(button, on) {
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    button.textContent = on ? "Following this story" : "Follow this story";
+  }
+
+  // Follows the story (`on`) or no longer; says so unless `quiet`.
+  function setStoryFollow(button, on, quiet) {
+    var path = "subscriptions/stories/" + encodeURIComponent(button.getAttribute("data-story"));
+    return api(on ? "PUT" : "DELETE", path).then(function (answer) {
+      if (answer.status !== 200 && answer.status !== 201 && answer.status !== 204) {
+        throw new Error(answer.body && answer.body.error ? answer.body.error.message : "please try again");
+      }
+      showStoryFollowState(button, on);
+      if (!quiet) {
+        say(on ? "You now follow this story: each key event will be a notification." : "You no longer follow this story.");
+      }
+    }).catch(function (e) { say("Could not change this: " + e.message); });
+  }
+
+  function toggleStory(button) {
+    var on = button.getAttribute("aria-pressed") !== "true";
+    if (token() && Notification.permission === "granted") {
+      setStoryFollow(button, on);
+      return;
+    }
+    subscribe([]).then(function (answer) {
+      setFollowed(answer.topics);
+      refreshPreferences();
+      return setStoryFollow(button, true);
+    }).catch(function (e) { failed(e, function () { toggleStory(button); }); });
+  }
+
+  // Whether this browser follows the story, once it has a token.
+  function syncStoryFollow() {
+    var button = storyButton();
+    if (!button || !token()) return Promise.resolve();
+    return api("GET", "subscriptions/stories").then(function (answer) {
+      if (answer.status !== 200) return;
+      var slug = button.getAttribute("data-story");
+      showStoryFollowState(button, answer.body.stories.some(function (s) { return s.slug === slug; }));
+    }).catch(function () {});
+  }
+
+  function setupStoryFollow() {
+    var button = storyButton();
+    if (!button) return;
+    button.hidden = false;
+    button.addEventListener("click", function () { toggleStory(button); });
+  }
+
+  // The soft prompt's choice of this story, first of its choices.
+  var STORY_CHOICE = "story";
+
+  function storyChoice() {
+    return storyButton() ? [STORY_CHOICE, "Key events in this story"] : null;
+  }
+
+  // Takes the story's choice out of the prompt's `chosen` values: the
+  // story's button when it was ticked, else null.
+  function takeStoryChoice(chosen) {
+    var at = chosen.indexOf(STORY_CHOICE);
+    if (at === -1) return null;
+    chosen.splice(at, 1);
+    return storyButton();
+  }
+
   // --- The soft prompt ------------------------------------------------------
 
   function snoozed() {
@@ -280,6 +358,8 @@
       choices.push([button.getAttribute("data-topic"), button.getAttribute("data-topic-name")]);
     });
     if (!choices.some(function (c) { return c[0] === "breaking"; })) choices.push(["breaking", "Breaking news"]);
+    var story = storyChoice();
+    if (story) choices.unshift(story);
     var fieldset = document.createElement("fieldset");
     fieldset.className = "prompt-choices";
     var legend = document.createElement("legend");
@@ -366,11 +446,14 @@
     function accept() {
       var topics = [];
       prompt.querySelectorAll(".prompt-choices input:checked").forEach(function (box) { topics.push(box.value); });
-      if (topics.length === 0) { say("Nothing chosen: tick a topic to be reminded of, or press Not now."); return; }
+      var story = takeStoryChoice(topics);
+      if (topics.length === 0 && !story) { say("Nothing chosen: tick a topic to be reminded of, or press Not now."); return; }
       hide();
       subscribe(topics).then(function (answer) {
         setFollowed(answer.topics);
-        say("Done. You now follow " + names(answer.topics) + ".");
+        var followed = names(answer.topics.concat(story ? [{ name: "this story" }] : []));
+        say("Done. You now follow " + followed + ".");
+        if (story) return setStoryFollow(story, true, true);
       }).catch(function (e) { failed(e, accept); });
     }
     prompt.querySelector("[data-prompt=ok]").addEventListener("click", accept);
@@ -758,7 +841,7 @@
     // Following needs push, which needs the Home Screen here: each Follow
     // button says how, whenever the reader asks (the prompt may be
     // snoozed).
-    document.querySelectorAll(".follow-button, .topic-toggle").forEach(function (button) {
+    document.querySelectorAll(".follow-button, .topic-toggle, .follow-story").forEach(function (button) {
       button.hidden = false;
       button.addEventListener("click", function () {
         say("To follow " + (button.getAttribute("data-topic-name") || "a topic") + " on iPhone or iPad, add this site " +
@@ -775,10 +858,12 @@
   document.querySelectorAll(".topic-toggle").forEach(function (button) {
     button.addEventListener("click", function () { toggleTopic(button); });
   });
+  setupStoryFollow();
   setupPreferences();
   setupReminders();
   setupPrompt(false);
   syncWithServer().then(function () {
+    syncStoryFollow();
     refreshPreferences();
     if (openedFromNotification) countClick();
     markOpened();

@@ -637,7 +637,7 @@ async fn the_store_writes_no_entry_once_the_coverage_has_ended() {
     for id in [live, plain] {
         let refused = site
             .store
-            .insert_live_entry(id, &author, &write, chrono::Utc::now())
+            .insert_live_entry(id, &author, &write, false, chrono::Utc::now())
             .await;
         assert!(
             matches!(

@@ -6,7 +6,9 @@
 //! reader at their daily cap gets the rest in their digest; breaking news
 //! cuts through (unless the reader turned that off); an opened story is
 //! left out of the digest; a silent subscription is asked "still
-//! interested?" once, then pruned. And the sweeps' queries read indexes.
+//! interested?" once, then pruned. A live story's key event held in a
+//! follower's quiet hours reaches their digest (even though they had read
+//! the story), and a later one after it. And the sweeps' queries read indexes.
 
 mod common;
 
@@ -650,4 +652,113 @@ async fn digests_are_retried_gone_readers_deleted_and_paused_readers_spared() {
     })
     .await;
     assert!(paused.received(&sink).is_empty());
+}
+
+/// Posts a key event in live story `story` now, as the live desk does
+/// (the entry and its notification in one write); its id.
+async fn post_key_event(site: &ClockedSite, story: i64, title: &str) -> i64 {
+    let author = herald::store::EntryAuthor {
+        user_id: None,
+        name: "Ana".to_owned(),
+    };
+    let write = herald::store::EntryWrite {
+        title: Some(title.to_owned()),
+        body_markdown: "What happened.".to_owned(),
+        key_event: true,
+        breaking: false,
+        state: herald::store::EntryState::Posted,
+    };
+    site.store
+        .insert_live_entry(story, &author, &write, true, Utc::now())
+        .await
+        .expect("posted")
+        .id
+}
+
+#[tokio::test]
+async fn a_key_event_held_in_quiet_hours_reaches_the_digest_and_again_after_it() {
+    let sink = Sink::start().await;
+    let site = ClockedSite::start(&sink).await;
+    let mut live = draft("flood-live", "Flood: live", &["Politics"]);
+    live.live = true;
+    let story = site.publish(live, false).await;
+    site.wait_done(story).await;
+    let quiet = Reader::register(&site, &sink, "quiet", &[]).await;
+    quiet.prefer(&site, quiet_now()).await;
+    let awake = Reader::register(&site, &sink, "awake", &[]).await;
+    for reader in [&quiet, &awake] {
+        let (status, body) = site
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/push/subscriptions/stories/flood-live",
+                &reader.token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // A follower has read the story: its key events are news all the same.
+    let (status, _) = site
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/push/subscriptions/opened",
+            &quiet.token,
+            Some(json!({"slug": "flood-live"})),
+        )
+        .await;
+    assert_eq!(status, 204);
+
+    post_key_event(&site, story, "Levee breached").await;
+    let s = site.wait_done(story).await;
+    let job = &s["jobs"][1];
+    assert_eq!(job["kind"], "key_event", "{s}");
+    assert_eq!(
+        (&job["queued"], &job["sent"], &job["held"]),
+        (&json!(2), &json!(1), &json!(1)),
+        "{s}"
+    );
+    assert_eq!(
+        awake.decrypt(&messages(&sink, &awake, 1).await[0])["body"],
+        "Levee breached"
+    );
+    assert!(
+        quiet.received(&sink).is_empty(),
+        "nothing during quiet hours"
+    );
+    let missed = site.missed(&quiet).await;
+    assert_eq!(missed.len(), 1, "{missed:?}");
+    assert_eq!(missed[0]["headline"], "Flood: live");
+    assert_eq!(missed[0]["reason"], "quiet_hours");
+    let due = instant(&missed[0]["due_at"]);
+
+    // The quiet hours end: the digest names the story.
+    site.move_clock_to(due + TimeDelta::seconds(5));
+    let got = messages(&sink, &quiet, 1).await;
+    assert_eq!(got.len(), 1, "exactly one digest");
+    let digest = quiet.decrypt(&got[0]);
+    assert_eq!(digest["title"], "1 new story in Politics", "{digest}");
+    assert_eq!(digest["body"], "Flood: live");
+    assert_eq!(digest["tag"], "digest");
+    eventually("the digest recorded", || async {
+        site.missed(&quiet).await[0]["reminded_at"].is_string()
+    })
+    .await;
+
+    // After the digest, a reader who takes everything in the digest has
+    // the story held again by the next key event, and digested again.
+    quiet.prefer(&site, json!({"max_per_day": 0})).await;
+    post_key_event(&site, story, "Bridge closed").await;
+    site.wait_done(story).await;
+    let missed = site.missed(&quiet).await;
+    assert_eq!(missed[0]["reason"], "cap", "{missed:?}");
+    let due = instant(&missed[0]["due_at"]);
+    site.move_clock_to(due + TimeDelta::seconds(5));
+    let got = messages(&sink, &quiet, 2).await;
+    assert_eq!(got.len(), 2, "a second digest");
+    assert_eq!(quiet.decrypt(&got[1])["body"], "Flood: live");
+    assert_eq!(
+        awake.received(&sink).len(),
+        2,
+        "the awake reader got both key events"
+    );
 }

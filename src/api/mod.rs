@@ -8,6 +8,7 @@ pub mod public;
 pub mod push;
 pub mod search;
 pub mod stats;
+pub mod story_follows;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -40,6 +41,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/push/subscriptions/topics",
             get(push::show_topics).put(push::replace_topics),
+        )
+        .route(
+            "/api/v1/push/subscriptions/stories",
+            get(story_follows::list_followed_stories),
+        )
+        .route(
+            "/api/v1/push/subscriptions/stories/{slug}",
+            put(story_follows::follow_story).delete(story_follows::unfollow_story),
         )
         .route("/api/v1/push/subscriptions/paused", put(push::set_paused))
         .route(

@@ -324,12 +324,12 @@ pub async fn create_opened(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn no_store(body: serde_json::Value) -> Response {
+pub(super) fn no_store(body: serde_json::Value) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
 /// The subscription the request's token belongs to.
-async fn authenticate(
+pub(super) async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<SubscriptionRecord, ApiError> {

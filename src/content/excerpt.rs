@@ -23,6 +23,22 @@ pub fn plain_excerpt(fragment: &str) -> String {
     words.join(" ")
 }
 
+/// The first sentence of plain `text`: up to its first `.`, `!`, `?` or
+/// `…` that ends a word (followed by a space or the end), else all of it.
+/// A key event's notification says it when the entry has no title.
+pub fn first_sentence(text: &str) -> &str {
+    let text = text.trim();
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if matches!(c, '.' | '!' | '?' | '…')
+            && chars.peek().is_none_or(|(_, next)| next.is_whitespace())
+        {
+            return &text[..at + c.len_utf8()];
+        }
+    }
+    text
+}
+
 /// One whitespace-separated piece of Markdown as text, or `None` when it
 /// is only syntax or a URL.
 fn plain_word(word: &str) -> Option<String> {
@@ -70,6 +86,18 @@ mod tests {
         assert_eq!(plain_excerpt("> [!PULLQUOTE]\n> Quoted"), "Quoted");
         assert_eq!(plain_excerpt("- one\n- two\n\n---"), "one two");
         assert_eq!(plain_excerpt("snake_case stays"), "snake_case stays");
+    }
+
+    #[test]
+    fn a_first_sentence_ends_at_its_full_stop() {
+        assert_eq!(
+            first_sentence("The river crests at 4.2 m. Roads close."),
+            "The river crests at 4.2 m."
+        );
+        assert_eq!(first_sentence("Evacuate now! Then wait"), "Evacuate now!");
+        assert_eq!(first_sentence("  No stop at all  "), "No stop at all");
+        assert_eq!(first_sentence("Is it over? Not yet."), "Is it over?");
+        assert_eq!(first_sentence(""), "");
     }
 
     #[test]

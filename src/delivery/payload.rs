@@ -25,6 +25,13 @@
 //! - the story's [`BREAKING_TOPIC`] topic, a topic like any other for who
 //!   receives it (its followers, which new subscribers are by default).
 //!
+//! A live story's **key event** ([`prepare_key_event`]) is a notification of
+//! its story like the others: the headline as its title, the entry's title
+//! (else the first sentence of its text) as its body, opening the entry
+//! (`#entry-{id}`) on the story's page, with the story's `tag` and `Topic`,
+//! so that the device shows only the latest; it alerts again, as an update
+//! does. A breaking key event goes with Urgency high.
+//!
 //! Two notifications are no single story's ([`prepare_digest`],
 //! [`prepare_still_interested`]): they carry a `kind` instead of a story
 //! id, so that no story's click is counted, and a tag of their own.
@@ -34,6 +41,7 @@ use webpush::{Direction, Notification, PushOptions, Topic, Ttl, Urgency};
 use crate::config::Config;
 use crate::content::BREAKING_TOPIC;
 use crate::content::Story;
+use crate::content::excerpt::{first_sentence, plain_excerpt};
 use crate::content::input::{FieldError, NotificationSettings, parse_story_json};
 use crate::content::language;
 use crate::content::model::story_path;
@@ -42,7 +50,7 @@ use crate::delivery::reminders::{
     DIGEST_TAG, MISSED_PATH, STILL_INTERESTED_PATH, STILL_INTERESTED_TAG,
 };
 use crate::reminders::digest::DigestText;
-use crate::store::JobKind;
+use crate::store::{JobKind, LiveEntryRecord};
 
 /// The payload and options every recipient of a story's notification gets.
 #[derive(Debug, Clone)]
@@ -65,6 +73,9 @@ pub struct StoryText {
     pub published_at_ms: i64,
     /// Whether the story is in the [`BREAKING_TOPIC`] topic.
     pub in_breaking_topic: bool,
+    /// The part of the page the notification opens (`entry-7`), if not
+    /// its top.
+    pub anchor: Option<String>,
 }
 
 impl StoryText {
@@ -77,6 +88,7 @@ impl StoryText {
             image: story.image.as_ref().map(|image| image.src.clone()),
             published_at_ms: story.published_at.map_or(0, |t| t.timestamp_millis()),
             in_breaking_topic: story.topics.iter().any(|t| t.slug == BREAKING_TOPIC),
+            anchor: None,
         }
     }
 }
@@ -187,6 +199,38 @@ pub fn prepare(
     }
 }
 
+/// Builds the notification of key event `entry` of live story `story` (see
+/// the module docs): the story's notification, with the entry's words, its
+/// time and its anchor; `settings` as its job was written (`breaking` as
+/// the entry was marked when posted).
+pub fn prepare_key_event(
+    story: &Story,
+    entry: &LiveEntryRecord,
+    settings: &NotificationSettings,
+    ttl_seconds: u32,
+    site: &SiteVoice,
+) -> Prepared {
+    let mut text = StoryText::of(story);
+    text.anchor = Some(format!("entry-{}", entry.id));
+    if let Some(at) = entry.published_at {
+        text.published_at_ms = at.timestamp_millis();
+    }
+    let body = match &entry.title {
+        Some(title) => title.clone(),
+        None => first_sentence(&plain_excerpt(&entry.body_markdown)).to_owned(),
+    };
+    let settings = NotificationSettings {
+        title: None,
+        body: Some(body),
+        ..settings.clone()
+    };
+    let fitted = fit(&text, &settings, JobKind::KeyEvent, ttl_seconds, site);
+    Prepared {
+        payload: fitted.payload,
+        options: fitted.options,
+    }
+}
+
 /// What the newsroom's push panel shows before sending: the text as it
 /// will be sent and how much of the payload budget it takes.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -266,14 +310,23 @@ fn fit(
             .body
             .clone()
             .unwrap_or_else(|| story.standfirst.clone()),
-        format!("{}?{CLICK_QUERY}", site.absolute(&story.path)),
+        format!(
+            "{}?{CLICK_QUERY}{}",
+            site.absolute(&story.path),
+            story
+                .anchor
+                .as_ref()
+                .map(|anchor| format!("#{anchor}"))
+                .unwrap_or_default()
+        ),
         Some(&story.id.to_string()),
         serde_json::json!({"story": story.id}),
     );
     notification.image = story.image.as_deref().map(|image| site.absolute(image));
     notification.timestamp = Some(story.published_at_ms);
-    // Replacing a notification is silent unless asked to alert again.
-    notification.renotify = kind == JobKind::Update;
+    // Replacing a notification is silent unless asked to alert again: an
+    // update and a key event are news to alert of.
+    notification.renotify = matches!(kind, JobKind::Update | JobKind::KeyEvent);
     let options = PushOptions {
         ttl: Ttl::from_secs(ttl_seconds),
         urgency: if is_urgent(story, settings) {
@@ -467,6 +520,7 @@ pub fn preview_panel(
             image: None,
             published_at_ms: 0,
             in_breaking_topic: false,
+            anchor: None,
         },
     };
     if story_text.published_at_ms == 0 {
@@ -787,5 +841,75 @@ mod tests {
         assert_eq!(preview.body.len(), 600, "shown as given");
         assert!(preview.fits && !preview.truncated);
         assert_eq!(preview.urgency, "normal");
+    }
+
+    fn entry(id: i64, title: Option<&str>, body: &str, breaking: bool) -> LiveEntryRecord {
+        let at = DateTime::from_timestamp(1_800_000_600, 0).expect("time");
+        LiveEntryRecord {
+            id,
+            story_id: 42,
+            author_id: None,
+            author_name: "Ana".into(),
+            title: title.map(str::to_owned),
+            body_markdown: body.into(),
+            key_event: true,
+            breaking,
+            state: crate::store::EntryState::Posted,
+            published_at: Some(at),
+            created_at: at,
+            updated_at: at,
+            seq: 1,
+        }
+    }
+
+    #[test]
+    fn a_key_event_is_its_story_notification_with_the_entry_words_and_anchor() {
+        let live = story(&["politics"], "Standfirst.");
+        let original = prepare(
+            &live,
+            &NotificationSettings::default(),
+            JobKind::Original,
+            3600,
+            &site(),
+        );
+        let settings = |breaking| NotificationSettings {
+            breaking,
+            ..NotificationSettings::default()
+        };
+        let untitled = prepare_key_event(
+            &live,
+            &entry(
+                7,
+                None,
+                "The river **crests** at 4.2 m. Roads close.",
+                false,
+            ),
+            &settings(false),
+            3600,
+            &site(),
+        );
+        let shown_untitled = shown(&untitled);
+        assert_eq!(shown_untitled.title, "Headline");
+        assert_eq!(shown_untitled.body, "The river crests at 4.2 m.");
+        assert_eq!(
+            shown_untitled.navigate,
+            "https://news.example/stories/a-story?from=notification#entry-7"
+        );
+        assert_eq!(shown_untitled.tag.as_deref(), Some("42"), "the story's tag");
+        assert!(shown_untitled.renotify, "a key event alerts");
+        assert_eq!(shown_untitled.timestamp, Some(1_800_000_600_000));
+        assert_eq!(untitled.options.topic, original.options.topic);
+        assert_eq!(untitled.options.urgency, Urgency::Normal);
+
+        let breaking = prepare_key_event(
+            &live,
+            &entry(8, Some("Evacuate"), "Now.", true),
+            &settings(true),
+            3600,
+            &site(),
+        );
+        assert_eq!(shown(&breaking).body, "Evacuate");
+        assert_eq!(breaking.options.topic, original.options.topic);
+        assert_eq!(breaking.options.urgency, Urgency::High);
     }
 }

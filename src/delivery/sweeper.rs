@@ -19,7 +19,9 @@
 //!   migration): subscriptions silent (no visit, no click) for the site's
 //!   `inactive_days` get one "still interested?" notification; those still
 //!   silent [`STILL_INTERESTED_GRACE_DAYS`] later are pruned; digested
-//!   reminders older than [`REMINDER_RETENTION_DAYS`] are deleted. Both
+//!   reminders older than [`REMINDER_RETENTION_DAYS`] are deleted, and so
+//!   are follows of live stories that have lapsed (a day after their
+//!   coverage ended; every read leaves them out from then on). Both
 //!   sweeps over silent subscriptions read the head of a partial index
 //!   (active subscriptions by `last_seen_at`; asked ones by
 //!   `still_interested_at`), so their cost is the subscriptions they act
@@ -134,6 +136,11 @@ pub async fn sweep(
         engine
             .store
             .prune_reminders(now.timestamp() - REMINDER_RETENTION_DAYS * 86_400)
+            .await?;
+        // Already left out of every read once lapsed; deleted here.
+        engine
+            .store
+            .prune_lapsed_story_follows(now.timestamp())
             .await?;
     }
     Ok(report)

@@ -25,6 +25,11 @@
 //! digest shows it as it is when sent). They are counted as `held` all the
 //! same, so that `queued = sent + held` for every job.
 //!
+//! **Key events** of a live story (kind `key_event`) go to the story's
+//! followers by the same rules; one that cannot go now holds its story in
+//! the reader's reminders, even when they had opened it or had it in a
+//! digest before, so the digest brings them back to the coverage.
+//!
 //! Time comes from the engine's [`Clock`], which a test may move.
 
 use std::collections::HashMap;
@@ -38,7 +43,7 @@ use tokio::task::JoinSet;
 
 use super::metrics::Metrics;
 use super::pacing::Pace;
-use super::payload::{Prepared, SiteVoice, StoryText, is_urgent, prepare};
+use super::payload::{Prepared, SiteVoice, StoryText, is_urgent, prepare, prepare_key_event};
 use super::retry::{RetryPolicy, jitter};
 use super::sender::{Delivery, Sender};
 use crate::content::spread::{self, Spread};
@@ -175,6 +180,8 @@ struct Sorted {
     send: Vec<Recipient>,
     held: i64,
     reminders: Vec<HeldStory>,
+    /// A key event's held recipients: its story waits in their reminders.
+    key_events: Vec<HeldStory>,
 }
 
 impl Sorted {
@@ -183,13 +190,16 @@ impl Sorted {
             return;
         };
         self.held += 1;
-        if payload.kind == JobKind::Original {
-            self.reminders.push(HeldStory {
-                subscription_id,
-                story_id: payload.story_id,
-                due_at: due_at.timestamp(),
-                reason,
-            });
+        let held = HeldStory {
+            subscription_id,
+            story_id: payload.story_id,
+            due_at: due_at.timestamp(),
+            reason,
+        };
+        match payload.kind {
+            JobKind::Original => self.reminders.push(held),
+            JobKind::KeyEvent => self.key_events.push(held),
+            JobKind::Update => {}
         }
     }
 }
@@ -313,13 +323,22 @@ impl Engine {
         let Some(story) = self.store.stories_by_ids(&[job.story_id]).await?.pop() else {
             return Ok(None);
         };
-        let prepared = prepare(
-            &story,
-            &job.settings,
-            job.kind,
-            job.ttl_seconds,
-            &self.voice,
-        );
+        let prepared = match job.entry_id {
+            // A key event's words are its entry's, as it stands now.
+            Some(entry_id) => {
+                let Some(entry) = self.store.live_entry(entry_id).await? else {
+                    return Ok(None);
+                };
+                prepare_key_event(&story, &entry, &job.settings, job.ttl_seconds, &self.voice)
+            }
+            None => prepare(
+                &story,
+                &job.settings,
+                job.kind,
+                job.ttl_seconds,
+                &self.voice,
+            ),
+        };
         let breaking = is_urgent(&StoryText::of(&story), &job.settings);
         let minutes = spread::minutes(
             job.settings.spread_minutes,
@@ -418,6 +437,7 @@ impl Engine {
             let mut outcomes = self.send_all(sorted.send, &payload, 1).await;
             outcomes.held = sorted.held;
             outcomes.reminders = sorted.reminders;
+            outcomes.key_events = sorted.key_events;
             checkpoint = if full { last } else { upto };
             let progress = Checkpoint {
                 subscriber: checkpoint,

@@ -14,6 +14,11 @@
 //!   again is refused with `entry_deleted`.
 //! - Every write bumps the site's content version (cached pages go) and
 //!   takes the next live change number, in one transaction (the store).
+//! - A **key event** posted while the coverage lasts (posted as one, a
+//!   draft posted, or a posted entry made one) notifies the story's
+//!   followers once: its job is written with the entry, and never again
+//!   for later edits of it ([`notifies`]). Imported entries (the demo's)
+//!   notify nobody.
 
 use chrono::{DateTime, Utc};
 
@@ -85,8 +90,9 @@ pub async fn post_entry(
         user_id: Some(who.user_id),
         name: who.name.clone(),
     };
+    let notify = notifies(&story, &write);
     let entry = match store
-        .insert_live_entry(story_id, &author, &write, now)
+        .insert_live_entry(story_id, &author, &write, notify, now)
         .await
     {
         Ok(entry) => entry,
@@ -152,7 +158,7 @@ pub async fn import_entry(
         name: author.to_owned(),
     };
     Ok(store
-        .insert_live_entry(story_id, &author, &write, at)
+        .insert_live_entry(story_id, &author, &write, false, at)
         .await?)
 }
 
@@ -218,22 +224,41 @@ pub async fn story_on_the_site(
         .filter(|s| s.is_visible(now)))
 }
 
+/// What the live desk shows: the story, its entries, and how many follow it.
+#[derive(Debug, Clone)]
+pub struct Desk {
+    pub story: Story,
+    /// Newest first.
+    pub entries: Vec<LiveEntryRecord>,
+    /// The subscriptions following the story now (lapsed follows left out):
+    /// whom a key event would notify, besides Breaking news' followers for
+    /// a breaking one.
+    pub followers: i64,
+}
+
 /// What the live desk lists for `who`: live story `story_id` (ended or
-/// not) and its latest [`MAX_ENTRIES_SHOWN`] entries, newest first,
-/// posted ones and drafts (a contributor's list holds their own drafts
-/// only), never deleted ones.
+/// not), its latest [`MAX_ENTRIES_SHOWN`] entries, newest first, posted
+/// ones and drafts (a contributor's list holds their own drafts only),
+/// never deleted ones, and its follower count.
 pub async fn desk_entries(
     store: &Store,
     who: &Principal,
     story_id: i64,
     now: DateTime<Utc>,
-) -> Result<(Story, Vec<LiveEntryRecord>), EditorialError> {
+) -> Result<Desk, EditorialError> {
     let story = live_story(store, who, story_id, now, Coverage::Any).await?;
     let mut entries = store.desk_live_entries(story_id, MAX_ENTRIES_SHOWN).await?;
     if !who.role.can_publish() {
         entries.retain(|e| e.state == EntryState::Posted || e.author_id == Some(who.user_id));
     }
-    Ok((story, entries))
+    let followers = store
+        .story_follower_count(story_id, now.timestamp())
+        .await?;
+    Ok(Desk {
+        story,
+        entries,
+        followers,
+    })
 }
 
 /// Stores `write` over entry `entry_id` of `story`.
@@ -245,13 +270,21 @@ async fn rewrite(
     now: DateTime<Utc>,
 ) -> Result<WrittenEntry, EditorialError> {
     let entry = store
-        .update_live_entry(entry_id, write, now)
+        .update_live_entry(entry_id, write, notifies(story, write), now)
         .await?
         .ok_or(EditorialError::NotFound("entry"))?;
     Ok(WrittenEntry {
         entry,
         story_path: story.path(),
     })
+}
+
+/// Whether writing `write` in `story` notifies the story's followers of a
+/// key event: a posted key event while the coverage lasts. (One marked
+/// after the end corrects the record; it is not news to alert of.) The
+/// store writes each entry's notification once, whatever later writes ask.
+fn notifies(story: &Story, write: &EntryWrite) -> bool {
+    write.state == EntryState::Posted && write.key_event && story.live_ended_at.is_none()
 }
 
 /// Whether a write needs the coverage still open.

@@ -124,6 +124,7 @@ pub fn stats_body(stats: &StoryStats, now: DateTime<Utc>, zone: Tz) -> StatsBody
     let numbers = DeliveryNumbers::from_stats(&stats.push);
     let out = story.published_at.is_some_and(|at| at <= now);
     let mut updates = 0;
+    let mut key_events = 0;
     let mut chart_jobs = Vec::with_capacity(stats.jobs.len());
     let jobs = stats
         .jobs
@@ -135,12 +136,16 @@ pub fn stats_body(stats: &StoryStats, now: DateTime<Utc>, zone: Tz) -> StatsBody
                     updates += 1;
                     format!("Update {updates}")
                 }
+                JobKind::KeyEvent => {
+                    key_events += 1;
+                    format!("Key event {key_events}")
+                }
             };
             chart_jobs.push(ChartJob {
                 id: report.job.id,
                 name: match report.job.kind {
                     JobKind::Original => "Original".to_owned(),
-                    JobKind::Update => name.clone(),
+                    JobKind::Update | JobKind::KeyEvent => name.clone(),
                 },
                 start: report.job.planned_at_ms.map(|ms| ms.div_euclid(60_000)),
             });

@@ -153,6 +153,7 @@ fn render(change: &LiveChange, zone: Tz) -> Option<Frame> {
         LiveChange::Ended { at, .. } => {
             let html = LiveStatusPartial {
                 ended: ended_view(Some(*at), zone),
+                follow: None,
             }
             .render()
             .ok()?;

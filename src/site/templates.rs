@@ -262,6 +262,9 @@ pub struct KeyEventPartial<'a> {
 #[template(path = "live_status.html")]
 pub struct LiveStatusPartial {
     pub ended: Option<(String, String)>,
+    /// The story's slug for its "Follow this story" toggle, while the
+    /// coverage lasts on the page (none in a preview or in the stream).
+    pub follow: Option<String>,
 }
 
 /// A link that shares a story on one service.
@@ -288,6 +291,12 @@ impl StoryPage<'_> {
             .image
             .as_ref()
             .map(|i| ImageView::new(i, (1200, 675)))
+    }
+
+    /// The slug the "Follow this story" toggle follows: none in a preview,
+    /// whose story readers cannot follow yet.
+    pub fn follow_story(&self) -> Option<String> {
+        (!self.preview).then(|| self.story.slug.clone())
     }
 }
 

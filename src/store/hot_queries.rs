@@ -9,7 +9,7 @@ use sqlx::{Executor, Row};
 
 use super::fanout::{
     SUBSCRIBER_RANGE_SQL, due_jobs_sql, due_retries_sql, everyone_batch_sql, followers_batch_sql,
-    lease_shard_sql,
+    lease_shard_sql, story_followers_batch_sql,
 };
 use super::{Backend, Store, StoreError};
 
@@ -33,6 +33,7 @@ pub enum HotArg {
 pub const LARGE_TABLES: &[&str] = &[
     "push_subscriptions",
     "push_follows",
+    "story_follows",
     "push_retries",
     "push_shards",
     "push_jobs",
@@ -66,6 +67,11 @@ impl Store {
                 name: "followers batch",
                 sql: followers_batch_sql(self.backend, 3, 500),
                 args: vec![Int(1000), Int(3500), Int(1), Int(2), Int(3)],
+            },
+            HotQuery {
+                name: "story followers batch",
+                sql: story_followers_batch_sql(self.backend, 500),
+                args: vec![Int(1000), Int(3500), Int(1), Int(2)],
             },
             HotQuery {
                 name: "everyone batch",

@@ -4,12 +4,16 @@
 //! content version in the same transaction, so cached pages are dropped
 //! and a stream can later resume after any change, edits and deletions
 //! included. The rules (who may post, what an entry may hold) are the
-//! domain's (`editorial::live`).
+//! domain's (`editorial::live`), and so is whether a write notifies the
+//! story's followers of a key event: asked (`notify`), the write also
+//! writes the entry's key-event notification job in its transaction (the
+//! outbox), once per entry however often it is written.
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use super::fanout::enqueue_key_event;
 use super::rows::time;
 use super::{Conflict, Store, StoreError};
 
@@ -88,12 +92,14 @@ const ENTRY_COLUMNS: &str = "id, story_id, author_id, author_name, title, body_m
 impl Store {
     /// Writes a new entry of story `story_id` by `author` (an account, or
     /// only a name: imported content), while the story's coverage is open
-    /// ([`Conflict::LiveCoverageClosed`] otherwise, nothing written).
+    /// ([`Conflict::LiveCoverageClosed`] otherwise, nothing written); with
+    /// `notify`, and its key-event notification.
     pub async fn insert_live_entry(
         &self,
         story_id: i64,
         author: &EntryAuthor,
         write: &EntryWrite,
+        notify: bool,
         now: DateTime<Utc>,
     ) -> Result<LiveEntryRecord, StoreError> {
         let mut tx = self.begin_write().await?;
@@ -131,16 +137,18 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let entry = entry_from_row(&row)?;
-        tx.commit().await?;
-        self.announce_live().await;
+        self.commit_entry(tx, &entry, notify, now_s).await?;
         Ok(entry)
     }
 
-    /// Rewrites entry `entry_id`; it keeps its first posting time.
+    /// Rewrites entry `entry_id`; it keeps its first posting time. With
+    /// `notify`, its key-event notification is written too, unless it has
+    /// one already.
     pub async fn update_live_entry(
         &self,
         entry_id: i64,
         write: &EntryWrite,
+        notify: bool,
         now: DateTime<Utc>,
     ) -> Result<Option<LiveEntryRecord>, StoreError> {
         let mut tx = self.begin_write().await?;
@@ -175,9 +183,29 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let entry = entry_from_row(&row)?;
+        self.commit_entry(tx, &entry, notify, now_s).await?;
+        Ok(Some(entry))
+    }
+
+    /// Writes `entry`'s key-event notification when asked, commits, and
+    /// wakes the readers' streams, and the delivery workers for the
+    /// notification.
+    async fn commit_entry(
+        &self,
+        mut tx: Transaction<'_, Any>,
+        entry: &LiveEntryRecord,
+        notify: bool,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        if notify {
+            enqueue_key_event(&mut tx, entry.story_id, entry.id, entry.breaking, now).await?;
+        }
         tx.commit().await?;
         self.announce_live().await;
-        Ok(Some(entry))
+        if notify {
+            self.announce_job().await;
+        }
+        Ok(())
     }
 
     /// Entry `entry_id`, whatever its state.

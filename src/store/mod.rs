@@ -32,6 +32,7 @@ mod search;
 mod secrets;
 mod site_state;
 mod stories;
+mod story_follows;
 mod subscriptions;
 mod topics;
 mod wake;
@@ -80,6 +81,7 @@ pub use site_state::Fingerprint;
 pub use stories::{
     JobChange, SaveOptions, SaveOutcome, SavePlan, SaveState, SaveTarget, StoryPage,
 };
+pub use story_follows::{FollowedStory, STORY_FOLLOW_LAPSE_SECONDS, StoryFollow};
 pub use subscriptions::{Click, NewSubscription, Registered, SubscriptionRecord};
 pub use wake::{JOBS_CHANNEL, WORKERS_SOCKET_FILE};
 

@@ -309,6 +309,10 @@ pub(super) async fn delete_rows(
         .bind(subscription_id)
         .execute(&mut **tx)
         .await?;
+    sqlx::query("DELETE FROM story_follows WHERE subscription_id = $1")
+        .bind(subscription_id)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query("UPDATE push_clicks SET subscription_id = NULL WHERE subscription_id = $1")
         .bind(subscription_id)
         .execute(&mut **tx)

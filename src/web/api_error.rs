@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use crate::content::images::ImageError;
 use crate::store::StoreError;
 use crate::subscriptions::follows::PushError;
+use crate::subscriptions::story_follows::StoryFollowError;
 
 /// An API error answer.
 #[derive(Debug)]
@@ -122,6 +123,20 @@ impl From<PushError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string())
             }
             _ => ApiError::bad_request(e.code(), e.to_string()),
+        }
+    }
+}
+
+impl From<StoryFollowError> for ApiError {
+    fn from(e: StoryFollowError) -> ApiError {
+        match &e {
+            StoryFollowError::UnknownStory => {
+                ApiError::new(StatusCode::NOT_FOUND, e.code(), e.to_string())
+            }
+            StoryFollowError::NotLive | StoryFollowError::Ended(_) => {
+                ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string())
+            }
+            StoryFollowError::Store(_) => ApiError::internal(&e),
         }
     }
 }

@@ -1,5 +1,6 @@
 // The reader's side of notifications in real headless Chromium: the soft
-// prompt, OK → Allow → a registered subscription, Follow buttons, the
+// prompt, OK → Allow → a registered subscription, Follow buttons, Follow
+// this story on a live story (and the prompt offering it), the
 // preferences page, unsubscribe, the service worker's push, click and
 // pushsubscriptionchange handlers, and the page's repair of drift between the
 // browser's subscription and the server's record.
@@ -72,6 +73,12 @@ async function startSite() {
   });
   add2.child.stdin.end(other);
   await add2;
+  const live = JSON.stringify({ slug: "live-flood", headline: "Flood: live", body_markdown: "Updates below.", topics: ["World News"], live: true });
+  const add3 = promisify(execFile)(heraldBin, [...global, "story", "add", "-", "--publish"], {
+    env: { ...process.env, RUST_LOG: "warn" },
+  });
+  add3.child.stdin.end(live);
+  await add3;
 
   let log = "";
   const child = spawn(heraldBin, [...global, "serve"], {
@@ -672,3 +679,56 @@ test("reminder settings: the browser's zone, per-topic digest, checks that name 
   assert.equal(await page.getByLabel(/Breaking news may reach me/).isChecked(), false);
   await context.close();
 });
+
+test("Follow this story on a live story follows it, and the server lists it", async () => {
+  const { context } = await pushContext({ grant: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${site.base}/stories/live-flood`);
+  const follow = page.locator(".live-status .follow-story");
+  await follow.waitFor({ state: "visible", timeout: 5000 });
+  assert.equal(await follow.textContent(), "Follow this story");
+  assert.equal(await follow.getAttribute("aria-pressed"), "false");
+  await follow.click();
+  await page.waitForFunction(() => document.querySelector(".follow-story").getAttribute("aria-pressed") === "true");
+  assert.equal(await follow.textContent(), "Following this story");
+  await page.getByRole("status").filter({ hasText: "You now follow this story" }).waitFor({ timeout: 5000 });
+  const t = await token(page);
+  assert.ok(t, "subscribed on the way");
+  let listed = await site.api("GET", "subscriptions/stories", t);
+  assert.equal(listed.status, 200);
+  assert.deepEqual(listed.body.stories.map((s) => s.slug), ["live-flood"]);
+  assert.equal(listed.body.stories[0].live, true);
+
+  // A later visit shows the state the server keeps; pressing again unfollows.
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector(".follow-story").getAttribute("aria-pressed") === "true");
+  await follow.click();
+  await page.waitForFunction(() => document.querySelector(".follow-story").getAttribute("aria-pressed") === "false");
+  assert.equal(await follow.textContent(), "Follow this story");
+  listed = await site.api("GET", "subscriptions/stories", t);
+  assert.deepEqual(listed.body.stories, []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("on a live story the soft prompt offers the story's key events first", async () => {
+  const { context } = await pushContext({ grant: false });
+  const page = await context.newPage();
+  await page.goto(`${site.base}/stories/live-flood`);
+  const prompt = page.getByRole("dialog");
+  await prompt.waitFor({ state: "visible", timeout: 5000 });
+  const choices = prompt.getByRole("group", { name: "Remind me of new stories on:" });
+  assert.deepEqual(await choices.locator("label").allTextContents(), ["Key events in this story", "World News", "Breaking news"]);
+  await choices.getByLabel("World News").uncheck();
+  await context.grantPermissions(["notifications"], { origin: site.base });
+  await prompt.getByRole("button", { name: "OK", exact: true }).click();
+  await page.getByRole("status").filter({ hasText: "You now follow Breaking news and this story" }).waitFor({ timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector(".follow-story").getAttribute("aria-pressed") === "true");
+  const t = await token(page);
+  assert.deepEqual((await site.api("GET", "subscriptions/stories", t)).body.stories.map((s) => s.slug), ["live-flood"]);
+  assert.deepEqual((await site.api("GET", "subscriptions/topics", t)).body.topics.map((x) => x.slug), ["breaking"]);
+  await context.close();
+});
+

@@ -43,6 +43,36 @@ impl Api {
     }
 }
 
+impl Api {
+    /// Creates and publishes story `slug` (`live` or not, in `topics`)
+    /// without a notification; returns its id.
+    pub async fn publish_quietly(&self, slug: &str, live: bool, topics: &[&str]) -> i64 {
+        let story = serde_json::json!({
+            "slug": slug,
+            "headline": format!("Headline of {slug}"),
+            "standfirst": "A standfirst.",
+            "body_markdown": "The story so far.",
+            "authors": ["Ana Reporter"],
+            "topics": topics,
+            "live": live,
+        });
+        let (status, body) = self
+            .send(Method::POST, "/api/v1/admin/stories", Some(story))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["id"].as_i64().expect("id");
+        let (status, body) = self
+            .send(
+                Method::POST,
+                &format!("/api/v1/admin/stories/{id}/publish"),
+                Some(serde_json::json!({"push": {"send": false}})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        id
+    }
+}
+
 /// Sends `request` and reads its answer: the status, and the body as JSON
 /// (or, when it is not JSON, as a string).
 pub async fn answer(request: RequestBuilder) -> (u16, Value) {

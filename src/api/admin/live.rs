@@ -143,7 +143,8 @@ async fn list_entries(
     Path(id): Path<String>,
 ) -> Answer {
     let story_id = path_id(&id, "story")?;
-    let (story, entries) = live::desk_entries(&state.store, &who, story_id, Utc::now()).await?;
+    let desk = live::desk_entries(&state.store, &who, story_id, Utc::now()).await?;
+    let story = &desk.story;
     let story_path = story.path();
     Ok(private(json!({
         "story": {
@@ -151,7 +152,8 @@ async fn list_entries(
             "url": state.config.absolute(&story_path),
             "live_ended_at": story.live_ended_at.map(time),
         },
-        "entries": entries
+        "followers": desk.followers,
+        "entries": desk.entries
             .iter()
             .map(|entry| entry_record_json(&state, &story_path, entry))
             .collect::<Vec<_>>(),

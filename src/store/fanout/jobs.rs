@@ -29,6 +29,50 @@ pub(in crate::store) async fn enqueue_job(
     Ok(())
 }
 
+/// Writes the one notification of key event `entry_id` of live story
+/// `story_id`, in the transaction that posts the entry (or makes a posted
+/// entry a key event): sent now to the story's followers, and with
+/// `breaking` to the followers of Breaking news too, with Urgency high.
+/// An entry that already has its job gets no other, however often it is
+/// edited (the unique index of migration 22 holds it too).
+pub(in crate::store) async fn enqueue_key_event(
+    tx: &mut Transaction<'_, Any>,
+    story_id: i64,
+    entry_id: i64,
+    breaking: bool,
+    now: i64,
+) -> Result<(), StoreError> {
+    let notified = sqlx::query("SELECT 1 FROM push_jobs WHERE entry_id = $1")
+        .bind(entry_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some();
+    if notified {
+        return Ok(());
+    }
+    let settings = NotificationSettings {
+        send: true,
+        breaking,
+        ..NotificationSettings::default()
+    };
+    let job = insert_job(
+        tx,
+        story_id,
+        now,
+        &settings,
+        JobKind::KeyEvent,
+        DEFAULT_TTL_SECONDS,
+        now,
+    )
+    .await?;
+    sqlx::query("UPDATE push_jobs SET entry_id = $1 WHERE id = $2")
+        .bind(entry_id)
+        .bind(job)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Inserts a job row; returns its id. `now` is in Unix seconds.
 pub(in crate::store) async fn insert_job(
     tx: &mut Transaction<'_, Any>,
@@ -56,7 +100,7 @@ pub(in crate::store) async fn insert_job(
     .bind(not_before)
     .bind(now)
     .bind(i64::from(settings.breaking))
-    .bind(kind.as_str())
+    .bind(kind.stored())
     .bind(i64::from(silent))
     .bind(now.saturating_mul(1000))
     .bind(i64::from(settings.spread_minutes))
@@ -92,10 +136,12 @@ pub(in crate::store) const EARLIER_JOBS_DONE: &str = "NOT EXISTS (SELECT 1 FROM 
 
 impl Store {
     /// Whether a notification of story `story_id` went out as breaking
-    /// news (an update of it is breaking too).
+    /// news (an update of it is breaking too). A live story's breaking key
+    /// event does not make the story breaking news.
     pub async fn notified_as_breaking(&self, story_id: i64) -> Result<bool, StoreError> {
         let count: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM push_jobs WHERE story_id = $1 AND breaking = 1 AND silent = 0",
+            "SELECT COUNT(*) FROM push_jobs
+             WHERE story_id = $1 AND breaking = 1 AND silent = 0 AND entry_id IS NULL",
         )
         .bind(story_id)
         .fetch_one(&self.pool)
@@ -136,9 +182,12 @@ impl Store {
             Some(at) if at.is_none_or(|at| at > now) => return Err(UpdateError::NotPublished),
             Some(_) => {}
         }
+        // The story's own notifications, not its key events'.
         let earlier = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM push_jobs WHERE story_id = $1 AND breaking = 1 AND silent = 0),
-                    (SELECT ttl_seconds FROM push_jobs WHERE story_id = $1 ORDER BY id DESC LIMIT 1)",
+            "SELECT (SELECT COUNT(*) FROM push_jobs
+                     WHERE story_id = $1 AND breaking = 1 AND silent = 0 AND entry_id IS NULL),
+                    (SELECT ttl_seconds FROM push_jobs WHERE story_id = $1 AND entry_id IS NULL
+                     ORDER BY id DESC LIMIT 1)",
         )
         .bind(story_id)
         .fetch_one(&mut *tx)
@@ -183,10 +232,19 @@ impl Store {
             let breaking = row.try_get::<i64, _>(3)? != 0;
             let spread_minutes = u32::try_from(row.try_get::<i64, _>(4)?).unwrap_or(0);
             let spread_breaking = row.try_get::<i64, _>(5)? != 0;
+            let entry_id: Option<i64> = row.try_get(6)?;
             let mut tx = self.begin_write().await?;
             if published.is_none_or(|at| at > now) {
                 // Unpublished or moved later since the job was written.
                 cancel_or_wait(&mut tx, job_id, published).await?;
+                tx.commit().await?;
+                continue;
+            }
+            if let Some(entry) = entry_id
+                && !still_key_event(&mut tx, entry).await?
+            {
+                // Deleted, or no longer a key event, before it was sent.
+                cancel_or_wait(&mut tx, job_id, None).await?;
                 tx.commit().await?;
                 continue;
             }
@@ -201,7 +259,7 @@ impl Store {
             if claimed == 0 {
                 continue;
             }
-            let audience = audience(&mut tx, story_id, breaking).await?;
+            let audience = audience(&mut tx, story_id, breaking, entry_id, now).await?;
             // Shards cover the whole subscriber id range, found through the
             // primary key without reading a row: planning takes milliseconds
             // whatever the number of subscribers, and workers start at once.
@@ -252,7 +310,7 @@ impl Store {
                 .bind(job_id)
                 .execute(&mut *tx)
                 .await?;
-            supersede_earlier(&mut tx, story_id, job_id, now_ms).await?;
+            supersede_earlier(&mut tx, story_id, job_id, entry_id.is_some(), now_ms).await?;
             tx.commit().await?;
             // How many will be sent is counted by the caller, beside the
             // sending: see `count_planned`.
@@ -275,16 +333,20 @@ impl Store {
     /// held: workers run it beside the sending, so that counting a million
     /// followers never delays the first notification.
     pub async fn count_planned(&self, job_id: i64) -> Result<(), StoreError> {
-        let row =
-            sqlx::query("SELECT story_id, breaking FROM push_jobs WHERE id = $1 AND queued < 0")
-                .bind(job_id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT story_id, breaking, entry_id, COALESCE(planned_at, 0) FROM push_jobs
+             WHERE id = $1 AND queued < 0",
+        )
+        .bind(job_id)
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(row) = row else { return Ok(()) };
         let story_id: i64 = row.try_get(0)?;
         let breaking = row.try_get::<i64, _>(1)? != 0;
+        let entry_id: Option<i64> = row.try_get(2)?;
+        let planned_at = row.try_get::<i64, _>(3)?.div_euclid(1000);
         let mut tx = self.pool.begin().await?;
-        let audience = audience(&mut tx, story_id, breaking).await?;
+        let audience = audience(&mut tx, story_id, breaking, entry_id, planned_at).await?;
         tx.commit().await?;
         self.count_queued(job_id, &audience).await
     }
@@ -314,6 +376,15 @@ impl Store {
                     .await?
                     .try_get(0)?
             }
+            Audience::StoryFollowers { story, topic } => sqlx::query(&format!(
+                "SELECT COUNT(*) FROM push_subscriptions s WHERE {}",
+                follows_story_or_topic("$1", "$2")
+            ))
+            .bind(story.unwrap_or(NONE))
+            .bind(topic.unwrap_or(NONE))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?,
         };
         sqlx::query("UPDATE push_jobs SET queued = $1 WHERE id = $2 AND queued < 0")
             .bind(queued)
@@ -325,35 +396,36 @@ impl Store {
 
     /// What a job sends, and to whom.
     pub async fn job_info(&self, job_id: i64) -> Result<Option<JobInfo>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, story_id, title, body, ttl_seconds, COALESCE(planned_at, 0), breaking, kind,
-                spread_minutes, spread_breaking,
-                (SELECT MIN(first_subscriber) FROM push_shards WHERE job_id = push_jobs.id),
-                (SELECT MAX(last_subscriber) FROM push_shards WHERE job_id = push_jobs.id)
-             FROM push_jobs WHERE id = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT j.id, j.story_id, j.title, j.body, j.ttl_seconds, COALESCE(j.planned_at, 0),
+                j.breaking, {KIND_SQL}, j.spread_minutes, j.spread_breaking,
+                (SELECT MIN(first_subscriber) FROM push_shards WHERE job_id = j.id),
+                (SELECT MAX(last_subscriber) FROM push_shards WHERE job_id = j.id),
+                j.entry_id
+             FROM push_jobs j WHERE j.id = $1"
+        ))
         .bind(job_id)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let story_id: i64 = row.try_get(1)?;
         let ttl: i64 = row.try_get(4)?;
+        let planned_at_ms: i64 = row.try_get(5)?;
         let breaking = row.try_get::<i64, _>(6)? != 0;
         let kind = JobKind::from_stored(&row.try_get::<String, _>(7)?)?;
-        let audience = if breaking {
-            Audience::Everyone
-        } else {
-            let mut conn = self.pool.acquire().await?;
-            Audience::Followers(
-                sqlx::query("SELECT topic_id FROM story_topics WHERE story_id = $1")
-                    .bind(story_id)
-                    .fetch_all(&mut *conn)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get(0))
-                    .collect::<Result<_, _>>()?,
-            )
-        };
+        let entry_id: Option<i64> = row.try_get(12)?;
+        // Who it goes to as planned: for a key event, the story's follows
+        // as they stood when the job was planned.
+        let mut tx = self.pool.begin().await?;
+        let audience = audience(
+            &mut tx,
+            story_id,
+            breaking,
+            entry_id,
+            planned_at_ms.div_euclid(1000),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(Some(JobInfo {
             job_id: row.try_get(0)?,
             story_id,
@@ -371,9 +443,10 @@ impl Store {
                 row.try_get::<Option<i64>, _>(11)?.unwrap_or(0),
             ),
             kind,
+            entry_id,
             ttl_seconds: u32::try_from(ttl).unwrap_or(DEFAULT_TTL_SECONDS),
             audience,
-            planned_at_ms: row.try_get(5)?,
+            planned_at_ms,
         }))
     }
 }
@@ -394,12 +467,34 @@ async fn in_breaking_topic(
     .is_some())
 }
 
-/// Whom a job of `story_id` sends to.
+/// Whom a job of `story_id` sends to: for a key event (`entry_id`), the
+/// story's followers whose follows count at `now` (Unix seconds) and, when
+/// `breaking`, Breaking news' followers; else the story's topics'
+/// followers, or everyone for breaking news.
 pub(in crate::store) async fn audience(
     tx: &mut Transaction<'_, Any>,
     story_id: i64,
     breaking: bool,
+    entry_id: Option<i64>,
+    now: i64,
 ) -> Result<Audience, StoreError> {
+    if entry_id.is_some() {
+        let row = sqlx::query(&format!(
+            "SELECT (SELECT st.id FROM stories st WHERE st.id = $1 AND {}),
+                    (SELECT id FROM topics WHERE slug = $3)",
+            crate::store::story_follows::follows_count_sql("$2")
+        ))
+        .bind(story_id)
+        .bind(crate::store::story_follows::lapse_cutoff(now))
+        .bind(crate::content::BREAKING_TOPIC)
+        .fetch_one(&mut **tx)
+        .await?;
+        let topic: Option<i64> = row.try_get(1)?;
+        return Ok(Audience::StoryFollowers {
+            story: row.try_get(0)?,
+            topic: topic.filter(|_| breaking),
+        });
+    }
     if breaking {
         return Ok(Audience::Everyone);
     }
@@ -422,13 +517,21 @@ pub(in crate::store) async fn supersede_earlier(
     tx: &mut Transaction<'_, Any>,
     story_id: i64,
     job_id: i64,
+    key_event: bool,
     now_ms: i64,
 ) -> Result<(), StoreError> {
+    // A key event supersedes the story's earlier key events, and a story's
+    // notification its earlier ones: each goes to its own audience (the
+    // story's followers, the topics' followers), and a message superseded
+    // must be replaced by one to the same subscriber.
     let earlier: Vec<i64> = sqlx::query(
-        "SELECT id FROM push_jobs WHERE story_id = $1 AND id < $2 AND state = 'planned' ORDER BY id",
+        "SELECT id FROM push_jobs WHERE story_id = $1 AND id < $2 AND state = 'planned'
+           AND (CASE WHEN entry_id IS NULL THEN 0 ELSE 1 END) = $3
+         ORDER BY id",
     )
     .bind(story_id)
     .bind(job_id)
+    .bind(i64::from(key_event))
     .fetch_all(&mut **tx)
     .await?
     .iter()
@@ -452,6 +555,18 @@ pub(in crate::store) async fn supersede_earlier(
         finish_job_if_complete(tx, earlier, now_ms).await?;
     }
     Ok(())
+}
+
+/// Whether entry `entry_id` is still a posted key event: its job is sent
+/// only then.
+async fn still_key_event(tx: &mut Transaction<'_, Any>, entry_id: i64) -> Result<bool, StoreError> {
+    Ok(sqlx::query(
+        "SELECT 1 FROM live_entries WHERE id = $1 AND state = 'posted' AND key_event = 1",
+    )
+    .bind(entry_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .is_some())
 }
 
 pub(in crate::store) async fn cancel_or_wait(
@@ -485,7 +600,8 @@ pub(in crate::store) async fn cancel_or_wait(
 /// Pending jobs whose time has come and whose story's earlier jobs are done.
 pub(in crate::store) fn due_jobs_sql() -> String {
     format!(
-        "SELECT j.id, j.story_id, s.published_at, j.breaking, j.spread_minutes, j.spread_breaking
+        "SELECT j.id, j.story_id, s.published_at, j.breaking, j.spread_minutes, j.spread_breaking,
+                j.entry_id
          FROM push_jobs j JOIN stories s ON s.id = j.story_id
          WHERE j.state = 'pending' AND j.not_before <= $1 AND {EARLIER_JOBS_DONE}
          ORDER BY j.id LIMIT 100"

@@ -22,7 +22,9 @@
 use sqlx::{Any, Row, Transaction};
 
 use super::json_rows::{json_array, json_rows_sql, parse_json_rows};
-use super::reminders::{HeldStory, ReminderColumns, insert_held, reminder_columns};
+use super::reminders::{
+    HeldStory, ReminderColumns, hold_key_events, insert_held, reminder_columns,
+};
 use super::rows;
 use super::{Backend, Store, StoreError};
 use crate::content::input::NotificationSettings;
@@ -67,33 +69,55 @@ pub struct ShardLease {
 }
 
 /// Whether a job is the notification sent when its story was published,
-/// or one the newsroom sent later to replace it on devices.
+/// one the newsroom sent later to replace it on devices, or a live
+/// story's key event, sent to the story's followers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     Original,
     Update,
+    /// A key event of a live story (the job names its entry): sent to the
+    /// story's followers, and, when the entry is breaking, to the
+    /// followers of Breaking news.
+    KeyEvent,
 }
 
 impl JobKind {
-    /// The value stored in `push_jobs.kind`.
+    /// The kind's name, as the stats show it.
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Original => "original",
             JobKind::Update => "update",
+            JobKind::KeyEvent => "key_event",
         }
     }
 
+    /// The value stored in `push_jobs.kind`: a key event's job is stored
+    /// as `original` (migration 8's CHECK cannot change on SQLite) and
+    /// told by its `entry_id`, as [`KIND_SQL`] reads it.
+    fn stored(self) -> &'static str {
+        match self {
+            JobKind::KeyEvent => JobKind::Original.as_str(),
+            other => other.as_str(),
+        }
+    }
+
+    /// The kind [`KIND_SQL`] read.
     fn from_stored(value: &str) -> Result<JobKind, StoreError> {
         match value {
             "original" => Ok(JobKind::Original),
             "update" => Ok(JobKind::Update),
+            "key_event" => Ok(JobKind::KeyEvent),
             other => Err(StoreError::Corrupt(format!(
                 "unknown push job kind {other:?}"
             ))),
         }
     }
 }
+
+/// A job's kind as SQL reads it from a `push_jobs` row aliased `j`.
+pub(in crate::store) const KIND_SQL: &str =
+    "CASE WHEN j.entry_id IS NOT NULL THEN 'key_event' ELSE j.kind END";
 
 /// The subscriptions a job sends to; paused ones never.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,12 +127,23 @@ pub enum Audience {
     Followers(Vec<i64>),
     /// Every subscription: breaking news, as the newsroom marks it.
     Everyone,
+    /// A key event's: those that follow the live story (`story`, `None`
+    /// once its follows have lapsed) or the topic `topic` (Breaking news,
+    /// for a breaking key event): one message each, whichever they follow.
+    StoryFollowers {
+        story: Option<i64>,
+        topic: Option<i64>,
+    },
 }
 
 impl Audience {
     /// True when no subscription can match (a story without topics).
     fn is_nobody(&self) -> bool {
-        matches!(self, Audience::Followers(topics) if topics.is_empty())
+        match self {
+            Audience::Followers(topics) => topics.is_empty(),
+            Audience::Everyone => false,
+            Audience::StoryFollowers { story, topic } => story.is_none() && topic.is_none(),
+        }
     }
 }
 
@@ -140,6 +175,8 @@ pub struct JobInfo {
     /// The overrides; `breaking` as the job was written.
     pub settings: NotificationSettings,
     pub kind: JobKind,
+    /// The live entry a key event's job announces.
+    pub entry_id: Option<i64>,
     pub ttl_seconds: u32,
     pub audience: Audience,
     /// Unix ms when the job was planned: the start of publish-to-delivery latency.
@@ -191,6 +228,11 @@ pub struct Outcomes {
     /// batch (see [`Store::hold_reminders`]); empty for an update, which is
     /// never held.
     pub reminders: Vec<HeldStory>,
+    /// The live stories whose key events those recipients could not take
+    /// now: held like `reminders`, and held again even when the reader has
+    /// opened the story or had it in a digest before (a key event is news
+    /// they have not seen).
+    pub key_events: Vec<HeldStory>,
     /// The same outcomes per push service, for the story's stats page
     /// (added to the job's minute in `push_tallies`).
     pub hosts: Vec<HostTally>,

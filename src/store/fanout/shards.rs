@@ -8,6 +8,22 @@ use super::*;
 pub(in crate::store) const FOLLOWS_ANY: &str = "s.paused = 0 AND EXISTS (SELECT 1 FROM push_follows f \
      WHERE f.subscription_id = s.id AND f.topic_id IN";
 
+/// An id no row has: bound for the story or topic an
+/// [`Audience::StoryFollowers`] lacks.
+pub(in crate::store) const NONE: i64 = -1;
+
+/// The subscriptions (aliased `s`) that are not paused and follow story
+/// `story` or topic `topic` (placeholders): a key event's audience, one
+/// row each whichever they follow.
+pub(in crate::store) fn follows_story_or_topic(story: &str, topic: &str) -> String {
+    format!(
+        "s.paused = 0 AND (EXISTS (SELECT 1 FROM story_follows sf \
+             WHERE sf.subscription_id = s.id AND sf.story_id = {story}) \
+         OR EXISTS (SELECT 1 FROM push_follows f \
+             WHERE f.subscription_id = s.id AND f.topic_id = {topic}))"
+    )
+}
+
 impl Store {
     /// Leases the first shard that is ready or whose lease has expired.
     pub async fn lease_shard(
@@ -90,6 +106,15 @@ impl Store {
                 sqlx::query(&everyone_batch_sql(self.backend, limit))
                     .bind(after)
                     .bind(last)
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+            Audience::StoryFollowers { story, topic } => {
+                sqlx::query(&story_followers_batch_sql(self.backend, limit))
+                    .bind(after)
+                    .bind(last)
+                    .bind(story.unwrap_or(NONE))
+                    .bind(topic.unwrap_or(NONE))
                     .fetch_one(&self.pool)
                     .await?
             }
@@ -256,6 +281,7 @@ pub(in crate::store) async fn record_outcomes(
     // After the job's row and the gone subscriptions: the order every
     // writer of a batch keeps.
     insert_held(tx, &outcomes.reminders, now_ms.div_euclid(1000)).await?;
+    hold_key_events(tx, &outcomes.key_events, now_ms.div_euclid(1000)).await?;
     Ok(())
 }
 
@@ -341,6 +367,24 @@ pub(in crate::store) fn everyone_batch_sql(backend: Backend, limit: i64) -> Stri
             "FROM push_subscriptions s
              WHERE s.id > $1 AND s.id <= $2 AND s.paused = 0
              ORDER BY s.id LIMIT {limit}"
+        ),
+    )
+}
+
+/// A key event's shard's next `limit` recipients after `$1` up to `$2`:
+/// the followers of story `$3` or topic `$4`. Their reminder columns name
+/// no digest topic: the reader followed this story itself, and Breaking
+/// news never waits for a digest. One row: the batch as JSON
+/// ([`BatchRow`]s).
+pub(in crate::store) fn story_followers_batch_sql(backend: Backend, limit: i64) -> String {
+    batch_sql(
+        backend,
+        &crate::store::reminders::reminder_columns_without_digest(),
+        &format!(
+            "FROM push_subscriptions s
+             WHERE s.id > $1 AND s.id <= $2 AND {}
+             ORDER BY s.id LIMIT {limit}",
+            follows_story_or_topic("$3", "$4")
         ),
     )
 }

@@ -18,13 +18,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let jobs = sqlx::query(
-            "SELECT j.id, j.kind, j.breaking, j.silent, j.state, j.queued, j.sent, j.delivered,
+        let jobs = sqlx::query(&format!(
+            "SELECT j.id, {KIND_SQL}, j.breaking, j.silent, j.state, j.queued, j.sent, j.delivered,
                     j.gone, j.failed, (SELECT COUNT(*) FROM push_retries r WHERE r.job_id = j.id),
                     j.superseded, j.created_at, j.planned_at, j.finished_at, j.held, j.spread_minutes,
                     j.spread_breaking
-             FROM push_jobs j WHERE j.story_id = $1 ORDER BY j.id",
-        )
+             FROM push_jobs j WHERE j.story_id = $1 ORDER BY j.id"
+        ))
         .bind(story_id)
         .fetch_all(&mut *tx)
         .await?

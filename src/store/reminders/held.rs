@@ -109,14 +109,48 @@ pub(in crate::store) async fn insert_held(
     held: &[HeldStory],
     now: i64,
 ) -> Result<u64, StoreError> {
+    write_held(conn, held, now, false).await
+}
+
+/// Holds live stories whose key events readers could not take now, like
+/// [`insert_held`] but also for a reader who opened the story (a follower
+/// has) or had it in a digest before: it is due again, for the news since.
+/// A story still held keeps its first due time.
+pub(in crate::store) async fn hold_key_events(
+    conn: &mut AnyConnection,
+    held: &[HeldStory],
+    now: i64,
+) -> Result<u64, StoreError> {
+    write_held(conn, held, now, true).await
+}
+
+/// [`insert_held`], or with `again` [`hold_key_events`].
+async fn write_held(
+    conn: &mut AnyConnection,
+    held: &[HeldStory],
+    now: i64,
+    again: bool,
+) -> Result<u64, StoreError> {
+    let (unopened, on_conflict) = if again {
+        (
+            "",
+            "DO UPDATE SET due_at = excluded.due_at, reason = excluded.reason,
+                 digested_at = NULL, attempts = 0
+             WHERE push_reminders.due_at IS NULL",
+        )
+    } else {
+        (
+            "NOT EXISTS (SELECT 1 FROM push_opened o
+                         WHERE o.subscription_id = v.column1 AND o.story_id = v.column2) AND",
+            "DO NOTHING",
+        )
+    };
     execute_batched(conn, &[now], held, |rows| {
         format!(
             "INSERT INTO push_reminders (subscription_id, story_id, reason, due_at, created_at)
              SELECT v.column1, v.column2, v.column3, v.column4, $1 FROM (VALUES {rows}) AS v
-             WHERE NOT EXISTS (SELECT 1 FROM push_opened o
-                               WHERE o.subscription_id = v.column1 AND o.story_id = v.column2)
-               AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.id = v.column1)
-             ON CONFLICT (subscription_id, story_id) DO NOTHING"
+             WHERE {unopened} EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.id = v.column1)
+             ON CONFLICT (subscription_id, story_id) {on_conflict}"
         )
     })
     .await
