@@ -62,16 +62,34 @@ async fn an_editor_posts_edits_deletes_and_ends_from_the_desk() {
         1
     );
 
+    // A key event asks first whom it notifies, and keeps what was typed.
+    let mut fields = vec![
+        ("title", "Bridge closed"),
+        ("body_markdown", "The **old bridge** is shut."),
+        ("key_event", "1"),
+        ("action", "post"),
+    ];
+    let asked = editor
+        .post_form(&format!("/newsroom/stories/{id}/live"), &fields)
+        .await;
+    assert_eq!(asked.status(), 200);
+    let page = asked.text().await.expect("page");
+    assert_eq!(
+        select_text(&page, "#confirm-question"),
+        ["Post this key event? Nobody follows this story yet."]
+    );
+    assert_eq!(select_attr(&page, "#title", "value"), ["Bridge closed"]);
+    assert_eq!(
+        select_attr(&page, "dialog button[form=live-composer]", "value"),
+        ["post-confirmed"]
+    );
+    assert!(
+        desk_items(&editor, id).await.is_empty(),
+        "nothing posted yet"
+    );
+    fields[3] = ("action", "post-confirmed");
     let posted = editor
-        .post_form(
-            &format!("/newsroom/stories/{id}/live"),
-            &[
-                ("title", "Bridge closed"),
-                ("body_markdown", "The **old bridge** is shut."),
-                ("key_event", "1"),
-                ("action", "post"),
-            ],
-        )
+        .post_form(&format!("/newsroom/stories/{id}/live"), &fields)
         .await;
     assert_eq!(posted.status(), 303);
     assert_eq!(

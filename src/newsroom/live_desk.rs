@@ -135,6 +135,41 @@ struct DeskPage {
     max_chars: usize,
     /// The composer takes the focus: the editor just posted and goes on.
     focus_composer: bool,
+    /// The subscriptions following the story: whom a key event notifies.
+    followers: i64,
+    /// Asked before a key event notifies the story's followers.
+    confirm: Option<KeyEventDialog>,
+}
+
+/// The question before a key event is posted, which notifies the
+/// story's followers, as publishing asks before notifying a topic's.
+#[derive(Debug, Clone)]
+struct KeyEventDialog {
+    question: String,
+    detail: String,
+}
+
+/// The dialog for a key event reaching `followers` (and Breaking news'
+/// followers when `breaking`).
+fn key_event_dialog(followers: i64, breaking: bool) -> KeyEventDialog {
+    let readers = match followers {
+        1 => "1 reader who follows this story".to_owned(),
+        n => format!("{n} readers who follow this story"),
+    };
+    let question = match (followers, breaking) {
+        (0, false) => "Post this key event? Nobody follows this story yet.".to_owned(),
+        (_, false) => format!("Post this key event and notify {readers}?"),
+        (_, true) => format!(
+            "Post this key event and notify {readers} and every follower of Breaking news, urgently?"
+        ),
+    };
+    KeyEventDialog {
+        question,
+        detail:
+            "Each reader's daily limit and quiet hours apply: some get it later, in their digest. \
+                 Edits of the entry send nothing more."
+                .to_owned(),
+    }
 }
 
 #[derive(Template)]
@@ -181,13 +216,15 @@ async fn desk(
     form: EntryForm,
     errors: FieldErrors,
     flash: Option<&str>,
+    confirm: bool,
 ) -> Response {
     let zone = state.config.site.time_zone;
-    let (story, entries) = match live::desk_entries(&state.store, user, story_id, Utc::now()).await
-    {
-        Ok(found) => found,
+    let desk = match live::desk_entries(&state.store, user, story_id, Utc::now()).await {
+        Ok(desk) => desk,
         Err(e) => return page_error(state, user, e),
     };
+    let confirm = confirm.then(|| key_event_dialog(desk.followers, form.breaking()));
+    let (story, entries) = (desk.story, desk.entries);
     let mut chrome = Chrome::for_user(state, user, Section::Stories);
     if let Some(text) = flash {
         chrome = chrome.with_flash("success", text);
@@ -210,6 +247,8 @@ async fn desk(
         errors,
         max_chars: MAX_ENTRY_CHARS,
         focus_composer: flash.is_some(),
+        followers: desk.followers,
+        confirm,
     };
     layout::render_with(status, &page)
 }
@@ -228,6 +267,7 @@ async fn show_desk(
         EntryForm::default(),
         FieldErrors::none(),
         flash,
+        false,
     )
     .await
 }
@@ -259,6 +299,19 @@ async fn post_entry(
     CsrfForm(form): CsrfForm<EntryForm>,
 ) -> Response {
     let draft = form.action == "draft" || !user.role.can_publish();
+    if !draft && form.key_event() && form.action != "post-confirmed" {
+        // Asked first: who it will notify.
+        return desk(
+            &state,
+            &user,
+            story_id,
+            form,
+            FieldErrors::none(),
+            None,
+            true,
+        )
+        .await;
+    }
     let entry = NewEntry {
         title: form.title(),
         body_markdown: form.body_markdown.clone(),
@@ -273,7 +326,7 @@ async fn post_entry(
             Redirect::to(&desk_url(story_id, done)).into_response()
         }
         Err(e) => match form_errors(&e) {
-            Some(errors) => desk(&state, &user, story_id, form, errors, None).await,
+            Some(errors) => desk(&state, &user, story_id, form, errors, None, false).await,
             None => page_error(&state, &user, e),
         },
     }
@@ -289,7 +342,8 @@ async fn desk_entry(
     entry_id: i64,
 ) -> Result<Option<(Story, DeskEntry)>, EditorialError> {
     let zone = state.config.site.time_zone;
-    let (story, entries) = live::desk_entries(&state.store, user, story_id, Utc::now()).await?;
+    let desk = live::desk_entries(&state.store, user, story_id, Utc::now()).await?;
+    let (story, entries) = (desk.story, desk.entries);
     Ok(entries
         .iter()
         .find(|e| e.id == entry_id)

@@ -91,7 +91,12 @@ test("an editor posts a key event from the live desk with the keyboard alone", a
       await page.keyboard.press("Space");
       assert.equal(await page.locator("#key_event").isChecked(), true);
       await page.keyboard.press("Shift+Tab");
-      await Promise.all([page.waitForURL(/done=posted/), page.keyboard.press("Control+Enter")]);
+      // A key event asks first whom it notifies; Enter confirms.
+      await page.keyboard.press("Control+Enter");
+      await page.locator("dialog#confirm-dialog").waitFor();
+      assert.match(await page.locator("#confirm-question").textContent(), /Post this key event/);
+      assert.equal(await page.locator("#title").inputValue(), "Pumps arrive from Fellbridge", "kept while asked");
+      await Promise.all([page.waitForURL(/done=posted/), page.keyboard.press("Enter")]);
       assert.match(await page.locator(".nr-flash").first().textContent(), /Posted/);
       assert.equal(await page.evaluate(() => document.activeElement.id), "title", "ready for the next entry");
       const first = page.locator(".nr-desk-entry").first();
