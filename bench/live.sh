@@ -17,9 +17,10 @@
 #      streams, then posts EVENTS entries one at a time through the admin
 #      API, and measures the time from each POST to each stream receiving
 #      the entry (p50, p99, max over every delivery), the server's resident
-#      memory before and with the streams, its CPU time per delivered
-#      event, and the story page's latency under a closed-loop load of
-#      PAGE_LOOPS connections, alone and while the entries go out.
+#      memory before and with the streams, and its CPU time per delivered
+#      event; then the story page's latency under a closed-loop load of
+#      PAGE_LOOPS connections, alone and while EVENTS more entries go out
+#      (their delivery latency under that load is reported too).
 # Results also go to bench/out/live-<time>.txt (ignored by git). Herald is
 # stopped and the data folder removed on exit (trap).
 #
@@ -71,7 +72,7 @@ done
 curl -fsS -o /dev/null "$base/healthz" || { cat "$WORK/herald.log" >&2; exit 1; }
 
 # --- 2. an editor, a token, the live story ---------------------------------
-echo "bench password for the live desk" | RUST_LOG=warn "$HERALD" "${global[@]}" user add "$EDITOR" --role editor >/dev/null
+echo "correct horse battery staple for the desk" | RUST_LOG=warn "$HERALD" "${global[@]}" user add "$EDITOR" --role editor >/dev/null
 token="$(RUST_LOG=warn "$HERALD" "${global[@]}" token create --user "$EDITOR" --name bench)"
 story_id="$(curl -fsS "$base/stories/$LIVE_SLUG" | grep -o 'data-story-id="[0-9]*"' | grep -o '[0-9]*')"
 [ -n "$story_id" ] || { echo "the demo has no live story $LIVE_SLUG" >&2; exit 1; }
@@ -92,6 +93,8 @@ print(f"delivery of {r['events']} entries: {r['delivered']} deliveries, {r['miss
 print(f"server memory: {r['rss_mib']['before']} MiB before, {r['rss_mib']['with_streams']} MiB with the streams: "
       f"{r['rss_mib_per_1000_streams']} MiB per 1,000 streams")
 print(f"server CPU: {r['server_cpu_seconds']} s for the deliveries, {r['server_cpu_us_per_delivered_event']} µs per delivered event")
+u = r["latency_ms_under_page_load"]
+print(f"the same under the page load: POST to stream p50 {u['p50']} ms, p99 {u['p99']} ms, max {u['max']} ms, {r['missing_under_page_load']} missing")
 print(f"story page alone: p50 {alone['p50']} ms, p99 {alone['p99']} ms ({alone['n']} requests, {alone['errors']} errors); "
       f"while entries go out: p50 {during['p50']} ms, p99 {during['p99']} ms ({during['n']} requests, {during['errors']} errors)")
 per_10k = r["rss_mib_per_1000_streams"] * 10 * 1.048576

@@ -86,15 +86,15 @@ function openStream() {
         pending = pending.slice(end + 4);
         resolve(socket);
       }
-      // Chunked framing lines are noise here: look for entry events.
+      // Whole events only (each ends with a blank line); the chunked
+      // framing between them is noise here.
+      const end = pending.lastIndexOf("\n\n");
+      if (end < 0) return;
+      const complete = pending.slice(0, end);
+      pending = pending.slice(end + 2);
+      const pattern = /event: entry\ndata: [^\n]*?"id":(\d+)/g;
       let found;
-      const pattern = /event: entry\ndata: \{"id":(\d+)/g;
-      let last = 0;
-      while ((found = pattern.exec(pending))) {
-        arrived(Number(found[1]), at);
-        last = pattern.lastIndex;
-      }
-      pending = pending.slice(Math.max(last, pending.length - 64));
+      while ((found = pattern.exec(complete))) arrived(Number(found[1]), at);
     });
     socket.on("error", reject);
   });
@@ -171,32 +171,41 @@ const connectSeconds = (performance.now() - connectStarted) / 1000;
 await new Promise((r) => setTimeout(r, 2000));
 const rssWith = rssKib();
 
+/** Posts `count` entries one at a time, each once the last reached every stream. */
+async function deliver(first, count) {
+  const latencies = [];
+  let missing = 0;
+  let cpu = 0;
+  for (let n = first; n < first + count; n += 1) {
+    const cpuStart = cpuSeconds();
+    const posted = performance.now();
+    const id = await postEntry(n);
+    await new Promise((resolve) => {
+      if ((arrivals.get(id)?.length ?? 0) >= sockets.length) return resolve();
+      const timer = setTimeout(resolve, DELIVERY_TIMEOUT_MS);
+      waiters.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    cpu += cpuSeconds() - cpuStart;
+    const times = arrivals.get(id) ?? [];
+    missing += sockets.length - times.length;
+    for (const at of times) latencies.push(at - posted);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { latencies, missing, cpu };
+}
+
+// 1. The entries alone: latency and the server's CPU per delivery.
+const { latencies, missing, cpu } = await deliver(1, events);
+
+// 2. The story page alone, then while as many entries go out again.
 const pageAlone = pageLoad();
 await new Promise((r) => setTimeout(r, 3000));
 const pagesBefore = await pageAlone.stop();
-
 const pages = pageLoad();
-const latencies = [];
-let missing = 0;
-let cpu = 0;
-for (let n = 1; n <= events; n += 1) {
-  const cpuStart = cpuSeconds();
-  const posted = performance.now();
-  const id = await postEntry(n);
-  await new Promise((resolve) => {
-    if ((arrivals.get(id)?.length ?? 0) >= sockets.length) return resolve();
-    const timer = setTimeout(resolve, DELIVERY_TIMEOUT_MS);
-    waiters.set(id, () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  cpu += cpuSeconds() - cpuStart;
-  const times = arrivals.get(id) ?? [];
-  missing += sockets.length - times.length;
-  for (const at of times) latencies.push(at - posted);
-  await new Promise((r) => setTimeout(r, 500));
-}
+const underLoad = await deliver(events + 1, events);
 const pagesDuring = await pages.stop();
 for (const socket of sockets) socket.destroy();
 
@@ -217,4 +226,6 @@ console.log(JSON.stringify({
   server_cpu_us_per_delivered_event: delivered ? Math.round((cpu * 1e6) / delivered * 10) / 10 : null,
   story_page_ms_alone: pagesBefore,
   story_page_ms_during: pagesDuring,
+  latency_ms_under_page_load: summary(underLoad.latencies),
+  missing_under_page_load: underLoad.missing,
 }));
