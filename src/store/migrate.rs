@@ -123,6 +123,11 @@ const SQLITE: &[Migration] = &[
         name: "live_stream",
         sql: include_str!("../../migrations/sqlite/0021_live_stream.sql"),
     },
+    Migration {
+        version: 23,
+        name: "search_topics",
+        sql: include_str!("../../migrations/sqlite/0023_search_topics.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -231,6 +236,11 @@ const POSTGRES: &[Migration] = &[
         version: 21,
         name: "live_stream",
         sql: include_str!("../../migrations/postgres/0021_live_stream.sql"),
+    },
+    Migration {
+        version: 23,
+        name: "search_topics",
+        sql: include_str!("../../migrations/postgres/0023_search_topics.sql"),
     },
 ];
 
