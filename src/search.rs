@@ -132,11 +132,12 @@ pub async fn search(
         None => None,
         Some(slug) => {
             let found = if crate::content::slug::is_valid(slug) {
-                store.topic_by_slug(slug, now).await?
+                store.topic_id_by_slug(slug).await?
             } else {
                 None
             };
-            Some(found.ok_or_else(|| SearchError::UnknownTopic(slug.to_owned()))?)
+            let (id, name) = found.ok_or_else(|| SearchError::UnknownTopic(slug.to_owned()))?;
+            Some((id, slug.to_owned(), name))
         }
     };
     if query.is_empty() {
@@ -150,7 +151,7 @@ pub async fn search(
     let found = store
         .search_stories(&SearchParams {
             terms: &terms,
-            topic_id: topic.as_ref().map(|t| t.id),
+            topic_id: topic.as_ref().map(|(id, _, _)| *id),
             now,
             limit: PAGE_SIZE,
             offset: (page - 1) * PAGE_SIZE,
@@ -161,7 +162,7 @@ pub async fn search(
     let pages = ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).clamp(1, MAX_PAGE);
     Ok(SearchOutcome::Results(SearchPage {
         query: query.to_owned(),
-        topic: topic.map(|t| (t.slug, t.name)),
+        topic: topic.map(|(_, slug, name)| (slug, name)),
         page,
         total: found.total,
         total_exact: found.total_exact,
