@@ -953,7 +953,7 @@ async fn the_total_is_counted_up_to_a_thousand() {
         "INSERT INTO stories (slug, headline, standfirst, body_markdown, published_at,
             created_at, modified_at)
          SELECT 'b' || i, 'Beacon ' || i, '',
-                CASE WHEN i < 1000 THEN 'A beacon and a lantern.' ELSE 'A beacon.' END,
+                CASE WHEN i < 1000 THEN 'A beacon and a lantern.' ELSE 'A beacon and a lamp.' END,
                 {now} - i, {now} - i, {now} - i
          FROM (WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
                SELECT i FROM n) AS numbers"

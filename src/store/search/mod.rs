@@ -102,6 +102,7 @@ struct Ranked {
 #[derive(Debug, Clone)]
 enum Bind {
     Int(i64),
+    Float(f64),
     Text(String),
 }
 
@@ -181,6 +182,7 @@ fn bind_all<'q>(sql: &'q str, binds: &'q [Bind]) -> AnyQuery<'q> {
         .iter()
         .fold(sqlx::query(sql), |query, bind| match bind {
             Bind::Int(v) => query.bind(*v),
+            Bind::Float(v) => query.bind(*v),
             Bind::Text(v) => query.bind(v.as_str()),
         })
 }

@@ -60,11 +60,12 @@ const TS_RANK_CEILING: f64 = 1.0;
 const FIRST_BATCH: i64 = 256;
 const MAX_BATCH: i64 = 4096;
 
-/// The page of `params`, exactly as if every match were ranked: matches
-/// are read newest first, in growing batches, and reading stops as soon
-/// as the page's last story outranks [`TS_RANK_CEILING`] divided by the
-/// age of the next story to read (as on SQLite, see `sqlite.rs`). The
-/// total is counted up to `params.count_limit` + 1.
+/// The page of `params`, exactly as if every match were ranked. The
+/// matches are counted up to `params.count_limit` + 1. Up to the limit,
+/// every match is ranked; past it, matches are read newest first, in
+/// growing batches, and reading stops as soon as the page's last story
+/// outranks [`TS_RANK_CEILING`] divided by the age of the next story to
+/// read (as on SQLite, see `sqlite.rs`).
 pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ranked, StoreError> {
     let mut binds = Vec::new();
     let query = tsquery(params.terms, &mut binds);
@@ -99,7 +100,6 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-    tx.commit().await?;
     let wanted = (params.offset + params.limit).max(0) as usize;
     let ranked = |page| Ranked {
         total: counted.min(count_limit),
@@ -107,8 +107,36 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
         page,
     };
     if counted <= params.offset || wanted == 0 {
+        tx.commit().await?;
         return Ok(ranked(Vec::new()));
     }
+    if counted <= count_limit {
+        // Few matches: the GIN index lists them all, and ranking them all
+        // is cheap. (Reading newest first would walk the stories by date
+        // and detoast each one to test it, however rare the match.)
+        binds.push(Bind::Float(params.recency_seconds.max(1.0)));
+        let page_sql = format!(
+            "SELECT s.id {from_where}
+             ORDER BY ts_rank(s.search_document, {query})::float8
+                 / (1.0 + GREATEST(${now} - s.published_at, 0) / ${recency}) DESC,
+               s.published_at DESC, s.id DESC
+             LIMIT {limit} OFFSET {offset}",
+            recency = binds.len(),
+            limit = params.limit.max(0),
+            offset = params.offset.max(0),
+        );
+        let page = bind_all(&page_sql, &binds)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| row.try_get(0).map(|id: i64| (id, id)))
+            .collect::<Result<_, _>>()?;
+        tx.commit().await?;
+        return Ok(ranked(page));
+    }
+    tx.commit().await?;
+    // Many matches (a common word): they are dense among the stories, so
+    // the newest are found at once in date order.
     // Older than the last story read: (published_at, id) below ($a, $b).
     let (after_at, after_id) = (binds.len() + 1, binds.len() + 2);
     let batch_sql = |size: i64| {
