@@ -23,10 +23,11 @@
 #      connection to GET /api/v1/search. Each request counts the matches
 #      up to 1,000 (past that the API says total_exact: false, the page
 #      "More than 1,000 stories match") and returns the exact best page of
-#      all matches: on both backends the newest matches are ranked first and
+#      all matches: on SQLite the newest matches are ranked first and
 #      ranking stops when no older match could rank higher (a bound, not a
 #      cap: the page is the same as ranking all, see store/search/ and the
-#      tests in tests/search.rs). Then one page of 10 with snippets;
+#      tests in tests/search.rs); PostgreSQL ranks every match. Then one
+#      page of 10 with snippets;
 #   5. prints p50 and p99 per backend, the index size, and whether SQLite's
 #      p99 is under the 20 ms goal. Figures are also saved under bench/out/.
 #
@@ -221,8 +222,8 @@ mkdir -p bench/out
 {
   echo
   echo "search on $STORIES generated stories (+1 fixture), $ROUNDS rounds of 15 queries"
-  echo "  every page is the exact best of all matches: both backends rank the newest first and stop when"
-  echo "  no older match could outrank the page (a proven bound, not a cap); totals are counted up to 1,000"
+  echo "  every page is the exact best of all matches: SQLite ranks the newest first and stops when no older"
+  echo "  match could outrank the page (a proven bound, not a cap); PostgreSQL ranks all; totals counted up to 1,000"
   echo "  machine: $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   if [ -n "$BASELINE" ]; then
     echo "  SQLite baseline: FTS5 index $((sqlite_index_before / 1024 / 1024)) MiB"

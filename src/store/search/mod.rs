@@ -14,11 +14,11 @@
 //! come are found. The rank weighs the headline over the standfirst over
 //! the body, and is divided by `1 + age / recency_seconds`, so that of two
 //! equally good matches the newer comes first. The page is the best of all
-//! matches, never of a capped subset: both backends read matches newest
-//! first and stop when no older match could outrank the page (each rank
-//! has a ceiling). Only the total is bounded: matches are counted up to
-//! `count_limit`, and past it the total says "more than". Snippets are
-//! made for the page only.
+//! matches, never of a capped subset: SQLite reads matches newest first and
+//! stops when no older match could outrank the page (bm25 has a ceiling);
+//! PostgreSQL ranks every match. Only the total is bounded: matches are
+//! counted up to `count_limit`, and past it the total says "more than".
+//! Snippets are made for the page only.
 
 mod postgres;
 mod sqlite;
