@@ -20,12 +20,14 @@
 #      bench/search_run.py: a fixed set of 15 queries (common, rare, stemmed,
 #      phrases, a topic filter, page 5, operators typed as words…), $ROUNDS
 #      rounds after a warm-up, one request at a time over a keep-alive
-#      connection to GET /api/v1/search. Each request counts every match
-#      and returns the exact best page of all matches. On PostgreSQL every
-#      match is ranked; on SQLite the newest matches are ranked first and
+#      connection to GET /api/v1/search. Each request counts the matches
+#      up to 1,000 (past that the API says total_exact: false, the page
+#      "More than 1,000 stories match") and returns the exact best page of
+#      all matches: on SQLite the newest matches are ranked first and
 #      ranking stops when no older match could rank higher (a bound, not a
-#      cap: the page is the same as ranking all, see store/search/sqlite.rs
-#      and its test in tests/search.rs). Then one page of 10 with snippets;
+#      cap: the page is the same as ranking all, see store/search/ and the
+#      tests in tests/search.rs); PostgreSQL ranks every match. Then one
+#      page of 10 with snippets;
 #   5. prints p50 and p99 per backend, the index size, and whether SQLite's
 #      p99 is under the 20 ms goal. Figures are also saved under bench/out/.
 #
@@ -34,8 +36,16 @@
 # postgres://postgres@127.0.0.1:5432/postgres) and dropped at the end; set
 # SKIP_POSTGRES=1 to measure SQLite alone.
 #
+# Side by side: with BASELINE=/path/to/an/older/herald, each backend's site
+# is created and loaded by the older binary and measured with it first
+# ("sqlite-baseline", "postgres-baseline"); then this Herald opens the same
+# database, applies its newer migrations (timed: migration 23 rebuilds the
+# SQLite index of every story) and is measured on it. Both figures come
+# from one run on one machine, so their ratio holds even when the machine
+# is busy; index sizes are printed before and after.
+#
 # Environment: STORIES (100000), ROUNDS (40), DATABASE_URL, SKIP_POSTGRES,
-# HERALD (a herald binary to measure instead of building one).
+# HERALD (a herald binary to measure instead of building one), BASELINE.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,6 +55,7 @@ STORIES="${STORIES:-100000}"
 ROUNDS="${ROUNDS:-40}"
 DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 SKIP_POSTGRES="${SKIP_POSTGRES:-}"
+BASELINE="${BASELINE:-}"
 
 say() { printf '==> %s\n' "$*" >&2; }
 
@@ -57,6 +68,8 @@ else
   herald="${CARGO_TARGET_DIR:-$repo/target}/release/herald"
 fi
 fixture="$repo/tests/browser/fixtures/story.json"
+# The binary that creates and loads the sites: the baseline when there is one.
+creator="${BASELINE:-$herald}"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/herald-search-bench.XXXXXX")"
 server_pid=""
@@ -79,16 +92,17 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 say "generating $STORIES stories"
 python3 bench/search_seed.py "$STORIES" "$tmp/stories.tsv"
 
-# Runs herald serve with the given global options, times the queries, stops it.
+# Runs herald serve (the binary $2) with the given global options, times the
+# queries, stops it.
 measure() {
-  local label="$1"
-  shift
+  local label="$1" binary="$2"
+  shift 2
   local port
   port="$(free_port)"
-  RUST_LOG=warn "$herald" "$@" --bind "127.0.0.1:$port" --base-url "http://127.0.0.1:$port" serve \
+  RUST_LOG=warn "$binary" "$@" --bind "127.0.0.1:$port" --base-url "http://127.0.0.1:$port" serve \
     >"$tmp/serve-$label.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 1200); do
     curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
     sleep 0.1
   done
@@ -104,7 +118,7 @@ measure() {
 # --- 3-4. SQLite --------------------------------------------------------------
 data="$tmp/sqlite"
 say "SQLite: creating the site with herald story add"
-RUST_LOG=warn "$herald" --data "$data" story add "$fixture" --publish >/dev/null
+RUST_LOG=warn "$creator" --data "$data" story add "$fixture" --publish >/dev/null
 say "SQLite: writing $STORIES stories (indexed by Herald's triggers)"
 start=$(date +%s.%N)
 python3 - "$data/herald.db" "$tmp/stories.tsv" <<'PY'
@@ -137,24 +151,42 @@ with conn:
 conn.close()
 PY
 say "SQLite: written in $(printf '%.0f' "$(echo "$(date +%s.%N) - $start" | bc)") s"
-sqlite_index=$(python3 - "$data/herald.db" <<'PY'
+sqlite_sizes() {
+  python3 - "$data/herald.db" <<'PY'
 import sqlite3, sys
 conn = sqlite3.connect(sys.argv[1])
 print(conn.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'story_search%'").fetchone()[0])
 PY
-)
+}
+# Applies the measured Herald's migrations to a database the baseline made
+# (a story add of the fixture, unchanged, opens the store), timed.
+migrate_with_herald() {
+  local label="$1"
+  shift
+  local start
+  start=$(date +%s.%N)
+  RUST_LOG=warn "$herald" "$@" story add "$fixture" --publish >/dev/null
+  echo "  $label: the measured Herald's migrations applied in $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)") s" \
+    | tee -a "$tmp/migrations.txt" >&2
+}
+if [ -n "$BASELINE" ]; then
+  sqlite_index_before=$(sqlite_sizes)
+  measure sqlite-baseline "$BASELINE" --data "$data"
+  migrate_with_herald SQLite --data "$data"
+fi
+sqlite_index=$(sqlite_sizes)
 sqlite_db=$(stat -c %s "$data/herald.db")
-measure sqlite --data "$data"
+measure sqlite "$herald" --data "$data"
 
 # --- 3-4. PostgreSQL ------------------------------------------------------------
 if [ -z "$SKIP_POSTGRES" ]; then
   pg_db="herald_bench_search_$$"
   psql -q "$DATABASE_URL" -c "CREATE DATABASE $pg_db" >/dev/null
   pg_url="$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$DATABASE_URL" "$pg_db")"
-  export HERALD_SECRET_KEY="$("$herald" secrets new-key)"
+  export HERALD_SECRET_KEY="$("$creator" secrets new-key)"
   pg_data="$tmp/postgres"
   say "PostgreSQL: creating the site with herald story add"
-  RUST_LOG=warn "$herald" --data "$pg_data" --database-url "$pg_url" story add "$fixture" --publish >/dev/null
+  RUST_LOG=warn "$creator" --data "$pg_data" --database-url "$pg_url" story add "$fixture" --publish >/dev/null
   say "PostgreSQL: writing $STORIES stories (indexed by Herald's trigger)"
   start=$(date +%s.%N)
   psql -q -v ON_ERROR_STOP=1 "$pg_url" <<SQL
@@ -175,8 +207,14 @@ COMMIT;
 ANALYZE;
 SQL
   say "PostgreSQL: written in $(printf '%.0f' "$(echo "$(date +%s.%N) - $start" | bc)") s"
-  pg_sizes=$(psql -qAt "$pg_url" -c "SELECT pg_relation_size('stories_search'), SUM(pg_column_size(search_document)) FROM stories")
-  measure postgres --data "$pg_data" --database-url "$pg_url"
+  pg_sizes() { psql -qAt "$pg_url" -c "SELECT pg_relation_size('stories_search'), SUM(pg_column_size(search_document)) FROM stories"; }
+  if [ -n "$BASELINE" ]; then
+    pg_sizes_before=$(pg_sizes)
+    measure postgres-baseline "$BASELINE" --data "$pg_data" --database-url "$pg_url"
+    migrate_with_herald PostgreSQL --data "$pg_data" --database-url "$pg_url"
+  fi
+  pg_sizes=$(pg_sizes)
+  measure postgres "$herald" --data "$pg_data" --database-url "$pg_url"
 fi
 
 # --- 5. report -----------------------------------------------------------------
@@ -184,15 +222,24 @@ mkdir -p bench/out
 {
   echo
   echo "search on $STORIES generated stories (+1 fixture), $ROUNDS rounds of 15 queries"
-  echo "  every page is the exact best of all matches: PostgreSQL ranks every match; SQLite ranks the"
-  echo "  newest first and stops when no older match could outrank the page (a proven bound, not a cap)"
+  echo "  every page is the exact best of all matches: SQLite ranks the newest first and stops when no older"
+  echo "  match could outrank the page (a proven bound, not a cap); PostgreSQL ranks all; totals counted up to 1,000"
+  echo "  machine: $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  if [ -n "$BASELINE" ]; then
+    echo "  SQLite baseline: FTS5 index $((sqlite_index_before / 1024 / 1024)) MiB"
+  fi
   echo "  SQLite: FTS5 index $((sqlite_index / 1024 / 1024)) MiB (the whole database $((sqlite_db / 1024 / 1024)) MiB)"
   if [ -z "$SKIP_POSTGRES" ]; then
+    if [ -n "$BASELINE" ]; then
+      IFS='|' read -r gin column <<<"$pg_sizes_before"
+      echo "  PostgreSQL baseline: GIN index $((gin / 1024 / 1024)) MiB + tsvector column $((column / 1024 / 1024)) MiB"
+    fi
     IFS='|' read -r gin column <<<"$pg_sizes"
     echo "  PostgreSQL: GIN index $((gin / 1024 / 1024)) MiB + tsvector column $((column / 1024 / 1024)) MiB"
   fi
+  [ -f "$tmp/migrations.txt" ] && cat "$tmp/migrations.txt"
   grep '^RESULT' "$tmp/report.txt"
-  sqlite_p99=$(grep '^RESULT sqlite' "$tmp/report.txt" | sed 's/.*p99_ms=//')
+  sqlite_p99=$(grep '^RESULT sqlite ' "$tmp/report.txt" | sed 's/.*p99_ms=//')
   if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 20 else 1)" "$sqlite_p99"; then
     echo "  goal: SQLite p99 under 20 ms: met ($sqlite_p99 ms)"
   else

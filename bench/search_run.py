@@ -5,8 +5,8 @@
 
 Sends every query of QUERIES to GET /api/v1/search, ROUNDS times, one at a
 time over one keep-alive connection (so the figure is one reader's wait:
-HTTP on loopback, Herald's handler, the database's count, ranking of every
-match, the page and its snippets), after one warm-up round. Prints, per
+HTTP on loopback, Herald's handler, the database's count (up to 1,000),
+the ranking, the page and its snippets), after one warm-up round. Prints, per
 query, the matches and p50, then p50 and p99 over every request.
 """
 
@@ -76,9 +76,9 @@ def main():
         t = times[query]
         print(f"  {what:<26} {matches[query]:>8} {statistics.median(t):>8.2f} {max(t):>8.2f}")
     every = [t for ts in times.values() for t in ts]
-    p50, p99 = percentile(every, 50), percentile(every, 99)
-    print(f"  all {len(every)} requests: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
-    print(f"RESULT {label} p50_ms={p50:.2f} p99_ms={p99:.2f}")
+    p50, p99, top = percentile(every, 50), percentile(every, 99), max(every)
+    print(f"  all {len(every)} requests: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {top:.2f} ms")
+    print(f"RESULT {label} p50_ms={p50:.2f} max_ms={top:.2f} p99_ms={p99:.2f}")
 
 
 if __name__ == "__main__":

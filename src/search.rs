@@ -14,7 +14,8 @@
 //! Ranking (in the store) weighs the headline over the standfirst over the
 //! body and prefers recent stories: a story [`RECENCY_DAYS`] old counts half
 //! as much as a new one with the same text rank. Only published stories
-//! whose time has come are found.
+//! whose time has come are found. The total is exact up to
+//! [`COUNT_LIMIT`]; past it a search says "more than 1,000".
 
 use chrono::{DateTime, Utc};
 
@@ -34,6 +35,11 @@ pub const PAGE_SIZE: i64 = 10;
 pub const MAX_PAGE: i64 = 50;
 /// The age at which a story's rank is halved.
 pub const RECENCY_DAYS: f64 = 90.0;
+/// Matches are counted up to this many: past it a search says "more than
+/// 1,000" (as big sites do) instead of reading every story that has a
+/// common word to count them. Above the [`MAX_PAGE`] × [`PAGE_SIZE`]
+/// results a reader may page through, so the pages are all there.
+pub const COUNT_LIMIT: i64 = 1000;
 
 /// A search as a reader asked it: the query, and optionally a topic slug
 /// and a page number, as typed (unchecked).
@@ -94,8 +100,11 @@ pub struct SearchPage {
     /// The topic searched in, when one was given: (slug, name).
     pub topic: Option<(String, String)>,
     pub page: i64,
-    /// How many stories match in all.
+    /// How many stories match in all, at most [`COUNT_LIMIT`].
     pub total: i64,
+    /// False when more than `total` stories match (counting stopped at
+    /// [`COUNT_LIMIT`]).
+    pub total_exact: bool,
     /// Pages of results there are (at least 1), at most [`MAX_PAGE`].
     pub pages: i64,
     pub hits: Vec<SearchHit>,
@@ -123,11 +132,12 @@ pub async fn search(
         None => None,
         Some(slug) => {
             let found = if crate::content::slug::is_valid(slug) {
-                store.topic_by_slug(slug, now).await?
+                store.topic_id_by_slug(slug).await?
             } else {
                 None
             };
-            Some(found.ok_or_else(|| SearchError::UnknownTopic(slug.to_owned()))?)
+            let (id, name) = found.ok_or_else(|| SearchError::UnknownTopic(slug.to_owned()))?;
+            Some((id, slug.to_owned(), name))
         }
     };
     if query.is_empty() {
@@ -141,19 +151,21 @@ pub async fn search(
     let found = store
         .search_stories(&SearchParams {
             terms: &terms,
-            topic_id: topic.as_ref().map(|t| t.id),
+            topic_id: topic.as_ref().map(|(id, _, _)| *id),
             now,
             limit: PAGE_SIZE,
             offset: (page - 1) * PAGE_SIZE,
             recency_seconds: RECENCY_DAYS * 86_400.0,
+            count_limit: COUNT_LIMIT,
         })
         .await?;
     let pages = ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).clamp(1, MAX_PAGE);
     Ok(SearchOutcome::Results(SearchPage {
         query: query.to_owned(),
-        topic: topic.map(|t| (t.slug, t.name)),
+        topic: topic.map(|(_, slug, name)| (slug, name)),
         page,
         total: found.total,
+        total_exact: found.total_exact,
         pages,
         hits: found
             .hits

@@ -387,7 +387,7 @@ async fn an_empty_search_asks_for_words() {
         .expect("json");
     assert_eq!(
         body,
-        json!({"total": 0, "page": 1, "pages": 1, "results": []})
+        json!({"total": 0, "total_exact": true, "page": 1, "pages": 1, "results": []})
     );
 }
 
@@ -532,6 +532,7 @@ async fn the_api_answers_the_documented_shape() {
         ),
         (Some(1), Some(1), Some(1))
     );
+    assert_eq!(body["total_exact"], true);
 
     let body: Value = site
         .get("/api/v1/search?q=tides&page=x")
@@ -650,13 +651,14 @@ async fn a_repeated_search_page_is_not_modified() {
     assert_eq!(again.status(), 304);
 }
 
-/// Stories written before migration 13 are indexed by it.
+/// Stories written before migrations 13 and 23 are indexed by them, with
+/// their topics.
 #[tokio::test]
 async fn the_migration_indexes_existing_stories() {
     let test = TestStore::open().await;
     let store = &test.store;
     let draft = herald::content::input::parse_story_json(
-        &json!({"slug": "old", "headline": "Lighthouse keeper", "body_markdown": "Lighthouses.", "topics": []})
+        &json!({"slug": "old", "headline": "Lighthouse keeper", "body_markdown": "Lighthouses.", "topics": ["Coast"]})
             .to_string(),
     )
     .and_then(|i| i.validate())
@@ -670,15 +672,19 @@ async fn the_migration_indexes_existing_stories() {
         herald::store::Backend::Sqlite => {
             "DROP TRIGGER story_search_after_insert; DROP TRIGGER story_search_after_update;
              DROP TRIGGER story_search_after_delete; DROP TABLE story_search;
+             DROP TRIGGER story_search_topics_after_insert;
+             DROP TRIGGER story_search_topics_after_delete;
+             DROP TRIGGER story_search_topics_after_update; DROP VIEW story_topic_tokens;
+             ALTER TABLE stories DROP COLUMN search_topics;
              DROP INDEX stories_by_search_key; ALTER TABLE stories DROP COLUMN search_key;
-             DELETE FROM herald_migrations WHERE version = 13"
+             DELETE FROM herald_migrations WHERE version IN (13, 23)"
         }
         herald::store::Backend::Postgres => {
             "DROP TRIGGER story_search_document ON stories;
              DROP FUNCTION herald_story_search_document(); DROP FUNCTION herald_search_document;
              ALTER TABLE stories DROP COLUMN search_document;
              ALTER TABLE site_state DROP COLUMN search_config;
-             DELETE FROM herald_migrations WHERE version = 13"
+             DELETE FROM herald_migrations WHERE version IN (13, 23)"
         }
     };
     store.close().await;
@@ -696,19 +702,30 @@ async fn the_migration_indexes_existing_stories() {
         .await
         .expect("language");
     let terms = herald::search::parse_query("lighthouse").expect("terms");
-    let found = reopened
-        .search_stories(&herald::store::SearchParams {
-            terms: &terms,
-            topic_id: None,
-            now,
-            limit: 10,
-            offset: 0,
-            recency_seconds: 86_400.0,
-        })
+    let topic = reopened
+        .topic_by_slug("coast", now)
         .await
-        .expect("search");
-    assert_eq!(found.total, 1);
-    assert_eq!(found.hits[0].story.slug, "old");
+        .expect("topic")
+        .expect("the story's topic");
+    // Found without a topic, in its topic, and not in another.
+    for (topic_id, expected) in [(None, 1), (Some(topic.id), 1), (Some(topic.id + 1000), 0)] {
+        let found = reopened
+            .search_stories(&herald::store::SearchParams {
+                terms: &terms,
+                topic_id,
+                now,
+                limit: 10,
+                offset: 0,
+                recency_seconds: 86_400.0,
+                count_limit: 1000,
+            })
+            .await
+            .expect("search");
+        assert_eq!(found.total, expected, "topic {topic_id:?}");
+        if expected == 1 {
+            assert_eq!(found.hits[0].story.slug, "old");
+        }
+    }
 }
 
 /// Runs `sql` on a test store's database, on a connection of its own.
@@ -727,18 +744,11 @@ async fn raw_sql(test: &TestStore, sql: &str) {
     let _ = conn.close().await;
 }
 
-/// On SQLite, ranking reads matches newest first and stops when no older
-/// one can rank higher: the pages must be exactly those of ranking every
-/// match. 3,000 stories (written with SQL, indexed by the triggers) make
-/// the search read several batches; the reference ranks every match with
-/// the same bm25 and age divisor.
-#[tokio::test]
-async fn sqlite_ranking_stops_early_yet_gives_the_pages_of_ranking_every_match() {
-    let data = tempfile::tempdir().expect("temp dir");
-    let store = herald::store::Store::open_data_folder(data.path())
-        .await
-        .expect("store");
-    let now = Utc::now().timestamp();
+/// 3,000 stories written with SQL (indexed by the triggers), in one
+/// transaction: "tide" in a tenth of the headlines, a fifth of the
+/// standfirsts and 0 to 3 times in bodies of 20 to 220 words, published
+/// over three years: far more matches than the first pages need.
+fn tide_stories_sql(now: i64) -> String {
     let mut seed: u64 = 17;
     let mut next = |n: u64| {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
@@ -746,35 +756,87 @@ async fn sqlite_ranking_stops_early_yet_gives_the_pages_of_ranking_every_match()
     };
     let mut sql = String::from("BEGIN;");
     for i in 0..3000 {
-        let headline = if next(10) == 0 {
-            "Tide tables"
-        } else {
-            "Other news"
+        let headline = match next(10) {
+            0 => "Tide tables",
+            1 => "Tide and tide",
+            _ => "Other news",
         };
+        let standfirst = if next(5) == 0 { "The tide turns." } else { "" };
         let tides = "tide ".repeat(next(4) as usize);
         let filler = "word ".repeat(20 + next(200) as usize);
         let at = now - next(3 * 365 * 86_400) as i64;
         sql.push_str(&format!(
             "INSERT INTO stories (slug, headline, standfirst, body_markdown, published_at,
-                created_at, modified_at) VALUES ('s{i}', '{headline}', '', '{filler} {tides} end', {at}, {at}, {at});"
+                created_at, modified_at) VALUES ('s{i}', '{headline}', '{standfirst}',
+                '{filler} {tides} end', {at}, {at}, {at});"
         ));
     }
     sql.push_str("COMMIT;");
+    sql
+}
+
+/// Searches "tide" for pages 1, 2, 8 and 50 and checks each is exactly
+/// that page of `reference`: every match as (rank, published_at, id),
+/// ranked by hand.
+async fn assert_pages_are_those_of_ranking_every_match(
+    store: &herald::store::Store,
+    mut reference: Vec<(f64, i64, i64)>,
+    now: i64,
+    recency: f64,
+) {
+    assert!(reference.len() > 2000, "{} matches", reference.len());
+    reference.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
+    let terms = herald::search::parse_query("tide").expect("terms");
+    for page in [0, 1, 7, 49] {
+        let found = store
+            .search_stories(&herald::store::SearchParams {
+                terms: &terms,
+                topic_id: None,
+                now: DateTime::from_timestamp(now, 0).expect("now"),
+                limit: 10,
+                offset: page * 10,
+                recency_seconds: recency,
+                count_limit: 1000,
+            })
+            .await
+            .expect("search");
+        // More than 1,000 match: counting stops there.
+        assert_eq!((found.total, found.total_exact), (1000, false));
+        let ids: Vec<i64> = found.hits.iter().map(|h| h.story.id).collect();
+        let expected: Vec<i64> = reference
+            .iter()
+            .skip(page as usize * 10)
+            .take(10)
+            .map(|r| r.2)
+            .collect();
+        assert_eq!(ids, expected, "page {}", page + 1);
+    }
+}
+
+/// On SQLite, ranking reads matches newest first and stops when no older
+/// one can rank higher (the ceiling read from bm25 itself): the pages must
+/// be exactly those of ranking every match with the same bm25 and age
+/// divisor.
+#[tokio::test]
+async fn sqlite_ranking_stops_early_yet_gives_the_pages_of_ranking_every_match() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let store = herald::store::Store::open_data_folder(data.path())
+        .await
+        .expect("store");
+    let now = Utc::now().timestamp();
     let test = TestStore {
         store: store.clone(),
         data,
         database: None,
     };
-    raw_sql(&test, &sql).await;
-
-    let terms = herald::search::parse_query("tide").expect("terms");
+    raw_sql(&test, &tide_stories_sql(now)).await;
     let recency = 90.0 * 86_400.0;
-    let mut reference: Vec<(f64, i64, i64)> = {
+    let reference: Vec<(f64, i64, i64)> = {
         use sqlx::Connection;
         let url = format!("sqlite://{}", test.data.path().join("herald.db").display());
         let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
         let rows: Vec<(i64, f64)> = sqlx::query_as(
-            "SELECT rowid, bm25(story_search, 10.0, 4.0, 1.0) FROM story_search
+            "SELECT rowid, bm25(story_search, 10.0, 4.0, 1.0, 0.0) FROM story_search
              WHERE story_search MATCH '\"tide\"' AND rowid BETWEEN 2147483648 AND $1",
         )
         .bind(now * 2_147_483_648 + 2_147_483_647)
@@ -789,28 +851,185 @@ async fn sqlite_ranking_stops_early_yet_gives_the_pages_of_ranking_every_match()
             })
             .collect()
     };
-    assert!(reference.len() > 2000, "{} matches", reference.len());
-    reference.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
-    for page in [0, 1, 7] {
-        let found = store
-            .search_stories(&herald::store::SearchParams {
-                terms: &terms,
-                topic_id: None,
-                now: DateTime::from_timestamp(now, 0).expect("now"),
-                limit: 10,
-                offset: page * 10,
-                recency_seconds: recency,
-            })
-            .await
-            .expect("search");
-        assert_eq!(found.total, reference.len() as i64);
-        let ids: Vec<i64> = found.hits.iter().map(|h| h.story.id).collect();
-        let expected: Vec<i64> = reference
-            .iter()
-            .skip(page as usize * 10)
-            .take(10)
-            .map(|r| r.2)
-            .collect();
-        assert_eq!(ids, expected, "page {}", page + 1);
+    assert_pages_are_those_of_ranking_every_match(&store, reference, now, recency).await;
+}
+
+/// On SQLite, the index's own check: every row of the index agrees with
+/// the stories table (external content), topics included.
+async fn sqlite_index_is_intact(site: &TestSite) {
+    if site.store.backend() != herald::store::Backend::Sqlite {
+        return;
     }
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", site.data.path().join("herald.db").display());
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    sqlx::query("INSERT INTO story_search (story_search, rank) VALUES ('integrity-check', 1)")
+        .execute(&mut conn)
+        .await
+        .expect("the index agrees with the stories");
+    let _ = conn.close().await;
+}
+
+/// A search in a topic reads the story's topics as they are now: a story
+/// moved to another topic is found in the new one and not the old one at
+/// once (on SQLite the topics are tokens of the index, rewritten in the
+/// story's transaction), a renamed topic keeps its stories, and a story
+/// or topic deleted leaves the index whole.
+#[tokio::test]
+async fn the_topic_filter_follows_a_story_that_changes_topics() {
+    let site = TestSite::start().await;
+    let now = Utc::now();
+    let text = ("Glacier retreats", "", "The glacier shrank again.");
+    let first = story(&site, "glacier", text, &["Science", "World"], now).await;
+    story(
+        &site,
+        "other",
+        ("Glacier tours", "", "Glacier."),
+        &["Travel"],
+        now,
+    )
+    .await;
+    let in_topic = |topic: &'static str| {
+        let site = &site;
+        async move {
+            let body: Value = site
+                .get(&with_query(
+                    "/api/v1/search",
+                    &[("q", "glacier"), ("topic", topic)],
+                ))
+                .await
+                .json()
+                .await
+                .expect("json");
+            body["results"]
+                .as_array()
+                .expect("results")
+                .iter()
+                .map(|r| r["headline"].as_str().expect("headline").to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(in_topic("science").await, ["Glacier retreats"]);
+    assert_eq!(in_topic("world").await, ["Glacier retreats"]);
+    assert_eq!(in_topic("travel").await, ["Glacier tours"]);
+
+    // Moved: from Science and World to Politics, in one save.
+    let moved = story(&site, "glacier", text, &["Politics"], now).await;
+    assert_eq!((moved.id, moved.created), (first.id, false));
+    assert!(in_topic("science").await.is_empty());
+    assert!(in_topic("world").await.is_empty());
+    assert_eq!(in_topic("politics").await, ["Glacier retreats"]);
+    sqlite_index_is_intact(&site).await;
+
+    // Renamed: the slug and the stories stay.
+    site.store
+        .update_topic("politics", Some("Government"), None, now)
+        .await
+        .expect("renamed")
+        .expect("the topic");
+    assert_eq!(in_topic("politics").await, ["Glacier retreats"]);
+
+    // Unpublished and deleted stories leave the index whole.
+    site.store
+        .unpublish_story(moved.id, moved.version, None, Utc::now())
+        .await
+        .expect("unpublished");
+    assert!(in_topic("politics").await.is_empty());
+    assert_eq!(in_topic("travel").await, ["Glacier tours"]);
+    sqlite_index_is_intact(&site).await;
+}
+
+/// Counting stops past 1,000 matches: the total is then 1,000 and not
+/// exact, the pages are all there (50 of them), and a search with fewer
+/// matches is counted exactly. 1,001 stories, written with SQL (indexed
+/// by the triggers), on both backends.
+#[tokio::test]
+async fn the_total_is_counted_up_to_a_thousand() {
+    let test = TestStore::open().await;
+    let now = Utc::now().timestamp();
+    // Story i has "beacon" and, below i = 1000, "lantern": 1,001 and 1,000.
+    let sql = format!(
+        "INSERT INTO stories (slug, headline, standfirst, body_markdown, published_at,
+            created_at, modified_at)
+         SELECT 'b' || i, 'Beacon ' || i, '',
+                CASE WHEN i < 1000 THEN 'A beacon and a lantern.' ELSE 'A beacon and a lamp.' END,
+                {now} - i, {now} - i, {now} - i
+         FROM (WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
+               SELECT i FROM n) AS numbers"
+    );
+    raw_sql(&test, &sql).await;
+    let at = DateTime::from_timestamp(now, 0).expect("now");
+    let outcome = |query: &'static str, page: &'static str| {
+        let store = &test.store;
+        async move {
+            let request = SearchRequest {
+                query,
+                page: Some(page),
+                ..SearchRequest::default()
+            };
+            match herald::search::search(store, request, at)
+                .await
+                .expect("search")
+            {
+                SearchOutcome::Results(found) => found,
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let found = outcome("beacon", "1").await;
+    assert_eq!(
+        (found.total, found.total_exact, found.pages),
+        (1000, false, 50)
+    );
+    // Equal text: newest first, on the first page as on the last.
+    let headlines = |found: &herald::search::SearchPage| -> Vec<String> {
+        found
+            .hits
+            .iter()
+            .map(|h| h.story.headline.clone())
+            .collect()
+    };
+    assert_eq!(headlines(&found)[..2], ["Beacon 0", "Beacon 1"]);
+    let last = outcome("beacon", "50").await;
+    assert_eq!(headlines(&last).len(), 10);
+    assert_eq!(headlines(&last)[0], "Beacon 490");
+    let found = outcome("lantern", "1").await;
+    assert_eq!((found.total, found.total_exact), (1000, true));
+}
+
+/// On PostgreSQL, with more than 1,000 matches (counting stopped), the
+/// pages are exactly those of ranking every match with ts_rank and the age
+/// divisor. Runs when `TEST_DATABASE_URL` is set.
+#[tokio::test]
+async fn postgres_pages_past_the_count_limit_are_those_of_ranking_every_match() {
+    let test = TestStore::open().await;
+    if test.store.backend() != herald::store::Backend::Postgres {
+        return;
+    }
+    let now = Utc::now().timestamp();
+    raw_sql(&test, &tide_stories_sql(now)).await;
+    let recency = 90.0 * 86_400.0;
+    let reference: Vec<(f64, i64, i64)> = {
+        use sqlx::Connection;
+        let url = test.database.as_ref().expect("postgres").url().to_owned();
+        let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+        let rows: Vec<(i64, i64, f64)> = sqlx::query_as(
+            "SELECT id, published_at, ts_rank(search_document,
+                 plainto_tsquery((SELECT search_config::regconfig FROM site_state), 'tide'))::float8
+             FROM stories WHERE published_at <= $1 AND search_document @@
+                 plainto_tsquery((SELECT search_config::regconfig FROM site_state), 'tide')",
+        )
+        .bind(now)
+        .fetch_all(&mut conn)
+        .await
+        .expect("every match");
+        rows.into_iter()
+            .map(|(id, published, rank)| {
+                let divisor = 1.0 + (now - published).max(0) as f64 / recency;
+                (rank / divisor, published, id)
+            })
+            .collect()
+    };
+    assert_pages_are_those_of_ranking_every_match(&test.store, reference, now, recency).await;
 }

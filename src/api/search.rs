@@ -17,7 +17,8 @@ use crate::web::api_error::ApiError;
 /// How long shared caches may keep an answer.
 const CACHE_CONTROL: &str = "public, max-age=60";
 
-/// `GET /api/v1/search`: `{"total", "page", "pages", "results": […]}`; an
+/// `GET /api/v1/search`: `{"total", "total_exact", "page", "pages",
+/// "results": […]}` (`total_exact` false: more than `total` match); an
 /// empty query finds nothing (`total` 0); a query, page or topic the
 /// reader must change is a 400 `invalid_query` naming the parameter.
 pub async fn search_stories(
@@ -30,7 +31,7 @@ pub async fn search_stories(
         .map_err(api_error)?;
     let body = match outcome {
         SearchOutcome::Empty | SearchOutcome::NoWords { .. } => {
-            json!({"total": 0, "page": 1, "pages": 1, "results": []})
+            json!({"total": 0, "total_exact": true, "page": 1, "pages": 1, "results": []})
         }
         SearchOutcome::Results(found) => {
             let results: Vec<Value> = found
@@ -54,6 +55,7 @@ pub async fn search_stories(
                 .collect();
             json!({
                 "total": found.total,
+                "total_exact": found.total_exact,
                 "page": found.page,
                 "pages": found.pages,
                 "results": results,

@@ -132,17 +132,14 @@ async fn render(
             None,
         ),
         SearchOutcome::Results(found) => {
+            let matching = count(found.total, found.total_exact);
             let summary = match (found.total, found.hits.is_empty()) {
                 (0, _) => format!("No stories match “{}”.", found.query),
-                (total, true) => format!(
-                    "No more results: {} on {} pages.",
-                    count(total),
-                    found.pages
-                ),
-                (total, false) if found.pages > 1 => {
-                    format!("{}. Page {} of {}.", count(total), found.page, found.pages)
+                (_, true) => format!("No more results: {matching} on {} pages.", found.pages),
+                (_, false) if found.pages > 1 => {
+                    format!("{matching}. Page {} of {}.", found.page, found.pages)
                 }
-                (total, false) => format!("{}.", count(total)),
+                (_, false) => format!("{matching}."),
             };
             let help = if found.total == 0 {
                 "Check the spelling, or try fewer or other words."
@@ -218,13 +215,30 @@ async fn render(
     .render()?)
 }
 
-/// "1 story matches" or "12 stories match".
-fn count(total: i64) -> String {
-    if total == 1 {
-        "1 story matches".to_owned()
-    } else {
-        format!("{total} stories match")
+/// "1 story matches", "12 stories match", or, when counting stopped at
+/// `total`, "More than 1,000 stories match".
+fn count(total: i64, exact: bool) -> String {
+    match (total, exact) {
+        (1, true) => "1 story matches".to_owned(),
+        (total, true) => format!("{} stories match", thousands(total)),
+        (total, false) => format!("More than {} stories match", thousands(total)),
     }
+}
+
+/// `total` with a comma between thousands: "1,000".
+fn thousands(total: i64) -> String {
+    let digits = total.unsigned_abs().to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if total < 0 {
+        text.push('-');
+    }
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 /// `GET /opensearch.xml`.
@@ -263,5 +277,15 @@ mod tests {
             "/search?q=%22a%26b%22&topic=weather&page=3"
         );
         assert_eq!(search_href("x", None, 1), "/search?q=x");
+    }
+
+    #[test]
+    fn a_count_that_stopped_says_more_than() {
+        assert_eq!(count(1, true), "1 story matches");
+        assert_eq!(count(23, true), "23 stories match");
+        assert_eq!(count(1000, true), "1,000 stories match");
+        assert_eq!(count(1000, false), "More than 1,000 stories match");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(999), "999");
     }
 }

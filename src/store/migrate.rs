@@ -128,6 +128,11 @@ const SQLITE: &[Migration] = &[
         name: "story_follows",
         sql: include_str!("../../migrations/sqlite/0022_story_follows.sql"),
     },
+    Migration {
+        version: 23,
+        name: "search_topics",
+        sql: include_str!("../../migrations/sqlite/0023_search_topics.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -241,6 +246,11 @@ const POSTGRES: &[Migration] = &[
         version: 22,
         name: "story_follows",
         sql: include_str!("../../migrations/postgres/0022_story_follows.sql"),
+    },
+    Migration {
+        version: 23,
+        name: "search_topics",
+        sql: include_str!("../../migrations/postgres/0023_search_topics.sql"),
     },
 ];
 

@@ -1,11 +1,12 @@
 //! Site search: the full-text index of stories, read through one call,
 //! [`Store::search_stories`], on either backend. SQLite keeps an FTS5 index
 //! (`story_search`, Porter stemming over Unicode words, `sqlite.rs`) with
-//! the stories table as its content; PostgreSQL keeps a weighted `tsvector`
-//! per story (`stories.search_document`, GIN-indexed, `postgres.rs`) in the
+//! the stories table as its content and each story's topics as tokens of
+//! their own (migration 23); PostgreSQL keeps a weighted `tsvector` per
+//! story (`stories.search_document`, GIN-indexed, `postgres.rs`) in the
 //! text search configuration of the site's language. Triggers written by
-//! migration 13 keep both in step inside every statement that changes a
-//! story's text or publication time.
+//! migrations 13 and 23 keep both in step inside every statement that
+//! changes a story's text, topics or publication time.
 //!
 //! The store takes the terms already parsed and checked by the domain
 //! (`crate::search`) and binds every one of them as a value: no reader's
@@ -13,7 +14,11 @@
 //! come are found. The rank weighs the headline over the standfirst over
 //! the body, and is divided by `1 + age / recency_seconds`, so that of two
 //! equally good matches the newer comes first. The page is the best of all
-//! matches, never of a capped subset; snippets are made for the page only.
+//! matches, never of a capped subset: SQLite reads matches newest first and
+//! stops when no older match could outrank the page (bm25 has a ceiling);
+//! PostgreSQL ranks every match. Only the total is bounded: matches are
+//! counted up to `count_limit`, and past it the total says "more than".
+//! Snippets are made for the page only.
 
 mod postgres;
 mod sqlite;
@@ -59,6 +64,10 @@ pub struct SearchParams<'a> {
     /// A story this many seconds old counts half as much as a new one with
     /// the same text rank.
     pub recency_seconds: f64,
+    /// Counting stops past this many matches: the total is then this
+    /// number and not exact (a common word would otherwise cost a read of
+    /// every story that has it, for a figure no reader pages through).
+    pub count_limit: i64,
 }
 
 /// One story found, with a snippet of its body around the terms, the
@@ -72,14 +81,19 @@ pub struct SearchHit {
 /// One page of results, and how many stories match in all.
 #[derive(Debug, Clone)]
 pub struct SearchResults {
+    /// How many stories match, at most `count_limit`.
     pub total: i64,
+    /// False when more than `total` stories match (counting stopped).
+    pub total_exact: bool,
     pub hits: Vec<SearchHit>,
 }
 
 /// The page of a search, ranked, before its rows are read.
 struct Ranked {
-    /// How many visible stories match in all.
+    /// How many visible stories match, at most `count_limit`.
     total: i64,
+    /// False when more than `total` match.
+    exact: bool,
     /// The page's stories, best first: (id, the index's key for it).
     page: Vec<(i64, i64)>,
 }
@@ -102,6 +116,7 @@ impl Store {
         if params.terms.is_empty() {
             return Ok(SearchResults {
                 total: 0,
+                total_exact: true,
                 hits: Vec::new(),
             });
         }
@@ -139,6 +154,7 @@ impl Store {
             .collect();
         Ok(SearchResults {
             total: ranked.total,
+            total_exact: ranked.exact,
             hits,
         })
     }

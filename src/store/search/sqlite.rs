@@ -1,41 +1,69 @@
 //! Search on SQLite: FTS5's `bm25` over the index `story_search`, whose
 //! rowid is a story's `search_key` (published_at * 2^31 + id, see
 //! migration 13): the visible stories are one rowid range, and FTS5 lists
-//! matches newest first without sorting.
+//! matches newest first without sorting. A story's topics are tokens of
+//! the index (column `search_topics`, migration 23), so a search in a
+//! topic is one more term of the full-text query, intersected by FTS5
+//! itself, not a join over every match.
 //!
 //! Ranking every match by `bm25` costs about as much as the matches are
 //! many (a common word matches tens of thousands of stories). But a
 //! story's rank is its `bm25` divided by `1 + age / recency`, and `bm25`
 //! has a ceiling for each query: each phrase adds at most
 //! `idf * (k1 + 1)`, however often it occurs. So matches are read newest
-//! first, in growing batches, and reading stops as soon as the page's last
-//! story outranks the ceiling divided by the age of the next story to
-//! read: no older match can rank higher. The page is exactly the best of
-//! all matches; only fewer of them are scored.
+//! first, as one stream, and reading stops as soon as the page's last
+//! story outranks the ceiling divided by the age of the story just read:
+//! no older match can rank higher. The page is exactly the best of all
+//! matches; only fewer of them are scored.
+//!
+//! The ceiling comes from the same statement: `bm25` with every text
+//! column weighted 10^12 gives each phrase's `idf * (k1 + 1)` to within
+//! 10^-10 (the hits swamp the length normalisation), from the document
+//! frequencies FTS5 reads once per statement for the rank itself. One
+//! statement, one scan of each phrase's document list: the old way (a
+//! count, a count per phrase for the ceiling, then batches each paying
+//! `bm25`'s scans again) read the common words' lists four or five times.
+//!
+//! The total is counted as far as `count_limit` + 1 (a big site says
+//! "more than 1,000 results"): a common word then costs a page of
+//! matches to count, not all of them.
 
+use futures_util::TryStreamExt;
 use sqlx::{AnyPool, Row};
 
 use super::{Bind, Ranked, SearchParams, SearchTerms, age_divisor, bind_all, pairs};
 use crate::store::StoreError;
 use crate::store::batch::row_placeholders;
 
-/// The column weights of `bm25` (headline, standfirst, body).
-const BM25_WEIGHTS: &str = "10.0, 4.0, 1.0";
-/// FTS5's `bm25` parameter k1: a phrase adds at most `idf * (k1 + 1)`.
-const BM25_K1: f64 = 1.2;
+/// The column weights of `bm25` (headline, standfirst, body, topics):
+/// topics never change the rank.
+const BM25_WEIGHTS: &str = "10.0, 4.0, 1.0, 0.0";
+/// Weights that make `bm25` return its ceiling for the query (see the
+/// module's documentation).
+const CEILING_WEIGHTS: &str = "1e12, 1e12, 1e12, 0.0";
+/// How much the ceiling read from `bm25` is raised, for rounding: far
+/// above the 10^-10 it may fall short by, far below what would make the
+/// reading go on much longer.
+const CEILING_MARGIN: f64 = 1e-6;
 /// How many tokens a snippet shows at most.
 const SNIPPET_TOKENS: i64 = 28;
 /// The factor of a story's publication time in its `search_key`.
 const KEY_SCALE: i64 = 1 << 31;
-/// Matches read in the first batch; each next batch is four times larger,
-/// up to [`MAX_BATCH`].
-const FIRST_BATCH: i64 = 1024;
-const MAX_BATCH: i64 = 16_384;
+/// What starts a topic's token in the index (migration 23), followed by
+/// the topic's id: a private-use character, never in a reader's word.
+const TOPIC_TOKEN_MARK: char = '\u{E010}';
 
 /// The FTS5 query: one quoted string per word and per phrase, all of which
-/// must match. Every term is a string, never an operator.
-fn fts5_query(terms: &SearchTerms) -> String {
-    phrases(terms).join(" ")
+/// must match, and the topic's token in the topics column when a topic is
+/// given. Every term is a string, never an operator.
+fn fts5_query(terms: &SearchTerms, topic_id: Option<i64>) -> String {
+    let mut query = phrases(terms).join(" ");
+    if let Some(topic_id) = topic_id {
+        query.push_str(&format!(
+            " search_topics : \"{TOPIC_TOKEN_MARK}{topic_id}\""
+        ));
+    }
+    query
 }
 
 /// Each word and each phrase as an FTS5 string.
@@ -61,107 +89,108 @@ fn visible_keys(now: i64) -> (i64, i64) {
     (KEY_SCALE, now.saturating_mul(KEY_SCALE) + KEY_SCALE - 1)
 }
 
-/// The page of `params`, exactly as if every match were ranked.
+/// The best `wanted` matches seen so far, best first: (rank, key); of two
+/// equal ranks the newer (the larger key) first.
+struct Best {
+    wanted: usize,
+    ranked: Vec<(f64, i64)>,
+}
+
+impl Best {
+    fn new(wanted: usize) -> Best {
+        Best {
+            wanted,
+            ranked: Vec::with_capacity(wanted + 1),
+        }
+    }
+
+    /// Keeps a match read after every one kept (so older, or of a smaller
+    /// key): after those of an equal rank.
+    fn offer(&mut self, rank: f64, key: i64) {
+        let at = self.ranked.partition_point(|(kept, _)| *kept >= rank);
+        if at < self.wanted {
+            self.ranked.insert(at, (rank, key));
+            self.ranked.truncate(self.wanted);
+        }
+    }
+
+    /// Whether no match ranked at most `reachable` can enter the page.
+    fn beats(&self, reachable: f64) -> bool {
+        self.ranked.len() == self.wanted
+            && self
+                .ranked
+                .last()
+                .is_none_or(|(worst, _)| *worst >= reachable)
+    }
+}
+
+/// The page of `params`, exactly as if every match were ranked, and the
+/// total counted up to `params.count_limit` (past it, not exact).
 pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ranked, StoreError> {
-    let query = fts5_query(params.terms);
+    let query = fts5_query(params.terms, params.topic_id);
     let now = params.now.timestamp();
     let (low, high) = visible_keys(now);
-    // The conditions every statement shares: $1 the query, $2 and $3 the
-    // key range, $4 the topic.
-    let topic = match params.topic_id {
-        Some(_) => {
-            " AND (rowid % 2147483648) IN (SELECT story_id FROM story_topics WHERE topic_id = $4)"
-        }
-        None => "",
-    };
-    let binds = |upper: i64| {
-        let mut binds = vec![Bind::Text(query.clone()), Bind::Int(low), Bind::Int(upper)];
-        binds.extend(params.topic_id.map(Bind::Int));
-        binds
-    };
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM story_search
-         WHERE story_search MATCH $1 AND rowid BETWEEN $2 AND $3{topic}"
+    let count_limit = params.count_limit.max(0);
+    let mut best = Best::new((params.offset + params.limit).max(0) as usize);
+    let sql = format!(
+        "SELECT rowid, bm25(story_search, {BM25_WEIGHTS}), bm25(story_search, {CEILING_WEIGHTS})
+         FROM story_search WHERE story_search MATCH $1 AND rowid BETWEEN $2 AND $3
+         ORDER BY rowid DESC"
     );
-    let total: i64 = bind_all(&count_sql, &binds(high))
-        .fetch_one(pool)
-        .await?
-        .try_get(0)?;
-    let wanted = (params.offset + params.limit).max(0) as usize;
-    if total <= params.offset || wanted == 0 {
-        return Ok(Ranked {
-            total,
-            page: Vec::new(),
-        });
-    }
-    let ceiling = rank_ceiling(pool, params.terms).await?;
-
-    let batch_sql = |size: i64| {
-        format!(
-            "SELECT rowid, bm25(story_search, {BM25_WEIGHTS}) FROM story_search
-             WHERE story_search MATCH $1 AND rowid BETWEEN $2 AND $3{topic}
-             ORDER BY rowid DESC LIMIT {size}"
-        )
-    };
-    // (rank, key), best first; ties go to the newer (the larger key).
-    let mut best: Vec<(f64, i64)> = Vec::new();
-    let mut upper = high;
-    let mut size = FIRST_BATCH;
-    loop {
-        let rows = bind_all(&batch_sql(size), &binds(upper))
-            .fetch_all(pool)
-            .await?;
-        for row in &rows {
+    let mut read: i64 = 0;
+    let mut every_match_read = true;
+    if best.wanted > 0 {
+        let mut rows = sqlx::query(&sql)
+            .bind(query.as_str())
+            .bind(low)
+            .bind(high)
+            .fetch(pool);
+        let mut ceiling = f64::INFINITY;
+        while let Some(row) = rows.try_next().await? {
             let key: i64 = row.try_get(0)?;
             let bm25: f64 = row.try_get(1)?;
-            let published_at = key / KEY_SCALE;
-            let rank = -bm25 / age_divisor(now, published_at, params.recency_seconds);
-            best.push((rank, key));
-            upper = key - 1;
+            if read == 0 {
+                let top: f64 = row.try_get(2)?;
+                ceiling = -top * (1.0 + CEILING_MARGIN);
+            }
+            read += 1;
+            let divisor = age_divisor(now, key / KEY_SCALE, params.recency_seconds);
+            best.offer(-bm25 / divisor, key);
+            // Every match left is at least as old as this one.
+            if best.beats(ceiling / divisor) {
+                every_match_read = false;
+                break;
+            }
         }
-        best.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
-        best.truncate(wanted);
-        if (rows.len() as i64) < size || upper < low {
-            break;
-        }
-        // Every match left is at least as old as the last one read.
-        let last_published = (upper + 1) / KEY_SCALE;
-        let reachable = ceiling / age_divisor(now, last_published, params.recency_seconds);
-        if best.len() == wanted && best[wanted - 1].0 >= reachable {
-            break;
-        }
-        size = (size * 4).min(MAX_BATCH);
+    } else {
+        every_match_read = false;
     }
+    let counted = if every_match_read || read > count_limit {
+        read
+    } else {
+        let count_sql = "SELECT COUNT(*) FROM (SELECT 1 FROM story_search
+             WHERE story_search MATCH $1 AND rowid BETWEEN $2 AND $3
+             ORDER BY rowid DESC LIMIT $4)";
+        sqlx::query(count_sql)
+            .bind(query.as_str())
+            .bind(low)
+            .bind(high)
+            .bind(count_limit + 1)
+            .fetch_one(pool)
+            .await?
+            .try_get(0)?
+    };
     let page = best
+        .ranked
         .into_iter()
         .skip(params.offset.max(0) as usize)
         .map(|(_, key)| (key % KEY_SCALE, key))
         .collect();
-    Ok(Ranked { total, page })
-}
-
-/// A bound no story's `bm25` rank (made positive) reaches for `terms`:
-/// `(k1 + 1) * idf` summed over the phrases, with each phrase's `idf` as
-/// FTS5 computes it from the rows of the index and the rows that have it.
-async fn rank_ceiling(pool: &AnyPool, terms: &SearchTerms) -> Result<f64, StoreError> {
-    // The index holds one row per story (drafts and scheduled included).
-    let rows: i64 = sqlx::query("SELECT COUNT(*) FROM stories")
-        .fetch_one(pool)
-        .await?
-        .try_get(0)?;
-    let mut ceiling = 0.0;
-    for phrase in phrases(terms) {
-        let having: i64 =
-            sqlx::query("SELECT COUNT(*) FROM story_search WHERE story_search MATCH $1")
-                .bind(phrase)
-                .fetch_one(pool)
-                .await?
-                .try_get(0)?;
-        let idf = (((rows - having) as f64 + 0.5) / (having as f64 + 0.5)).ln();
-        ceiling += (BM25_K1 + 1.0) * idf.max(1e-6);
-    }
-    // Room for rounding: the bound must not fall below a real rank.
-    Ok(ceiling * (1.0 + 1e-9) + 1e-12)
+    Ok(Ranked {
+        total: counted.min(count_limit),
+        exact: counted <= count_limit,
+        page,
+    })
 }
 
 /// `(key, snippet)` for the stories with these keys: the body around the
@@ -177,7 +206,7 @@ pub(super) async fn snippets(
         row_placeholders::<i64>(4, keys.len())
     );
     let binds: Vec<Bind> = [
-        Bind::Text(fts5_query(terms)),
+        Bind::Text(fts5_query(terms, None)),
         Bind::Text(super::SNIPPET_START.to_string()),
         Bind::Text(super::SNIPPET_END.to_string()),
     ]
@@ -197,7 +226,11 @@ mod tests {
             words: vec!["near".into(), "a\"b".into()],
             phrases: vec![vec!["heavy".into(), "rain".into()], vec![]],
         };
-        assert_eq!(fts5_query(&terms), r#""near" "a""b" "heavy rain""#);
+        assert_eq!(fts5_query(&terms, None), r#""near" "a""b" "heavy rain""#);
+        assert_eq!(
+            fts5_query(&terms, Some(7)),
+            "\"near\" \"a\"\"b\" \"heavy rain\" search_topics : \"\u{E010}7\""
+        );
     }
 
     #[test]
@@ -208,5 +241,20 @@ mod tests {
         assert!((low..=high).contains(&key(1_800_000_000, KEY_SCALE - 1)));
         assert!((low..=high).contains(&key(1, 1)));
         assert!(!(low..=high).contains(&key(1_800_000_001, 1)), "scheduled");
+    }
+
+    #[test]
+    fn the_best_keep_the_newer_of_equal_ranks_and_know_when_they_are_beaten() {
+        let mut best = Best::new(2);
+        assert!(!best.beats(0.0), "not full");
+        best.offer(1.0, 90);
+        best.offer(2.0, 80);
+        best.offer(1.0, 70);
+        assert_eq!(best.ranked, [(2.0, 80), (1.0, 90)]);
+        best.offer(3.0, 60);
+        assert_eq!(best.ranked, [(3.0, 60), (2.0, 80)]);
+        assert!(best.beats(2.0), "an equal older rank comes after");
+        assert!(!best.beats(2.5));
+        assert!(Best::new(0).beats(f64::INFINITY));
     }
 }
