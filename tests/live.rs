@@ -8,7 +8,7 @@ mod common;
 
 use common::api::Api;
 use common::feeds::{entry_titles, parse_feed};
-use common::live::LiveApi;
+use common::live::{LiveApi, page_showing};
 use common::{TestSite, select_attr, select_text};
 use herald::accounts::Role;
 use herald::store::EntryState;
@@ -343,24 +343,6 @@ async fn the_openapi_document_describes_the_live_routes_and_codes() {
         );
     }
     assert!(doc["components"]["schemas"]["StoryInput"]["properties"]["live"].is_object());
-}
-
-/// The story page once it shows `wanted` (the cache drops its pages when
-/// the content watcher, polling every second, sees a write).
-async fn page_showing(site: &TestSite, path: &str, wanted: &str) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
-    loop {
-        let (status, html) = site.text(path).await;
-        assert_eq!(status, 200, "{html}");
-        if html.contains(wanted) {
-            return html;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{path} never showed {wanted:?}: {html}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
 }
 
 fn json_ld(html: &str) -> Value {

@@ -9,7 +9,8 @@ mod common;
 
 use common::accounts::{LoggedIn, login_as};
 use common::api::Api;
-use common::live::LiveApi;
+use common::editor::location;
+use common::live::{LiveApi, page_showing};
 use common::{TestSite, select_attr, select_text};
 use herald::accounts::Role;
 
@@ -19,33 +20,11 @@ async fn live_story(site: &TestSite, slug: &str) -> i64 {
     editor.story(slug, true).await
 }
 
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
 /// The desk's entries as listed: each item's text.
 async fn desk_items(user: &LoggedIn, id: i64) -> Vec<String> {
     let (status, page) = user.text(&format!("/newsroom/stories/{id}/live")).await;
     assert_eq!(status, 200, "{page}");
     select_text(&page, ".nr-desk-entry")
-}
-
-/// The reader's page once it shows `wanted` (the page cache notices
-/// changes within a second).
-async fn page_showing(site: &TestSite, slug: &str, wanted: &str) -> String {
-    for _ in 0..40 {
-        let (_, page) = site.text(&format!("/stories/{slug}")).await;
-        if page.contains(wanted) {
-            return page;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the story page never showed {wanted:?}");
 }
 
 #[tokio::test]
@@ -109,7 +88,7 @@ async fn an_editor_posts_edits_deletes_and_ends_from_the_desk() {
         items[0].contains("Bridge closed") && items[0].contains("Key event"),
         "{items:?}"
     );
-    page_showing(&site, "desk-live", "<strong>old bridge</strong>").await;
+    page_showing(&site, "/stories/desk-live", "<strong>old bridge</strong>").await;
 
     let entry = site
         .store
@@ -134,7 +113,7 @@ async fn an_editor_posts_edits_deletes_and_ends_from_the_desk() {
         )
         .await;
     assert_eq!(saved.status(), 303);
-    page_showing(&site, "desk-live", "Bridge closed both ways").await;
+    page_showing(&site, "/stories/desk-live", "Bridge closed both ways").await;
 
     // Deleting asks first; the confirmation's form does it.
     let path = format!("/newsroom/stories/{id}/live/entries/{entry}/delete");
@@ -176,7 +155,7 @@ async fn an_editor_posts_edits_deletes_and_ends_from_the_desk() {
         select_attr(&page, "form.nr-composer", "action").is_empty(),
         "no composer after the end"
     );
-    page_showing(&site, "desk-live", "Coverage ended at").await;
+    page_showing(&site, "/stories/desk-live", "Coverage ended at").await;
 }
 
 #[tokio::test]
@@ -229,7 +208,7 @@ async fn a_contributor_drafts_and_an_editor_posts_the_draft() {
         location(&posted),
         format!("/newsroom/stories/{id}/live?done=posted#desk-entry-{entry}")
     );
-    page_showing(&site, "draft-live", "Crews are on the way").await;
+    page_showing(&site, "/stories/draft-live", "Crews are on the way").await;
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
+use super::TestSite;
 use super::api::Api;
 
 /// What these tests ask of the admin API beyond a plain request.
@@ -146,4 +147,22 @@ fn parse_block(block: &str) -> Option<Received> {
         return Some(Received::Event(Event { id, event, data }));
     }
     comment.then_some(Received::Comment)
+}
+
+/// The story page once it shows `wanted` (the cache drops its pages when
+/// the content watcher, polling every second, sees a write).
+pub async fn page_showing(site: &TestSite, path: &str, wanted: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    loop {
+        let (status, html) = site.text(path).await;
+        assert_eq!(status, 200, "{html}");
+        if html.contains(wanted) {
+            return html;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{path} never showed {wanted:?}: {html}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
