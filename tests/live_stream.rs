@@ -351,3 +351,118 @@ async fn open_streams_do_not_hold_up_a_shutdown() {
     );
     assert_eq!(stream.next(WAIT).await, Received::Closed);
 }
+
+/// A raw connection to `site`, as a browser opening a stream on a new
+/// connection makes one: its first request is `head`.
+async fn connect_with(site: &TestSite, head: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let address = site.base.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    socket.write_all(head.as_bytes()).await.expect("send");
+    socket
+}
+
+/// Reads from `socket` until `wanted` has arrived (or it closes); all read.
+async fn read_until(socket: &mut tokio::net::TcpStream, wanted: &str) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut text = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !String::from_utf8_lossy(&text).contains(wanted) {
+        let read = tokio::time::timeout(WAIT, socket.read(&mut buffer))
+            .await
+            .expect("bytes in time")
+            .expect("read");
+        if read == 0 {
+            break;
+        }
+        text.extend_from_slice(&buffer[..read]);
+    }
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+#[tokio::test]
+async fn a_stream_on_a_new_connection_is_sent_raw_and_gives_its_place_back_when_the_reader_leaves()
+{
+    let site = TestSite::start_with(|config| {
+        config.http.max_streams_per_address = 1;
+        // No heartbeat to notice the reader leaving: the socket tells.
+        config.http.stream_heartbeat = Duration::from_secs(600);
+        config.metrics_token = Some(METRICS_TOKEN.to_owned());
+    })
+    .await;
+    let editor = Api::for_user(&site, "eda@example.org", Role::Editor).await;
+    let story = editor.story("raw-live", true).await;
+    let request = "GET /stories/raw-live/events HTTP/1.1\r\nHost: herald.test\r\nAccept: text/event-stream\r\n\r\n";
+    let mut socket = connect_with(&site, request).await;
+    let head = read_until(&mut socket, "retry: ").await;
+    let head = head.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200 ok\r\n"), "{head}");
+    for field in [
+        "content-type: text/event-stream",
+        "connection: close\r\n",
+        "x-content-type-options: nosniff\r\n",
+        "cache-control: no-store",
+        "date: ",
+    ] {
+        assert!(head.contains(field), "{field} in {head}");
+    }
+    // The end of the connection delimits the stream: no chunks to frame.
+    assert!(!head.contains("transfer-encoding"), "{head}");
+    assert!(!head.contains("content-length"), "{head}");
+
+    let entry = post(&editor, story, "Raw bytes", false).await;
+    let sent = read_until(&mut socket, "\n\n").await;
+    assert!(sent.contains("event: entry\n"), "{sent}");
+    assert!(sent.contains(&format!("\"id\":{entry}")), "{sent}");
+
+    // The reader leaves: its place comes back long before any heartbeat.
+    drop(socket);
+    let deadline = std::time::Instant::now() + WAIT;
+    while !site
+        .metrics(METRICS_TOKEN)
+        .await
+        .contains("herald_live_streams 0\n")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stream outlived its reader"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _again = open(&site, "raw-live", None).await;
+}
+
+#[tokio::test]
+async fn a_bad_stream_request_on_a_new_connection_is_answered_and_closed() {
+    let site = TestSite::start().await;
+    let cases = [
+        (
+            "GET /stories/nothing-here/events HTTP/1.1\r\nHost: herald.test\r\n\r\n",
+            "404",
+            "\"not_found\"",
+        ),
+        (
+            "GET /stories/nothing-here/events HTTP/1.1\r\nHost herald.test\r\n\r\n",
+            "400",
+            "\"bad_request_head\"",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let mut socket = connect_with(&site, request).await;
+        // Read to the end: the server closes the connection after answering.
+        let answer = read_until(&mut socket, "\u{0}never\u{0}").await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{answer}"
+        );
+        assert!(answer.contains(code), "{code} in {answer}");
+        let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains(&format!("content-length: {}\r\n", body.len())),
+            "{answer}"
+        );
+    }
+}

@@ -11,6 +11,10 @@
 //! - at most `http.max_connections` are served at once: the next wait in
 //!   the listen backlog, and the log says the limit was reached.
 //!
+//! A new connection whose first request asks for a live event stream is
+//! served on a lean path instead (`event_streams`): no hyper state, no
+//! head check, for as long as the stream is open.
+//!
 //! On shutdown, accepting stops and every connection ends after its
 //! request in flight.
 
@@ -31,6 +35,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tower_service::Service;
 
+use super::event_streams::{self, Opening};
 use crate::config::HttpConfig;
 
 /// How often a connection checks how long its request head is taking.
@@ -221,6 +226,13 @@ async fn serve_one(
     _slot: OwnedSemaphorePermit,
 ) {
     let _ = stream.set_nodelay(true);
+    match event_streams::opening(&stream, limits.header_timeout).await {
+        Opening::EventStream => {
+            return event_streams::serve(stream, remote, app, limits.header_timeout, stop).await;
+        }
+        Opening::Nothing => return,
+        Opening::Other => {}
+    }
     let activity = Activity::new();
     let service = {
         let activity = activity.clone();

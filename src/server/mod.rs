@@ -5,6 +5,7 @@
 //! snapshot of followers per topic, the delivery engine).
 
 mod connections;
+mod event_streams;
 mod listen;
 
 pub use listen::bind as bind_listener;
