@@ -222,17 +222,30 @@ async fn serve_one(
     remote: SocketAddr,
     app: Router,
     limits: HttpConfig,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
     _slot: OwnedSemaphorePermit,
 ) {
     let _ = stream.set_nodelay(true);
     match event_streams::opening(&stream, limits.header_timeout).await {
         Opening::EventStream => {
-            return event_streams::serve(stream, remote, app, limits.header_timeout, stop).await;
+            event_streams::serve(stream, remote, app, limits.header_timeout, stop).await
         }
-        Opening::Nothing => return,
-        Opening::Other => {}
+        Opening::Nothing => {}
+        // Boxed: a stream's task is then the size of the lean path's
+        // state, not of hyper's connection.
+        Opening::Other => Box::pin(serve_http1(stream, remote, app, limits, stop)).await,
     }
+}
+
+/// Serves `stream` through hyper, under `limits`, until it closes or
+/// `stop` turns true (after its request in flight).
+async fn serve_http1(
+    stream: TcpStream,
+    remote: SocketAddr,
+    app: Router,
+    limits: HttpConfig,
+    mut stop: watch::Receiver<bool>,
+) {
     let activity = Activity::new();
     let service = {
         let activity = activity.clone();
