@@ -208,3 +208,77 @@ async fn the_push_panel_spreads_a_notification_and_refuses_nonsense() {
         "{page}"
     );
 }
+
+/// The spread of story `id`'s notification job `job`.
+async fn spread_of(site: &TestSite, id: i64, job: &Value) -> Value {
+    let s = stats(site, id).await;
+    let jobs = s["jobs"].as_array().expect("jobs");
+    let found = jobs.iter().find(|j| &j["id"] == job).expect("the job");
+    found["spread_minutes"].clone()
+}
+
+#[tokio::test]
+async fn an_update_is_spread_as_its_story_was_unless_its_sender_says() {
+    let site = TestSite::start().await;
+    let email = "api-editor@example.org";
+    create_user(&site, email, Role::Editor).await;
+    let token = api_token(&site, email).await;
+    let id = draft(&site, "slow-update").await;
+    let (status, body) = publish(&site, &token, id, json!({"spread_minutes": 30})).await;
+    assert_eq!(status, 200, "{body}");
+
+    let update = |push: Value| {
+        let request = site
+            .client
+            .post(format!("{}/api/v1/admin/stories/{id}/push", site.base))
+            .bearer_auth(&token)
+            .json(&push);
+        async move {
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    // Said nothing: as the story's notification.
+    let (status, body) = update(json!({"title": "Slow update"})).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(spread_of(&site, id, &body["job_id"]).await, 30);
+    // At once, as its sender says.
+    let (status, body) = update(json!({"spread_minutes": 0})).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(spread_of(&site, id, &body["job_id"]).await, 0);
+    let (status, body) = update(json!({"spread_minutes": 5000})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["error"]["fields"][0]["field"], "push.spread_minutes",
+        "{body}"
+    );
+
+    // The newsroom's "Send an update" says the same.
+    let editor = common::accounts::login_as(&site, Role::Editor).await;
+    let path = format!("/newsroom/stories/{id}/push");
+    let send = |minutes: &'static str| {
+        [
+            ("action", "update-confirmed"),
+            ("update_title", "Slower update"),
+            ("update_spread_minutes", minutes),
+        ]
+    };
+    let (status, html) = common::text_of(editor.post_form(&path, &send("many")).await).await;
+    assert_eq!(status, 422, "{html}");
+    assert_eq!(
+        common::select_text(&html, "#update_spread_minutes-error"),
+        ["Deliver over: must be between 0 and 1440 minutes (a day)"]
+    );
+    let response = editor.post_form(&path, &send("12")).await;
+    assert_eq!(response.status(), 303);
+    let s = stats(&site, id).await;
+    let last = s["jobs"]
+        .as_array()
+        .and_then(|jobs| jobs.iter().max_by_key(|j| j["id"].as_i64()))
+        .expect("a job");
+    assert_eq!(last["spread_minutes"], 12, "{s}");
+}

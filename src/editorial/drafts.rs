@@ -45,15 +45,7 @@ impl PushOptions {
         }
         .validate("push")
         .map_err(|errors| EditorialError::InvalidStory(InputErrors(errors)))?;
-        let spread_minutes = self.spread_minutes.unwrap_or(0);
-        if spread_minutes > MAX_SPREAD_MINUTES {
-            return Err(EditorialError::InvalidStory(InputErrors(vec![
-                FieldError {
-                    field: "push.spread_minutes".into(),
-                    message: format!("must be between 0 and {MAX_SPREAD_MINUTES} minutes (a day)"),
-                },
-            ])));
-        }
+        let spread_minutes = checked_spread(self.spread_minutes.unwrap_or(0))?;
         Ok(NotificationSettings {
             send: self.send.unwrap_or(true),
             breaking: self.breaking.unwrap_or(false),
@@ -62,6 +54,20 @@ impl PushOptions {
             ..checked
         })
     }
+}
+
+/// `minutes` if a notification may be spread over them (0 to a day); the
+/// error names `push.spread_minutes`.
+pub(super) fn checked_spread(minutes: u32) -> Result<u32, EditorialError> {
+    if minutes > MAX_SPREAD_MINUTES {
+        return Err(EditorialError::InvalidStory(InputErrors(vec![
+            FieldError {
+                field: "push.spread_minutes".into(),
+                message: format!("must be between 0 and {MAX_SPREAD_MINUTES} minutes (a day)"),
+            },
+        ])));
+    }
+    Ok(minutes)
 }
 
 /// What a save is for, which decides the slug rules.

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::drafts::checked_spread;
 use super::{EditorialError, get_story};
 use crate::accounts::Principal;
 use crate::content::input::{InputErrors, NotificationInput, NotificationSettings};
@@ -18,12 +19,18 @@ pub struct UpdateRequest {
     /// Urgent and sent to every subscriber. An update of a story whose
     /// notification was breaking is breaking anyway.
     pub breaking: bool,
+    /// Deliver over this many minutes (0 to 1440: 0 at once); `None`: as
+    /// the story's last notification was.
+    pub spread_minutes: Option<u32>,
+    /// Spread even if breaking; `None`: as the story's last notification.
+    pub spread_breaking: Option<bool>,
 }
 
 /// Queues an update of story `story_id`'s notification and returns its job
 /// id. Editors and admins only (`forbidden`); the story must be published
 /// (`not_published`); the text is checked by the rules of a story's
-/// notification, its errors named `push.title` and `push.body`.
+/// notification, its errors named `push.title`, `push.body` and
+/// `push.spread_minutes`.
 pub async fn send_update(
     store: &Store,
     who: &Principal,
@@ -45,8 +52,17 @@ pub async fn send_update(
     }
     .validate("push")
     .map_err(|errors| EditorialError::InvalidStory(InputErrors(errors)))?;
+    let spread_minutes = request.spread_minutes.map(checked_spread).transpose()?;
+    // A second notification to the same readers: spread as the first was,
+    // unless the sender says otherwise.
+    let (last_minutes, last_breaking) = store
+        .last_notification_spread(story_id)
+        .await?
+        .unwrap_or((0, false));
     let settings = NotificationSettings {
         breaking: request.breaking,
+        spread_minutes: spread_minutes.unwrap_or(last_minutes),
+        spread_breaking: request.spread_breaking.unwrap_or(last_breaking),
         ..checked
     };
     let job = store

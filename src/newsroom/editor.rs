@@ -148,6 +148,8 @@ pub struct SideForms {
     pub update_title: String,
     pub update_body: String,
     pub update_breaking: bool,
+    /// "Deliver over", in minutes; empty: as the story's notification.
+    pub update_spread_minutes: String,
 }
 
 #[derive(Template)]
@@ -732,12 +734,17 @@ async fn send_update(
         update_title: fields.get("update_title").to_owned(),
         update_body: fields.get("update_body").to_owned(),
         update_breaking: fields.checked("update_breaking"),
+        update_spread_minutes: fields.get("update_spread_minutes").to_owned(),
     };
     let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let request = editorial::UpdateRequest {
         title: optional(&side.update_title),
         body: optional(&side.update_body),
         breaking: side.update_breaking,
+        // Not a number: out of range, so refused with the range.
+        spread_minutes: optional(&side.update_spread_minutes)
+            .map(|n| n.parse().unwrap_or(u32::MAX)),
+        spread_breaking: None,
     };
     let now = Utc::now();
     let id = story.story.id;
@@ -773,6 +780,7 @@ async fn send_update(
             for p in problems.0 {
                 let (input, label) = match p.field.as_str() {
                     "push.body" => ("update_body", "Updated text"),
+                    "push.spread_minutes" => ("update_spread_minutes", "Deliver over"),
                     _ => ("update_title", "Updated title"),
                 };
                 errors.items.push(super::field_errors::FieldError {

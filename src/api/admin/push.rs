@@ -97,6 +97,11 @@ struct UpdateRequest {
     /// a story whose notification was breaking is breaking anyway.
     #[serde(default)]
     breaking: bool,
+    /// Deliver over this many minutes (0 to 1440); absent: as the story's
+    /// last notification was.
+    spread_minutes: Option<u32>,
+    /// Spread even breaking news; absent: as the last notification.
+    spread_breaking: Option<bool>,
 }
 
 /// `POST /api/v1/admin/stories/{id}/push`: 202 with the new job's id;
@@ -126,6 +131,8 @@ async fn create_push_update(
         title: request.title,
         body: request.body,
         breaking: request.breaking,
+        spread_minutes: request.spread_minutes,
+        spread_breaking: request.spread_breaking,
     };
     let job_id = editorial::send_update(&state.store, &user, id, request, Utc::now())
         .await

@@ -209,6 +209,28 @@ impl Store {
         Ok(id)
     }
 
+    /// How story `story_id`'s last notification (not a key event's) was
+    /// spread: `(spread_minutes, spread_breaking)`, or `None` before its
+    /// first. An update is spread the same unless its sender says.
+    pub async fn last_notification_spread(
+        &self,
+        story_id: i64,
+    ) -> Result<Option<(u32, bool)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT spread_minutes, spread_breaking FROM push_jobs
+             WHERE story_id = $1 AND entry_id IS NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(story_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let minutes: i64 = row.try_get(0)?;
+            let breaking: i64 = row.try_get(1)?;
+            Ok((u32::try_from(minutes).unwrap_or(0), breaking != 0))
+        })
+        .transpose()
+    }
+
     /// Plans every job whose story is now visible: splits its subscriber id
     /// range into shards of `shard_size`. Each job is planned exactly once,
     /// whichever process gets there first, and only after the earlier jobs
