@@ -29,12 +29,15 @@
 # 10 ms while entries go out.
 #
 # Environment (defaults): CLIENTS 10000, EVENTS 10, PAGE_LOOPS 4,
+# REUSE 0 (1: each stream is asked for on a connection that served another
+# request first, as a browser reuses the one that loaded the page),
 # HERALD_BIN (skip the build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 BENCH="$ROOT/bench"
 CLIENTS="${CLIENTS:-10000}"
+REUSE="${REUSE:-0}"
 EVENTS="${EVENTS:-10}"
 PAGE_LOOPS="${PAGE_LOOPS:-4}"
 EDITOR="bench-editor@example.org"
@@ -51,7 +54,7 @@ ulimit -n "$(( CLIENTS + 2048 ))"
 # --- 1. the site ---------------------------------------------------------
 herald_binary
 describe_machine
-echo "node $(node --version); $CLIENTS streams, $EVENTS entries, $PAGE_LOOPS page-load connections"
+echo "node $(node --version); $CLIENTS streams, $EVENTS entries, $PAGE_LOOPS page-load connections, REUSE=$REUSE"
 port="$(free_port)"
 base="http://127.0.0.1:$port"
 global=(--data "$WORK/data" --config "$WORK/herald.toml" --bind "127.0.0.1:$port" --base-url "$base")
@@ -80,7 +83,7 @@ story_id="$(curl -fsS "$base/stories/$LIVE_SLUG" | grep -o 'data-story-id="[0-9]
 # --- 3. the readers --------------------------------------------------------
 say "$CLIENTS streams of /stories/$LIVE_SLUG; $EVENTS entries"
 result="$(BASE="$base" SLUG="$LIVE_SLUG" STORY_ID="$story_id" TOKEN="$token" HERALD_PID="$herald_pid" \
-  CLIENTS="$CLIENTS" EVENTS="$EVENTS" PAGE_LOOPS="$PAGE_LOOPS" node "$BENCH/live_clients.mjs")"
+  CLIENTS="$CLIENTS" EVENTS="$EVENTS" PAGE_LOOPS="$PAGE_LOOPS" REUSE="$REUSE" node "$BENCH/live_clients.mjs")"
 echo "$result"
 
 summary="$(python3 - "$result" <<'PY'

@@ -7,7 +7,7 @@
 // keep-alive connections) gives the page's latency. Prints one JSON object.
 //
 //   node bench/live_clients.mjs   (environment: BASE, SLUG, STORY_ID,
-//   TOKEN, HERALD_PID, CLIENTS, EVENTS, PAGE_LOOPS)
+//   TOKEN, HERALD_PID, CLIENTS, EVENTS, PAGE_LOOPS, REUSE)
 
 import net from "node:net";
 import http from "node:http";
@@ -22,6 +22,10 @@ const pid = process.env.HERALD_PID;
 const clients = Number(process.env.CLIENTS ?? 10000);
 const events = Number(process.env.EVENTS ?? 10);
 const pageLoops = Number(process.env.PAGE_LOOPS ?? 4);
+// REUSE=1: each stream is asked for on a connection that first served
+// another request (GET /healthz, pipelined), as a browser reuses the
+// kept-alive connection that loaded the page.
+const reuse = process.env.REUSE === "1";
 const CONNECT_BATCH = 250;
 const DELIVERY_TIMEOUT_MS = 30_000;
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -67,12 +71,23 @@ function openStream() {
     let head = true;
     let pending = "";
     socket.setEncoding("utf8");
+    // The answers before the stream's (REUSE): skipped, by their length.
+    let before = reuse ? 1 : 0;
     socket.on("connect", () => {
-      socket.write(`GET /stories/${slug}/events HTTP/1.1\r\nHost: ${base.host}\r\nAccept: text/event-stream\r\n\r\n`);
+      const first = reuse ? `GET /healthz HTTP/1.1\r\nHost: ${base.host}\r\n\r\n` : "";
+      socket.write(`${first}GET /stories/${slug}/events HTTP/1.1\r\nHost: ${base.host}\r\nAccept: text/event-stream\r\n\r\n`);
     });
     socket.on("data", (chunk) => {
       const at = performance.now();
       pending += chunk;
+      while (before > 0) {
+        const end = pending.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const length = Number(/content-length: *(\d+)/i.exec(pending.slice(0, end))?.[1] ?? 0);
+        if (pending.length < end + 4 + length) return;
+        pending = pending.slice(end + 4 + length);
+        before -= 1;
+      }
       if (head) {
         const end = pending.indexOf("\r\n\r\n");
         if (end < 0) return;

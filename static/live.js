@@ -7,11 +7,20 @@
 // the top and moves the focus to the newest. When the coverage ends the
 // page says so and the stream closes. Without JavaScript, a reload shows
 // everything.
+//
+// The stream is read as EventSource reads one (the same fields, resuming
+// with `Last-Event-ID`, waiting `retry` between tries, no new try after a
+// 204 or an error status) but fetched without credentials: browsers keep
+// such requests on connections of their own, so the stream arrives on a
+// new connection, which the server holds on its lean path (about 2 KB)
+// rather than on the kept-alive one that loaded the page (about 20 KB).
+// Where fetch cannot stream a body, EventSource itself.
 (function () {
   'use strict';
 
   var section = document.querySelector('.live-entries[data-events]');
-  if (!section || !('EventSource' in window)) {
+  var streams = window.fetch && window.ReadableStream && window.TextDecoder && window.AbortController;
+  if (!section || !(streams || 'EventSource' in window)) {
     return;
   }
   var news = section.querySelector('.live-news');
@@ -108,34 +117,124 @@
     }
   }
 
-  function data(event) {
+  function data(text) {
     try {
-      return JSON.parse(event.data);
+      return JSON.parse(text);
     } catch (e) {
       return null;
     }
   }
 
-  var source = new EventSource(
-    section.dataset.events + '?since=' + encodeURIComponent(section.dataset.liveSeq || '0'));
-  source.addEventListener('entry', function (event) {
-    var entry = data(event);
-    if (entry) {
-      received(entry);
+  // Reads the event stream at `url`, calling `on[type](data)` for each
+  // event of a type it names, until `close()`.
+  function listen(url, on) {
+    if (!streams) {
+      var source = new EventSource(url);
+      Object.keys(on).forEach(function (type) {
+        source.addEventListener(type, function (event) { on[type](event.data); });
+      });
+      return { close: function () { source.close(); } };
     }
-  });
-  source.addEventListener('delete', function (event) {
-    var entry = data(event);
-    if (entry) {
-      removed(entry.id);
+    var lastId = null;
+    var retry = 3000;
+    var closed = false;
+    var abort = null;
+
+    // One line of the stream; `event` gathers the event it belongs to.
+    function line(text, event) {
+      if (text === '') {
+        if (event.data.length > 0 && on[event.type || 'message'] && !closed) {
+          on[event.type || 'message'](event.data.join('\n'));
+        }
+        event.type = '';
+        event.data = [];
+        return;
+      }
+      if (text.charAt(0) === ':') {
+        return;
+      }
+      var colon = text.indexOf(':');
+      var field = colon < 0 ? text : text.slice(0, colon);
+      var value = colon < 0 ? '' : text.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') {
+        event.type = value;
+      } else if (field === 'data') {
+        event.data.push(value);
+      } else if (field === 'id' && value.indexOf('\u0000') < 0) {
+        lastId = value;
+      } else if (field === 'retry' && /^\d+$/.test(value)) {
+        retry = Number(value);
+      }
     }
-  });
-  source.addEventListener('end', function (event) {
-    source.close();
-    var status = data(event);
-    if (status) {
-      ended(status);
+
+    function connect() {
+      abort = new AbortController();
+      var headers = { Accept: 'text/event-stream' };
+      if (lastId !== null) {
+        headers['Last-Event-ID'] = lastId;
+      }
+      var again = true;
+      fetch(url, { credentials: 'omit', cache: 'no-store', headers: headers, signal: abort.signal })
+        .then(function (response) {
+          if (response.status !== 200 || !response.body) {
+            again = false;
+            return null;
+          }
+          var reader = response.body.getReader();
+          var decoder = new TextDecoder();
+          var rest = '';
+          var event = { type: '', data: [] };
+          function read() {
+            return reader.read().then(function (chunk) {
+              if (chunk.done) {
+                return null;
+              }
+              var lines = (rest + decoder.decode(chunk.value, { stream: true })).split('\n');
+              rest = lines.pop();
+              lines.forEach(function (text) { line(text.replace(/\r$/, ''), event); });
+              return read();
+            });
+          }
+          return read();
+        })
+        .catch(function () {})
+        .then(function () {
+          if (again && !closed) {
+            setTimeout(connect, retry);
+          }
+        });
     }
-  });
+
+    connect();
+    return {
+      close: function () {
+        closed = true;
+        abort.abort();
+      }
+    };
+  }
+
+  var stream = listen(
+    section.dataset.events + '?since=' + encodeURIComponent(section.dataset.liveSeq || '0'), {
+      entry: function (text) {
+        var entry = data(text);
+        if (entry) {
+          received(entry);
+        }
+      },
+      delete: function (text) {
+        var entry = data(text);
+        if (entry) {
+          removed(entry.id);
+        }
+      },
+      end: function (text) {
+        stream.close();
+        var status = data(text);
+        if (status) {
+          ended(status);
+        }
+      }
+    });
   button.addEventListener('click', showWaiting);
 })();

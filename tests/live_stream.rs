@@ -444,6 +444,11 @@ async fn a_bad_stream_request_on_a_new_connection_is_answered_and_closed() {
             "\"not_found\"",
         ),
         (
+            "GET /stories/nothing-here/events HTTP/1.0\r\n\r\n",
+            "404",
+            "\"not_found\"",
+        ),
+        (
             "GET /stories/nothing-here/events HTTP/1.1\r\nHost herald.test\r\n\r\n",
             "400",
             "\"bad_request_head\"",

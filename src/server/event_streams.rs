@@ -79,18 +79,19 @@ pub(super) async fn opening(stream: &TcpStream, within: Duration) -> Opening {
     }
 }
 
-/// Whether `bytes` begin with the request line of an event stream over
-/// HTTP/1.1: `GET /stories/{slug}/events[?…] HTTP/1.1` (the route of
-/// `site::live_stream::story_events`). A line not yet whole is not one.
+/// Whether `bytes` begin with the request line of an event stream:
+/// `GET /stories/{slug}/events[?…] HTTP/1.1` (the route of
+/// `site::live_stream::story_events`), or HTTP/1.0 (what nginx asks of the
+/// servers behind it by default). A line not yet whole is not one.
 fn asks_for_event_stream(bytes: &[u8]) -> bool {
     let Some(end) = bytes.windows(2).position(|pair| pair == b"\r\n") else {
         return false;
     };
     let line = &bytes[..end];
-    let Some(target) = line
-        .strip_prefix(b"GET ")
-        .and_then(|rest| rest.strip_suffix(b" HTTP/1.1"))
-    else {
+    let Some(target) = line.strip_prefix(b"GET ").and_then(|rest| {
+        rest.strip_suffix(b" HTTP/1.1")
+            .or_else(|| rest.strip_suffix(b" HTTP/1.0"))
+    }) else {
         return false;
     };
     let path = match target.iter().position(|&byte| byte == b'?') {
@@ -182,7 +183,10 @@ fn parse_head(bytes: &[u8]) -> Result<Option<Request<Body>>, HeadError> {
     let mut request = Request::builder()
         .method(head.method.ok_or_else(malformed)?)
         .uri(head.path.ok_or_else(malformed)?)
-        .version(Version::HTTP_11);
+        .version(match head.version {
+            Some(0) => Version::HTTP_10,
+            _ => Version::HTTP_11,
+        });
     for field in head.headers.iter() {
         request = request.header(field.name, field.value);
     }
@@ -272,12 +276,13 @@ mod tests {
         for taken in [
             "GET /stories/ashwater/events HTTP/1.1\r\nHost: x\r\n\r\n",
             "GET /stories/ashwater/events?since=12 HTTP/1.1\r\n",
+            "GET /stories/ashwater/events HTTP/1.0\r\n",
         ] {
             assert!(asks_for_event_stream(taken.as_bytes()), "{taken:?}");
         }
         for left in [
             "GET /stories/ashwater/events HTTP/1.1",
-            "GET /stories/ashwater/events HTTP/1.0\r\n",
+            "GET /stories/ashwater/events HTTP/2.0\r\n",
             "HEAD /stories/ashwater/events HTTP/1.1\r\n",
             "POST /stories/ashwater/events HTTP/1.1\r\n",
             "GET /stories//events HTTP/1.1\r\n",

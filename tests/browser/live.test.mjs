@@ -5,7 +5,9 @@
 // the "Key events" list; an edit changes an entry where it stands, a
 // deletion takes it away, and the end of coverage is shown. axe-core finds
 // no WCAG 2.2 AA violation with the button showing, at desktop and phone
-// widths.
+// widths. The stream has a connection of its own (the server's lean path),
+// and comes back after the server restarts, resuming after the last event
+// the page had.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -59,7 +61,11 @@ async function openLivePage(viewport) {
   const page = await context.newPage();
   const streaming = page.waitForResponse((r) => r.url().includes(`/stories/${LIVE_SLUG}/events`));
   await page.goto(`${site.base}/stories/${LIVE_SLUG}`, { waitUntil: "load" });
-  assert.equal((await streaming).status(), 200);
+  const stream = await streaming;
+  assert.equal(stream.status(), 200);
+  // Fetched without credentials, the stream has a connection of its own,
+  // which the server serves on its lean path (and closes with the stream).
+  assert.equal((await stream.allHeaders())["connection"], "close");
   const storyId = Number(await page.locator("article.story").getAttribute("data-story-id"));
   return { context, page, storyId };
 }
@@ -171,6 +177,35 @@ test("new entries wait behind a button, edits and deletions show in place, and t
     assert.equal(await page.locator(`.key-events a[href="#entry-${one.id}"]`).count(), 0);
 
     await page.screenshot({ path: "/tmp/live-desktop.png", fullPage: false });
+  } finally {
+    await context.close();
+  }
+});
+
+test("the stream comes back after the server restarts and resumes after the last event it had", async () => {
+  const { context, page, storyId } = await openLivePage(VIEWPORTS.desktop);
+  try {
+    const resumed = [];
+    page.on("request", (r) => {
+      if (r.url().includes(`/stories/${LIVE_SLUG}/events`)) resumed.push(r.headers()["last-event-id"]);
+    });
+    const button = page.locator(".live-news-button");
+    await admin("POST", `/api/v1/admin/stories/${storyId}/entries`, { body_markdown: "Before the restart." });
+    await page.waitForFunction(() => document.querySelector(".live-news-button").textContent.trim() === "1 new update");
+    await site.restart();
+    // The page tries again every 3 s (the stream's `retry`) until it is back.
+    const deadline = Date.now() + 30_000;
+    while (!resumed.some((id) => /^\d+$/.test(id ?? "")) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(resumed.some((id) => /^\d+$/.test(id ?? "")), `a try with Last-Event-ID: ${JSON.stringify(resumed)}`);
+    // Posted until the stream is back (what was posted while it was away
+    // comes from the store, after the Last-Event-ID).
+    await admin("POST", `/api/v1/admin/stories/${storyId}/entries`, { body_markdown: "After the restart." });
+    await page.waitForFunction(() => document.querySelector(".live-news-button").textContent.trim() === "2 new updates", null, { timeout: 30_000 });
+    await button.click();
+    await page.locator(".live-entry", { hasText: "After the restart." }).waitFor();
+    assert.equal(await page.locator(".live-entry", { hasText: "Before the restart." }).count(), 1, "each entry once");
   } finally {
     await context.close();
   }

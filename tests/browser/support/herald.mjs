@@ -55,7 +55,7 @@ async function waitUntilHealthy(base, child, log) {
 }
 
 /**
- * Starts herald and returns { base, get(path), stop() }.
+ * Starts herald and returns { base, global, get(path), restart(), stop() }.
  * The fixture story is added before the server starts, so it is there from
  * the first request.
  */
@@ -71,19 +71,33 @@ export async function startHerald() {
     { env: { ...process.env, RUST_LOG: "warn" } },
   );
 
-  let output = "";
-  const child = spawn(heraldBin, [...global, "serve", "--demo"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn", NO_COLOR: "1" },
-  });
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const exited = new Promise((resolve) => child.once("exit", resolve));
+  // The running server: its process, its output, its exit.
+  let server = null;
+  async function serve() {
+    let output = "";
+    const child = spawn(heraldBin, [...global, "serve", "--demo"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn", NO_COLOR: "1" },
+    });
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    server = { child, exited };
+    await waitUntilHealthy(base, child, () => output);
+  }
+  async function halt() {
+    if (server && server.child.exitCode === null) {
+      server.child.kill("SIGTERM");
+      const timer = setTimeout(() => server.child.kill("SIGKILL"), 10_000);
+      await server.exited;
+      clearTimeout(timer);
+    }
+  }
 
   try {
-    await waitUntilHealthy(base, child, () => output);
+    await serve();
   } catch (err) {
-    child.kill("SIGKILL");
+    server?.child.kill("SIGKILL");
     await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -96,13 +110,13 @@ export async function startHerald() {
       const res = await fetch(base + urlPath);
       return { status: res.status, html: await res.text() };
     },
+    /** Stops the server and starts it again on the same port and data. */
+    async restart() {
+      await halt();
+      await serve();
+    },
     async stop() {
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await halt();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
