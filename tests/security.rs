@@ -65,9 +65,16 @@ async fn a_silent_connection_is_closed() {
 #[tokio::test]
 async fn headers_sent_a_line_at_a_time_are_cut_off() {
     let site = TestSite::start_with(|c| c.http = short_limits(100)).await;
-    let mut stream = TcpStream::connect(address(&site)).await.expect("connect");
+    // A page through hyper, and an event stream on its lean path.
+    for request_line in ["GET / HTTP/1.1", "GET /stories/any/events HTTP/1.1"] {
+        cut_off_a_line_at_a_time(&site, request_line).await;
+    }
+}
+
+async fn cut_off_a_line_at_a_time(site: &TestSite, request_line: &str) {
+    let mut stream = TcpStream::connect(address(site)).await.expect("connect");
     stream
-        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .write_all(format!("{request_line}\r\nHost: x\r\n").as_bytes())
         .await
         .expect("write");
     let start = Instant::now();
@@ -94,10 +101,10 @@ async fn headers_sent_a_line_at_a_time_are_cut_off() {
             break;
         }
     }
-    assert!(cut, "still open after {:?}", start.elapsed());
+    assert!(cut, "{request_line}: still open after {:?}", start.elapsed());
     assert!(
         start.elapsed() < Duration::from_secs(5),
-        "{:?}",
+        "{request_line}: {:?}",
         start.elapsed()
     );
 }

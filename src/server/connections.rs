@@ -118,10 +118,11 @@ struct Activity {
 struct InProgress(Arc<Activity>);
 
 impl Activity {
-    fn new() -> Arc<Activity> {
+    /// A connection opened at `opened`, awaiting its first request head.
+    fn since(opened: Instant) -> Arc<Activity> {
         Arc::new(Activity {
             in_progress: AtomicUsize::new(0),
-            head_since: std::sync::Mutex::new(Some(Instant::now())),
+            head_since: std::sync::Mutex::new(Some(opened)),
         })
     }
 
@@ -226,27 +227,30 @@ async fn serve_one(
     _slot: OwnedSemaphorePermit,
 ) {
     let _ = stream.set_nodelay(true);
-    match event_streams::opening(&stream, limits.header_timeout).await {
-        Opening::EventStream => {
-            event_streams::serve(stream, remote, app, limits.header_timeout, stop).await
-        }
+    // The first request's head is due this long after the connection
+    // opened, whichever path reads it.
+    let opened = Instant::now();
+    let head_due = tokio::time::Instant::from_std(opened + limits.header_timeout);
+    match event_streams::opening(&stream, head_due).await {
+        Opening::EventStream => event_streams::serve(stream, remote, app, head_due, stop).await,
         Opening::Nothing => {}
         // Boxed: a stream's task is then the size of the lean path's
         // state, not of hyper's connection.
-        Opening::Other => Box::pin(serve_http1(stream, remote, app, limits, stop)).await,
+        Opening::Other => Box::pin(serve_http1(stream, remote, app, limits, opened, stop)).await,
     }
 }
 
-/// Serves `stream` through hyper, under `limits`, until it closes or
-/// `stop` turns true (after its request in flight).
+/// Serves `stream`, opened at `opened`, through hyper, under `limits`,
+/// until it closes or `stop` turns true (after its request in flight).
 async fn serve_http1(
     stream: TcpStream,
     remote: SocketAddr,
     app: Router,
     limits: HttpConfig,
+    opened: Instant,
     mut stop: watch::Receiver<bool>,
 ) {
-    let activity = Activity::new();
+    let activity = Activity::since(opened);
     let service = {
         let activity = activity.clone();
         hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {

@@ -28,7 +28,7 @@
 //! heavier.
 
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use axum::Router;
 use axum::body::Body;
@@ -40,6 +40,7 @@ use hyper::body::Body as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio::time::Instant;
 use tower_service::Service;
 
 use crate::web::api_error::ApiError;
@@ -66,11 +67,11 @@ pub(super) enum Opening {
     Nothing,
 }
 
-/// Looks at `stream`'s first bytes, leaving them unread, waiting at most
-/// `within` for them.
-pub(super) async fn opening(stream: &TcpStream, within: Duration) -> Opening {
+/// Looks at `stream`'s first bytes, leaving them unread, waiting for them
+/// until `due`.
+pub(super) async fn opening(stream: &TcpStream, due: Instant) -> Opening {
     let mut first = vec![0u8; PEEK];
-    match tokio::time::timeout(within, stream.peek(&mut first)).await {
+    match tokio::time::timeout_at(due, stream.peek(&mut first)).await {
         Ok(Ok(0)) | Ok(Err(_)) | Err(_) => Opening::Nothing,
         Ok(Ok(read)) => match asks_for_event_stream(&first[..read]) {
             true => Opening::EventStream,
@@ -112,15 +113,16 @@ enum HeadError {
 }
 
 /// Serves the request on `stream`, whose first line [`opening`] found to
-/// ask for an event stream, through `app`; then closes the connection.
+/// ask for an event stream, through `app`; then closes the connection. Its
+/// head must be whole by `head_due`.
 pub(super) async fn serve(
     mut stream: TcpStream,
     remote: SocketAddr,
     mut app: Router,
-    header_timeout: Duration,
+    head_due: Instant,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut request = match tokio::time::timeout(header_timeout, read_head(&mut stream)).await {
+    let mut request = match tokio::time::timeout_at(head_due, read_head(&mut stream)).await {
         Ok(Ok(request)) => request,
         Ok(Err(HeadError::Refused(status, why))) => {
             let refusal = ApiError::new(status, "bad_request_head", why).into_response();
