@@ -271,3 +271,59 @@ async fn a_bad_entry_keeps_what_was_typed_and_strangers_are_refused() {
     let anonymous = site.get(&format!("/newsroom/stories/{id}/live")).await;
     assert_eq!(anonymous.status(), 303, "sent to the login page");
 }
+
+#[tokio::test]
+async fn any_entry_on_the_desk_opens_for_editing_however_old_and_no_other() {
+    use herald::store::{EntryAuthor, EntryState, EntryWrite};
+    let site = TestSite::start().await;
+    let id = live_story(&site, "long-live").await;
+    let other = live_story(&site, "other-live").await;
+    let write = |body: &str, state: EntryState| EntryWrite {
+        title: None,
+        body_markdown: body.to_owned(),
+        key_event: false,
+        breaking: false,
+        state,
+    };
+    let desk = EntryAuthor {
+        user_id: None,
+        name: "The desk".to_owned(),
+    };
+    let now = chrono::Utc::now();
+    let store = &site.store;
+    let insert = |story: i64, entry: EntryWrite| {
+        let desk = desk.clone();
+        async move {
+            store
+                .insert_live_entry(story, &desk, &entry, false, now)
+                .await
+                .expect("entry")
+                .id
+        }
+    };
+    let first = insert(id, write("The very first entry.", EntryState::Posted)).await;
+    // More than the desk lists: the first is off its list.
+    for n in 0..herald::editorial::live::MAX_ENTRIES_SHOWN {
+        insert(id, write(&format!("Entry {n}."), EntryState::Posted)).await;
+    }
+    let draft = insert(id, write("Someone else's draft.", EntryState::Draft)).await;
+    let elsewhere = insert(other, write("Of another story.", EntryState::Posted)).await;
+
+    let editor = login_as(&site, Role::Editor).await;
+    let items = desk_items(&editor, id).await;
+    assert!(!items.iter().any(|i| i.contains("The very first entry")));
+    let edit = |entry: i64| format!("/newsroom/stories/{id}/live/entries/{entry}");
+    let (status, page) = editor.text(&edit(first)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("The very first entry."), "{page}");
+    assert_eq!(editor.text(&edit(draft)).await.0, 200, "an editor's desk shows drafts");
+    assert_eq!(editor.text(&edit(elsewhere)).await.0, 404, "another story's entry");
+
+    let contributor = login_as(&site, Role::Contributor).await;
+    assert_eq!(contributor.text(&edit(first)).await.0, 200);
+    assert_eq!(
+        contributor.text(&edit(draft)).await.0,
+        404,
+        "another's draft is not on a contributor's desk"
+    );
+}

@@ -101,7 +101,11 @@ async fn cut_off_a_line_at_a_time(site: &TestSite, request_line: &str) {
             break;
         }
     }
-    assert!(cut, "{request_line}: still open after {:?}", start.elapsed());
+    assert!(
+        cut,
+        "{request_line}: still open after {:?}",
+        start.elapsed()
+    );
     assert!(
         start.elapsed() < Duration::from_secs(5),
         "{request_line}: {:?}",

@@ -248,9 +248,7 @@ pub async fn desk_entries(
 ) -> Result<Desk, EditorialError> {
     let story = live_story(store, who, story_id, now, Coverage::Any).await?;
     let mut entries = store.desk_live_entries(story_id, MAX_ENTRIES_SHOWN).await?;
-    if !who.role.can_publish() {
-        entries.retain(|e| e.state == EntryState::Posted || e.author_id == Some(who.user_id));
-    }
+    entries.retain(|e| on_the_desk_of(who, e));
     let followers = store
         .story_follower_count(story_id, now.timestamp())
         .await?;
@@ -259,6 +257,37 @@ pub async fn desk_entries(
         entries,
         followers,
     })
+}
+
+/// Entry `entry_id` of live story `story_id` as the desk shows it to
+/// `who` (however old), with its story; `not_found` when the desk does not
+/// show it: deleted, of another story, or a contributor's draft to another.
+pub async fn desk_entry(
+    store: &Store,
+    who: &Principal,
+    story_id: i64,
+    entry_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(Story, LiveEntryRecord), EditorialError> {
+    let story = live_story(store, who, story_id, now, Coverage::Any).await?;
+    match store.live_entry(entry_id).await? {
+        Some(entry)
+            if entry.story_id == story_id
+                && entry.state != EntryState::Deleted
+                && on_the_desk_of(who, &entry) =>
+        {
+            Ok((story, entry))
+        }
+        _ => Err(EditorialError::NotFound("entry")),
+    }
+}
+
+/// Whether `who`'s desk shows `entry` (not deleted): editors see every
+/// draft, a contributor the posted entries and their own drafts.
+fn on_the_desk_of(who: &Principal, entry: &LiveEntryRecord) -> bool {
+    who.role.can_publish()
+        || entry.state == EntryState::Posted
+        || entry.author_id == Some(who.user_id)
 }
 
 /// Stores `write` over entry `entry_id` of `story`.

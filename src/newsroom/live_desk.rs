@@ -21,7 +21,7 @@ use super::field_errors::{FieldError, FieldErrors};
 use super::layout::{self, Chrome, Section};
 use super::page_error;
 use crate::accounts::Principal;
-use crate::content::{Story, dates, markdown};
+use crate::content::{dates, markdown};
 use crate::editorial::EditorialError;
 use crate::editorial::live::{self, EntryChanges, MAX_ENTRY_CHARS, NewEntry};
 use crate::store::{EntryState, LiveEntryRecord};
@@ -332,24 +332,6 @@ async fn post_entry(
     }
 }
 
-/// The entry `entry_id` of story `story_id` as the desk lists it, with its
-/// story; `None` when it is not there for `user` (deleted, or another's
-/// draft).
-async fn desk_entry(
-    state: &AppState,
-    user: &Principal,
-    story_id: i64,
-    entry_id: i64,
-) -> Result<Option<(Story, DeskEntry)>, EditorialError> {
-    let zone = state.config.site.time_zone;
-    let desk = live::desk_entries(&state.store, user, story_id, Utc::now()).await?;
-    let (story, entries) = (desk.story, desk.entries);
-    Ok(entries
-        .iter()
-        .find(|e| e.id == entry_id)
-        .map(|e| (story, DeskEntry::new(e, zone))))
-}
-
 async fn entry_page(
     state: &AppState,
     user: &Principal,
@@ -357,9 +339,9 @@ async fn entry_page(
     form: Option<EntryForm>,
     errors: FieldErrors,
 ) -> Response {
-    let (story, entry) = match desk_entry(state, user, ids.0, ids.1).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return page_error(state, user, EditorialError::NotFound("entry")),
+    let (story, entry) = match live::desk_entry(&state.store, user, ids.0, ids.1, Utc::now()).await
+    {
+        Ok((story, entry)) => (story, DeskEntry::new(&entry, state.config.site.time_zone)),
         Err(e) => return page_error(state, user, e),
     };
     let status = if errors.is_empty() {
