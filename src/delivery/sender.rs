@@ -3,7 +3,9 @@
 //! origin by the `webpush` crate, and the answer classified. What the
 //! sender keeps per origin (its limit and its host name) is looked up by
 //! the endpoint's origin as the URL parser wrote it, so a message allocates
-//! nothing for it.
+//! nothing for it. Messages are encrypted on the sender's
+//! [`EncryptionThreads`] when it has them (at a lower priority than the web
+//! server's), inline otherwise.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,10 +13,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
-use webpush::{Outcome, PushOptions, Vapid};
+use webpush::{Outcome, PushOptions, PushRequest, Vapid};
 
 use super::allowlist::AllowList;
 use super::client::{ClientError, NoAnswer, PushClient, http_client, post};
+use super::encryption::EncryptionThreads;
 use crate::store::Recipient;
 
 /// What became of one message.
@@ -33,10 +36,14 @@ pub enum Delivery {
 #[derive(Debug)]
 pub struct Sender {
     client: PushClient,
-    vapid: Vapid,
+    /// Shared with the encryption threads, which sign with it.
+    vapid: Arc<Vapid>,
     allow_list: Arc<AllowList>,
     per_origin: usize,
     routes: Mutex<HashMap<String, Arc<Route>>>,
+    /// Where messages are encrypted; `None`: inline, on the caller's
+    /// thread.
+    encryption: Option<EncryptionThreads>,
 }
 
 /// What the sender keeps for one push-service origin.
@@ -91,11 +98,18 @@ impl Sender {
     ) -> Result<Sender, ClientError> {
         Ok(Sender {
             client: http_client(allow_list.clone(), per_origin)?,
-            vapid,
+            vapid: Arc::new(vapid),
             allow_list,
             per_origin: per_origin.max(1),
             routes: Mutex::new(HashMap::new()),
+            encryption: None,
         })
+    }
+
+    /// The same sender, encrypting on `threads` instead of inline.
+    pub fn encrypting_on(mut self, threads: EncryptionThreads) -> Sender {
+        self.encryption = Some(threads);
+        self
     }
 
     fn route(&self, endpoint: &url::Url) -> Arc<Route> {
@@ -140,15 +154,37 @@ impl Sender {
             return (Delivery::Transport("sender closed".into()), host);
         };
         let _open = OpenOnDrop(&route, self.per_origin);
-        let request = match webpush::build_request(&subscription, payload, options, &self.vapid) {
+        let request = match self.encrypt(subscription, payload, options).await {
             Ok(r) => r,
-            Err(e) => return (Delivery::Unusable(e.to_string()), host),
+            Err(delivery) => return (delivery, host),
         };
         match post(&self.client, request).await {
             Ok(answer) => (Delivery::Answered(answer.outcome()), host),
             Err(NoAnswer::Refused(reason)) => (Delivery::Unusable(reason), host),
             Err(NoAnswer::Transport(reason)) => (Delivery::Transport(reason), host),
         }
+    }
+
+    /// The request that carries `payload` to `subscription`, encrypted and
+    /// signed on the encryption threads when the sender has them.
+    async fn encrypt(
+        &self,
+        subscription: webpush::Subscription,
+        payload: &[u8],
+        options: &PushOptions,
+    ) -> Result<PushRequest, Delivery> {
+        let built = match &self.encryption {
+            None => webpush::build_request(&subscription, payload, options, &self.vapid),
+            Some(threads) => {
+                let (payload, options, vapid) =
+                    (payload.to_vec(), options.clone(), self.vapid.clone());
+                threads
+                    .run(move || webpush::build_request(&subscription, &payload, &options, &vapid))
+                    .await
+                    .map_err(|stopped| Delivery::Transport(stopped.to_string()))?
+            }
+        };
+        built.map_err(|e| Delivery::Unusable(e.to_string()))
     }
 
     fn subscription(&self, recipient: &Recipient) -> Result<webpush::Subscription, String> {
