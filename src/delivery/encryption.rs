@@ -20,6 +20,7 @@
 //! runtime that sends them, as before.
 
 use std::io;
+use std::sync::Arc;
 
 use tokio::runtime::{Builder, Handle, Runtime};
 
@@ -31,6 +32,9 @@ pub struct EncryptionThreads {
     runtime: Option<Runtime>,
     /// Where work is sent.
     handle: Handle,
+    /// How many threads there are: how many parts a list of work is cut
+    /// into.
+    threads: usize,
 }
 
 /// The encryption threads are gone (the process is stopping).
@@ -43,8 +47,9 @@ impl EncryptionThreads {
     /// `nice` steps (0–19) below the process's priority.
     pub fn start(threads: usize, nice: i32) -> io::Result<EncryptionThreads> {
         let nice = nice.clamp(0, 19);
+        let threads = threads.max(1);
         let runtime = Builder::new_multi_thread()
-            .worker_threads(threads.max(1))
+            .worker_threads(threads)
             .thread_name("herald-encrypt")
             .on_thread_start(move || lower_priority(nice))
             .build()?;
@@ -52,18 +57,45 @@ impl EncryptionThreads {
         Ok(EncryptionThreads {
             runtime: Some(runtime),
             handle,
+            threads,
         })
     }
 
-    /// Runs `work` on an encryption thread and waits for its result.
-    pub async fn run<T: Send + 'static>(
+    /// Runs `work` on each of `items` on the encryption threads and
+    /// returns the results in order. The items are cut into one part per
+    /// thread, so that a batch costs a hand-over per thread, not one per
+    /// message (each wakes a thread: a tenth of an encryption's time).
+    pub async fn map<I, O>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, Stopped> {
-        self.handle
-            .spawn(async move { work() })
-            .await
-            .map_err(|_| Stopped)
+        items: Vec<I>,
+        work: impl Fn(I) -> O + Send + Sync + 'static,
+    ) -> Result<Vec<O>, Stopped>
+    where
+        I: Send + 'static,
+        O: Send + 'static,
+    {
+        let count = items.len();
+        let per_part = count.div_ceil(self.threads).max(1);
+        let work = Arc::new(work);
+        let mut items = items.into_iter();
+        let mut parts = Vec::with_capacity(self.threads);
+        loop {
+            let part: Vec<I> = items.by_ref().take(per_part).collect();
+            if part.is_empty() {
+                break;
+            }
+            let work = work.clone();
+            parts.push(
+                self.handle.spawn(async move {
+                    part.into_iter().map(|item| work(item)).collect::<Vec<O>>()
+                }),
+            );
+        }
+        let mut done = Vec::with_capacity(count);
+        for part in parts {
+            done.extend(part.await.map_err(|_| Stopped)?);
+        }
+        Ok(done)
     }
 }
 
@@ -114,15 +146,20 @@ mod tests {
     async fn work_runs_on_named_threads_below_the_callers_priority() {
         let caller = current_nice();
         let threads = EncryptionThreads::start(2, NICE).expect("threads");
-        let (name, nice) = threads
-            .run(|| {
+        let seen = threads
+            .map((0..5).collect(), |n: i32| {
                 let name = std::thread::current().name().map(str::to_owned);
-                (name, current_nice())
+                (n, name, current_nice())
             })
             .await
             .expect("ran");
-        assert_eq!(name.as_deref(), Some("herald-encrypt"));
-        assert_eq!(nice, (caller + NICE).min(19));
+        // In order, each on a named thread below the caller's priority.
+        let order: Vec<i32> = seen.iter().map(|(n, _, _)| *n).collect();
+        assert_eq!(order, vec![0, 1, 2, 3, 4]);
+        for (_, name, nice) in seen {
+            assert_eq!(name.as_deref(), Some("herald-encrypt"));
+            assert_eq!(nice, (caller + NICE).min(19));
+        }
         // The caller's own thread keeps its priority.
         assert_eq!(current_nice(), caller);
     }
@@ -131,6 +168,9 @@ mod tests {
     async fn nice_zero_keeps_the_processs_priority() {
         let caller = current_nice();
         let threads = EncryptionThreads::start(1, 0).expect("threads");
-        assert_eq!(threads.run(current_nice).await, Ok(caller));
+        assert_eq!(
+            threads.map(vec![()], |()| current_nice()).await,
+            Ok(vec![caller])
+        );
     }
 }

@@ -90,6 +90,29 @@ impl Drop for OpenOnDrop<'_> {
 /// A push service's host name, shared by every message sent there.
 pub type Host = Arc<String>;
 
+/// A message encrypted and signed for its recipient, with the route to its
+/// push service; or what became of it when it cannot be sent.
+#[derive(Debug)]
+pub struct Sealed(Result<(Arc<Route>, PushRequest), (Delivery, Host)>);
+
+/// One subscription's request once built (`None`: there was no usable
+/// subscription to build it for).
+type Built = Option<Result<PushRequest, Delivery>>;
+
+impl Sealed {
+    fn of(route: Result<Arc<Route>, String>, built: Built) -> Sealed {
+        Sealed(match (route, built) {
+            (Err(reason), _) => Err((Delivery::Unusable(reason), Host::default())),
+            (Ok(route), Some(Ok(request))) => Ok((route, request)),
+            (Ok(route), Some(Err(delivery))) => Err((delivery, route.host.clone())),
+            (Ok(route), None) => Err((
+                Delivery::Transport("not encrypted".into()),
+                route.host.clone(),
+            )),
+        })
+    }
+}
+
 impl Sender {
     pub fn new(
         vapid: Vapid,
@@ -144,20 +167,62 @@ impl Sender {
         payload: &[u8],
         options: &PushOptions,
     ) -> (Delivery, Host) {
-        let subscription = match self.subscription(recipient) {
-            Ok(s) => s,
-            Err(reason) => return (Delivery::Unusable(reason), Host::default()),
+        let sealed = self
+            .seal_all(std::slice::from_ref(recipient), payload, options)
+            .await;
+        match sealed.into_iter().next() {
+            Some(sealed) => self.deliver(sealed).await,
+            None => (
+                Delivery::Transport("nothing sealed".into()),
+                Host::default(),
+            ),
+        }
+    }
+
+    /// Encrypts and signs `payload` for each of `recipients`, in order: on
+    /// the encryption threads when the sender has them (the batch shared
+    /// out among them), inline otherwise.
+    pub async fn seal_all(
+        &self,
+        recipients: &[Recipient],
+        payload: &[u8],
+        options: &PushOptions,
+    ) -> Vec<Sealed> {
+        // Parsed, checked and routed here; only the crypto moves.
+        let mut routes = Vec::with_capacity(recipients.len());
+        let mut subscriptions = Vec::with_capacity(recipients.len());
+        for recipient in recipients {
+            match self.subscription(recipient) {
+                Ok(subscription) => {
+                    routes.push(Ok(self.route(subscription.endpoint())));
+                    subscriptions.push(Some(subscription));
+                }
+                Err(reason) => {
+                    routes.push(Err(reason));
+                    subscriptions.push(None);
+                }
+            }
+        }
+        let built = self.build_all(subscriptions, payload, options).await;
+        routes
+            .into_iter()
+            .zip(built)
+            .map(|(route, built)| Sealed::of(route, built))
+            .collect()
+    }
+
+    /// Sends a sealed message, waiting for a free slot at its push
+    /// service. Returns the outcome and the service's host.
+    pub async fn deliver(&self, sealed: Sealed) -> (Delivery, Host) {
+        let (route, request) = match sealed.0 {
+            Ok(ready) => ready,
+            Err(failed) => return failed,
         };
-        let route = self.route(subscription.endpoint());
         let host = route.host.clone();
         let Ok(_permit) = route.limit.acquire().await else {
             return (Delivery::Transport("sender closed".into()), host);
         };
         let _open = OpenOnDrop(&route, self.per_origin);
-        let request = match self.encrypt(subscription, payload, options).await {
-            Ok(r) => r,
-            Err(delivery) => return (delivery, host),
-        };
         match post(&self.client, request).await {
             Ok(answer) => (Delivery::Answered(answer.outcome()), host),
             Err(NoAnswer::Refused(reason)) => (Delivery::Unusable(reason), host),
@@ -165,26 +230,31 @@ impl Sender {
         }
     }
 
-    /// The request that carries `payload` to `subscription`, encrypted and
-    /// signed on the encryption threads when the sender has them.
-    async fn encrypt(
+    /// The requests for `subscriptions` (`None` stays `None`).
+    async fn build_all(
         &self,
-        subscription: webpush::Subscription,
+        subscriptions: Vec<Option<webpush::Subscription>>,
         payload: &[u8],
         options: &PushOptions,
-    ) -> Result<PushRequest, Delivery> {
-        let built = match &self.encryption {
-            None => webpush::build_request(&subscription, payload, options, &self.vapid),
-            Some(threads) => {
-                let (payload, options, vapid) =
-                    (payload.to_vec(), options.clone(), self.vapid.clone());
-                threads
-                    .run(move || webpush::build_request(&subscription, &payload, &options, &vapid))
-                    .await
-                    .map_err(|stopped| Delivery::Transport(stopped.to_string()))?
+    ) -> Vec<Built> {
+        let count = subscriptions.len();
+        let build = {
+            let (payload, options, vapid) = (payload.to_vec(), options.clone(), self.vapid.clone());
+            move |subscription: Option<webpush::Subscription>| {
+                subscription.map(|s| {
+                    webpush::build_request(&s, &payload, &options, &vapid)
+                        .map_err(|e| Delivery::Unusable(e.to_string()))
+                })
             }
         };
-        built.map_err(|e| Delivery::Unusable(e.to_string()))
+        match &self.encryption {
+            None => subscriptions.into_iter().map(build).collect(),
+            Some(threads) => match threads.map(subscriptions, build).await {
+                Ok(built) => built,
+                // Stopping: worth another try, by whoever resumes.
+                Err(stopped) => vec![Some(Err(Delivery::Transport(stopped.to_string()))); count],
+            },
+        }
     }
 
     fn subscription(&self, recipient: &Recipient) -> Result<webpush::Subscription, String> {
