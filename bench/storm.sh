@@ -149,7 +149,7 @@ curl -fsS -o /dev/null "$base$unrelated"
 slug="storm-connect-$(date +%s)"
 cat >"$WORK/story.json" <<JSON
 {"slug": "$slug", "headline": "A storm of readers", "standfirst": "Everyone arrives at once.",
- "body_markdown": "They all came at once.", "topics": ["Weather"], "authors": ["Bench"]}
+ "body_markdown": "They all came at once.", "topics": ["Culture"], "authors": ["Bench"]}
 JSON
 say "connect storm: publishing /stories/$slug from another process"
 herald_cli story add "$WORK/story.json" --publish >/dev/null
