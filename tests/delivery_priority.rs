@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use common::devices::{register_many, wait_done};
 use common::sink::Sink;
+use herald::delivery::encryption::EncryptionThreads;
+use herald::delivery::sender::Delivery;
+use herald::store::Recipient;
 
 const MESSAGES: usize = 1000;
 
@@ -83,5 +86,45 @@ async fn a_fanout_is_encrypted_on_niced_threads_and_the_web_keeps_its_priority()
     // connection's thread opened while a fan-out ran.
     for thread in &others {
         assert_eq!(thread.nice, process, "{thread:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_sealed_on_the_encryption_threads_keeps_its_order_and_its_failures() {
+    let sink = Sink::start().await;
+    let threads = EncryptionThreads::start(2, 10).expect("threads");
+    let sender = sink.sender(4).encrypting_on(threads);
+    let devices: Vec<webpush::UserAgentKeys> = (0..7)
+        .map(|_| webpush::UserAgentKeys::generate().expect("keys"))
+        .collect();
+    let mut recipients: Vec<Recipient> = devices
+        .iter()
+        .enumerate()
+        .map(|(n, keys)| Recipient {
+            id: n as i64,
+            endpoint: sink.endpoint(&format!("d{n}")),
+            p256dh: webpush::base64url::encode(keys.public_key()),
+            auth: webpush::base64url::encode(keys.auth()),
+        })
+        .collect();
+    recipients[3].p256dh = "not base64url!".into();
+    let payload = b"{\"title\":\"t\"}";
+    let sealed = sender
+        .seal_all(&recipients, payload, &webpush::PushOptions::default())
+        .await;
+    assert_eq!(sealed.len(), recipients.len());
+    for (n, sealed) in sealed.into_iter().enumerate() {
+        let (delivery, _) = sender.deliver(sealed).await;
+        if n == 3 {
+            assert!(matches!(delivery, Delivery::Unusable(_)), "{delivery:?}");
+            continue;
+        }
+        assert_eq!(delivery, Delivery::Answered(webpush::Outcome::Delivered));
+        // Sealed for its own recipient, whatever thread sealed it: its
+        // device reads it.
+        let received = sink.received_by(&format!("d{n}"));
+        assert_eq!(received.len(), 1, "device {n}");
+        let plaintext = devices[n].decrypt(&received[0].body).expect("decrypts");
+        assert_eq!(plaintext, payload, "device {n}");
     }
 }
