@@ -40,5 +40,100 @@ stop_and_clean() {
     kill -TERM "$herald_pid" 2>/dev/null || true
     wait "$herald_pid" 2>/dev/null || true
   fi
+  stop_push_sink
   rm -rf "$WORK"
+}
+
+# Waits up to 30 s for the Herald at $1 to answer /healthz; otherwise
+# prints its log ($WORK/herald.log) and exits.
+wait_for_herald() {
+  for _ in $(seq 1 300); do
+    curl -fsS -o /dev/null "$1/healthz" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  cat "$WORK/herald.log" >&2
+  exit 1
+}
+
+# Installs with apt-get the packages whose command is missing; each
+# argument is COMMAND:PACKAGE (e.g. h2load:nghttp2-client).
+install_missing() {
+  local wanted=() pair
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null || wanted+=("${pair#*:}")
+  done
+  if [ "${#wanted[@]}" -gt 0 ]; then
+    say "installing ${wanted[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${wanted[@]}" >/dev/null
+  fi
+}
+
+# OpenSSL's P-256 ECDH operations per second, measured over $1 seconds:
+# the yardstick that CPU per message is given in.
+ecdh_ops() {
+  openssl speed -seconds "$1" ecdhp256 2>/dev/null | awk '/ecdh \(nistp256\)/ { print $NF }'
+}
+
+# A local push service: nginx answering 201 to every POST under /push/,
+# plain HTTP/1.1 on 127.0.0.1:$1 and HTTP/2 over TLS on localhost:$2 with a
+# self-signed certificate (CERT: trust it through SSL_CERT_FILE). Only the
+# requests to /push/f/... are logged, to FIRST_LOG as `$msec $request_uri`,
+# to time a fan-out's first notification. Sets NGINX_PID; stop_push_sink
+# (also run on exit by work_folder's trap) stops it.
+NGINX_PID=""
+start_push_sink() {
+  local http_port="$1" tls_port="$2"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -keyout "$WORK/sink-key.pem" -out "$WORK/sink-cert.pem" -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -addext "basicConstraints=critical,CA:FALSE" \
+    -addext "keyUsage=critical,digitalSignature" \
+    -addext "extendedKeyUsage=serverAuth" 2>/dev/null
+  CERT="$WORK/sink-cert.pem"
+  FIRST_LOG="$WORK/first.log"
+  mkdir -p "$WORK/nginx"
+  cat > "$WORK/nginx.conf" <<NGINX
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  log_format first '\$msec \$request_uri';
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  http2_max_concurrent_streams 1000;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  server {
+    listen 127.0.0.1:$http_port;
+    listen 127.0.0.1:$tls_port ssl http2;
+    ssl_certificate $CERT;
+    ssl_certificate_key $WORK/sink-key.pem;
+    location /push/f/ { access_log $FIRST_LOG first; return 201; }
+    location /push/ { return 201; }
+  }
+}
+NGINX
+  nginx -p "$WORK/nginx" -c "$WORK/nginx.conf" -g 'daemon off;' &
+  NGINX_PID=$!
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$http_port/" && break; sleep 0.1; done
+  if ! kill -0 "$NGINX_PID" 2>/dev/null || ! curl -s -o /dev/null "http://127.0.0.1:$http_port/"; then
+    echo "the sink (nginx) did not start:"; cat "$WORK/nginx-error.log" 2>/dev/null; exit 1
+  fi
+}
+
+# The sink's processes (master and workers), comma-separated.
+sink_pids() { { echo "$NGINX_PID"; pgrep -P "$NGINX_PID"; } | paste -sd, -; }
+
+stop_push_sink() {
+  if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+    kill -QUIT "$NGINX_PID"
+    for _ in $(seq 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$NGINX_PID" 2>/dev/null || true
+  fi
+  NGINX_PID=""
 }

@@ -44,14 +44,9 @@ RESULTS="$BENCH/out/digest-$STAMP.jsonl"
 exec > >(tee "$REPORT") 2>&1
 
 WORK="$(mktemp -d /tmp/herald-digest.XXXXXX)"
-NGINX_PID=""
 cleanup() {
   set +e
-  if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
-    kill -QUIT "$NGINX_PID"
-    for _ in $(seq 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$NGINX_PID" 2>/dev/null
-  fi
+  stop_push_sink
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -60,41 +55,12 @@ say() { printf '\n== %s\n' "$*"; }
 # shellcheck source=bench/common.sh
 . "$BENCH/common.sh"
 
-command -v nginx >/dev/null || {
-  say "installing nginx"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
-}
+install_missing nginx:nginx openssl:openssl
 herald_binary
 describe_machine
 
 # --- the sink: nginx answering 201 ------------------------------------------
-mkdir -p "$WORK/nginx"
-cat > "$WORK/nginx.conf" <<CONF
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
-  scgi_temp_path $WORK/nginx/scgi;
-  server {
-    listen 127.0.0.1:$SINK_PORT;
-    location /push/ { return 201; }
-  }
-}
-CONF
-nginx -p "$WORK/nginx" -c "$WORK/nginx.conf" -g 'daemon off;' &
-NGINX_PID=$!
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$SINK_PORT/" && break; sleep 0.1; done
-if ! kill -0 "$NGINX_PID" 2>/dev/null; then
-  echo "the sink (nginx) did not start:"; cat "$WORK/nginx-error.log" 2>/dev/null; exit 1
-fi
+start_push_sink "$SINK_PORT" "$(free_port)"
 SINK="http://127.0.0.1:$SINK_PORT"
 echo "sink: $SINK answers $(curl -s -o /dev/null -w '%{http_code}' -X POST --data x "$SINK/push/1")"
 

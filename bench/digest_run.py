@@ -44,7 +44,7 @@ def sweeps(log_file: str) -> dict:
 def main() -> None:
     herald, data, config, n, log_file, timeout_s = sys.argv[1:7]
     n, timeout_s = int(n), float(timeout_s)
-    env = dict(os.environ, RUST_LOG="warn,herald::reminders=info")
+    env = dict(os.environ, RUST_LOG="warn,herald::delivery::sweeper=info")
     with open(log_file, "w", encoding="utf-8") as log:
         started = time.monotonic()
         worker = subprocess.Popen([herald, "--data", data, "--config", config, "worker"],

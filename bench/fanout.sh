@@ -88,24 +88,18 @@ RESULTS="$BENCH/out/fanout-$STAMP.jsonl"
 exec > >(tee "$REPORT") 2>&1
 
 WORK="$(mktemp -d /tmp/herald-fanout.XXXXXX)"
-NGINX_PID=""
 BENCH_DB=""
+say() { printf '\n== %s\n' "$*"; }
+# shellcheck source=bench/common.sh
+. "$BENCH/common.sh"
 cleanup() {
   set +e
   if [ -n "$BENCH_DB" ]; then drop_database "$BENCH_DB"; fi
-  if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
-    kill -QUIT "$NGINX_PID"
-    for _ in $(seq 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$NGINX_PID" 2>/dev/null
-  fi
+  stop_push_sink
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-say() { printf '\n== %s\n' "$*"; }
-# shellcheck source=bench/common.sh
-. "$BENCH/common.sh"
 # PostgreSQL: DATABASE_URL's server, another database on it.
 database_url() { echo "${DATABASE_URL%/*}/$1"; }
 drop_database() {
@@ -115,17 +109,12 @@ record() { echo "$1" >> "$RESULTS"; }
 
 # --- tools ---------------------------------------------------------------
 has_transport() { [[ " $TRANSPORTS " == *" $1 "* ]]; }
-need_apt=()
-command -v nginx >/dev/null || need_apt+=(nginx)
-if has_transport http; then command -v wrk >/dev/null || need_apt+=(wrk); fi
-if has_transport tls; then command -v h2load >/dev/null || need_apt+=(nghttp2-client); fi
-command -v openssl >/dev/null || need_apt+=(openssl)
-if [ "$COMPARE" = yes ]; then command -v node >/dev/null || need_apt+=(nodejs npm); fi
-if [ -n "$DATABASE_URL" ]; then command -v psql >/dev/null || need_apt+=(postgresql-client); fi
-if [ "${#need_apt[@]}" -gt 0 ]; then
-  say "installing ${need_apt[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
+tools=(nginx:nginx openssl:openssl)
+if has_transport http; then tools+=(wrk:wrk); fi
+if has_transport tls; then tools+=(h2load:nghttp2-client); fi
+if [ "$COMPARE" = yes ]; then tools+=(node:nodejs npm:npm); fi
+if [ -n "$DATABASE_URL" ]; then tools+=(psql:postgresql-client); fi
+install_missing "${tools[@]}"
 if [ "$COMPARE" = yes ]; then
   if [ ! -d "$BENCH/node_modules/web-push" ]; then (cd "$BENCH" && npm ci --no-audit --no-fund --silent); fi
   python3 -c 'import pywebpush' 2>/dev/null || python3 -m pip install --quiet 'pywebpush==2.5.0'
@@ -141,50 +130,7 @@ if [ -n "$DATABASE_URL" ]; then
 fi
 
 # --- the sink: nginx answering 201 -----------------------------------------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-  -keyout "$WORK/sink-key.pem" -out "$WORK/sink-cert.pem" -subj "/CN=localhost" \
-  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-  -addext "basicConstraints=critical,CA:FALSE" \
-  -addext "keyUsage=critical,digitalSignature" \
-  -addext "extendedKeyUsage=serverAuth" 2>/dev/null
-CERT="$WORK/sink-cert.pem"
-FIRST_LOG="$WORK/first.log"
-mkdir -p "$WORK/nginx"
-cat > "$WORK/nginx.conf" <<EOF
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  # Only the first batch of each shard is logged (endpoints /push/f/N), to
-  # time the first notification; every other request is not logged.
-  log_format first '\$msec \$request_uri';
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  http2_max_concurrent_streams 1000;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
-  scgi_temp_path $WORK/nginx/scgi;
-  server {
-    listen 127.0.0.1:$SINK_HTTP_PORT;
-    listen 127.0.0.1:$SINK_TLS_PORT ssl http2;
-    ssl_certificate $CERT;
-    ssl_certificate_key $WORK/sink-key.pem;
-    location /push/f/ { access_log $FIRST_LOG first; return 201; }
-    location /push/ { return 201; }
-  }
-}
-EOF
-nginx -p "$WORK/nginx" -c "$WORK/nginx.conf" -g 'daemon off;' &
-NGINX_PID=$!
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$SINK_HTTP_PORT/" && break; sleep 0.1; done
-if ! kill -0 "$NGINX_PID" 2>/dev/null || ! curl -s -o /dev/null "http://127.0.0.1:$SINK_HTTP_PORT/"; then
-  echo "the sink (nginx) did not start:"; cat "$WORK/nginx-error.log" 2>/dev/null; exit 1
-fi
-sink_pids() { { echo "$NGINX_PID"; pgrep -P "$NGINX_PID"; } | paste -sd, -; }
+start_push_sink "$SINK_HTTP_PORT" "$SINK_TLS_PORT"
 code_http="$(curl -s -o /dev/null -w '%{http_code} %{http_version}' -X POST --data x "http://127.0.0.1:$SINK_HTTP_PORT/push/1")"
 # curl may end an HTTP/2 exchange nginx answered with a stream error (exit
 # 92); the status it prints is what matters here.
@@ -216,15 +162,12 @@ record "{\"kind\":\"sink\",\"http_rps\":${sink_http_rate:-null},\"tls_h2_rps\":$
 
 # --- the crypto yardstick -------------------------------------------------
 say "openssl speed -seconds $ECDH_SECONDS ecdhp256"
-ecdh_out="$(openssl speed -seconds "$ECDH_SECONDS" ecdhp256 2>/dev/null)"
-echo "$ecdh_out" | tail -n 2
-ECDH_OPS="$(echo "$ecdh_out" | awk '/ecdh \(nistp256\)/ { print $NF }')"
-# The same yardstick again just before and just after each Herald run: on a
-# shared machine the speed drifts between runs, and a run's ratio is only
-# fair against ECDH measured under the same conditions.
-ecdh_ops() {
-  openssl speed -seconds "$RUN_ECDH_SECONDS" ecdhp256 2>/dev/null | awk '/ecdh \(nistp256\)/ { print $NF }'
-}
+ECDH_OPS="$(ecdh_ops "$ECDH_SECONDS")"
+echo "$ECDH_OPS P-256 ECDH operations/s"
+# The same yardstick again just before and just after each Herald run
+# (ecdh_ops "$RUN_ECDH_SECONDS"): on a shared machine the speed drifts
+# between runs, and a run's ratio is only fair against ECDH measured under
+# the same conditions.
 echo "one ECDH = $(awk -v o="$ECDH_OPS" 'BEGIN { printf "%.1f", 1e6 / o }') us"
 record "{\"kind\":\"ecdh\",\"ops_per_s\":$ECDH_OPS}"
 
@@ -277,12 +220,12 @@ EOF
   local out backend=sqlite
   [ -n "$db_url" ] && backend=postgres
   local ecdh_before ecdh_after
-  ecdh_before="$(ecdh_ops)"
+  ecdh_before="$(ecdh_ops "$RUN_ECDH_SECONDS")"
   out="$(SSL_CERT_FILE="$CERT" FANOUT_WORKER_PROCESSES="$procs" FANOUT_DATABASE_URL="$db_url" \
     timeout $((RUN_TIMEOUT + 60)) python3 "$BENCH/fanout_run.py" "$HERALD" "$data" "$conf" \
     "$HERALD_PORT" "$WORK/story.json" bench-fanout "$FIRST_LOG" "$(sink_pids)" \
     "$BENCH/out/fanout-$STAMP-herald-$n-$transport-$backend-$procs.log" "$RUN_TIMEOUT")" || out='{"ok":false,"error":"the run failed"}'
-  ecdh_after="$(ecdh_ops)"
+  ecdh_after="$(ecdh_ops "$RUN_ECDH_SECONDS")"
   echo "$out"
   echo "ECDH beside this run: $ecdh_before/s before, $ecdh_after/s after"
   record "{\"kind\":\"herald\",\"n\":$n,\"transport\":\"$transport\",\"backend\":\"$backend\",\"processes\":$procs,\"ecdh_ops_per_s\":[$ecdh_before,$ecdh_after],\"result\":$out}"
@@ -300,24 +243,24 @@ done
 # --- the libraries a user would reach for ------------------------------------
 sample=$(( max_n < COMPARE_MAX ? max_n : COMPARE_MAX ))
 if [ "$COMPARE" = yes ]; then
-  ecdh_before="$(ecdh_ops)"
+  ecdh_before="$(ecdh_ops "$RUN_ECDH_SECONDS")"
   say "Node web-push: $sample messages, $NODE_CONCURRENCY in flight, HTTP/1.1 + TLS (web-push only speaks https)"
   out="$(cd "$BENCH" && NODE_EXTRA_CA_CERTS="$CERT" timeout "$RUN_TIMEOUT" node fanout_node.mjs "$WORK/keys.json" \
     "https://localhost:$SINK_TLS_PORT" "$sample" "$NODE_CONCURRENCY" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
-  ecdh_after="$(ecdh_ops)"
+  ecdh_after="$(ecdh_ops "$RUN_ECDH_SECONDS")"
   echo "$out"; record "{\"kind\":\"node\",\"transport\":\"tls\",\"ecdh_ops_per_s\":[$ecdh_before,$ecdh_after],\"result\":$out}"
 
   ecdh_before="$ecdh_after"
   say "pywebpush: $sample messages, ThreadPoolExecutor($PY_THREADS), plain HTTP"
   out="$(timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_py.py" "$WORK/keys.json" "http://127.0.0.1:$SINK_HTTP_PORT" \
     "$sample" "$PY_THREADS" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
-  ecdh_after="$(ecdh_ops)"
+  ecdh_after="$(ecdh_ops "$RUN_ECDH_SECONDS")"
   echo "$out"; record "{\"kind\":\"python\",\"transport\":\"http\",\"ecdh_ops_per_s\":[$ecdh_before,$ecdh_after],\"result\":$out}"
   if [ "$PY_TLS_SAMPLE" -gt 0 ]; then
     say "pywebpush: $PY_TLS_SAMPLE messages, ThreadPoolExecutor($PY_THREADS), HTTPS (a new TLS connection per message, as the README's call makes)"
     out="$(REQUESTS_CA_BUNDLE="$CERT" timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_py.py" "$WORK/keys.json" \
       "https://localhost:$SINK_TLS_PORT" "$PY_TLS_SAMPLE" "$PY_THREADS" "$WORK/payload.json")" || out='{"delivered":0,"error":"failed"}'
-    ecdh_before="$ecdh_after"; ecdh_after="$(ecdh_ops)"
+    ecdh_before="$ecdh_after"; ecdh_after="$(ecdh_ops "$RUN_ECDH_SECONDS")"
     echo "$out"; record "{\"kind\":\"python\",\"transport\":\"tls\",\"ecdh_ops_per_s\":[$ecdh_before,$ecdh_after],\"result\":$out}"
   fi
 fi

@@ -33,21 +33,16 @@ import http.client
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
+from fanout_follow import follow, story_id_of
 from procstat import cpu_seconds, vm_hwm_mb
 
 # /metrics is served only for its token: the run's own, given to Herald.
 METRICS_TOKEN = "bench-fanout-metrics-token"
 METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
-
-# How often push-stats is polled (seconds): every poll costs Herald some CPU,
-# counted with the fan-out's (about 1 % of it at 20 ms), so it is polled
-# slowly until the fan-out is nearly over, then often, to time its end.
-POLL_SLOW_S, POLL_FAST_S = 0.2, 0.02
 
 
 def total_cpu(pids: list[int]) -> float:
@@ -59,18 +54,6 @@ def total_cpu(pids: list[int]) -> float:
         except OSError:
             pass
     return total
-
-
-def story_id_of(data: str, slug: str) -> int:
-    url = os.environ.get("FANOUT_DATABASE_URL")
-    if url:
-        out = subprocess.run(["psql", url, "-X", "-At", "-c", f"SELECT id FROM stories WHERE slug = '{slug}'"],
-                             check=True, capture_output=True, text=True).stdout
-        return int(out.strip())
-    db = sqlite3.connect(f"file:{data}/herald.db?mode=ro", uri=True)
-    story_id = db.execute("SELECT id FROM stories WHERE slug = ?", (slug,)).fetchone()[0]
-    db.close()
-    return story_id
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -129,27 +112,9 @@ def main() -> None:
 
         story_id = story_id_of(data, slug)
 
-        stats: dict = {}
-        last_progress, last_delivered = time.monotonic(), -1
-        end = time.monotonic() + timeout
-        while True:
-            conn.request("GET", f"/api/v1/stories/{story_id}/push-stats")
-            resp = conn.getresponse()
-            stats = json.loads(resp.read())
-            settled = stats["delivered"] + stats["gone"] + stats["failed"]
-            if stats["pending_jobs"] == 0 and stats["queued"] > 0 and settled >= stats["queued"] and stats["retrying"] == 0:
-                break
-            now = time.monotonic()
-            if stats["delivered"] != last_delivered:
-                last_delivered, last_progress = stats["delivered"], now
-            if now > end:
-                result["error"] = f"timed out after {timeout:.0f} s"
-                break
-            if now - last_progress > 20:
-                result["error"] = "no message delivered for 20 s (sink unreachable or certificate refused?)"
-                break
-            nearly_over = stats["queued"] > 0 and settled >= 0.95 * stats["queued"]
-            time.sleep(POLL_FAST_S if nearly_over else POLL_SLOW_S)
+        stats, error = follow(conn, story_id, timeout)
+        if error:
+            result["error"] = error
         t_end = time.time()
         cpu1, sink1 = total_cpu(herald_pids), total_cpu(pids)
         hwm = max(vm_hwm_mb(pid) for pid in ([w.pid for w in workers] or [server.pid]))

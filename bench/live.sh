@@ -68,11 +68,7 @@ TOML
 say "starting herald on $base"
 RUST_LOG=warn NO_COLOR=1 "$HERALD" "${global[@]}" serve --demo >"$WORK/herald.log" 2>&1 &
 herald_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
-  sleep 0.1
-done
-curl -fsS -o /dev/null "$base/healthz" || { cat "$WORK/herald.log" >&2; exit 1; }
+wait_for_herald "$base"
 
 # --- 2. an editor, a token, the live story ---------------------------------
 echo "correct horse battery staple for the desk" | RUST_LOG=warn "$HERALD" "${global[@]}" user add "$EDITOR" --role editor >/dev/null

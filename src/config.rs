@@ -142,6 +142,8 @@ struct PushFileConfig {
     lease_seconds: Option<u64>,
     poll_ms: Option<u64>,
     max_messages_per_second: Option<u32>,
+    encryption_threads: Option<usize>,
+    encryption_nice: Option<i32>,
 }
 
 /// `[http]`: how long a connection may take and how many there may be.
@@ -231,6 +233,14 @@ pub struct PushConfig {
     /// Messages this process sends per second at most, whichever worker
     /// sends them; 0 means no limit (see `delivery::pacing`).
     pub max_messages_per_second: u32,
+    /// Threads that encrypt push messages, apart from the web server's
+    /// (see `delivery::encryption`); 0 encrypts inline, on the web
+    /// server's threads. By default one per CPU.
+    pub encryption_threads: usize,
+    /// How many steps (0–19) below the process's priority the encryption
+    /// threads run, so that pages are served before notifications are
+    /// encrypted; 10 by default.
+    pub encryption_nice: i32,
 }
 
 /// The site's own invitation to receive notifications (the "soft prompt").
@@ -574,6 +584,14 @@ impl Config {
                 lease_seconds: push_file.lease_seconds.unwrap_or(60).clamp(1, 3600),
                 poll_ms: push_file.poll_ms.unwrap_or(50).clamp(10, 3_600_000),
                 max_messages_per_second: push_file.max_messages_per_second.unwrap_or(0),
+                encryption_threads: push_file
+                    .encryption_threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
+                    .min(64),
+                encryption_nice: push_file
+                    .encryption_nice
+                    .unwrap_or(10)
+                    .clamp(0, 19),
             },
             prompt: PromptConfig {
                 text: prompt_file.text.unwrap_or_else(|| {

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::sink::{Answer, Sink};
-use herald::delivery::allowlist::{AllowList, Resolver};
 use herald::delivery::sender::{Delivery, Sender};
 use herald::store::Recipient;
 
@@ -101,14 +100,7 @@ async fn a_first_message_that_hangs_holds_the_rest_back_only_a_moment() {
 }
 
 fn sender_for(sink: &Sink) -> Arc<Sender> {
-    let allow_list = Arc::new(
-        AllowList::new(std::slice::from_ref(&sink.base), Resolver::System).expect("allow list"),
-    );
-    let vapid = webpush::Vapid::new(
-        webpush::VapidKeys::generate().expect("keys"),
-        webpush::Subject::new("mailto:tests@example.org").expect("subject"),
-    );
-    Arc::new(Sender::new(vapid, allow_list, PER_ORIGIN).expect("sender"))
+    Arc::new(sink.sender(PER_ORIGIN))
 }
 
 fn recipient(sink: &Sink, id: i64, device: &str) -> Recipient {

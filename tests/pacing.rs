@@ -9,49 +9,14 @@ use std::time::Duration;
 
 use common::TestSite;
 use common::accounts::{api_token, create_user};
-use common::devices::{stats, wait_done};
+use common::devices::{register_many, stats, wait_done};
 use common::sink::Sink;
 use herald::roles::Role;
-use herald::store::NewSubscription;
 use serde_json::{Value, json};
 
 const MESSAGES: usize = 2000;
 const PER_SECOND: u32 = 500;
 const TOKEN: &str = "a-long-metrics-token-for-pacing";
-
-/// Registers `count` subscriptions of `sink` following `topic`, straight
-/// in the store, all with one device's keys (each message is encrypted
-/// for its subscription all the same).
-async fn subscribers(site: &TestSite, sink: &Sink, topic: &str, count: usize) {
-    let topic_ids: Vec<i64> = site
-        .store
-        .topic_ids(&[topic.to_owned()])
-        .await
-        .expect("topic")
-        .into_iter()
-        .map(|(_, id)| id)
-        .collect();
-    let keys = webpush::UserAgentKeys::generate().expect("keys");
-    let json: serde_json::Value = serde_json::from_str(
-        &keys
-            .subscription("https://x.example/p")
-            .expect("subscription")
-            .to_json(),
-    )
-    .expect("json");
-    for n in 0..count {
-        let subscription = NewSubscription {
-            endpoint: sink.endpoint(&format!("d{n}")),
-            p256dh: json["keys"]["p256dh"].as_str().expect("p256dh").to_owned(),
-            auth: json["keys"]["auth"].as_str().expect("auth").to_owned(),
-            expiration_time: None,
-        };
-        site.store
-            .register_subscription(&subscription, &format!("token-{n}"), &topic_ids, None, 0)
-            .await
-            .expect("registered");
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paced_fanout_of_2000_at_500_a_second_takes_about_4_seconds() {
@@ -67,7 +32,7 @@ async fn a_paced_fanout_of_2000_at_500_a_second_takes_about_4_seconds() {
         .publish(&common::story_json("seed", "Seed", &["Politics"]))
         .await;
     wait_done(&site, seed.id, Duration::from_secs(20)).await;
-    subscribers(&site, &sink, "politics", MESSAGES).await;
+    register_many(&site, &sink, "politics", MESSAGES).await;
 
     let story = site
         .publish(&common::story_json("paced", "Paced", &["Politics"]))
@@ -129,7 +94,7 @@ async fn a_spread_notification_trickles_out_and_breaking_news_goes_at_once() {
     const READERS: usize = 60;
     let sink = Sink::start().await;
     let site = common::devices::delivering_site(&sink).await;
-    subscribers(&site, &sink, "politics", READERS).await;
+    register_many(&site, &sink, "politics", READERS).await;
     let email = "editor@example.org";
     create_user(&site, email, Role::Editor).await;
     let token = api_token(&site, email).await;

@@ -11,7 +11,8 @@
 //! - [`sender`]: encrypts and POSTs each message (RFC 8291 through the
 //!   `webpush` crate), bounded per push-service origin, and classifies the
 //!   answer; [`client`] is its HTTP client, [`allowlist`] the SSRF guard
-//!   every connection passes.
+//!   every connection passes, [`encryption`] the threads that encrypt, at
+//!   a lower priority than the web server's.
 //! - [`retry`]: when to try again; [`pacing`]: the process's messages per
 //!   second (a story's spread over minutes is `content::spread`, applied by
 //!   the worker); [`metrics`]: what `/metrics` shows.
@@ -20,6 +21,7 @@
 
 pub mod allowlist;
 pub mod client;
+pub mod encryption;
 pub mod keys;
 pub mod metrics;
 pub mod pacing;

@@ -3,7 +3,9 @@
 //! origin by the `webpush` crate, and the answer classified. What the
 //! sender keeps per origin (its limit and its host name) is looked up by
 //! the endpoint's origin as the URL parser wrote it, so a message allocates
-//! nothing for it.
+//! nothing for it. Messages are encrypted on the sender's
+//! [`EncryptionThreads`] when it has them (at a lower priority than the web
+//! server's), inline otherwise.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,10 +13,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
-use webpush::{Outcome, PushOptions, Vapid};
+use webpush::{Outcome, PushOptions, PushRequest, Vapid};
 
 use super::allowlist::AllowList;
 use super::client::{ClientError, NoAnswer, PushClient, http_client, post};
+use super::encryption::EncryptionThreads;
 use crate::store::Recipient;
 
 /// What became of one message.
@@ -33,10 +36,14 @@ pub enum Delivery {
 #[derive(Debug)]
 pub struct Sender {
     client: PushClient,
-    vapid: Vapid,
+    /// Shared with the encryption threads, which sign with it.
+    vapid: Arc<Vapid>,
     allow_list: Arc<AllowList>,
     per_origin: usize,
     routes: Mutex<HashMap<String, Arc<Route>>>,
+    /// Where messages are encrypted; `None`: inline, on the caller's
+    /// thread.
+    encryption: Option<EncryptionThreads>,
 }
 
 /// What the sender keeps for one push-service origin.
@@ -83,6 +90,29 @@ impl Drop for OpenOnDrop<'_> {
 /// A push service's host name, shared by every message sent there.
 pub type Host = Arc<String>;
 
+/// A message encrypted and signed for its recipient, with the route to its
+/// push service; or what became of it when it cannot be sent.
+#[derive(Debug)]
+pub struct Sealed(Result<(Arc<Route>, PushRequest), (Delivery, Host)>);
+
+/// One subscription's request once built (`None`: there was no usable
+/// subscription to build it for).
+type Built = Option<Result<PushRequest, Delivery>>;
+
+impl Sealed {
+    fn of(route: Result<Arc<Route>, String>, built: Built) -> Sealed {
+        Sealed(match (route, built) {
+            (Err(reason), _) => Err((Delivery::Unusable(reason), Host::default())),
+            (Ok(route), Some(Ok(request))) => Ok((route, request)),
+            (Ok(route), Some(Err(delivery))) => Err((delivery, route.host.clone())),
+            (Ok(route), None) => Err((
+                Delivery::Transport("not encrypted".into()),
+                route.host.clone(),
+            )),
+        })
+    }
+}
+
 impl Sender {
     pub fn new(
         vapid: Vapid,
@@ -91,11 +121,18 @@ impl Sender {
     ) -> Result<Sender, ClientError> {
         Ok(Sender {
             client: http_client(allow_list.clone(), per_origin)?,
-            vapid,
+            vapid: Arc::new(vapid),
             allow_list,
             per_origin: per_origin.max(1),
             routes: Mutex::new(HashMap::new()),
+            encryption: None,
         })
+    }
+
+    /// The same sender, encrypting on `threads` instead of inline.
+    pub fn encrypting_on(mut self, threads: EncryptionThreads) -> Sender {
+        self.encryption = Some(threads);
+        self
     }
 
     fn route(&self, endpoint: &url::Url) -> Arc<Route> {
@@ -130,24 +167,93 @@ impl Sender {
         payload: &[u8],
         options: &PushOptions,
     ) -> (Delivery, Host) {
-        let subscription = match self.subscription(recipient) {
-            Ok(s) => s,
-            Err(reason) => return (Delivery::Unusable(reason), Host::default()),
+        let sealed = self
+            .seal_all(std::slice::from_ref(recipient), payload, options)
+            .await;
+        match sealed.into_iter().next() {
+            Some(sealed) => self.deliver(sealed).await,
+            None => (
+                Delivery::Transport("nothing sealed".into()),
+                Host::default(),
+            ),
+        }
+    }
+
+    /// Encrypts and signs `payload` for each of `recipients`, in order: on
+    /// the encryption threads when the sender has them (the batch shared
+    /// out among them), inline otherwise.
+    pub async fn seal_all(
+        &self,
+        recipients: &[Recipient],
+        payload: &[u8],
+        options: &PushOptions,
+    ) -> Vec<Sealed> {
+        // Parsed, checked and routed here; only the crypto moves.
+        let mut routes = Vec::with_capacity(recipients.len());
+        let mut subscriptions = Vec::with_capacity(recipients.len());
+        for recipient in recipients {
+            match self.subscription(recipient) {
+                Ok(subscription) => {
+                    routes.push(Ok(self.route(subscription.endpoint())));
+                    subscriptions.push(Some(subscription));
+                }
+                Err(reason) => {
+                    routes.push(Err(reason));
+                    subscriptions.push(None);
+                }
+            }
+        }
+        let built = self.build_all(subscriptions, payload, options).await;
+        routes
+            .into_iter()
+            .zip(built)
+            .map(|(route, built)| Sealed::of(route, built))
+            .collect()
+    }
+
+    /// Sends a sealed message, waiting for a free slot at its push
+    /// service. Returns the outcome and the service's host.
+    pub async fn deliver(&self, sealed: Sealed) -> (Delivery, Host) {
+        let (route, request) = match sealed.0 {
+            Ok(ready) => ready,
+            Err(failed) => return failed,
         };
-        let route = self.route(subscription.endpoint());
         let host = route.host.clone();
         let Ok(_permit) = route.limit.acquire().await else {
             return (Delivery::Transport("sender closed".into()), host);
         };
         let _open = OpenOnDrop(&route, self.per_origin);
-        let request = match webpush::build_request(&subscription, payload, options, &self.vapid) {
-            Ok(r) => r,
-            Err(e) => return (Delivery::Unusable(e.to_string()), host),
-        };
         match post(&self.client, request).await {
             Ok(answer) => (Delivery::Answered(answer.outcome()), host),
             Err(NoAnswer::Refused(reason)) => (Delivery::Unusable(reason), host),
             Err(NoAnswer::Transport(reason)) => (Delivery::Transport(reason), host),
+        }
+    }
+
+    /// The requests for `subscriptions` (`None` stays `None`).
+    async fn build_all(
+        &self,
+        subscriptions: Vec<Option<webpush::Subscription>>,
+        payload: &[u8],
+        options: &PushOptions,
+    ) -> Vec<Built> {
+        let count = subscriptions.len();
+        let build = {
+            let (payload, options, vapid) = (payload.to_vec(), options.clone(), self.vapid.clone());
+            move |subscription: Option<webpush::Subscription>| {
+                subscription.map(|s| {
+                    webpush::build_request(&s, &payload, &options, &vapid)
+                        .map_err(|e| Delivery::Unusable(e.to_string()))
+                })
+            }
+        };
+        match &self.encryption {
+            None => subscriptions.into_iter().map(build).collect(),
+            Some(threads) => match threads.map(subscriptions, build).await {
+                Ok(built) => built,
+                // Stopping: worth another try, by whoever resumes.
+                Err(stopped) => vec![Some(Err(Delivery::Transport(stopped.to_string()))); count],
+            },
         }
     }
 

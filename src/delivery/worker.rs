@@ -136,6 +136,11 @@ impl Default for WorkerSettings {
 /// How many subscribers the first batch of a shard's lease holds at most.
 pub const FIRST_BATCH: i64 = 50;
 
+/// Messages sealed at a time: one hand-over to the encryption threads for
+/// this many (a first batch's [`FIRST_BATCH`] in one), and the first of
+/// them leave after about a millisecond of encryption.
+const SEAL_CHUNK: usize = 64;
+
 /// What the workers share.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -545,7 +550,9 @@ impl Engine {
     }
 
     /// Sends to every recipient concurrently (bounded per push service by
-    /// the sender) and sorts the outcomes.
+    /// the sender) and sorts the outcomes. Messages are sealed (encrypted
+    /// and signed) [`SEAL_CHUNK`] at a time, each chunk's going out while
+    /// the next is sealed.
     async fn send_all(
         &self,
         recipients: Vec<Recipient>,
@@ -553,25 +560,25 @@ impl Engine {
         attempt: i64,
     ) -> Outcomes {
         let mut tasks = JoinSet::new();
-        for recipient in recipients {
-            if attempt == 1
-                && let Some(spread) = &payload.spread
-            {
-                self.wait_for_turn(spread.due_at(recipient.id)).await;
+        for chunk in recipients.chunks(SEAL_CHUNK) {
+            let sealed = self
+                .sender
+                .seal_all(chunk, &payload.prepared.payload, &payload.prepared.options)
+                .await;
+            for (recipient, sealed) in chunk.iter().zip(sealed) {
+                if attempt == 1
+                    && let Some(spread) = &payload.spread
+                {
+                    self.wait_for_turn(spread.due_at(recipient.id)).await;
+                }
+                self.pace.admit().await;
+                let sender = self.sender.clone();
+                let id = recipient.id;
+                tasks.spawn(async move {
+                    let (delivery, host) = sender.deliver(sealed).await;
+                    (id, delivery, host)
+                });
             }
-            self.pace.admit().await;
-            let sender = self.sender.clone();
-            let payload = payload.clone();
-            tasks.spawn(async move {
-                let (delivery, host) = sender
-                    .send(
-                        &recipient,
-                        &payload.prepared.payload,
-                        &payload.prepared.options,
-                    )
-                    .await;
-                (recipient.id, delivery, host)
-            });
         }
         let mut outcomes = Outcomes::default();
         let mut hosts = HostTallies::default();

@@ -82,12 +82,20 @@ impl AppState {
         };
         let subject = webpush::Subject::new(subject)
             .map_err(|e| StateError(format!("push.vapid_subject: {e}")))?;
-        let sender = crate::delivery::sender::Sender::new(
+        let mut sender = crate::delivery::sender::Sender::new(
             webpush::Vapid::new(vapid, subject),
             self.push.allow_list.clone(),
             push.concurrency_per_origin,
         )
         .map_err(|e| StateError(format!("cannot create the HTTP client: {e}")))?;
+        if push.encryption_threads > 0 {
+            let threads = crate::delivery::encryption::EncryptionThreads::start(
+                push.encryption_threads,
+                push.encryption_nice,
+            )
+            .map_err(|e| StateError(format!("cannot start the encryption threads: {e}")))?;
+            sender = sender.encrypting_on(threads);
+        }
         self.push
             .metrics
             .pace_limit

@@ -37,6 +37,40 @@ pub async fn register(site: &TestSite, sink: &Sink, device: &str, topics: &[&str
     }
 }
 
+/// Registers `count` subscriptions of `sink` following `topic`, straight
+/// in the store, all with one device's keys (each message is encrypted
+/// for its subscription all the same).
+pub async fn register_many(site: &TestSite, sink: &Sink, topic: &str, count: usize) {
+    let topic_ids: Vec<i64> = site
+        .store
+        .topic_ids(&[topic.to_owned()])
+        .await
+        .expect("topic")
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    let keys = webpush::UserAgentKeys::generate().expect("keys");
+    let json: serde_json::Value = serde_json::from_str(
+        &keys
+            .subscription("https://x.example/p")
+            .expect("subscription")
+            .to_json(),
+    )
+    .expect("json");
+    for n in 0..count {
+        let subscription = herald::store::NewSubscription {
+            endpoint: sink.endpoint(&format!("d{n}")),
+            p256dh: json["keys"]["p256dh"].as_str().expect("p256dh").to_owned(),
+            auth: json["keys"]["auth"].as_str().expect("auth").to_owned(),
+            expiration_time: None,
+        };
+        site.store
+            .register_subscription(&subscription, &format!("token-{n}"), &topic_ids, None, 0)
+            .await
+            .expect("registered");
+    }
+}
+
 /// A browser's `PushSubscription.toJSON()` for `endpoint`, with fresh keys.
 pub fn subscription_json(endpoint: &str) -> Value {
     subscription_keys(endpoint).1

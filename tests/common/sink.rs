@@ -97,6 +97,22 @@ impl Sink {
             .filter(|r| r.device == device)
             .collect()
     }
+
+    /// A sender allowed to reach this sink, with `per_origin` requests in
+    /// flight at most, encrypting inline.
+    pub fn sender(&self, per_origin: usize) -> herald::delivery::sender::Sender {
+        let allow_list = herald::delivery::allowlist::AllowList::new(
+            std::slice::from_ref(&self.base),
+            herald::delivery::allowlist::Resolver::System,
+        )
+        .expect("allow list");
+        let vapid = webpush::Vapid::new(
+            webpush::VapidKeys::generate().expect("keys"),
+            webpush::Subject::new("mailto:tests@example.org").expect("subject"),
+        );
+        herald::delivery::sender::Sender::new(vapid, Arc::new(allow_list), per_origin)
+            .expect("sender")
+    }
 }
 
 async fn receive(
