@@ -316,8 +316,16 @@ async fn any_entry_on_the_desk_opens_for_editing_however_old_and_no_other() {
     let (status, page) = editor.text(&edit(first)).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("The very first entry."), "{page}");
-    assert_eq!(editor.text(&edit(draft)).await.0, 200, "an editor's desk shows drafts");
-    assert_eq!(editor.text(&edit(elsewhere)).await.0, 404, "another story's entry");
+    assert_eq!(
+        editor.text(&edit(draft)).await.0,
+        200,
+        "an editor's desk shows drafts"
+    );
+    assert_eq!(
+        editor.text(&edit(elsewhere)).await.0,
+        404,
+        "another story's entry"
+    );
 
     let contributor = login_as(&site, Role::Contributor).await;
     assert_eq!(contributor.text(&edit(first)).await.0, 200);
