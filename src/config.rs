@@ -336,6 +336,10 @@ pub struct Config {
     /// The file of secret keys the operator keeps (`secret_key_file`).
     pub secret_key_file: Option<PathBuf>,
     pub http: HttpConfig,
+    /// How often a serving process looks for content another process
+    /// changed, to drop the pages it touched (its own changes wake it at
+    /// once). Not in the file: one second, shorter in tests that count on it.
+    pub content_poll: std::time::Duration,
     /// The memory budget, in MiB (1,048,576 bytes), of the images being
     /// decoded and resized at once in this process (`images::ImageMemoryBudget`):
     /// an upload waits while others hold it, and one that alone needs more
@@ -550,6 +554,7 @@ impl Config {
             secret_key: args.secret_key.clone().or(file.secret_key).map(SecretText),
             secret_key_file: args.secret_key_file.clone().or(file.secret_key_file),
             http: http_limits(file.http.unwrap_or_default())?,
+            content_poll: CONTENT_POLL,
             image_memory_mb,
             site: SiteConfig {
                 name,
@@ -620,6 +625,10 @@ impl Config {
         format!("{base}{path}")
     }
 }
+
+/// How often a serving process looks for content changed by another
+/// process (see [`Config::content_poll`]).
+const CONTENT_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The listen backlog by default: a thousand readers or more connecting
 /// in the same instant are queued, not dropped (Linux's default

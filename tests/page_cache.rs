@@ -201,3 +201,22 @@ async fn a_live_entry_drops_its_storys_page_and_not_its_topics() {
     );
     assert!(after > warm, "the story's page re-rendered");
 }
+
+#[tokio::test]
+async fn a_write_of_this_process_drops_its_pages_at_once_not_at_the_poll() {
+    // Another process's changes would wait an hour: only the wake-up of
+    // this process's own write can drop the page.
+    let site = TestSite::start_with(|c| {
+        c.metrics_token = Some(TOKEN.into());
+        c.content_poll = Duration::from_secs(3600);
+    })
+    .await;
+    page(&site, "/").await;
+    let warm = renders(&site).await;
+    page(&site, "/").await;
+    assert_eq!(renders(&site).await, warm, "the home page is cached");
+
+    site.publish(&story_json("woken", "Woken at once", &["Politics"]))
+        .await;
+    wait_for(&site, "/", "Woken at once").await;
+}

@@ -45,9 +45,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// How often the server checks for content changed by another process.
-const CONTENT_POLL: Duration = Duration::from_secs(1);
-
 /// How long delivery workers get to checkpoint their work on shutdown.
 const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(20);
 
@@ -151,13 +148,18 @@ async fn await_workers(workers: tokio::task::JoinHandle<()>) {
 /// write by any process (`herald story add` while the site runs, another
 /// web node), read from the store's change log since the version last seen,
 /// or a scheduled story's time arriving. A page no change touched stays.
+/// It looks every `content_poll`, and at once when this process writes, so
+/// that a page rendered in the moment after a publish is not rendered
+/// again a second later.
 async fn watch_content(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut last: Option<(Fingerprint, chrono::DateTime<Utc>)> = None;
-    let mut ticker = tokio::time::interval(CONTENT_POLL);
+    let mut ticker = tokio::time::interval(state.config.content_poll);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        // This process's own writes wake it at once; others' at the poll.
         tokio::select! {
             _ = ticker.tick() => {}
+            () = state.store.content_written() => {}
             _ = stop.changed() => return,
         }
         let at = Utc::now();

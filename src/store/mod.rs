@@ -105,6 +105,9 @@ pub struct Store {
     /// Woken when this process commits a live entry (or the end of a
     /// coverage), or hears that another did: the live hub's wake-up.
     live_written: Arc<Notify>,
+    /// Woken when this process commits a change readers may see: the page
+    /// cache's watcher (`server::watch_content`).
+    content_written: Arc<Notify>,
     /// Seals the secrets the database keeps (see [`crate::secrets`]); on
     /// SQLite the data folder's, on PostgreSQL none until
     /// [`Store::use_keyring`] gives the operator's.
@@ -223,6 +226,7 @@ impl Store {
             backend: Backend::Postgres,
             jobs_committed: Arc::default(),
             live_written: Arc::default(),
+            content_written: Arc::default(),
             bell: Arc::new(wake::Bell::Postgres {
                 url: url.to_owned(),
             }),
@@ -293,6 +297,7 @@ impl Store {
             backend: Backend::Sqlite,
             jobs_committed: Arc::default(),
             live_written: Arc::default(),
+            content_written: Arc::default(),
             bell: Arc::new(wake::Bell::for_data_folder(data)),
             keyring: None,
         };
@@ -345,7 +350,24 @@ impl Store {
     /// database: a live change is committed.
     async fn announce_live(&self) {
         self.live_written.notify_one();
+        // A live change changes its story's pages too.
+        self.announce_content();
         self.bell.ring_live(&self.pool).await;
+    }
+
+    /// Resolves when this process commits a change readers may see (a
+    /// story, a topic, a live entry); a change made while nobody waits
+    /// wakes the next wait. For one waiter: the page cache's watcher, which
+    /// then reads what the change touched. Other processes' changes are
+    /// found by its poll.
+    pub async fn content_written(&self) {
+        self.content_written.notified().await;
+    }
+
+    /// Wakes this process's page cache watcher: a change readers may see
+    /// is committed.
+    fn announce_content(&self) {
+        self.content_written.notify_one();
     }
 
     /// Wakes this process's live hub (see [`Store::live_written`]) whenever
