@@ -220,3 +220,40 @@ async fn a_write_of_this_process_drops_its_pages_at_once_not_at_the_poll() {
         .await;
     wait_for(&site, "/", "Woken at once").await;
 }
+
+#[tokio::test]
+async fn a_write_on_one_node_drops_the_pages_of_another_at_once_on_postgres() {
+    let site = TestSite::start_with(|c| {
+        c.metrics_token = Some(TOKEN.into());
+        c.content_poll = Duration::from_secs(3600);
+    })
+    .await;
+    if site.job_listeners().await.is_none() {
+        // SQLite: another process's change waits for the poll (tested
+        // above with the poll's usual second).
+        return;
+    }
+    let other = site.second_node().await;
+    page(&other, "/").await;
+    // Both nodes listen before the write (a notification is not kept).
+    let started = Instant::now();
+    while site
+        .postgres(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND query LIKE 'LISTEN%herald_content%' AND state = 'idle'",
+        )
+        .await
+        .len()
+        < 2
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the nodes never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Written on the first node; the second's poll would wait an hour.
+    site.publish(&story_json("far-away", "Heard far away", &["Politics"]))
+        .await;
+    wait_for(&other, "/", "Heard far away").await;
+}

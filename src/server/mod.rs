@@ -148,10 +148,15 @@ async fn await_workers(workers: tokio::task::JoinHandle<()>) {
 /// write by any process (`herald story add` while the site runs, another
 /// web node), read from the store's change log since the version last seen,
 /// or a scheduled story's time arriving. A page no change touched stays.
-/// It looks every `content_poll`, and at once when this process writes, so
-/// that a page rendered in the moment after a publish is not rendered
-/// again a second later.
+/// It looks every `content_poll`, and at once when this process writes or
+/// (PostgreSQL) another node says it wrote, so that a page rendered in the
+/// moment after a publish is not rendered again a second later.
 async fn watch_content(state: AppState, mut stop: watch::Receiver<bool>) {
+    // Other nodes' writes wake it too, on PostgreSQL.
+    let listening = tokio::spawn({
+        let (store, stop) = (state.store.clone(), stop.clone());
+        async move { store.hear_other_processes_content(stop).await }
+    });
     let mut last: Option<(Fingerprint, chrono::DateTime<Utc>)> = None;
     let mut ticker = tokio::time::interval(state.config.content_poll);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -160,7 +165,7 @@ async fn watch_content(state: AppState, mut stop: watch::Receiver<bool>) {
         tokio::select! {
             _ = ticker.tick() => {}
             () = state.store.content_written() => {}
-            _ = stop.changed() => return,
+            _ = stop.changed() => break,
         }
         let at = Utc::now();
         match state.store.fingerprint(at).await {
@@ -188,6 +193,7 @@ async fn watch_content(state: AppState, mut stop: watch::Receiver<bool>) {
             Err(e) => tracing::warn!(error = %e, "cannot check for content changes"),
         }
     }
+    let _ = listening.await;
 }
 
 /// What changed between two fingerprints taken at `since` and `at`: the

@@ -351,23 +351,37 @@ impl Store {
     async fn announce_live(&self) {
         self.live_written.notify_one();
         // A live change changes its story's pages too.
-        self.announce_content();
-        self.bell.ring_live(&self.pool).await;
+        self.announce_content().await;
+        self.bell.ring_others(&self.pool, wake::LIVE_CHANNEL).await;
     }
 
     /// Resolves when this process commits a change readers may see (a
     /// story, a topic, a live entry); a change made while nobody waits
     /// wakes the next wait. For one waiter: the page cache's watcher, which
-    /// then reads what the change touched. Other processes' changes are
-    /// found by its poll.
+    /// then reads what the change touched. Other processes' changes wake it
+    /// while [`Store::hear_other_processes_content`] runs (PostgreSQL), or
+    /// are found by its poll.
     pub async fn content_written(&self) {
         self.content_written.notified().await;
     }
 
-    /// Wakes this process's page cache watcher: a change readers may see
-    /// is committed.
-    fn announce_content(&self) {
+    /// Wakes the page caches' watchers, this process's and every other's
+    /// on the same database: a change readers may see is committed.
+    async fn announce_content(&self) {
         self.content_written.notify_one();
+        self.bell
+            .ring_others(&self.pool, wake::CONTENT_CHANNEL)
+            .await;
+    }
+
+    /// Wakes this process's page cache watcher (see
+    /// [`Store::content_written`]) whenever another process on the same
+    /// database commits a change readers may see, until `stop` turns true:
+    /// `LISTEN` on PostgreSQL; on SQLite nothing is heard (it polls).
+    pub async fn hear_other_processes_content(&self, stop: tokio::sync::watch::Receiver<bool>) {
+        self.bell
+            .listen_others(wake::CONTENT_CHANNEL, self.content_written.clone(), stop)
+            .await;
     }
 
     /// Wakes this process's live hub (see [`Store::live_written`]) whenever
@@ -375,7 +389,9 @@ impl Store {
     /// `stop` turns true: `LISTEN` on PostgreSQL; on SQLite nothing is
     /// heard (the hub polls).
     pub async fn hear_other_processes_live(&self, stop: tokio::sync::watch::Receiver<bool>) {
-        self.bell.listen_live(self.live_written.clone(), stop).await;
+        self.bell
+            .listen_others(wake::LIVE_CHANNEL, self.live_written.clone(), stop)
+            .await;
     }
 
     /// Connections the pool opens at most.

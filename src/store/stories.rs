@@ -376,7 +376,7 @@ impl Store {
         super::editorial::record_revision(&mut tx, id, options.actor, action, now_s).await?;
         super::content_changes::story_changed(&mut tx, id, before, now).await?;
         tx.commit().await?;
-        self.announce_content();
+        self.announce_content().await;
         if job_due_now {
             self.announce_job().await;
         }

@@ -196,7 +196,7 @@ impl Store {
         .await?;
         crate::store::content_changes::record(&mut tx, &Touched::everything()).await?;
         tx.commit().await?;
-        self.announce_content();
+        self.announce_content().await;
         self.topic_by_slug(slug, now)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("topic {slug} vanished")))
@@ -243,7 +243,7 @@ impl Store {
         // Topic names show on story pages: their cached copies must go.
         crate::store::content_changes::record(&mut tx, &Touched::everything()).await?;
         tx.commit().await?;
-        self.announce_content();
+        self.announce_content().await;
         self.topic_by_slug(slug, now).await
     }
 }

@@ -39,6 +39,10 @@ pub const JOBS_CHANNEL: &str = "herald_jobs";
 /// The PostgreSQL notification channel of live entries.
 pub const LIVE_CHANNEL: &str = "herald_live";
 
+/// The PostgreSQL notification channel of changes readers may see (the
+/// page caches' watchers).
+pub const CONTENT_CHANNEL: &str = "herald_content";
+
 /// The pause before listening again after the first failure in a row.
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 
@@ -85,27 +89,34 @@ impl Bell {
         }
     }
 
-    /// Tells the live hubs of every other process that a live entry was
-    /// written (PostgreSQL; on SQLite they poll).
-    pub(super) async fn ring_live(&self, pool: &AnyPool) {
+    /// Tells every other process listening on `channel` (the live hubs,
+    /// the page caches' watchers) that something was written (PostgreSQL;
+    /// on SQLite they poll).
+    pub(super) async fn ring_others(&self, pool: &AnyPool, channel: &str) {
         if let Bell::Postgres { .. } = self
-            && let Err(e) = notify_postgres(pool, LIVE_CHANNEL).await
+            && let Err(e) = notify_postgres(pool, channel).await
         {
             tracing::warn!(
                 error = %e,
-                "could not wake other nodes' live streams; they find the entry at their next poll"
+                channel,
+                "could not wake the other nodes; they find the change at their next poll"
             );
         }
     }
 
-    /// Wakes `hub` (one waiter: a wake while it works is kept for it)
-    /// whenever another process writes a live entry, until `stop` turns
-    /// true. On SQLite there is nothing to hear: it waits for `stop`.
-    pub(super) async fn listen_live(&self, hub: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+    /// Wakes `waiter` (one waiter: a wake while it works is kept for it)
+    /// whenever another process rings `channel`, until `stop` turns true.
+    /// On SQLite there is nothing to hear: it waits for `stop`.
+    pub(super) async fn listen_others(
+        &self,
+        channel: &str,
+        waiter: Arc<Notify>,
+        mut stop: watch::Receiver<bool>,
+    ) {
         match self {
             Bell::Socket(_) => stopped(&mut stop).await,
             Bell::Postgres { url } => {
-                listen_postgres(url, LIVE_CHANNEL, &|| hub.notify_one(), stop).await;
+                listen_postgres(url, channel, &|| waiter.notify_one(), stop).await;
             }
         }
     }

@@ -48,7 +48,7 @@ impl Store {
         record_revision(&mut tx, id, actor, RevisionAction::Unpublished, now_s).await?;
         crate::store::content_changes::story_changed(&mut tx, id, Default::default(), now).await?;
         tx.commit().await?;
-        self.announce_content();
+        self.announce_content().await;
         Ok(version)
     }
 
@@ -80,7 +80,7 @@ impl Store {
         record_revision(&mut tx, id, actor, RevisionAction::Corrected, now_s).await?;
         crate::store::content_changes::story_changed(&mut tx, id, Default::default(), now).await?;
         tx.commit().await?;
-        self.announce_content();
+        self.announce_content().await;
         Ok(version)
     }
 
