@@ -365,8 +365,10 @@ async fn subscribers(store: &Store, topic_id: i64, count: i64) {
 async fn an_update_waits_for_the_original_to_finish_and_supersedes_its_retries() {
     let test = TestStore::open().await;
     let store = &test.store;
-    let now = Utc::now();
     let story = publish_with(store, draft("storm", "Storm", &["Weather"]), true, false).await;
+    // After the publish: a second that turned in between would make the
+    // story published after `now`.
+    let now = Utc::now();
     let topics = store
         .topic_ids(&["weather".to_owned()])
         .await
