@@ -4,8 +4,10 @@
 sink, and page load on a story page, the home page and a topic page.
 
   (a) the pages alone: closed loop, `wrk` with CONNECTIONS connections;
-  (b) a fan-out alone: a story published in the subscribers' topic with
-      `herald story add --publish`, followed to its last message;
+  (b) a fan-out alone: a story published in the subscribers' topic
+      through the admin API, as the newsroom publishes (the server hears of
+      its own write at once and drops only the pages it touched), followed
+      to its last message;
   (c) the click storm: the same fan-out, with an open-loop page load
       (`h2load --h1 --rps`) at FRACTION of (a)'s rate started the moment
       the story is published (its page, the home page, the topic page),
@@ -20,7 +22,9 @@ by the caller in the same run) -- in (c) and (d) net of the pages served
 meanwhile, each charged (a)'s CPU per page; pages rendered during (c)
 (`herald_pages_renders_total`).
 
-Usage: storm_bench.py BASE HERALD_PID HERALD DATA CONFIG TOKEN ECDH_OPS WORK
+Usage: storm_bench.py BASE HERALD_PID DATA TOKEN ECDH_OPS WORK API_TOKEN
+
+(TOKEN reads /metrics; API_TOKEN is an editor's API token, which publishes.)
 
 Environment (defaults): CONNECTIONS 64, PAGES_SECONDS 10, FRACTION 0.3,
 RPS_CLIENTS 64 (h2load's connections in (c)), TOPIC politics,
@@ -38,7 +42,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from fanout_follow import follow, story_id_of
+from fanout_follow import follow
 from procstat import cpu_seconds
 from storm_run import quantile, renders
 
@@ -133,21 +137,31 @@ def parse_h2load(out: str, log_file: str, seconds: int) -> dict:
 class Herald:
     """The running Herald: publishes stories and follows their fan-outs."""
 
-    def __init__(self, base: str, pid: int, binary: str, data: str, config: str, token: str, work: str):
-        self.base, self.pid, self.data, self.token, self.work = base, pid, data, token, work
-        self.command = [binary, "--data", data, "--config", config]
+    def __init__(self, base: str, pid: int, data: str, api_token: str):
+        self.base, self.pid, self.data, self.api_token = base, pid, data, api_token
         parsed = urllib.parse.urlsplit(base)
         self.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
 
+    def admin(self, path: str, body: dict) -> dict:
+        """POSTs `body` to the admin API as the editor; the answer's JSON."""
+        self.conn.request("POST", path, body=json.dumps(body),
+                          headers={"Authorization": f"Bearer {self.api_token}",
+                                   "Content-Type": "application/json"})
+        answer = self.conn.getresponse()
+        text = answer.read().decode()
+        if answer.status not in (200, 201):
+            sys.exit(f"POST {path}: {answer.status} {text}")
+        return json.loads(text)
+
     def publish(self, slug: str) -> int:
-        story = os.path.join(self.work, f"{slug}.json")
-        with open(story, "w", encoding="utf-8") as f:
-            json.dump({"slug": slug, "headline": f"The storm, {slug}", "topics": [TOPIC.title()],
-                       "standfirst": "The vote came at dawn, after eleven hours of debate.",
-                       "body_markdown": "Everyone read it at once."}, f)
-        subprocess.run(self.command + ["story", "add", story, "--publish"], check=True,
-                       stdout=subprocess.DEVNULL, env=dict(os.environ, RUST_LOG="warn"))
-        return story_id_of(self.data, slug)
+        """Creates story `slug` in the topic and publishes it, with its
+        notification, as an editor does; returns its id."""
+        story = self.admin("/api/v1/admin/stories", {
+            "slug": slug, "headline": f"The storm, {slug}", "topics": [TOPIC.title()],
+            "standfirst": "The vote came at dawn, after eleven hours of debate.",
+            "body_markdown": "Everyone read it at once.", "authors": ["Bench"]})
+        self.admin(f"/api/v1/admin/stories/{story['id']}/publish", {})
+        return story["id"]
 
     def fanout(self, slug: str, during=None) -> dict:
         """Publishes `slug` and follows its fan-out; `during()` is called
@@ -172,9 +186,9 @@ def ecdh_per_message(fanout: dict, ecdh_ops: float, page_cpu_s: float = 0.0) -> 
 
 
 def main() -> None:
-    base, pid, binary, data, config, token, ecdh_ops, work = sys.argv[1:9]
+    base, pid, data, token, ecdh_ops, work, api_token = sys.argv[1:8]
     pid, ecdh_ops = int(pid), float(ecdh_ops)
-    herald = Herald(base, pid, binary, data, config, token, work)
+    herald = Herald(base, pid, data, api_token)
     topic_page = f"/topics/{TOPIC}"
     # A story of the topic, as a reader would find it.
     with urllib.request.urlopen(base + topic_page, timeout=10) as answer:
