@@ -39,7 +39,9 @@
 # PY_TLS_SAMPLE 1000 (pywebpush over TLS, 0 to skip), NODE_CONCURRENCY 100,
 # PY_THREADS 32, RUN_TIMEOUT 900 (seconds per step), ECDH_SECONDS 5 (the
 # yardstick at the start), RUN_ECDH_SECONDS 3 (again before and after each
-# Herald run),
+# Herald run), ENCRYPTION_THREADS and ENCRYPTION_NICE (push.encryption_threads
+# and push.encryption_nice; unset: Herald's defaults; 0 threads encrypts on
+# the web server's threads),
 # DATABASE_URL (unset: SQLite in a data folder), WORKER_PROCESSES "1 2"
 # (PostgreSQL only), COMPARE yes (no on PostgreSQL), HERALD_BIN (a herald
 # binary to use instead of building the release one; figures from a debug
@@ -212,6 +214,8 @@ shard_size = $SHARD_SIZE
 batch_size = $BATCH_SIZE
 concurrency_per_origin = $CONCURRENCY
 EOF
+  if [ -n "${ENCRYPTION_THREADS:-}" ]; then echo "encryption_threads = $ENCRYPTION_THREADS" >>"$conf"; fi
+  if [ -n "${ENCRYPTION_NICE:-}" ]; then echo "encryption_nice = $ENCRYPTION_NICE" >>"$conf"; fi
   say "Herald, N=$n, $label ($sink)"
   rm -rf "$data" && mkdir -p "$data"
   RUST_LOG=warn "$HERALD" --data "$data" --config "$conf" story add "$WORK/seed.json" >/dev/null
