@@ -47,12 +47,18 @@ stop_and_clean() {
 # Waits up to 30 s for the Herald at $1 to answer /healthz; otherwise
 # prints its log ($WORK/herald.log) and exits.
 wait_for_herald() {
+  wait_for_url "$1/healthz" || { cat "$WORK/herald.log" >&2; exit 1; }
+}
+
+# Waits up to 30 s for $1 to answer with a success; says so and fails
+# otherwise.
+wait_for_url() {
   for _ in $(seq 1 300); do
-    curl -fsS -o /dev/null "$1/healthz" 2>/dev/null && return 0
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
     sleep 0.1
   done
-  cat "$WORK/herald.log" >&2
-  exit 1
+  echo "no answer from $1" >&2
+  return 1
 }
 
 # Installs with apt-get the packages whose command is missing; each
@@ -64,7 +70,14 @@ install_missing() {
   done
   if [ "${#wanted[@]}" -gt 0 ]; then
     say "installing ${wanted[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${wanted[@]}" >/dev/null
+    # policy-rc.d 101: no package starts a service of its own (a system
+    # nginx on port 80).
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    local installed=0
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${wanted[@]}" >/dev/null \
+      || installed=$?
+    rm -f /usr/sbin/policy-rc.d
+    return "$installed"
   fi
 }
 

@@ -51,55 +51,15 @@ THREADS="${THREADS:-2}"
 WARMUP="${WARMUP:-5s}"
 
 say() { printf '==> %s\n' "$*" >&2; }
+ROOT="$repo"
+# shellcheck source=bench/common.sh
+. "$repo/bench/common.sh"
 
-# --- 1. build and tools ------------------------------------------------------
-say "cargo build --release --bin herald"
-cargo build --release --bin herald
-herald="${CARGO_TARGET_DIR:-$repo/target}/release/herald"
-
-need=()
-command -v wrk >/dev/null 2>&1 || need+=(wrk)
-command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need+=(nginx)
-command -v curl >/dev/null 2>&1 || need+=(curl)
-if ((${#need[@]})); then
-  say "installing ${need[*]} with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  # policy-rc.d 101: do not let the package start a system nginx on port 80.
-  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  apt-get install -y -q --no-install-recommends "${need[@]}" || { rm -f /usr/sbin/policy-rc.d; exit 1; }
-  rm -f /usr/sbin/policy-rc.d
-fi
-nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
-
-# --- 2. servers --------------------------------------------------------------
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/herald-bench.XXXXXX")"
-herald_pid=""
-nginx_pid=""
-cleanup() {
-  for pid in $herald_pid $nginx_pid; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in $herald_pid $nginx_pid; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for() { # url
-  for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "no answer from $1" >&2
-  return 1
-}
+install_missing wrk:wrk nginx:nginx curl:curl
+herald_binary
+herald="$HERALD"
+work_folder site
+tmp="$WORK"
 
 herald_port="$(free_port)"
 herald_url="http://127.0.0.1:$herald_port"
@@ -107,7 +67,7 @@ say "starting herald on $herald_url"
 RUST_LOG=warn NO_COLOR=1 "$herald" --data "$tmp/data" --bind "127.0.0.1:$herald_port" \
   --base-url "$herald_url" serve --demo >"$tmp/herald.log" 2>&1 &
 herald_pid=$!
-wait_for "$herald_url/healthz" || { cat "$tmp/herald.log" >&2; exit 1; }
+wait_for_herald "$herald_url"
 
 story="${STORY:-$(curl -fsS "$herald_url/" | grep -o 'href="/stories/[^"]*"' | head -n 1 | sed 's/^href="//; s/"$//')}"
 [[ -n "$story" ]] || { echo "no story link on the home page" >&2; exit 1; }
@@ -149,9 +109,9 @@ http {
 }
 EOF
 say "starting nginx on $nginx_url (worker_processes auto = $(nproc))"
-"$nginx_bin" -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' &
-nginx_pid=$!
-wait_for "$nginx_url$story" || { cat "$tmp/nginx/error.log" >&2; exit 1; }
+nginx -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' &
+NGINX_PID=$!
+wait_for_url "$nginx_url$story" || { cat "$tmp/nginx/error.log" >&2; exit 1; }
 
 # The page as Brotli: sent as br, and its size.
 br_headers="$(curl -fsS -D - -o "$tmp/page.br" -H 'Accept-Encoding: br' "$herald_url$story")"
