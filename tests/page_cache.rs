@@ -8,6 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{TestSite, select_text, story_json};
+use herald::store::CONTENT_CHANNEL;
 
 const TOKEN: &str = "a-long-metrics-token-for-pages";
 
@@ -236,22 +237,7 @@ async fn a_write_on_one_node_drops_the_pages_of_another_at_once_on_postgres() {
     let other = site.second_node().await;
     page(&other, "/").await;
     // Both nodes listen before the write (a notification is not kept).
-    let started = Instant::now();
-    while site
-        .postgres(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
-             AND query LIKE 'LISTEN%herald_content%' AND state = 'idle'",
-        )
-        .await
-        .len()
-        < 2
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "the nodes never listened"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    site.wait_for_listeners(CONTENT_CHANNEL, 2).await;
     // Written on the first node; the second's poll would wait an hour.
     site.publish(&story_json("far-away", "Heard far away", &["Politics"]))
         .await;

@@ -83,7 +83,7 @@ pub use stories::{
 };
 pub use story_follows::{FollowedStory, STORY_FOLLOW_LAPSE_SECONDS, StoryFollow};
 pub use subscriptions::{Click, NewSubscription, Registered, SubscriptionRecord};
-pub use wake::{JOBS_CHANNEL, WORKERS_SOCKET_FILE};
+pub use wake::{CONTENT_CHANNEL, JOBS_CHANNEL, WORKERS_SOCKET_FILE};
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

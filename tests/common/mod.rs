@@ -334,14 +334,33 @@ impl TestSite {
     /// On PostgreSQL, the server process ids of the connections listening
     /// for jobs (their `LISTEN` done: idle since); `None` on SQLite.
     pub async fn job_listeners(&self) -> Option<Vec<i32>> {
+        self.listeners(JOBS_CHANNEL).await
+    }
+
+    /// On PostgreSQL, the server process ids of the connections listening
+    /// on `channel` (their `LISTEN` done: idle since); `None` on SQLite.
+    pub async fn listeners(&self, channel: &str) -> Option<Vec<i32>> {
         self.database.as_ref()?;
         Some(
             self.postgres(&format!(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
-                 AND query LIKE 'LISTEN%{JOBS_CHANNEL}%' AND state = 'idle'"
+                 AND query LIKE 'LISTEN%{channel}%' AND state = 'idle'"
             ))
             .await,
         )
+    }
+
+    /// On PostgreSQL, waits until at least `count` connections listen on
+    /// `channel` (a notification sent before is not kept for them).
+    pub async fn wait_for_listeners(&self, channel: &str, count: usize) {
+        let started = std::time::Instant::now();
+        while self.listeners(channel).await.unwrap_or_default().len() < count {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(15),
+                "{count} connections never listened on {channel}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 
     /// Runs `sql`, which returns one `int4` column, on this site's
