@@ -219,15 +219,21 @@ EOF
   say "Herald, N=$n, $label ($sink)"
   rm -rf "$data" && mkdir -p "$data"
   RUST_LOG=warn "$HERALD" --data "$data" --config "$conf" story add "$WORK/seed.json" >/dev/null
+  # The story is published as the newsroom publishes it: through the admin
+  # API, by an editor with an API token.
+  echo "correct horse battery staple for the bench" \
+    | RUST_LOG=warn "$HERALD" --data "$data" --config "$conf" user add fanout-editor@example.org --role editor >/dev/null
+  local api_token
+  api_token="$(RUST_LOG=warn "$HERALD" --data "$data" --config "$conf" token create --user fanout-editor@example.org --name fanout)"
   timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_seed.py" "${db_url:-$data/herald.db}" "$n" politics "$sink" \
     "$WORK/keys.json" "$SHARD_SIZE" "$BATCH_SIZE"
   local out backend=sqlite
   [ -n "$db_url" ] && backend=postgres
   local ecdh_before ecdh_after
   ecdh_before="$(ecdh_ops "$RUN_ECDH_SECONDS")"
-  out="$(SSL_CERT_FILE="$CERT" FANOUT_WORKER_PROCESSES="$procs" FANOUT_DATABASE_URL="$db_url" \
+  out="$(SSL_CERT_FILE="$CERT" FANOUT_WORKER_PROCESSES="$procs" \
     timeout $((RUN_TIMEOUT + 60)) python3 "$BENCH/fanout_run.py" "$HERALD" "$data" "$conf" \
-    "$HERALD_PORT" "$WORK/story.json" bench-fanout "$FIRST_LOG" "$(sink_pids)" \
+    "$HERALD_PORT" "$WORK/story.json" "$api_token" "$FIRST_LOG" "$(sink_pids)" \
     "$BENCH/out/fanout-$STAMP-herald-$n-$transport-$backend-$procs.log" "$RUN_TIMEOUT")" || out='{"ok":false,"error":"the run failed"}'
   ecdh_after="$(ecdh_ops "$RUN_ECDH_SECONDS")"
   echo "$out"

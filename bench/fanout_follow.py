@@ -1,12 +1,10 @@
-"""Following one story's fan-out to its end, through Herald's push stats
-(`GET /api/v1/stories/{id}/push-stats`); shared by the benchmark runners
-(fanout_run.py, storm_bench.py)."""
+"""Publishing a story as the newsroom does (the admin API, as an editor with
+an API token) and following its fan-out to its end through Herald's push
+stats (`GET /api/v1/stories/{id}/push-stats`); shared by the benchmark
+runners (fanout_run.py, storm_bench.py)."""
 
 import http.client
 import json
-import os
-import sqlite3
-import subprocess
 import time
 
 # How often push-stats is polled (seconds): every poll costs Herald some CPU,
@@ -15,18 +13,25 @@ import time
 POLL_SLOW_S, POLL_FAST_S = 0.2, 0.02
 
 
-def story_id_of(data: str, slug: str) -> int:
-    """The id of story `slug`: from FANOUT_DATABASE_URL with `psql` when set,
-    otherwise from DATA/herald.db."""
-    url = os.environ.get("FANOUT_DATABASE_URL")
-    if url:
-        out = subprocess.run(["psql", url, "-X", "-At", "-c", f"SELECT id FROM stories WHERE slug = '{slug}'"],
-                             check=True, capture_output=True, text=True).stdout
-        return int(out.strip())
-    db = sqlite3.connect(f"file:{data}/herald.db?mode=ro", uri=True)
-    story_id = db.execute("SELECT id FROM stories WHERE slug = ?", (slug,)).fetchone()[0]
-    db.close()
-    return story_id
+def admin_post(conn: http.client.HTTPConnection, api_token: str, path: str, body: dict) -> dict:
+    """POSTs `body` to Herald's admin API as the token's editor; the
+    answer's JSON. Exits with the answer when it is not a success."""
+    conn.request("POST", path, body=json.dumps(body),
+                 headers={"Authorization": f"Bearer {api_token}", "Content-Type": "application/json"})
+    answer = conn.getresponse()
+    text = answer.read().decode()
+    if answer.status not in (200, 201):
+        raise SystemExit(f"POST {path}: {answer.status} {text}")
+    return json.loads(text)
+
+
+def publish(conn: http.client.HTTPConnection, api_token: str, story: dict) -> int:
+    """Creates `story` (the admin API's story JSON) and publishes it with
+    its notification, as an editor does; returns its id. The server drops
+    the pages it touched and wakes its workers as it commits."""
+    created = admin_post(conn, api_token, "/api/v1/admin/stories", story)
+    admin_post(conn, api_token, f"/api/v1/admin/stories/{created['id']}/publish", {})
+    return created["id"]
 
 
 def follow(conn: http.client.HTTPConnection, story_id: int, timeout: float) -> tuple[dict, str | None]:

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """One measured Herald fan-out (for bench/fanout.sh): starts `herald serve`
-on a data folder that already holds the subscribers, publishes one story with
-`herald story add --publish`, follows `GET /api/v1/stories/{id}/push-stats`
+on a data folder that already holds the subscribers, publishes one story
+through the admin API as an editor does (`POST /api/v1/admin/stories`, then
+`…/{id}/publish`, with the editor's API token), follows `GET /api/v1/stories/{id}/push-stats`
 until every queued message is settled, and prints one JSON object with:
 
-- messages, wall seconds from just before `story add` to the poll that saw
+- messages, wall seconds from just before the publish to the poll that saw
   the last message delivered (polled every 200 ms, then every 20 ms once
   95 % are settled), messages/s;
 - Herald's CPU seconds (utime + stime of the server process, all threads,
@@ -12,12 +13,12 @@ until every queued message is settled, and prints one JSON object with:
 - peak RSS (VmHWM from /proc/PID/status, whole life of the process);
 - time to the first notification: the earliest request the sink logged
   (nginx `$msec`, millisecond resolution) minus the moment just before
-  `story add` started; also minus the moment `story add` returned (the story
-  and its job committed);
+  the story was created; also minus the moment the publish was answered
+  (the story and its job committed);
 - the sink's CPU seconds over the same span (all nginx processes);
 - Herald's own publish-to-delivery histogram (from /metrics).
 
-Usage: fanout_run.py HERALD DATA CONFIG PORT STORY_JSON STORY_SLUG SINK_LOG
+Usage: fanout_run.py HERALD DATA CONFIG PORT STORY_JSON API_TOKEN SINK_LOG
                      SINK_PIDS(comma-separated) LOG_FILE TIMEOUT_S
 
 Environment:
@@ -25,8 +26,6 @@ Environment:
   serve`; P > 0 runs a web-only node (`serve --workers 0`) and P
   `herald worker` processes, started before the publish. CPU is then the sum
   over every Herald process, RSS the largest worker's.
-- FANOUT_DATABASE_URL: the PostgreSQL database the config file names (the
-  story's id is read from it with `psql`); unset, DATA/herald.db is read.
 """
 
 import http.client
@@ -37,7 +36,7 @@ import subprocess
 import sys
 import time
 
-from fanout_follow import follow, story_id_of
+from fanout_follow import follow, publish
 from procstat import cpu_seconds, vm_hwm_mb
 
 # /metrics is served only for its token: the run's own, given to Herald.
@@ -67,7 +66,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def main() -> None:
-    (herald, data, config, port, story_json, slug, sink_log, sink_pids, log_file, timeout) = sys.argv[1:11]
+    (herald, data, config, port, story_json, api_token, sink_log, sink_pids, log_file, timeout) = sys.argv[1:11]
+    with open(story_json, encoding="utf-8") as f:
+        story = json.load(f)
     port, timeout = int(port), float(timeout)
     worker_processes = int(os.environ.get("FANOUT_WORKER_PROCESSES", "0"))
     pids = [int(p) for p in sink_pids.split(",") if p]
@@ -106,11 +107,8 @@ def main() -> None:
         cpu0, sink0 = total_cpu(herald_pids), total_cpu(pids)
         offset0 = os.path.getsize(sink_log) if os.path.exists(sink_log) else 0
         t0 = time.time()
-        subprocess.run(common + ["story", "add", story_json, "--publish"], check=True,
-                       stdout=subprocess.DEVNULL, stderr=log, env=env)
+        story_id = publish(conn, api_token, story)
         t_committed = time.time()
-
-        story_id = story_id_of(data, slug)
 
         stats, error = follow(conn, story_id, timeout)
         if error:

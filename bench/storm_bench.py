@@ -42,7 +42,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from fanout_follow import follow
+from fanout_follow import follow, publish
 from procstat import cpu_seconds
 from storm_run import quantile, renders
 
@@ -142,26 +142,13 @@ class Herald:
         parsed = urllib.parse.urlsplit(base)
         self.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
 
-    def admin(self, path: str, body: dict) -> dict:
-        """POSTs `body` to the admin API as the editor; the answer's JSON."""
-        self.conn.request("POST", path, body=json.dumps(body),
-                          headers={"Authorization": f"Bearer {self.api_token}",
-                                   "Content-Type": "application/json"})
-        answer = self.conn.getresponse()
-        text = answer.read().decode()
-        if answer.status not in (200, 201):
-            sys.exit(f"POST {path}: {answer.status} {text}")
-        return json.loads(text)
-
     def publish(self, slug: str) -> int:
         """Creates story `slug` in the topic and publishes it, with its
         notification, as an editor does; returns its id."""
-        story = self.admin("/api/v1/admin/stories", {
+        return publish(self.conn, self.api_token, {
             "slug": slug, "headline": f"The storm, {slug}", "topics": [TOPIC.title()],
             "standfirst": "The vote came at dawn, after eleven hours of debate.",
             "body_markdown": "Everyone read it at once.", "authors": ["Bench"]})
-        self.admin(f"/api/v1/admin/stories/{story['id']}/publish", {})
-        return story["id"]
 
     def fanout(self, slug: str, during=None) -> dict:
         """Publishes `slug` and follows its fan-out; `during()` is called
