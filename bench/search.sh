@@ -15,7 +15,10 @@
 #      Store::save_story writes them (stories, topics, story_topics; no
 #      revision rows, which search never reads), in one transaction. The
 #      search index is NOT written by this script: Herald's own triggers
-#      (migration 13) index every inserted row, as they do for every save;
+#      (migration 13) index every inserted row, as they do for every save.
+#      Only the triggers on story_topics (migration 23), which rescan every
+#      story_topics row per story, are set aside during the load: each
+#      story is inserted with the topic tokens they would have written;
 #   4. starts `herald serve` on a loopback port (RUST_LOG=warn) and runs
 #      bench/search_run.py: a fixed set of 15 queries (common, rare, stemmed,
 #      phrases, a topic filter, page 5, operators typed as words…), $ROUNDS
@@ -44,8 +47,19 @@
 # from one run on one machine, so their ratio holds even when the machine
 # is busy; index sizes are printed before and after.
 #
+# Keeping the SQLite site between runs: writing 100,000 stories through the
+# triggers takes minutes (over 20 on a busy machine). With SAVED_SITE=/a/dir,
+# the first run saves a copy of the freshly loaded SQLite site (data folder
+# and herald.db, before any measurement or migration) in that folder, and
+# later runs with the same STORIES copy it back instead of generating and
+# writing the stories again. The copy is the site as its creator made it
+# (the BASELINE binary when there is one, else the measured Herald): delete
+# the folder when the schema or the generator changes. Runs always measure
+# a fresh copy, never the saved one.
+#
 # Environment: STORIES (100000), ROUNDS (40), DATABASE_URL, SKIP_POSTGRES,
-# HERALD (a herald binary to measure instead of building one), BASELINE.
+# HERALD (a herald binary to measure instead of building one), BASELINE,
+# SAVED_SITE.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,6 +70,7 @@ ROUNDS="${ROUNDS:-40}"
 DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 SKIP_POSTGRES="${SKIP_POSTGRES:-}"
 BASELINE="${BASELINE:-}"
+SAVED_SITE="${SAVED_SITE:-}"
 
 say() { printf '==> %s\n' "$*" >&2; }
 
@@ -89,8 +104,16 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # --- 2. the stories ----------------------------------------------------------
-say "generating $STORIES stories"
-python3 bench/search_seed.py "$STORIES" "$tmp/stories.tsv"
+data="$tmp/sqlite"
+saved_sqlite=""
+if [ -n "$SAVED_SITE" ] && [ -f "$SAVED_SITE/sqlite/herald.db" ] \
+  && [ "$(cat "$SAVED_SITE/stories" 2>/dev/null)" = "$STORIES" ]; then
+  saved_sqlite=1
+fi
+if [ -z "$saved_sqlite" ] || [ -z "$SKIP_POSTGRES" ]; then
+  say "generating $STORIES stories"
+  python3 bench/search_seed.py "$STORIES" "$tmp/stories.tsv"
+fi
 
 # Runs herald serve (the binary $2) with the given global options, times the
 # queries, stops it.
@@ -116,17 +139,30 @@ measure() {
 }
 
 # --- 3-4. SQLite --------------------------------------------------------------
-data="$tmp/sqlite"
-say "SQLite: creating the site with herald story add"
-RUST_LOG=warn "$creator" --data "$data" story add "$fixture" --publish >/dev/null
-say "SQLite: writing $STORIES stories (indexed by Herald's triggers)"
-start=$(date +%s.%N)
-python3 - "$data/herald.db" "$tmp/stories.tsv" <<'PY'
+# Creates the SQLite site in $data and writes the generated stories.
+load_sqlite_site() {
+  say "SQLite: creating the site with herald story add"
+  RUST_LOG=warn "$creator" --data "$data" story add "$fixture" --publish >/dev/null
+  say "SQLite: writing $STORIES stories (indexed by Herald's triggers)"
+  start=$(date +%s.%N)
+  python3 - "$data/herald.db" "$tmp/stories.tsv" <<'PY'
 import sqlite3, sys
 db, tsv = sys.argv[1], sys.argv[2]
 conn = sqlite3.connect(db)
 conn.execute("PRAGMA foreign_keys = ON")
 with conn:
+    # The triggers on story_topics rewrite the story's search_topics from
+    # the view story_topic_tokens, which SQLite computes by scanning every
+    # story_topics row: quadratic over a load of 100,000 stories (it took
+    # over an hour). They are set aside during the load and put back as
+    # they were, and each story is inserted with the tokens they would
+    # have written (the view's expression, for its one topic), so Herald's
+    # own trigger on stories indexes each story as a save does.
+    saved = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'story_topics'"
+    ).fetchall()
+    for name, _ in saved:
+        conn.execute(f'DROP TRIGGER "{name}"')
     topics = {}
     for line in open(tsv, encoding="utf-8"):
         slug, headline, standfirst, body, published_at, topic = line.rstrip("\n").split("\t")
@@ -139,18 +175,34 @@ with conn:
         at = int(published_at)
         story_id = conn.execute(
             """INSERT INTO stories (slug, headline, standfirst, body_markdown, authors, sample,
-                   published_at, created_at, modified_at, first_published_at)
-               VALUES (?, ?, ?, ?, '["Bench Writer"]', 0, ?, ?, ?, ?) RETURNING id""",
-            (slug, headline, standfirst, body.replace("\\n", "\n"), at, at, at, at),
+                   published_at, created_at, modified_at, first_published_at, search_topics)
+               VALUES (?, ?, ?, ?, '["Bench Writer"]', 0, ?, ?, ?, ?, char(57360) || ?) RETURNING id""",
+            (slug, headline, standfirst, body.replace("\\n", "\n"), at, at, at, at, topics[topic]),
         ).fetchone()[0]
         conn.execute(
             "INSERT INTO story_topics (story_id, topic_id, position) VALUES (?, ?, 0)",
             (story_id, topics[topic]),
         )
+    for _, sql in saved:
+        conn.execute(sql)
     conn.execute("UPDATE site_state SET content_version = content_version + 1")
 conn.close()
 PY
-say "SQLite: written in $(printf '%.0f' "$(echo "$(date +%s.%N) - $start" | bc)") s"
+  say "SQLite: written in $(printf '%.0f' "$(echo "$(date +%s.%N) - $start" | bc)") s"
+}
+if [ -n "$saved_sqlite" ]; then
+  say "SQLite: copying the site saved in $SAVED_SITE (SAVED_SITE)"
+  cp -a "$SAVED_SITE/sqlite" "$data"
+else
+  load_sqlite_site
+  if [ -n "$SAVED_SITE" ]; then
+    say "SQLite: saving a copy of the loaded site in $SAVED_SITE"
+    rm -rf "$SAVED_SITE/sqlite"
+    mkdir -p "$SAVED_SITE"
+    cp -a "$data" "$SAVED_SITE/sqlite"
+    echo "$STORIES" >"$SAVED_SITE/stories"
+  fi
+fi
 sqlite_sizes() {
   python3 - "$data/herald.db" <<'PY'
 import sqlite3, sys
