@@ -151,13 +151,14 @@ db, tsv = sys.argv[1], sys.argv[2]
 conn = sqlite3.connect(db)
 conn.execute("PRAGMA foreign_keys = ON")
 with conn:
-    # The triggers on story_topics rewrite the story's search_topics from
-    # the view story_topic_tokens, which SQLite computes by scanning every
-    # story_topics row: quadratic over a load of 100,000 stories (it took
-    # over an hour). They are set aside during the load and put back as
-    # they were, and each story is inserted with the tokens they would
-    # have written (the view's expression, for its one topic), so Herald's
-    # own trigger on stories indexes each story as a save does.
+    # The triggers on story_topics rewrite the story's search_topics (and
+    # so its index row) after each topic row. Until migration 24 they read
+    # every story_topics row to do it, which made a load of 100,000
+    # stories quadratic (over 20 minutes); even now each would index a
+    # story twice. They are set aside during the load and put back as they
+    # were, and each story is inserted with the tokens they would have
+    # written (for its one topic), so Herald's own trigger on stories
+    # indexes each story once, as a save does.
     saved = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'story_topics'"
     ).fetchall()

@@ -133,6 +133,11 @@ const SQLITE: &[Migration] = &[
         name: "search_topics",
         sql: include_str!("../../migrations/sqlite/0023_search_topics.sql"),
     },
+    Migration {
+        version: 24,
+        name: "topic_tokens_by_index",
+        sql: include_str!("../../migrations/sqlite/0024_topic_tokens_by_index.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -251,6 +256,11 @@ const POSTGRES: &[Migration] = &[
         version: 23,
         name: "search_topics",
         sql: include_str!("../../migrations/postgres/0023_search_topics.sql"),
+    },
+    Migration {
+        version: 24,
+        name: "topic_tokens_by_index",
+        sql: include_str!("../../migrations/postgres/0024_topic_tokens_by_index.sql"),
     },
 ];
 
