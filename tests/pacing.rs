@@ -1,7 +1,9 @@
 //! Paced delivery (issue 20): `push.max_messages_per_second` holds a
 //! fan-out to the process's pace, measured where the messages arrive (the
 //! local push service of `common::sink`). Bounds are generous (2× either
-//! way): the machine running the tests is shared and noisy.
+//! way, the upper one over the pace plus what the same fan-out takes
+//! unpaced on the machine at that moment): the machine running the tests
+//! is shared and noisy.
 
 mod common;
 
@@ -18,13 +20,15 @@ const MESSAGES: usize = 2000;
 const PER_SECOND: u32 = 500;
 const TOKEN: &str = "a-long-metrics-token-for-pacing";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_paced_fanout_of_2000_at_500_a_second_takes_about_4_seconds() {
+/// Publishes a story to `MESSAGES` followers on a site whose pace is
+/// `per_second` (0: none), and returns the site and the time from the
+/// first message's arrival at the push service to the last's.
+async fn fanout_span(per_second: u32) -> (TestSite, Duration) {
     let sink = Sink::start().await;
     let base = sink.base.clone();
     let site = TestSite::start_delivering(move |c| {
         c.push.allowed_hosts = vec![base];
-        c.push.max_messages_per_second = PER_SECOND;
+        c.push.max_messages_per_second = per_second;
         c.metrics_token = Some(TOKEN.into());
     })
     .await;
@@ -43,12 +47,23 @@ async fn a_paced_fanout_of_2000_at_500_a_second_takes_about_4_seconds() {
     assert_eq!(received.len(), MESSAGES);
     let first = received.iter().map(|r| r.arrived_at).min().expect("first");
     let last = received.iter().map(|r| r.arrived_at).max().expect("last");
-    let span = last - first;
-    // 2,000 messages at 500 a second: 4 s; within 2× either way.
-    eprintln!("{MESSAGES} messages at {PER_SECOND}/s arrived over {span:?}");
+    (site, last - first)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paced_fanout_of_2000_at_500_a_second_takes_about_4_seconds() {
+    // The same fan-out unpaced first: what this machine, as busy as it is
+    // now, takes without a pace (a debug build under a parallel test run
+    // can be slower than 500 a second on its own).
+    let (_, unpaced) = fanout_span(0).await;
+    let (site, span) = fanout_span(PER_SECOND).await;
+    // 2,000 messages at 500 a second: 4 s. Never faster than half that;
+    // never slower than twice the pace plus what the machine took unpaced.
+    let pace = Duration::from_secs(4);
+    eprintln!("{MESSAGES} messages at {PER_SECOND}/s arrived over {span:?} (unpaced: {unpaced:?})");
     assert!(
-        span >= Duration::from_secs(2) && span <= Duration::from_secs(8),
-        "{MESSAGES} messages at {PER_SECOND}/s arrived over {span:?}"
+        span >= pace / 2 && span <= 2 * (pace + unpaced),
+        "{MESSAGES} messages at {PER_SECOND}/s arrived over {span:?} (unpaced: {unpaced:?})"
     );
 
     let metrics = site.metrics(TOKEN).await;
