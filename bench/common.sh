@@ -61,6 +61,16 @@ wait_for_url() {
   return 1
 }
 
+# Adds an editor EMAIL to the site that the herald options after it name
+# (e.g. --data DIR --config FILE) and prints an API token of theirs: the
+# benchmarks publish as the newsroom does, through the admin API.
+editor_token() {
+  local email="$1"; shift
+  echo "correct horse battery staple for the bench" \
+    | RUST_LOG=warn "$HERALD" "$@" user add "$email" --role editor >/dev/null
+  RUST_LOG=warn "$HERALD" "$@" token create --user "$email" --name bench
+}
+
 # Installs with apt-get the packages whose command is missing; each
 # argument is COMMAND:PACKAGE (e.g. h2load:nghttp2-client).
 install_missing() {

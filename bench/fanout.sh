@@ -221,10 +221,8 @@ EOF
   RUST_LOG=warn "$HERALD" --data "$data" --config "$conf" story add "$WORK/seed.json" >/dev/null
   # The story is published as the newsroom publishes it: through the admin
   # API, by an editor with an API token.
-  echo "correct horse battery staple for the bench" \
-    | RUST_LOG=warn "$HERALD" --data "$data" --config "$conf" user add fanout-editor@example.org --role editor >/dev/null
   local api_token
-  api_token="$(RUST_LOG=warn "$HERALD" --data "$data" --config "$conf" token create --user fanout-editor@example.org --name fanout)"
+  api_token="$(editor_token fanout-editor@example.org --data "$data" --config "$conf")"
   timeout "$RUN_TIMEOUT" python3 "$BENCH/fanout_seed.py" "${db_url:-$data/herald.db}" "$n" politics "$sink" \
     "$WORK/keys.json" "$SHARD_SIZE" "$BATCH_SIZE"
   local out backend=sqlite

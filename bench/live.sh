@@ -71,8 +71,7 @@ herald_pid=$!
 wait_for_herald "$base"
 
 # --- 2. an editor, a token, the live story ---------------------------------
-echo "correct horse battery staple for the desk" | RUST_LOG=warn "$HERALD" "${global[@]}" user add "$EDITOR" --role editor >/dev/null
-token="$(RUST_LOG=warn "$HERALD" "${global[@]}" token create --user "$EDITOR" --name bench)"
+token="$(editor_token "$EDITOR" "${global[@]}")"
 story_id="$(curl -fsS "$base/stories/$LIVE_SLUG" | grep -o 'data-story-id="[0-9]*"' | grep -o '[0-9]*')"
 [ -n "$story_id" ] || { echo "the demo has no live story $LIVE_SLUG" >&2; exit 1; }
 

@@ -133,8 +133,7 @@ PY
 kill -TERM "$herald_pid"; wait "$herald_pid" || true; herald_pid=""
 # The stories of (b)-(d) are published through the admin API, as the
 # newsroom publishes them, by an editor with an API token.
-echo "correct horse battery staple for the bench" | herald_cli user add storm-editor@example.org --role editor >/dev/null
-API_TOKEN="$(herald_cli token create --user storm-editor@example.org --name storm)"
+API_TOKEN="$(editor_token storm-editor@example.org --data "$WORK/data" --config "$WORK/herald.toml")"
 python3 "$BENCH/fanout_keys.py" "$WORK/keys.json"
 python3 "$BENCH/fanout_seed.py" "$WORK/data/herald.db" "$N" politics "$sink" "$WORK/keys.json" "$SHARD_SIZE" "$BATCH_SIZE"
 say "starting herald on $base"
