@@ -16,10 +16,10 @@ use common::devices::{Device, delivering_site, register, wait_done};
 use common::sink::Sink;
 use common::{TestSite, TestStore};
 use herald::accounts::Role;
-use herald::content::input::{NotificationSettings, StoryDraft, parse_story_json};
+use herald::content::input::{StoryDraft, parse_story_json};
 use herald::delivery::payload::{self, PanelInput, SiteVoice};
 use herald::store::{
-    Checkpoint, JobKind, NewSubscription, Outcomes, RetryEntry, Store, UpdateError,
+    Checkpoint, JobKind, NewSubscription, Outcomes, RetryEntry, Store, UpdateError, UpdateSettings,
 };
 use serde_json::{Value, json};
 
@@ -275,11 +275,7 @@ async fn an_update_of_a_breaking_story_goes_to_everyone_again() {
     .await;
     wait_done(&site, story, LIMIT).await;
     site.store
-        .enqueue_update(
-            story,
-            &NotificationSettings::default(),
-            Utc::now().timestamp(),
-        )
+        .enqueue_update(story, &UpdateSettings::default(), Utc::now().timestamp())
         .await
         .expect("update queued");
     let s = wait_done(&site, story, LIMIT).await;
@@ -313,7 +309,7 @@ async fn an_update_of_a_story_that_is_not_published_is_refused() {
         .await
         .expect("saved")
         .id;
-    let settings = NotificationSettings::default();
+    let settings = UpdateSettings::default();
     for id in [draft_id, scheduled] {
         let refused = store.enqueue_update(id, &settings, now.timestamp()).await;
         assert!(
@@ -382,7 +378,7 @@ async fn an_update_waits_for_the_original_to_finish_and_supersedes_its_retries()
 
     // The update, queued while the original's shard is still open, waits.
     let update = store
-        .enqueue_update(story, &NotificationSettings::default(), now.timestamp())
+        .enqueue_update(story, &UpdateSettings::default(), now.timestamp())
         .await
         .expect("queued");
     assert!(

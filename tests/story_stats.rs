@@ -16,7 +16,8 @@ use common::devices::{Device, delivering_site, register, stats, wait_done};
 use common::sink::{Answer, Sink};
 use common::{TestSite, select_attr, select_text};
 use herald::accounts::Role;
-use herald::content::input::{NotificationSettings, parse_story_json};
+use herald::content::input::parse_story_json;
+use herald::store::UpdateSettings;
 use serde_json::json;
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -84,12 +85,9 @@ async fn the_original_and_its_update_are_counted_apart_per_job_and_per_push_serv
         .await;
     wait_done(&site, story.id, LIMIT).await;
     // "Send an update", breaking: to every subscription left (gone went).
-    let update = NotificationSettings {
+    let update = UpdateSettings {
         breaking: true,
-        ..parse_story_json(&common::story_json("vote", "The vote", &["Politics"]))
-            .and_then(|i| i.validate())
-            .expect("valid")
-            .notification
+        ..UpdateSettings::default()
     };
     site.store
         .enqueue_update(story.id, &update, Utc::now().timestamp())

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::drafts::checked_spread;
 use super::{EditorialError, get_story};
 use crate::accounts::Principal;
-use crate::content::input::{InputErrors, NotificationInput, NotificationSettings};
-use crate::store::{Store, UpdateError};
+use crate::content::input::{InputErrors, NotificationInput};
+use crate::store::{Store, UpdateError, UpdateSettings};
 
 /// What an update says; without a title or body, the story's headline and
 /// standfirst at sending time.
@@ -52,18 +52,13 @@ pub async fn send_update(
     }
     .validate("push")
     .map_err(|errors| EditorialError::InvalidStory(InputErrors(errors)))?;
-    let spread_minutes = request.spread_minutes.map(checked_spread).transpose()?;
-    // A second notification to the same readers: spread as the first was,
-    // unless the sender says otherwise.
-    let (last_minutes, last_breaking) = store
-        .last_notification_spread(story_id)
-        .await?
-        .unwrap_or((0, false));
-    let settings = NotificationSettings {
+    let settings = UpdateSettings {
+        title: checked.title,
+        body: checked.body,
+        ttl_seconds: checked.ttl_seconds,
         breaking: request.breaking,
-        spread_minutes: spread_minutes.unwrap_or(last_minutes),
-        spread_breaking: request.spread_breaking.unwrap_or(last_breaking),
-        ..checked
+        spread_minutes: request.spread_minutes.map(checked_spread).transpose()?,
+        spread_breaking: request.spread_breaking,
     };
     let job = store
         .enqueue_update(story_id, &settings, now.timestamp())

@@ -64,7 +64,7 @@ pub use editorial::{
 pub use fanout::{
     Audience, Checkpoint, DEFAULT_TTL_SECONDS, DeliveryTally, DueRetry, FailureEntry, HostTally,
     JobInfo, JobKind, JobStats, Outcomes, PushStats, Recipient, RetryEntry, ShardLease,
-    ShardProgress, ShardRecipient, UpdateError,
+    ShardProgress, ShardRecipient, UpdateError, UpdateSettings,
 };
 pub use follower_history::{FollowerPoint, TopicFollowers, day_start};
 pub use hot_queries::{HotArg, HotQuery, LARGE_TABLES};

@@ -153,12 +153,12 @@ impl Store {
     /// The newsroom's "send an update" for a published story: a new job,
     /// sent now, whose notification replaces the story's earlier one on
     /// devices (same `tag` and `Topic`; see [`crate::delivery::payload`]).
-    /// `settings` may override the title and body; without them the
-    /// story's headline and standfirst at sending time are used. The
-    /// update goes to the same audience as before: every subscriber when
-    /// it, or any earlier notification of the story, is breaking; the
-    /// followers of the story's topics otherwise. Its TTL is the one given,
-    /// else the last job's. `send` is ignored: an update is always sent.
+    /// Without a title and body the story's headline and standfirst at
+    /// sending time are used. The update goes to the same audience as
+    /// before: every subscriber when it, or any earlier notification of the
+    /// story, is breaking; the followers of the story's topics otherwise.
+    /// Its TTL and spread are the ones given, else the last notification's,
+    /// read in the transaction that writes the update.
     ///
     /// While an earlier job of the story is still sending, the update waits
     /// for it to finish its shards (see `plan_due_jobs`). `now` is in Unix
@@ -166,7 +166,7 @@ impl Store {
     pub async fn enqueue_update(
         &self,
         story_id: i64,
-        settings: &NotificationSettings,
+        settings: &UpdateSettings,
         now: i64,
     ) -> Result<i64, UpdateError> {
         let mut tx = self.begin_write().await?;
@@ -186,49 +186,40 @@ impl Store {
         let earlier = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM push_jobs
                      WHERE story_id = $1 AND breaking = 1 AND silent = 0 AND entry_id IS NULL),
-                    (SELECT ttl_seconds FROM push_jobs WHERE story_id = $1 AND entry_id IS NULL
-                     ORDER BY id DESC LIMIT 1)",
+                    last.ttl_seconds, last.spread_minutes, last.spread_breaking
+             FROM (SELECT 1) AS one
+             LEFT JOIN (SELECT ttl_seconds, spread_minutes, spread_breaking FROM push_jobs
+                        WHERE story_id = $1 AND entry_id IS NULL
+                        ORDER BY id DESC LIMIT 1) AS last ON 1 = 1",
         )
         .bind(story_id)
         .fetch_one(&mut *tx)
         .await?;
         let breaking_before: i64 = earlier.try_get(0)?;
         let last_ttl: Option<i64> = earlier.try_get(1)?;
+        let last_minutes: Option<i64> = earlier.try_get(2)?;
+        let last_spread_breaking: Option<i64> = earlier.try_get(3)?;
         let ttl = settings
             .ttl_seconds
             .or_else(|| last_ttl.and_then(|t| u32::try_from(t).ok()))
             .unwrap_or(DEFAULT_TTL_SECONDS);
         let update = NotificationSettings {
+            title: settings.title.clone(),
+            body: settings.body.clone(),
+            ttl_seconds: Some(ttl),
             send: true,
             breaking: settings.breaking || breaking_before > 0,
-            ..settings.clone()
+            spread_minutes: settings.spread_minutes.unwrap_or_else(|| {
+                last_minutes.map_or(0, |minutes| u32::try_from(minutes).unwrap_or(0))
+            }),
+            spread_breaking: settings
+                .spread_breaking
+                .unwrap_or(last_spread_breaking.is_some_and(|breaking| breaking != 0)),
         };
         let id = insert_job(&mut tx, story_id, now, &update, JobKind::Update, ttl, now).await?;
         tx.commit().await?;
         self.announce_job().await;
         Ok(id)
-    }
-
-    /// How story `story_id`'s last notification (not a key event's) was
-    /// spread: `(spread_minutes, spread_breaking)`, or `None` before its
-    /// first. An update is spread the same unless its sender says.
-    pub async fn last_notification_spread(
-        &self,
-        story_id: i64,
-    ) -> Result<Option<(u32, bool)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT spread_minutes, spread_breaking FROM push_jobs
-             WHERE story_id = $1 AND entry_id IS NULL ORDER BY id DESC LIMIT 1",
-        )
-        .bind(story_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            let minutes: i64 = row.try_get(0)?;
-            let breaking: i64 = row.try_get(1)?;
-            Ok((u32::try_from(minutes).unwrap_or(0), breaking != 0))
-        })
-        .transpose()
     }
 
     /// Plans every job whose story is now visible: splits its subscriber id

@@ -147,6 +147,23 @@ impl Audience {
     }
 }
 
+/// The newsroom's "send an update": what it says and how it goes out.
+/// What is `None` is as the story's last notification (not a key
+/// event's) was, read in the same transaction that queues the update.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateSettings {
+    /// Without a title or body, the story's headline and standfirst at
+    /// sending time.
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub ttl_seconds: Option<u32>,
+    /// Urgent and to every subscriber; an update of a story whose
+    /// notification was breaking is breaking anyway.
+    pub breaking: bool,
+    pub spread_minutes: Option<u32>,
+    pub spread_breaking: Option<bool>,
+}
+
 /// Why the newsroom's "send an update" was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateError {
