@@ -227,6 +227,14 @@ if [ -n "$BASELINE" ]; then
   measure sqlite-baseline "$BASELINE" --data "$data"
   migrate_with_herald SQLite --data "$data"
 fi
+# The index as loaded (FTS5's segments as its own merges left them), then
+# as Herald keeps it: merged into one segment, which `herald serve` does once
+# a day and `herald merge-search-index` at once (search/upkeep.rs).
+measure sqlite-unmerged "$herald" --data "$data"
+start=$(date +%s.%N)
+RUST_LOG=warn "$herald" --data "$data" merge-search-index >&2
+echo "  SQLite: the index merged in $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)") s" \
+  | tee -a "$tmp/migrations.txt" >&2
 sqlite_index=$(sqlite_sizes)
 sqlite_db=$(stat -c %s "$data/herald.db")
 measure sqlite "$herald" --data "$data"

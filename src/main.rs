@@ -59,6 +59,9 @@ enum Command {
         #[command(subcommand)]
         command: SecretsCommand,
     },
+    /// Merge the search index into one segment now, as `serve` does once a
+    /// day: after a large import. Safe while the site runs.
+    MergeSearchIndex,
     /// Copy the SQLite database, consistently, while the site runs; its
     /// key files are copied beside it (FILE.secret.key, …).
     Backup {
@@ -298,6 +301,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     SecretsCommand::Rotate => herald::commands::rotate_secrets(&config).await?,
                 };
                 println!("{report}");
+                Ok(())
+            }
+            Command::MergeSearchIndex => {
+                println!("{}", herald::commands::merge_search_index(&config).await?);
                 Ok(())
             }
             Command::Backup { file } => {

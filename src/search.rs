@@ -17,6 +17,8 @@
 //! whose time has come are found. The total is exact up to
 //! [`COUNT_LIMIT`]; past it a search says "more than 1,000".
 
+pub mod upkeep;
+
 use chrono::{DateTime, Utc};
 
 use crate::content::StorySummary;

@@ -316,3 +316,34 @@ fn config_file_and_environment_use_the_same_names() {
         "https://from-env.example/stories/h"
     );
 }
+
+/// `herald merge-search-index`, for after a large import: merges the
+/// index's segments (one per story written here) and says so; run again,
+/// it finds nothing left to merge.
+#[test]
+fn merge_search_index_merges_once_then_has_nothing_to_do() {
+    let data = tempfile::tempdir().expect("tmp");
+    for i in 0..6 {
+        let story = format!(r#"{{"slug": "s{i}", "headline": "Tide {i}", "body_markdown": "B"}}"#);
+        let out = herald(
+            data.path(),
+            &["story", "add", "-", "--publish"],
+            Some(&story),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let out = herald(data.path(), &["merge-search-index"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("merged the search index in "),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = herald(data.path(), &["merge-search-index"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("nothing to merge"),
+        "{}",
+        text(&out.stdout)
+    );
+}

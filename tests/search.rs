@@ -175,6 +175,37 @@ async fn snippets_mark_the_terms_and_escape_everything_else() {
     assert!(snippet.contains("&lt;script&gt;"), "{snippet}");
 }
 
+/// A query of several words and a phrase: every term is marked in the
+/// snippet. SQLite marks the phrase as one and not a word of it alone;
+/// PostgreSQL's `ts_headline` marks each word of the query wherever it is.
+#[tokio::test]
+async fn snippets_mark_every_word_and_phrase_of_the_query() {
+    let site = TestSite::start().await;
+    let body = "Rain fell all week. Then heavy rain came, and the river flooded the lower town.";
+    story(&site, "storm", ("Storm", "", body), &[], Utc::now()).await;
+    let body: Value = site
+        .get(&with_query(
+            "/api/v1/search",
+            &[("q", "\"heavy rain\" river flooding")],
+        ))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["total"], 1, "{body}");
+    let snippet = body["results"][0]["snippet"].as_str().expect("snippet");
+    for marked in ["<mark>river</mark>", "<mark>flooded</mark>", "<mark>heavy"] {
+        assert!(snippet.contains(marked), "{marked} in {snippet}");
+    }
+    if site.store.backend() == herald::store::Backend::Sqlite {
+        assert_eq!(
+            snippet,
+            "Rain fell all week. Then <mark>heavy rain</mark> came, and the <mark>river</mark> \
+             <mark>flooded</mark> the lower town."
+        );
+    }
+}
+
 #[tokio::test]
 async fn drafts_scheduled_and_unpublished_stories_are_never_found() {
     let site = TestSite::start().await;
@@ -854,23 +885,6 @@ async fn sqlite_ranking_stops_early_yet_gives_the_pages_of_ranking_every_match()
     assert_pages_are_those_of_ranking_every_match(&store, reference, now, recency).await;
 }
 
-/// On SQLite, the index's own check: every row of the index agrees with
-/// the stories table (external content), topics included.
-async fn sqlite_index_is_intact(site: &TestSite) {
-    if site.store.backend() != herald::store::Backend::Sqlite {
-        return;
-    }
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let url = format!("sqlite://{}", site.data.path().join("herald.db").display());
-    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
-    sqlx::query("INSERT INTO story_search (story_search, rank) VALUES ('integrity-check', 1)")
-        .execute(&mut conn)
-        .await
-        .expect("the index agrees with the stories");
-    let _ = conn.close().await;
-}
-
 /// On SQLite, the triggers that rewrite a story's topic tokens read that
 /// story's topics through the primary key, never the whole of
 /// story_topics: a scan per topic change grew with the site (migration 24;
@@ -972,7 +986,7 @@ async fn the_topic_filter_follows_a_story_that_changes_topics() {
     assert!(in_topic("science").await.is_empty());
     assert!(in_topic("world").await.is_empty());
     assert_eq!(in_topic("politics").await, ["Glacier retreats"]);
-    sqlite_index_is_intact(&site).await;
+    common::assert_search_index_intact(&site.store, site.data.path()).await;
 
     // Renamed: the slug and the stories stay.
     site.store
@@ -989,7 +1003,7 @@ async fn the_topic_filter_follows_a_story_that_changes_topics() {
         .expect("unpublished");
     assert!(in_topic("politics").await.is_empty());
     assert_eq!(in_topic("travel").await, ["Glacier tours"]);
-    sqlite_index_is_intact(&site).await;
+    common::assert_search_index_intact(&site.store, site.data.path()).await;
 }
 
 /// Counting stops past 1,000 matches: the total is then 1,000 and not

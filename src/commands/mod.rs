@@ -159,6 +159,28 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// `herald merge-search-index`: merges the search index into one segment
+/// now, as `herald serve` does once a day (`crate::search::upkeep`); for
+/// after a large import. Safe while the site runs. Returns what was done,
+/// for the terminal.
+pub async fn merge_search_index(config: &Config) -> anyhow::Result<String> {
+    let store = open_store(config).await?;
+    let started = std::time::Instant::now();
+    // Never stopped from outside: the sender lives until the merge is done.
+    let (_running, mut stop) = tokio::sync::watch::channel(false);
+    let steps = crate::search::upkeep::merge_index(&store, &mut stop).await?;
+    Ok(if store.backend() == Backend::Postgres {
+        "PostgreSQL keeps its search index (GIN) itself: nothing to merge".to_string()
+    } else if steps == 0 {
+        "the search index is one segment already: nothing to merge".to_string()
+    } else {
+        format!(
+            "merged the search index in {steps} steps, {:.1} s",
+            started.elapsed().as_secs_f64()
+        )
+    })
+}
+
 /// `herald story add FILE [--publish]`: creates or updates a story from the
 /// import JSON (`-` reads standard input) and returns its URL. Nothing is
 /// stored unless every field is valid.

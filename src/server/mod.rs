@@ -64,6 +64,10 @@ pub async fn serve(
         state.store.clone(),
         stop_rx.clone(),
     ));
+    let search_merge = tokio::spawn(crate::search::upkeep::run_daily_merge(
+        state.store.clone(),
+        stop_rx.clone(),
+    ));
     let live = tokio::spawn(crate::site::live_stream::run_hub(
         state.clone(),
         stop_rx.clone(),
@@ -86,6 +90,7 @@ pub async fn serve(
     let _ = watcher.await;
     let _ = live.await;
     let _ = audience.await;
+    let _ = search_merge.await;
     if let Some(metrics) = metrics {
         let _ = metrics.await;
     }

@@ -567,3 +567,21 @@ pub async fn text_of(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();
     (status, response.text().await.expect("body"))
 }
+
+/// On SQLite, FTS5's own check of the search index in the data folder
+/// `data`: every row of the index agrees with the stories table (external
+/// content), topics included. Nothing on PostgreSQL.
+pub async fn assert_search_index_intact(store: &Store, data: &std::path::Path) {
+    if store.backend() != herald::store::Backend::Sqlite {
+        return;
+    }
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", data.join("herald.db").display());
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    sqlx::query("INSERT INTO story_search (story_search, rank) VALUES ('integrity-check', 1)")
+        .execute(&mut conn)
+        .await
+        .expect("the index agrees with the stories");
+    let _ = conn.close().await;
+}

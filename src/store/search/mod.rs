@@ -159,6 +159,18 @@ impl Store {
         })
     }
 
+    /// One step of keeping the index quick to read (see
+    /// `crate::search::upkeep`): on SQLite, merges the index's segments
+    /// into one, writing about `pages` pages; true when there was work and
+    /// there may be more. PostgreSQL's GIN index merges its own pending
+    /// entries (at vacuum), so there is never work here.
+    pub async fn merge_search_index_step(&self, pages: u32) -> Result<bool, StoreError> {
+        match self.backend {
+            Backend::Sqlite => sqlite::merge_step(&self.pool, pages).await,
+            Backend::Postgres => Ok(false),
+        }
+    }
+
     /// The summaries of stories `ids`, in that order.
     async fn summaries_in_order(&self, ids: &[i64]) -> Result<Vec<StorySummary>, StoreError> {
         if ids.is_empty() {

@@ -66,6 +66,11 @@ fn fts5_query(terms: &SearchTerms, topic_id: Option<i64>) -> String {
     query
 }
 
+/// The same words and phrases, any of which matches (see [`snippets`]).
+fn fts5_any(terms: &SearchTerms) -> String {
+    phrases(terms).join(" OR ")
+}
+
 /// Each word and each phrase as an FTS5 string.
 fn phrases(terms: &SearchTerms) -> Vec<String> {
     let quote = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
@@ -168,9 +173,10 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
     let counted = if every_match_read || read > count_limit {
         read
     } else {
+        // In the index's own order, oldest first: FTS5 reads a list
+        // backwards a page at a time, which costs more.
         let count_sql = "SELECT COUNT(*) FROM (SELECT 1 FROM story_search
-             WHERE story_search MATCH $1 AND rowid BETWEEN $2 AND $3
-             ORDER BY rowid DESC LIMIT $4)";
+             WHERE story_search MATCH $1 AND rowid BETWEEN $2 AND $3 LIMIT $4)";
         sqlx::query(count_sql)
             .bind(query.as_str())
             .bind(low)
@@ -195,6 +201,12 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
 
 /// `(key, snippet)` for the stories with these keys: the body around the
 /// terms, the terms between the snippet markers.
+///
+/// The statement matches any of the terms, not all: every story on the
+/// page has them all, so the snippet is the same, but FTS5 finds each key
+/// by seeking in each term's list, where the query of all terms first
+/// walks the lists to their first common story (for eight common words
+/// that hardly ever meet, most of each list, once per key).
 pub(super) async fn snippets(
     pool: &AnyPool,
     terms: &SearchTerms,
@@ -206,7 +218,7 @@ pub(super) async fn snippets(
         row_placeholders::<i64>(4, keys.len())
     );
     let binds: Vec<Bind> = [
-        Bind::Text(fts5_query(terms, None)),
+        Bind::Text(fts5_any(terms)),
         Bind::Text(super::SNIPPET_START.to_string()),
         Bind::Text(super::SNIPPET_END.to_string()),
     ]
@@ -214,6 +226,34 @@ pub(super) async fn snippets(
     .chain(keys.iter().map(|key| Bind::Int(*key)))
     .collect();
     pairs(&bind_all(&text, &binds).fetch_all(pool).await?)
+}
+
+/// Where FTS5 keeps the list of its index's segments (`FTS5_STRUCTURE_ROWID`).
+const STRUCTURE_ROW: i64 = 10;
+
+/// One step of merging the index's segments into one, writing at most
+/// about `pages` pages: true when it changed the index (there may be more
+/// to do), false when the index was already one segment.
+///
+/// FTS5 writes each change as a segment of its own and merges them a few
+/// at a time; a query reads (and seeks in) every segment holding its terms.
+/// A negative `merge` takes every segment, whatever its level, and goes on
+/// from where the last step stopped.
+pub(super) async fn merge_step(pool: &AnyPool, pages: u32) -> Result<bool, StoreError> {
+    let structure = "SELECT block FROM story_search_data WHERE id = $1";
+    let before: Option<Vec<u8>> = sqlx::query_scalar(structure)
+        .bind(STRUCTURE_ROW)
+        .fetch_optional(pool)
+        .await?;
+    sqlx::query("INSERT INTO story_search (story_search, rank) VALUES ('merge', $1)")
+        .bind(-i64::from(pages.max(1)))
+        .execute(pool)
+        .await?;
+    let after: Option<Vec<u8>> = sqlx::query_scalar(structure)
+        .bind(STRUCTURE_ROW)
+        .fetch_optional(pool)
+        .await?;
+    Ok(before != after)
 }
 
 #[cfg(test)]
