@@ -121,7 +121,7 @@ impl Store {
             });
         }
         let ranked = match self.backend {
-            Backend::Sqlite => sqlite::rank(&self.pool, params).await?,
+            Backend::Sqlite => sqlite::rank(&self.search_pool, params).await?,
             Backend::Postgres => postgres::rank(&self.pool, params).await?,
         };
         let ids: Vec<i64> = ranked.page.iter().map(|(id, _)| *id).collect();
@@ -129,7 +129,9 @@ impl Store {
         let keys: Vec<i64> = ranked.page.iter().map(|(_, key)| *key).collect();
         let mut snippets = match (self.backend, keys.is_empty()) {
             (_, true) => Vec::new(),
-            (Backend::Sqlite, false) => sqlite::snippets(&self.pool, params.terms, &keys).await?,
+            (Backend::Sqlite, false) => {
+                sqlite::snippets(&self.search_pool, params.terms, &keys).await?
+            }
             (Backend::Postgres, false) => {
                 postgres::snippets(&self.pool, params.terms, &keys).await?
             }

@@ -26,7 +26,10 @@
 //!
 //! The total is counted as far as `count_limit` + 1 (a big site says
 //! "more than 1,000 results"): a common word then costs a page of
-//! matches to count, not all of them.
+//! matches to count, not all of them. It is counted while the page is
+//! ranked, on a second connection: a reader waits for the longer of the
+//! two, not for both (a phrase of 288 matches: 8.5 ms to rank, 5 ms to
+//! count).
 
 use futures_util::TryStreamExt;
 use sqlx::{AnyPool, Row};
@@ -142,9 +145,16 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
          FROM story_search WHERE story_search MATCH $1 AND rowid BETWEEN $2 AND $3
          ORDER BY rowid DESC"
     );
-    let mut read: i64 = 0;
-    let mut every_match_read = true;
-    if best.wanted > 0 {
+    // The total is counted at the same time, on another connection (its
+    // reading is the other core's work, not the reader's wait); when the
+    // ranking has read every match, or more than the limit, its own count
+    // is the total and this one goes unused.
+    let count = count_matches(pool, &query, (low, high), count_limit);
+    let ranking = async {
+        let mut read: i64 = 0;
+        if best.wanted == 0 {
+            return Ok::<_, StoreError>((read, false));
+        }
         let mut rows = sqlx::query(&sql)
             .bind(query.as_str())
             .bind(low)
@@ -163,28 +173,17 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
             best.offer(-bm25 / divisor, key);
             // Every match left is at least as old as this one.
             if best.beats(ceiling / divisor) {
-                every_match_read = false;
-                break;
+                return Ok((read, false));
             }
         }
-    } else {
-        every_match_read = false;
-    }
+        Ok((read, true))
+    };
+    let (ranked, counted) = tokio::join!(ranking, count);
+    let (read, every_match_read) = ranked?;
     let counted = if every_match_read || read > count_limit {
         read
     } else {
-        // In the index's own order, oldest first: FTS5 reads a list
-        // backwards a page at a time, which costs more.
-        let count_sql = "SELECT COUNT(*) FROM (SELECT 1 FROM story_search
-             WHERE story_search MATCH $1 AND rowid BETWEEN $2 AND $3 LIMIT $4)";
-        sqlx::query(count_sql)
-            .bind(query.as_str())
-            .bind(low)
-            .bind(high)
-            .bind(count_limit + 1)
-            .fetch_one(pool)
-            .await?
-            .try_get(0)?
+        counted?
     };
     let page = best
         .ranked
@@ -197,6 +196,27 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
         exact: counted <= count_limit,
         page,
     })
+}
+
+/// How many matches of `query` have keys in `range`, counted as far as
+/// `limit` + 1. In the index's own order, oldest first: FTS5 reads a list
+/// backwards a page at a time, which costs more.
+async fn count_matches(
+    pool: &AnyPool,
+    query: &str,
+    (low, high): (i64, i64),
+    limit: i64,
+) -> Result<i64, StoreError> {
+    let sql = "SELECT COUNT(*) FROM (SELECT 1 FROM story_search
+         WHERE story_search MATCH $1 AND rowid BETWEEN $2 AND $3 LIMIT $4)";
+    Ok(sqlx::query(sql)
+        .bind(query)
+        .bind(low)
+        .bind(high)
+        .bind(limit + 1)
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?)
 }
 
 /// `(key, snippet)` for the stories with these keys: the body around the
