@@ -24,10 +24,10 @@ pub const MERGE_STEP_PAGES: u32 = 128;
 const STEP_PAUSE: Duration = Duration::from_millis(20);
 /// The first merge after start-up: late enough not to slow a start (or a
 /// test), early enough that an imported archive is soon quick to search.
-const FIRST_MERGE: Duration = Duration::from_secs(10 * 60);
+pub const FIRST_MERGE: Duration = Duration::from_secs(10 * 60);
 /// How often the index is merged again: a day's new stories are small
 /// segments beside the one big one until then.
-const MERGE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+pub const MERGE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Merges the index into one segment, step by step, until there is no
 /// more to do or `stop` turns true. Returns how many steps changed the
@@ -47,27 +47,17 @@ pub async fn merge_index(
     Ok(steps)
 }
 
-/// The background task of `herald serve`: merges the index
-/// [`FIRST_MERGE`] after start-up, then every [`MERGE_EVERY`], until
-/// `stop` turns true.
-pub async fn run_daily_merge(store: Store, mut stop: watch::Receiver<bool>) {
-    let mut ticker =
-        tokio::time::interval_at(tokio::time::Instant::now() + FIRST_MERGE, MERGE_EVERY);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = stop.changed() => return,
-        }
-        let started = std::time::Instant::now();
-        match merge_index(&store, &mut stop).await {
-            Ok(0) => {}
-            Ok(steps) => tracing::info!(
-                steps,
-                seconds = started.elapsed().as_secs_f64(),
-                "merged the search index"
-            ),
-            Err(e) => tracing::warn!(error = %e, "cannot merge the search index"),
-        }
+/// One scheduled merge of `herald serve` (run [`FIRST_MERGE`] after
+/// start-up, then every [`MERGE_EVERY`]), logged when it did work.
+pub async fn scheduled_merge(store: Store, mut stop: watch::Receiver<bool>) {
+    let started = std::time::Instant::now();
+    match merge_index(&store, &mut stop).await {
+        Ok(0) => {}
+        Ok(steps) => tracing::info!(
+            steps,
+            seconds = started.elapsed().as_secs_f64(),
+            "merged the search index"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot merge the search index"),
     }
 }

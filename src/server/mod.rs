@@ -7,6 +7,7 @@
 mod connections;
 mod event_streams;
 mod listen;
+mod periodic;
 
 pub use listen::bind as bind_listener;
 
@@ -60,14 +61,29 @@ pub async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let watcher = tokio::spawn(watch_content(state.clone(), stop_rx.clone()));
     // Followers per topic, once a day, for the newsroom's trend.
-    let audience = tokio::spawn(crate::subscriptions::follower_trend::run_daily_snapshots(
-        state.store.clone(),
-        stop_rx.clone(),
-    ));
-    let search_merge = tokio::spawn(crate::search::upkeep::run_daily_merge(
-        state.store.clone(),
-        stop_rx.clone(),
-    ));
+    let audience = {
+        use crate::subscriptions::follower_trend::{
+            FIRST_CHECK, SNAPSHOT_CHECK, snapshot_if_missing,
+        };
+        let store = state.store.clone();
+        tokio::spawn(periodic::run(
+            FIRST_CHECK,
+            SNAPSHOT_CHECK,
+            stop_rx.clone(),
+            move |_| snapshot_if_missing(store.clone()),
+        ))
+    };
+    // The search index merged into one segment, once a day.
+    let search_merge = {
+        use crate::search::upkeep::{FIRST_MERGE, MERGE_EVERY, scheduled_merge};
+        let store = state.store.clone();
+        tokio::spawn(periodic::run(
+            FIRST_MERGE,
+            MERGE_EVERY,
+            stop_rx.clone(),
+            move |stop| scheduled_merge(store.clone(), stop),
+        ))
+    };
     let live = tokio::spawn(crate::site::live_stream::run_hub(
         state.clone(),
         stop_rx.clone(),

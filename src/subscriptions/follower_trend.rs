@@ -1,12 +1,11 @@
 //! Subscribers per topic for the dashboard: today's counts beside each
 //! topic's daily history (pure: [`trend`]), and the background task that
-//! keeps the history by taking one snapshot a day ([`run_daily_snapshots`]).
+//! keeps the history by taking one snapshot a day ([`snapshot_if_missing`]).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Days, Utc};
-use tokio::sync::watch;
 
 use crate::store::{FollowerPoint, Store, TopicFollowers, day_start};
 
@@ -16,11 +15,11 @@ pub const TREND_DAYS: u32 = 30;
 /// How often the daily task checks whether today's snapshot is taken. The
 /// check is one indexed lookup, so a short period costs nothing and a new
 /// day (or a new topic) is recorded soon after it starts.
-const SNAPSHOT_CHECK: Duration = Duration::from_secs(15 * 60);
+pub const SNAPSHOT_CHECK: Duration = Duration::from_secs(15 * 60);
 
 /// The first check waits a little, so that a start-up (or a test) is not
 /// slowed by it; a dashboard view before then takes the snapshot itself.
-const FIRST_CHECK: Duration = Duration::from_secs(60);
+pub const FIRST_CHECK: Duration = Duration::from_secs(60);
 
 /// One topic's followers over the trend's days.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,23 +88,15 @@ pub fn trend(
         .collect()
 }
 
-/// Takes today's follower snapshot now and then whenever a new day (or a
-/// new topic) lacks one, until `stop` says so. Every node may run this: the
-/// store writes each day's row once.
-pub async fn run_daily_snapshots(store: Store, mut stop: watch::Receiver<bool>) {
-    let mut ticker =
-        tokio::time::interval_at(tokio::time::Instant::now() + FIRST_CHECK, SNAPSHOT_CHECK);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = stop.changed() => return,
-        }
-        match store.snapshot_followers(Utc::now()).await {
-            Ok(0) => {}
-            Ok(topics) => tracing::debug!(topics, "recorded today's followers per topic"),
-            Err(e) => tracing::warn!(error = %e, "cannot record today's followers per topic"),
-        }
+/// Takes today's follower snapshot when a new day (or a new topic) lacks
+/// one: `herald serve` runs this [`FIRST_CHECK`] after start-up, then every
+/// [`SNAPSHOT_CHECK`]. Every node may run it: the store writes each day's
+/// row once.
+pub async fn snapshot_if_missing(store: Store) {
+    match store.snapshot_followers(Utc::now()).await {
+        Ok(0) => {}
+        Ok(topics) => tracing::debug!(topics, "recorded today's followers per topic"),
+        Err(e) => tracing::warn!(error = %e, "cannot record today's followers per topic"),
     }
 }
 
