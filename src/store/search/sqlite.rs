@@ -26,10 +26,10 @@
 //!
 //! The total is counted as far as `count_limit` + 1 (a big site says
 //! "more than 1,000 results"): a common word then costs a page of
-//! matches to count, not all of them. It is counted while the page is
-//! ranked, on a second connection: a reader waits for the longer of the
-//! two, not for both (a phrase of 288 matches: 8.5 ms to rank, 5 ms to
-//! count).
+//! matches to count, not all of them. Once the page is full (before that
+//! ranking cannot stop early), it is counted while the rest is ranked, on
+//! a second connection: a reader waits for the longer of the two, not for
+//! both (a phrase of 288 matches: 8.5 ms to rank, 5 ms to count).
 
 use futures_util::TryStreamExt;
 use sqlx::{AnyPool, Row};
@@ -122,9 +122,14 @@ impl Best {
         }
     }
 
+    /// Whether the page holds as many matches as it wants.
+    fn is_full(&self) -> bool {
+        self.ranked.len() == self.wanted
+    }
+
     /// Whether no match ranked at most `reachable` can enter the page.
     fn beats(&self, reachable: f64) -> bool {
-        self.ranked.len() == self.wanted
+        self.is_full()
             && self
                 .ranked
                 .last()
@@ -145,16 +150,23 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
          FROM story_search WHERE story_search MATCH $1 AND rowid BETWEEN $2 AND $3
          ORDER BY rowid DESC"
     );
-    // The total is counted at the same time, on another connection (its
-    // reading is the other core's work, not the reader's wait); when the
-    // ranking has read every match, or more than the limit, its own count
-    // is the total and this one goes unused.
-    let count = count_matches(pool, &query, (low, high), count_limit);
-    let ranking = async {
-        let mut read: i64 = 0;
-        if best.wanted == 0 {
-            return Ok::<_, StoreError>((read, false));
-        }
+    // Ranking can stop before the last match only once the page is full;
+    // from then on the total is counted beside it, on another connection,
+    // so that a reader waits for the longer of the two, not for both. A
+    // query whose matches all fit on the page never starts the count:
+    // ranking reads them all anyway.
+    let start_count = || {
+        tokio::spawn(count_matches(
+            pool.clone(),
+            query.clone(),
+            (low, high),
+            count_limit,
+        ))
+    };
+    let mut count = None;
+    let mut read: i64 = 0;
+    let mut every_match_read = best.wanted > 0;
+    if best.wanted > 0 {
         let mut rows = sqlx::query(&sql)
             .bind(query.as_str())
             .bind(low)
@@ -171,19 +183,26 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
             read += 1;
             let divisor = age_divisor(now, key / KEY_SCALE, params.recency_seconds);
             best.offer(-bm25 / divisor, key);
+            if count.is_none() && best.is_full() {
+                count = Some(start_count());
+            }
             // Every match left is at least as old as this one.
             if best.beats(ceiling / divisor) {
-                return Ok((read, false));
+                every_match_read = false;
+                break;
             }
         }
-        Ok((read, true))
-    };
-    let (ranked, counted) = tokio::join!(ranking, count);
-    let (read, every_match_read) = ranked?;
+    }
     let counted = if every_match_read || read > count_limit {
+        if let Some(unused) = count {
+            unused.abort();
+        }
         read
     } else {
-        counted?
+        match count.unwrap_or_else(start_count).await {
+            Ok(counted) => counted?,
+            Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+        }
     };
     let page = best
         .ranked
@@ -202,8 +221,8 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
 /// `limit` + 1. In the index's own order, oldest first: FTS5 reads a list
 /// backwards a page at a time, which costs more.
 async fn count_matches(
-    pool: &AnyPool,
-    query: &str,
+    pool: AnyPool,
+    query: String,
     (low, high): (i64, i64),
     limit: i64,
 ) -> Result<i64, StoreError> {
@@ -214,7 +233,7 @@ async fn count_matches(
         .bind(low)
         .bind(high)
         .bind(limit + 1)
-        .fetch_one(pool)
+        .fetch_one(&pool)
         .await?
         .try_get(0)?)
 }
