@@ -1006,6 +1006,73 @@ async fn the_topic_filter_follows_a_story_that_changes_topics() {
     common::assert_search_index_intact(&site.store, site.data.path()).await;
 }
 
+/// 1,001 stories, one a second back from `now`: story i has "beacon"; "lantern"
+/// below i = 1000 (1,000 stories), "lamp" at 1000 (one); "quay" below
+/// i = 10 (a page's worth exactly), in place of "and", so that every body
+/// is as long and "beacon" ranks all of them alike.
+fn beacon_stories_sql(now: i64) -> String {
+    format!(
+        "INSERT INTO stories (slug, headline, standfirst, body_markdown, published_at,
+            created_at, modified_at)
+         SELECT 'b' || i, 'Beacon ' || i, '',
+                CASE WHEN i < 10 THEN 'A beacon quay a lantern.'
+                     WHEN i < 1000 THEN 'A beacon and a lantern.'
+                     ELSE 'A beacon and a lamp.' END,
+                {now} - i, {now} - i, {now} - i
+         FROM (WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
+               SELECT i FROM n) AS numbers"
+    )
+}
+
+/// Page `page` of a reader's search for `query` at `at`.
+async fn search_page(
+    store: &herald::store::Store,
+    query: &str,
+    page: &str,
+    at: DateTime<Utc>,
+) -> herald::search::SearchPage {
+    let request = SearchRequest {
+        query,
+        page: Some(page),
+        ..SearchRequest::default()
+    };
+    match herald::search::search(store, request, at)
+        .await
+        .expect("search")
+    {
+        SearchOutcome::Results(found) => found,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The headlines of a page of results, in order.
+fn headlines(found: &herald::search::SearchPage) -> Vec<String> {
+    found
+        .hits
+        .iter()
+        .map(|h| h.story.headline.clone())
+        .collect()
+}
+
+/// The totals and first pages of the beacon stories' searches, as
+/// (total, exact, pages, first headlines).
+async fn beacon_searches(
+    store: &herald::store::Store,
+    at: DateTime<Utc>,
+) -> Vec<(i64, bool, i64, Vec<String>)> {
+    let mut seen = Vec::new();
+    for query in ["beacon", "lantern", "quay", "lamp"] {
+        let found = search_page(store, query, "1", at).await;
+        seen.push((
+            found.total,
+            found.total_exact,
+            found.pages,
+            headlines(&found),
+        ));
+    }
+    seen
+}
+
 /// Counting stops past 1,000 matches: the total is then 1,000 and not
 /// exact, the pages are all there (50 of them), and a search with fewer
 /// matches is counted exactly. 1,001 stories, written with SQL (indexed
@@ -1014,54 +1081,72 @@ async fn the_topic_filter_follows_a_story_that_changes_topics() {
 async fn the_total_is_counted_up_to_a_thousand() {
     let test = TestStore::open().await;
     let now = Utc::now().timestamp();
-    // Story i has "beacon" and, below i = 1000, "lantern": 1,001 and 1,000.
-    let sql = format!(
-        "INSERT INTO stories (slug, headline, standfirst, body_markdown, published_at,
-            created_at, modified_at)
-         SELECT 'b' || i, 'Beacon ' || i, '',
-                CASE WHEN i < 1000 THEN 'A beacon and a lantern.' ELSE 'A beacon and a lamp.' END,
-                {now} - i, {now} - i, {now} - i
-         FROM (WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
-               SELECT i FROM n) AS numbers"
-    );
-    raw_sql(&test, &sql).await;
+    raw_sql(&test, &beacon_stories_sql(now)).await;
     let at = DateTime::from_timestamp(now, 0).expect("now");
-    let outcome = |query: &'static str, page: &'static str| {
-        let store = &test.store;
-        async move {
-            let request = SearchRequest {
-                query,
-                page: Some(page),
-                ..SearchRequest::default()
-            };
-            match herald::search::search(store, request, at)
-                .await
-                .expect("search")
-            {
-                SearchOutcome::Results(found) => found,
-                other => panic!("{other:?}"),
-            }
-        }
-    };
-    let found = outcome("beacon", "1").await;
+    let found = search_page(&test.store, "beacon", "1", at).await;
     assert_eq!(
         (found.total, found.total_exact, found.pages),
         (1000, false, 50)
     );
     // Equal text: newest first, on the first page as on the last.
-    let headlines = |found: &herald::search::SearchPage| -> Vec<String> {
-        found
-            .hits
-            .iter()
-            .map(|h| h.story.headline.clone())
-            .collect()
-    };
     assert_eq!(headlines(&found)[..2], ["Beacon 0", "Beacon 1"]);
-    let last = outcome("beacon", "50").await;
+    let last = search_page(&test.store, "beacon", "50", at).await;
     assert_eq!(headlines(&last).len(), 10);
     assert_eq!(headlines(&last)[0], "Beacon 490");
-    let found = outcome("lantern", "1").await;
+    let found = search_page(&test.store, "lantern", "1", at).await;
     assert_eq!((found.total, found.total_exact), (1000, true));
+    // Exactly a page of matches, and a single one.
+    let found = search_page(&test.store, "quay", "1", at).await;
+    assert_eq!((found.total, found.total_exact, found.pages), (10, true, 1));
+    assert_eq!(headlines(&found).len(), 10);
+    let found = search_page(&test.store, "lamp", "1", at).await;
+    assert_eq!(headlines(&found), ["Beacon 1000"]);
+}
+
+/// On SQLite the total is counted on a second search connection beside
+/// the ranking: with a pool of one connection the count waits for the
+/// ranking's (never for itself), and with the default pool sixteen
+/// searches at once all get what one search alone gets.
+#[tokio::test]
+async fn sqlite_searches_count_right_on_one_connection_and_many_at_once() {
+    let now = Utc::now().timestamp();
+    let at = DateTime::from_timestamp(now, 0).expect("now");
+    let data = tempfile::tempdir().expect("temp dir");
+    let single = herald::store::Store::open_with_pool(data.path(), None, Some(1))
+        .await
+        .expect("store");
+    let test = TestStore {
+        store: single.clone(),
+        data,
+        database: None,
+    };
+    raw_sql(&test, &beacon_stories_sql(now)).await;
+    let alone = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        beacon_searches(&single, at),
+    )
+    .await
+    .expect("one connection is enough");
+    assert_eq!(
+        alone
+            .iter()
+            .map(|(total, exact, pages, _)| (*total, *exact, *pages))
+            .collect::<Vec<_>>(),
+        [
+            (1000, false, 50),
+            (1000, true, 50),
+            (10, true, 1),
+            (1, true, 1)
+        ]
+    );
+    single.close().await;
+    let pooled = herald::store::Store::open(test.data.path(), None)
+        .await
+        .expect("store");
+    let many = futures_util::future::join_all((0..16).map(|_| beacon_searches(&pooled, at))).await;
+    for seen in many {
+        assert_eq!(seen, alone);
+    }
 }
 
 /// On PostgreSQL, with more than 1,000 matches (counting stopped), the

@@ -66,22 +66,24 @@ pub async fn serve(
             FIRST_CHECK, SNAPSHOT_CHECK, snapshot_if_missing,
         };
         let store = state.store.clone();
+        let snapshot = move |_| snapshot_if_missing(store.clone());
         tokio::spawn(periodic::run(
             FIRST_CHECK,
             SNAPSHOT_CHECK,
             stop_rx.clone(),
-            move |_| snapshot_if_missing(store.clone()),
+            snapshot,
         ))
     };
     // The search index merged into one segment, once a day.
     let search_merge = {
         use crate::search::upkeep::{FIRST_MERGE, MERGE_EVERY, scheduled_merge};
         let store = state.store.clone();
+        let merge = move |stop| scheduled_merge(store.clone(), stop);
         tokio::spawn(periodic::run(
             FIRST_MERGE,
             MERGE_EVERY,
             stop_rx.clone(),
-            move |stop| scheduled_merge(store.clone(), stop),
+            merge,
         ))
     };
     let live = tokio::spawn(crate::site::live_stream::run_hub(

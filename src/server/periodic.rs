@@ -24,9 +24,11 @@ pub async fn run<F, Fut>(
     let mut ticker = tokio::time::interval_at(Instant::now() + first, every);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
+        // Stopping first: a tick due at the same moment is not a run.
         tokio::select! {
-            _ = ticker.tick() => {}
+            biased;
             _ = stop.changed() => return,
+            _ = ticker.tick() => {}
         }
         work(stop.clone()).await;
     }

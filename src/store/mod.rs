@@ -300,26 +300,12 @@ impl Store {
             .await
             .map_err(open_error)?;
         first.close().await.map_err(open_error)?;
-        let search_pool = AnyPoolOptions::new()
-            .max_connections(pool_size.clamp(1, SQLITE_SEARCH_CONNECTIONS))
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute(SQLITE_PRAGMAS).await?;
-                    conn.execute(SQLITE_SEARCH_PRAGMAS).await?;
-                    Ok(())
-                })
-            })
-            .connect_lazy_with(options.clone());
-        let pool = AnyPoolOptions::new()
-            .max_connections(pool_size.max(1))
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute(SQLITE_PRAGMAS).await?;
-                    Ok(())
-                })
-            })
+        let search_pool = sqlite_pool(
+            pool_size.clamp(1, SQLITE_SEARCH_CONNECTIONS),
+            SQLITE_SEARCH_PRAGMAS,
+        )
+        .connect_lazy_with(options.clone());
+        let pool = sqlite_pool(pool_size.max(1), "")
             .connect_with(options)
             .await
             .map_err(open_error)?;
@@ -467,6 +453,23 @@ impl Store {
         self.search_pool.close().await;
         self.pool.close().await;
     }
+}
+
+/// A pool of at most `connections` SQLite connections, each set up with
+/// [`SQLITE_PRAGMAS`] and then `more_pragmas`.
+fn sqlite_pool(connections: u32, more_pragmas: &'static str) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                conn.execute(SQLITE_PRAGMAS).await?;
+                if !more_pragmas.is_empty() {
+                    conn.execute(more_pragmas).await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 /// A database URL fit to print: the password, if any, replaced by `***`.

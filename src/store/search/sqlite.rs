@@ -26,13 +26,15 @@
 //!
 //! The total is counted as far as `count_limit` + 1 (a big site says
 //! "more than 1,000 results"): a common word then costs a page of
-//! matches to count, not all of them. Once the page is full (before that
-//! ranking cannot stop early), it is counted while the rest is ranked, on
-//! a second connection: a reader waits for the longer of the two, not for
-//! both (a phrase of 288 matches: 8.5 ms to rank, 5 ms to count).
+//! matches to count, not all of them. Once a match arrives after the page
+//! is full (before that ranking cannot stop early), it is counted while the
+//! rest is ranked, on a second connection: a reader waits for the longer
+//! of the two, not for both (a phrase of 288 matches: 8.5 ms to rank, 5 ms
+//! to count).
 
 use futures_util::TryStreamExt;
 use sqlx::{AnyPool, Row};
+use tokio::task::JoinHandle;
 
 use super::{Bind, Ranked, SearchParams, SearchTerms, age_divisor, bind_all, pairs};
 use crate::store::StoreError;
@@ -150,18 +152,18 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
          FROM story_search WHERE story_search MATCH $1 AND rowid BETWEEN $2 AND $3
          ORDER BY rowid DESC"
     );
-    // Ranking can stop before the last match only once the page is full;
-    // from then on the total is counted beside it, on another connection,
-    // so that a reader waits for the longer of the two, not for both. A
-    // query whose matches all fit on the page never starts the count:
-    // ranking reads them all anyway.
+    // Ranking can stop before the last match only once a match arrives
+    // after the page is full; from then on the total is counted beside it,
+    // on another connection, so that a reader waits for the longer of the
+    // two, not for both. A query whose matches all fit on the page never
+    // starts the count: ranking reads them all anyway.
     let start_count = || {
-        tokio::spawn(count_matches(
+        Counting(tokio::spawn(count_matches(
             pool.clone(),
             query.clone(),
             (low, high),
             count_limit,
-        ))
+        )))
     };
     let mut count = None;
     let mut read: i64 = 0;
@@ -181,11 +183,11 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
                 ceiling = -top * (1.0 + CEILING_MARGIN);
             }
             read += 1;
-            let divisor = age_divisor(now, key / KEY_SCALE, params.recency_seconds);
-            best.offer(-bm25 / divisor, key);
             if count.is_none() && best.is_full() {
                 count = Some(start_count());
             }
+            let divisor = age_divisor(now, key / KEY_SCALE, params.recency_seconds);
+            best.offer(-bm25 / divisor, key);
             // Every match left is at least as old as this one.
             if best.beats(ceiling / divisor) {
                 every_match_read = false;
@@ -194,15 +196,9 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
         }
     }
     let counted = if every_match_read || read > count_limit {
-        if let Some(unused) = count {
-            unused.abort();
-        }
         read
     } else {
-        match count.unwrap_or_else(start_count).await {
-            Ok(counted) => counted?,
-            Err(failed) => std::panic::resume_unwind(failed.into_panic()),
-        }
+        count.unwrap_or_else(start_count).total().await?
     };
     let page = best
         .ranked
@@ -215,6 +211,28 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
         exact: counted <= count_limit,
         page,
     })
+}
+
+/// A count of matches running beside the ranking, on a task of its own:
+/// stopped when dropped unread (the ranking read every match itself, or
+/// failed, or the reader went away), so that no count outlives its search.
+struct Counting(JoinHandle<Result<i64, StoreError>>);
+
+impl Counting {
+    async fn total(mut self) -> Result<i64, StoreError> {
+        match (&mut self.0).await {
+            Ok(counted) => counted,
+            Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+            // Cancelled: only when the runtime itself is stopping.
+            Err(_) => Err(StoreError::Database(sqlx::Error::PoolClosed)),
+        }
+    }
+}
+
+impl Drop for Counting {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// How many matches of `query` have keys in `range`, counted as far as
