@@ -125,17 +125,22 @@ impl Store {
             Backend::Postgres => postgres::rank(&self.pool, params).await?,
         };
         let ids: Vec<i64> = ranked.page.iter().map(|(id, _)| *id).collect();
-        let stories = self.summaries_in_order(&ids).await?;
         let keys: Vec<i64> = ranked.page.iter().map(|(_, key)| *key).collect();
-        let mut snippets = match (self.backend, keys.is_empty()) {
-            (_, true) => Vec::new(),
-            (Backend::Sqlite, false) => {
-                sqlite::snippets(&self.search_pool, params.terms, &keys).await?
-            }
-            (Backend::Postgres, false) => {
-                postgres::snippets(&self.pool, params.terms, &keys).await?
+        // The page's stories and their snippets at the same time, on two
+        // connections: a reader waits for the longer, not for both.
+        let snippets = async {
+            match (self.backend, keys.is_empty()) {
+                (_, true) => Ok(Vec::new()),
+                (Backend::Sqlite, false) => {
+                    sqlite::snippets(&self.search_pool, params.terms, &keys).await
+                }
+                (Backend::Postgres, false) => {
+                    postgres::snippets(&self.pool, params.terms, &keys).await
+                }
             }
         };
+        let (stories, snippets) = tokio::join!(self.summaries_in_order(&ids), snippets);
+        let (stories, mut snippets) = (stories?, snippets?);
         let hits = stories
             .into_iter()
             .map(|story| {
