@@ -122,7 +122,7 @@ impl Store {
         }
         let ranked = match self.backend {
             Backend::Sqlite => sqlite::rank(&self.search_pool, params).await?,
-            Backend::Postgres => postgres::rank(&self.pool, params).await?,
+            Backend::Postgres => postgres::rank(&self.search_pool, params).await?,
         };
         let ids: Vec<i64> = ranked.page.iter().map(|(id, _)| *id).collect();
         let keys: Vec<i64> = ranked.page.iter().map(|(_, key)| *key).collect();
@@ -135,7 +135,7 @@ impl Store {
                     sqlite::snippets(&self.search_pool, params.terms, &keys).await
                 }
                 (Backend::Postgres, false) => {
-                    postgres::snippets(&self.pool, params.terms, &keys).await
+                    postgres::snippets(&self.search_pool, params.terms, &keys).await
                 }
             }
         };
