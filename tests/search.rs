@@ -260,6 +260,47 @@ async fn drafts_scheduled_and_unpublished_stories_are_never_found() {
     );
 }
 
+/// Stories of every age are saved and found in order: an archive story
+/// from before 1970, two published in the same second (the later saved
+/// first), and a story scheduled past 2106, which SQLite's old index key
+/// could not hold ("datatype mismatch": the story could not be saved).
+#[tokio::test]
+async fn stories_of_any_date_are_saved_and_the_newest_found_first() {
+    let site = TestSite::start().await;
+    let now = DateTime::from_timestamp(Utc::now().timestamp(), 0).expect("now");
+    let text = ("Airship news", "", "An airship.");
+    let at = |rfc3339: &str| {
+        DateTime::parse_from_rfc3339(rfc3339)
+            .expect("time")
+            .to_utc()
+    };
+    story(&site, "archive-1950", text, &[], at("1950-06-01T12:00:00Z")).await;
+    story(&site, "first-1900", text, &[], at("1900-01-01T00:00:00Z")).await;
+    story(&site, "before-1900", text, &[], at("1899-12-31T23:59:59Z")).await;
+    story(&site, "same-second-saved-first", text, &[], now).await;
+    story(&site, "same-second-saved-last", text, &[], now).await;
+    let far = json!({"slug": "year-2200", "headline": "Airship news", "body_markdown": "An airship.",
+        "topics": [], "published_at": "2200-01-01T00:00:00Z"});
+    site.save(&far.to_string(), true, now).await;
+    let (found, total) = api_search(&site, "airship").await;
+    let expected = [
+        "same-second-saved-last",
+        "same-second-saved-first",
+        "archive-1950",
+        "first-1900",
+    ];
+    match site.store.backend() {
+        // The index's key holds 1900 to 2172: older stories are not found.
+        herald::store::Backend::Sqlite => {
+            assert_eq!((found, total), (expected.map(String::from).to_vec(), 4))
+        }
+        herald::store::Backend::Postgres => {
+            assert_eq!(found[..4], expected, "{found:?}");
+            assert_eq!((&found[4], total), (&"before-1900".to_owned(), 5));
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_edit_is_searchable_at_once_and_the_old_text_is_gone() {
     let site = TestSite::start().await;
@@ -698,7 +739,8 @@ async fn the_migration_indexes_existing_stories() {
     herald::editorial::import_story(store, &draft, None, true, false, now)
         .await
         .expect("saved");
-    // Back to before migration 13, with the story in place.
+    // Back to before migration 13 (and 23 to 25, which remade the index),
+    // with the story in place.
     let undo = match store.backend() {
         herald::store::Backend::Sqlite => {
             "DROP TRIGGER story_search_after_insert; DROP TRIGGER story_search_after_update;
@@ -708,14 +750,14 @@ async fn the_migration_indexes_existing_stories() {
              DROP TRIGGER story_search_topics_after_update;
              ALTER TABLE stories DROP COLUMN search_topics;
              DROP INDEX stories_by_search_key; ALTER TABLE stories DROP COLUMN search_key;
-             DELETE FROM herald_migrations WHERE version IN (13, 23, 24)"
+             DELETE FROM herald_migrations WHERE version IN (13, 23, 24, 25)"
         }
         herald::store::Backend::Postgres => {
             "DROP TRIGGER story_search_document ON stories;
              DROP FUNCTION herald_story_search_document(); DROP FUNCTION herald_search_document;
              ALTER TABLE stories DROP COLUMN search_document;
              ALTER TABLE site_state DROP COLUMN search_config;
-             DELETE FROM herald_migrations WHERE version IN (13, 23, 24)"
+             DELETE FROM herald_migrations WHERE version IN (13, 23, 24, 25)"
         }
     };
     store.close().await;
@@ -866,20 +908,31 @@ async fn sqlite_ranking_stops_early_yet_gives_the_pages_of_ranking_every_match()
         use sqlx::Connection;
         let url = format!("sqlite://{}", test.data.path().join("herald.db").display());
         let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+        // Every match, whatever its key; the story's time and id from its row.
         let rows: Vec<(i64, f64)> = sqlx::query_as(
             "SELECT rowid, bm25(story_search, 10.0, 4.0, 1.0, 0.0) FROM story_search
-             WHERE story_search MATCH '\"tide\"' AND rowid BETWEEN 2147483648 AND $1",
+             WHERE story_search MATCH '\"tide\"'",
         )
-        .bind(now * 2_147_483_648 + 2_147_483_647)
         .fetch_all(&mut conn)
         .await
         .expect("every match");
+        let stories: std::collections::HashMap<i64, (i64, i64)> =
+            sqlx::query_as::<_, (i64, i64, i64)>(
+                "SELECT search_key, published_at, id FROM stories",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .expect("stories")
+            .into_iter()
+            .map(|(key, published, id)| (key, (published, id)))
+            .collect();
         rows.into_iter()
             .map(|(key, bm25)| {
-                let published = key / 2_147_483_648;
+                let (published, id) = stories[&key];
                 let divisor = 1.0 + (now - published).max(0) as f64 / recency;
-                (-bm25 / divisor, published, key % 2_147_483_648)
+                (-bm25 / divisor, published, id)
             })
+            .filter(|(_, published, _)| *published <= now)
             .collect()
     };
     assert_pages_are_those_of_ranking_every_match(&store, reference, now, recency).await;

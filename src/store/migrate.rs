@@ -138,6 +138,11 @@ const SQLITE: &[Migration] = &[
         name: "topic_tokens_by_index",
         sql: include_str!("../../migrations/sqlite/0024_topic_tokens_by_index.sql"),
     },
+    Migration {
+        version: 25,
+        name: "search_newest_first",
+        sql: include_str!("../../migrations/sqlite/0025_search_newest_first.sql"),
+    },
 ];
 
 /// The PostgreSQL twins of [`SQLITE`]: same numbers, same meaning.
@@ -261,6 +266,11 @@ const POSTGRES: &[Migration] = &[
         version: 24,
         name: "topic_tokens_by_index",
         sql: include_str!("../../migrations/postgres/0024_topic_tokens_by_index.sql"),
+    },
+    Migration {
+        version: 25,
+        name: "search_newest_first",
+        sql: include_str!("../../migrations/postgres/0025_search_newest_first.sql"),
     },
 ];
 

@@ -1,7 +1,9 @@
 //! Search on SQLite: FTS5's `bm25` over the index `story_search`, whose
-//! rowid is a story's `search_key` (published_at * 2^31 + id, see
-//! migration 13): the visible stories are one rowid range, and FTS5 lists
-//! matches newest first without sorting. A story's topics are tokens of
+//! rowid is a story's `search_key` (`search_key` below, migration 25):
+//! the visible stories are one rowid
+//! range, and FTS5 lists matches newest first in its own ascending order,
+//! without sorting (a list read backwards, as the key of migration 13
+//! needed, costs about 40% more on the slowest queries). A story's topics are tokens of
 //! the index (column `search_topics`, migration 23), so a search in a
 //! topic is one more term of the full-text query, intersected by FTS5
 //! itself, not a join over every match.
@@ -52,8 +54,14 @@ const CEILING_WEIGHTS: &str = "1e12, 1e12, 1e12, 0.0";
 const CEILING_MARGIN: f64 = 1e-6;
 /// How many tokens a snippet shows at most.
 const SNIPPET_TOKENS: i64 = 28;
-/// The factor of a story's publication time in its `search_key`.
-const KEY_SCALE: i64 = 1 << 31;
+/// The factor of a story's publication time in its `search_key`: ids are
+/// below it.
+const KEY_SCALE: i64 = 1 << 30;
+/// The first second a `search_key` can hold (1900-01-01, migration 25).
+const FIRST_SECOND: i64 = -2_208_988_800;
+/// The second after the last one a `search_key` can hold (in 2172): keys
+/// count publication times down from it, so newer is smaller.
+const KEY_END: i64 = FIRST_SECOND + (1 << 33) - 1;
 /// What starts a topic's token in the index (migration 23), followed by
 /// the topic's id: a private-use character, never in a reader's word.
 const TOPIC_TOKEN_MARK: char = '\u{E010}';
@@ -93,14 +101,31 @@ fn phrases(terms: &SearchTerms) -> Vec<String> {
         .collect()
 }
 
-/// The key range of the stories visible at `now`: from the first second
-/// to the last id of `now`.
+/// A published story's key in the index, as migration 25's generated
+/// column computes it for a time from `FIRST_SECOND` to `KEY_END - 1` and
+/// an id below `KEY_SCALE`: the later the time, and of one second the
+/// larger the id, the smaller the key. Drafts and stories outside those
+/// bounds have negative keys, never visible.
+fn search_key(published_at: i64, id: i64) -> i64 {
+    (KEY_END - published_at) * KEY_SCALE + (KEY_SCALE - 1 - id)
+}
+
+/// The publication time and id of a published story's key.
+fn published_at_and_id(key: i64) -> (i64, i64) {
+    (KEY_END - key / KEY_SCALE, KEY_SCALE - 1 - key % KEY_SCALE)
+}
+
+/// The key range of the stories visible at `now`: from the last id of
+/// `now` to the first id of the first second.
 fn visible_keys(now: i64) -> (i64, i64) {
-    (KEY_SCALE, now.saturating_mul(KEY_SCALE) + KEY_SCALE - 1)
+    (
+        search_key(now.clamp(FIRST_SECOND, KEY_END - 1), KEY_SCALE - 1),
+        search_key(FIRST_SECOND, 0),
+    )
 }
 
 /// The best `wanted` matches seen so far, best first: (rank, key); of two
-/// equal ranks the newer (the larger key) first.
+/// equal ranks the newer (the one read first) first.
 struct Best {
     wanted: usize,
     ranked: Vec<(f64, i64)>,
@@ -114,8 +139,8 @@ impl Best {
         }
     }
 
-    /// Keeps a match read after every one kept (so older, or of a smaller
-    /// key): after those of an equal rank.
+    /// Keeps a match read after every one kept (so older, or of the same
+    /// second and a smaller id): after those of an equal rank.
     fn offer(&mut self, rank: f64, key: i64) {
         let at = self.ranked.partition_point(|(kept, _)| *kept >= rank);
         if at < self.wanted {
@@ -150,7 +175,7 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
     let sql = format!(
         "SELECT rowid, bm25(story_search, {BM25_WEIGHTS}), bm25(story_search, {CEILING_WEIGHTS})
          FROM story_search WHERE story_search MATCH $1 AND rowid BETWEEN $2 AND $3
-         ORDER BY rowid DESC"
+         ORDER BY rowid"
     );
     // Ranking can stop before the last match only once a match arrives
     // after the page is full; from then on the total is counted beside it,
@@ -186,7 +211,8 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
             if count.is_none() && best.is_full() {
                 count = Some(start_count());
             }
-            let divisor = age_divisor(now, key / KEY_SCALE, params.recency_seconds);
+            let (published_at, _) = published_at_and_id(key);
+            let divisor = age_divisor(now, published_at, params.recency_seconds);
             best.offer(-bm25 / divisor, key);
             // Every match left is at least as old as this one.
             if best.beats(ceiling / divisor) {
@@ -204,7 +230,7 @@ pub(super) async fn rank(pool: &AnyPool, params: &SearchParams<'_>) -> Result<Ra
         .ranked
         .into_iter()
         .skip(params.offset.max(0) as usize)
-        .map(|(_, key)| (key % KEY_SCALE, key))
+        .map(|(_, key)| (published_at_and_id(key).1, key))
         .collect();
     Ok(Ranked {
         total: counted.min(count_limit),
@@ -236,8 +262,7 @@ impl Drop for Counting {
 }
 
 /// How many matches of `query` have keys in `range`, counted as far as
-/// `limit` + 1. In the index's own order, oldest first: FTS5 reads a list
-/// backwards a page at a time, which costs more.
+/// `limit` + 1, in the index's own order (newest first).
 async fn count_matches(
     pool: AnyPool,
     query: String,
@@ -333,23 +358,47 @@ mod tests {
     #[test]
     fn the_visible_range_holds_published_keys_only() {
         let (low, high) = visible_keys(1_800_000_000);
-        let key = |published: i64, id: i64| published * KEY_SCALE + id;
-        assert!(low > 5_000_000, "a draft's key is its id");
-        assert!((low..=high).contains(&key(1_800_000_000, KEY_SCALE - 1)));
-        assert!((low..=high).contains(&key(1, 1)));
-        assert!(!(low..=high).contains(&key(1_800_000_001, 1)), "scheduled");
+        let visible = |key: i64| (low..=high).contains(&key);
+        assert!(visible(search_key(1_800_000_000, KEY_SCALE - 1)));
+        assert!(visible(search_key(1_800_000_000, 1)));
+        assert!(visible(search_key(FIRST_SECOND, 1)), "1900");
+        assert!(
+            !visible(search_key(1_800_000_001, KEY_SCALE - 1)),
+            "scheduled"
+        );
+        // Drafts (-id) and what the key cannot hold (-2^62 - id).
+        assert!(low > 0 && !visible(-1) && !visible(-(1 << 62) - 1));
+        assert_eq!(visible_keys(KEY_END + 5).1, high, "clamped");
+    }
+
+    #[test]
+    fn keys_run_newest_first_and_give_back_their_time_and_id() {
+        let keys = [
+            search_key(1_800_000_001, 1),
+            search_key(1_800_000_000, 9),
+            search_key(1_800_000_000, 8),
+            search_key(-1, 5),
+            search_key(FIRST_SECOND, KEY_SCALE - 1),
+        ];
+        assert!(keys.is_sorted(), "{keys:?}");
+        assert_eq!(published_at_and_id(keys[1]), (1_800_000_000, 9));
+        assert_eq!(published_at_and_id(keys[3]), (-1, 5));
+        assert_eq!(published_at_and_id(keys[4]), (FIRST_SECOND, KEY_SCALE - 1));
+        // The whole range of keys is positive and fits an i64.
+        assert_eq!(search_key(KEY_END - 1, KEY_SCALE - 1), KEY_SCALE);
+        assert_eq!(search_key(FIRST_SECOND, 0), i64::MAX);
     }
 
     #[test]
     fn the_best_keep_the_newer_of_equal_ranks_and_know_when_they_are_beaten() {
         let mut best = Best::new(2);
         assert!(!best.beats(0.0), "not full");
-        best.offer(1.0, 90);
-        best.offer(2.0, 80);
-        best.offer(1.0, 70);
-        assert_eq!(best.ranked, [(2.0, 80), (1.0, 90)]);
-        best.offer(3.0, 60);
-        assert_eq!(best.ranked, [(3.0, 60), (2.0, 80)]);
+        best.offer(1.0, 60);
+        best.offer(2.0, 70);
+        best.offer(1.0, 80);
+        assert_eq!(best.ranked, [(2.0, 70), (1.0, 60)]);
+        best.offer(3.0, 90);
+        assert_eq!(best.ranked, [(3.0, 90), (2.0, 70)]);
         assert!(best.beats(2.0), "an equal older rank comes after");
         assert!(!best.beats(2.5));
         assert!(Best::new(0).beats(f64::INFINITY));
