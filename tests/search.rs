@@ -739,6 +739,19 @@ async fn the_migration_indexes_existing_stories() {
     herald::editorial::import_story(store, &draft, None, true, false, now)
         .await
         .expect("saved");
+    // A draft and a story scheduled for tomorrow, with the same words:
+    // never found, before or after the migrations.
+    for (slug, when) in [
+        ("unsaid", None),
+        ("tomorrow", Some(now + Duration::days(1))),
+    ] {
+        let mut hidden = draft.clone();
+        hidden.slug = slug.to_owned();
+        hidden.published_at = when;
+        herald::editorial::import_story(store, &hidden, None, when.is_some(), false, now)
+            .await
+            .expect("saved");
+    }
     // Back to before migration 13 (and 23 to 25, which remade the index),
     // with the story in place.
     let undo = match store.backend() {
