@@ -343,6 +343,7 @@ impl Store {
                 }
             }
             // A plain string runs unprepared, so it may hold many statements.
+            let started = std::time::Instant::now();
             tx.execute(migration.sql).await?;
             sqlx::query(
                 "INSERT INTO herald_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
@@ -356,6 +357,7 @@ impl Store {
             tracing::info!(
                 version = migration.version,
                 name = migration.name,
+                seconds = started.elapsed().as_secs_f64(),
                 "applied migration"
             );
         }
