@@ -1,10 +1,9 @@
 //! Search on SQLite: FTS5's `bm25` over the index `story_search`, whose
 //! rowid is a story's `search_key` (`search_key` below, migration 25):
-//! the visible stories are one rowid
-//! range, and FTS5 lists matches newest first in its own ascending order,
-//! without sorting (a list read backwards, as the key of migration 13
-//! needed, costs about 40% more on the slowest queries). A story's topics are tokens of
-//! the index (column `search_topics`, migration 23), so a search in a
+//! the visible stories are one rowid range, and FTS5 lists matches newest
+//! first in its own ascending order, without sorting (a list read
+//! backwards, as the key of migration 13 needed, cost about 40% more on
+//! the slowest queries). A story's topics are tokens of the index (column `search_topics`, migration 23), so a search in a
 //! topic is one more term of the full-text query, intersected by FTS5
 //! itself, not a join over every match.
 //!
