@@ -3,9 +3,10 @@
 //! the visible stories are one rowid range, and FTS5 lists matches newest
 //! first in its own ascending order, without sorting (a list read
 //! backwards, as the key of migration 13 needed, cost about 40% more on
-//! the slowest queries). A story's topics are tokens of the index (column `search_topics`, migration 23), so a search in a
-//! topic is one more term of the full-text query, intersected by FTS5
-//! itself, not a join over every match.
+//! the slowest queries). A story's topics are tokens of the index
+//! (column `search_topics`, migration 23), so a search in a topic is one
+//! more term of the full-text query, intersected by FTS5 itself, not a
+//! join over every match.
 //!
 //! Ranking every match by `bm25` costs about as much as the matches are
 //! many (a common word matches tens of thousands of stories). But a
