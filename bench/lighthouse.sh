@@ -13,7 +13,9 @@
 #   3. runs Lighthouse with its default mobile settings (a mid-range phone,
 #      simulated slow 4G) on the home page, a story, the topics list, a
 #      topic, the search page with and without a query, the notification
-#      settings and the missed-stories page, one after the other;
+#      settings and the missed-stories page, one after the other, in each
+#      colour scheme of SCHEMES (default "light dark"; dark is Chromium's
+#      --force-dark-mode, which makes `prefers-color-scheme: dark` match);
 #   4. prints each page's four scores (performance, accessibility, best
 #      practices, SEO) and every audit below 1 that weighs on a score, and
 #      saves the JSON reports under bench/out/lighthouse/.
@@ -24,7 +26,8 @@
 # results and a reader's settings do not belong in a search engine), which
 # Lighthouse's SEO category counts against them ("is-crawlable").
 #
-# Environment: HERALD_BIN (a herald binary to use instead of building one).
+# Environment: HERALD_BIN (a herald binary to use instead of building one),
+# SCHEMES ("light dark").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -66,18 +69,21 @@ pages=(/ "$story" /topics "$topic" /search "/search?q=harbour" /notifications /n
 describe_machine
 out="$ROOT/bench/out/lighthouse"
 mkdir -p "$out"
-printf '\n%-58s %5s %5s %5s %5s\n' page perf a11y best seo
-for page in "${pages[@]}"; do
-  report="$out/$(tr '/?=' '___' <<<"$page").json"
-  CHROME_PATH="$chromium_bin" bench/node_modules/.bin/lighthouse "$base$page" --quiet \
-    --chrome-flags="--headless=new --no-sandbox" --output=json --output-path="$report" \
-    --only-categories=performance,accessibility,best-practices,seo
-  node --input-type=module - "$report" "$page" <<'JS'
+printf '\n%-52s %-6s %5s %5s %5s %5s\n' page scheme perf a11y best seo
+for scheme in ${SCHEMES:-light dark}; do
+  flags="--headless=new --no-sandbox"
+  [ "$scheme" = dark ] && flags="$flags --force-dark-mode"
+  for page in "${pages[@]}"; do
+    report="$out/$(tr '/?=' '___' <<<"$page")-$scheme.json"
+    CHROME_PATH="$chromium_bin" bench/node_modules/.bin/lighthouse "$base$page" --quiet \
+      --chrome-flags="$flags" --output=json --output-path="$report" \
+      --only-categories=performance,accessibility,best-practices,seo
+    node --input-type=module - "$report" "$page" "$scheme" <<'JS'
 import { readFileSync } from "node:fs";
-const [report, page] = process.argv.slice(2);
+const [report, page, scheme] = process.argv.slice(2);
 const r = JSON.parse(readFileSync(report, "utf8"));
 const score = (id) => String(Math.round(r.categories[id].score * 100));
-console.log(`${page.padEnd(58)} ${["performance", "accessibility", "best-practices", "seo"].map(score).map((s) => s.padStart(5)).join(" ")}`);
+console.log(`${page.padEnd(52)} ${scheme.padEnd(6)} ${["performance", "accessibility", "best-practices", "seo"].map(score).map((s) => s.padStart(5)).join(" ")}`);
 for (const category of Object.values(r.categories)) {
   for (const ref of category.auditRefs) {
     const audit = r.audits[ref.id];
@@ -87,5 +93,6 @@ for (const category of Object.values(r.categories)) {
   }
 }
 JS
+  done
 done
 say "reports in $out"

@@ -850,7 +850,11 @@
     });
     return;
   }
-  if (!pushSupported()) return;
+  if (!pushSupported()) {
+    // Nothing to follow with: the buttons' kept room goes (style.css).
+    document.documentElement.classList.add("no-push");
+    return;
+  }
   document.querySelectorAll(".follow-button").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () { toggleTopic(button); });

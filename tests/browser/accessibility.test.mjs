@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { axeViolations } from "./support/axe.mjs";
-import { startHerald, pagesToCheck, FIXTURE_SLUG } from "./support/herald.mjs";
+import { startHerald, pagesToCheck, FIXTURE_SLUG, LIVE_SLUG } from "./support/herald.mjs";
 
 const VIEWPORTS = {
   desktop: { width: 1280, height: 900 },
@@ -279,6 +279,48 @@ test("a story reads with JavaScript disabled", async () => {
   }
 });
 
+/**
+ * The page's cumulative layout shift so far (Lighthouse's CLS), from the
+ * browser's own entries, after `settle` ms more for late scripts.
+ */
+function layoutShift(page, settle = 300) {
+  return page.evaluate(
+    (settle) =>
+      new Promise((resolve) => {
+        let total = 0;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+        }).observe({ type: "layout-shift", buffered: true });
+        setTimeout(() => resolve(total), settle);
+      }),
+    settle,
+  );
+}
+
+test("a story and a topic page do not move when their Follow buttons appear", async () => {
+  // The script shows the buttons once it knows the browser can follow; on a
+  // phone the topic's button takes a line of its own under the heading, and
+  // the live story's sits beside its Live badge, above the headline.
+  for (const viewport of [VIEWPORTS.mobile, VIEWPORTS.desktop]) {
+    const { context } = await newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      for (const [path, button] of [
+        [`/stories/${LIVE_SLUG}`, ".follow-story"],
+        ["/topics/science", ".topic-head .follow-button"],
+        [STORY, ".follow-list .follow-button"],
+      ]) {
+        await page.goto(site.base + path, { waitUntil: "load" });
+        await page.locator(button).first().waitFor({ state: "visible" });
+        const shift = await layoutShift(page, 500);
+        assert.ok(shift < 0.01, `${path} at ${viewport.width} px: layout shift ${shift}`);
+      }
+    } finally {
+      await context.close();
+    }
+  }
+});
+
 test("the preferences page shows one state, without a jump, with JavaScript on or off", async () => {
   for (const javaScriptEnabled of [false, true]) {
     const { context } = await newContext({ viewport: VIEWPORTS.mobile, javaScriptEnabled });
@@ -292,18 +334,8 @@ test("the preferences page shows one state, without a jump, with JavaScript on o
       assert.equal(await unsupported.isVisible(), !javaScriptEnabled, `JavaScript ${javaScriptEnabled}: "cannot receive"`);
       assert.equal(await off.isVisible(), javaScriptEnabled, `JavaScript ${javaScriptEnabled}: "Turn on"`);
       if (javaScriptEnabled) {
-        // Nothing moved while the script chose the state (Lighthouse's
-        // cumulative layout shift, from the browser's own entries).
-        const shift = await page.evaluate(
-          () =>
-            new Promise((resolve) => {
-              let total = 0;
-              new PerformanceObserver((list) => {
-                for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
-              }).observe({ type: "layout-shift", buffered: true });
-              setTimeout(() => resolve(total), 300);
-            }),
-        );
+        // Nothing moved while the script chose the state.
+        const shift = await layoutShift(page);
         assert.ok(shift < 0.01, `layout shift ${shift}`);
       }
     } finally {
