@@ -22,9 +22,12 @@
 #
 # Lighthouse's performance score is simulated from one load, so it moves a
 # few points with the machine's load; the other three are deterministic.
-# /search and /notifications are `noindex` on purpose (a site's own search
-# results and a reader's settings do not belong in a search engine), which
-# Lighthouse's SEO category counts against them ("is-crawlable").
+# Search results (/search?q=…) and /notifications/missed are `noindex` on
+# purpose, which Lighthouse's SEO category counts against them
+# ("is-crawlable", SEO 69): any query makes a results page, and search
+# engines ask that a site's own results stay out of theirs; the missed
+# stories are a reader's own list, filled in by the page's script, and
+# empty to anyone else.
 #
 # Environment: HERALD_BIN (a herald binary to use instead of building one),
 # SCHEMES ("light dark").

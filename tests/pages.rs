@@ -652,6 +652,8 @@ async fn notifications_page_lists_every_topic_and_explains_without_push() {
             "/topics/politics/atom.xml"
         ]
     );
+    // Like a newsletter's sign-up page, it is for search engines too.
+    assert!(select_attr(&html, "meta[name=robots]", "content").is_empty());
 }
 
 #[tokio::test]

@@ -387,6 +387,11 @@ async fn results_come_ten_a_page_with_the_total() {
     let (status, html) = page(&site, &[("q", "gazette")]).await;
     assert_eq!(status, 200);
     assert_eq!(select_text(&html, ".search-result").len(), 10);
+    // Results stay out of search engines.
+    assert_eq!(
+        select_attr(&html, "meta[name=robots]", "content"),
+        ["noindex"]
+    );
     assert_eq!(
         select_text(&html, "#search-summary"),
         ["23 stories match. Page 1 of 3."]
@@ -446,10 +451,8 @@ async fn an_empty_search_asks_for_words() {
             select_text(&html, "#search-summary"),
             ["Type something to search."]
         );
-        assert_eq!(
-            select_attr(&html, "meta[name=robots]", "content"),
-            ["noindex"]
-        );
+        // The bare form is a page like any other, for search engines too.
+        assert!(select_attr(&html, "meta[name=robots]", "content").is_empty());
     }
     let body: Value = site
         .get("/api/v1/search?q=")

@@ -242,7 +242,6 @@ async fn render_notifications(state: &AppState) -> Result<Rendered, AppError> {
         "Choose the topics you hear about when a new story lands.",
         "/notifications",
     );
-    meta.noindex = true;
     let last_modified = latest(topics.iter().filter_map(|t| t.last_modified));
     html(
         templates::NotificationsPage {

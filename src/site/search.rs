@@ -5,7 +5,11 @@
 //!
 //! Search pages are never kept in the page cache: any reader can ask for
 //! any query, and each would take a place there. They still carry an ETag
-//! (a repeated request gets 304), are `noindex`, and are not in the sitemap.
+//! (a repeated request gets 304) and are not in the sitemap. Results are
+//! `noindex`: any query makes a page, and search engines ask that a site's
+//! own results stay out of theirs (else anyone could have "No stories match
+//! <spam>" indexed under the site's name). The bare form, `/search`, is a
+//! page like any other.
 
 use askama::Template;
 use axum::body::Bytes;
@@ -118,6 +122,7 @@ async fn render(
     outcome: SearchOutcome,
 ) -> Result<String, AppError> {
     let site = view::site_view(state).await?;
+    let results = !matches!(outcome, SearchOutcome::Empty);
     let (heading, summary, help, found) = match outcome {
         SearchOutcome::Empty => (
             "Search".to_owned(),
@@ -160,7 +165,7 @@ async fn render(
         &format!("Search the stories of {}.", state.config.site.name),
         "/search",
     );
-    meta.noindex = true;
+    meta.noindex = results;
     meta.search_query = params.q.trim().to_owned();
     let topic = found.as_ref().and_then(|f| f.topic.clone());
     let pager = match &found {
