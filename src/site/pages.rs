@@ -236,7 +236,7 @@ pub async fn show_notifications(
 async fn render_notifications(state: &AppState) -> Result<Rendered, AppError> {
     let topics = state.store.topics(Utc::now()).await?;
     let site = view::site_view(state).await?;
-    let mut meta = view::page_meta(
+    let meta = view::page_meta(
         state,
         "Notifications",
         "Choose the topics you hear about when a new story lands.",
