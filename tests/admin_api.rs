@@ -944,16 +944,68 @@ async fn a_dry_run_counts_the_audience_and_changes_nothing() {
     let dry = format!("/api/v1/admin/stories/{id}/publish?dry_run=true");
     assert_eq!(
         editor.post(&dry, json!({})).await,
-        (200, json!({"audience": 3, "held_now": 1}))
+        (
+            200,
+            json!({"audience": 3, "held_now": 1, "spread_minutes": 0})
+        )
     );
     assert_eq!(
         editor.post(&dry, json!({"push": {"breaking": true}})).await,
-        (200, json!({"audience": 4, "held_now": 0})),
+        (
+            200,
+            json!({"audience": 4, "held_now": 0, "spread_minutes": 0})
+        ),
         "breaking news: every subscription, cutting through quiet hours"
     );
     assert_eq!(
         editor.post(&dry, json!({"push": {"send": false}})).await,
-        (200, json!({"audience": 0, "held_now": 0}))
+        (
+            200,
+            json!({"audience": 0, "held_now": 0, "spread_minutes": 0})
+        )
+    );
+    // The pace it would go at: spread as asked; breaking news at once
+    // unless asked to spread it too; a spread the publication would refuse
+    // refused here, with the same field.
+    let spread = |push: serde_json::Value| json!({"push": push});
+    assert_eq!(
+        editor
+            .post(&dry, spread(json!({"spread_minutes": 30})))
+            .await,
+        (
+            200,
+            json!({"audience": 3, "held_now": 1, "spread_minutes": 30})
+        )
+    );
+    assert_eq!(
+        editor
+            .post(
+                &dry,
+                spread(json!({"spread_minutes": 30, "breaking": true}))
+            )
+            .await
+            .1["spread_minutes"],
+        0
+    );
+    assert_eq!(
+        editor
+            .post(
+                &dry,
+                spread(json!({"spread_minutes": 30, "breaking": true, "spread_breaking": true}))
+            )
+            .await
+            .1["spread_minutes"],
+        30
+    );
+    let too_long = spread(json!({"spread_minutes": 5000}));
+    let (status, body) = editor.post(&dry, too_long.clone()).await;
+    assert_eq!((status, code(&body)), (400, "invalid_story"), "{body}");
+    assert!(body.to_string().contains("push.spread_minutes"), "{body}");
+    let publish = format!("/api/v1/admin/stories/{id}/publish");
+    assert_eq!(
+        editor.post(&publish, too_long).await,
+        (status, body),
+        "the dry run refuses as publishing does"
     );
     // Nothing changed: still a draft, no notification planned.
     let (_, story) = editor.get(&format!("/api/v1/admin/stories/{id}")).await;
@@ -971,20 +1023,35 @@ async fn a_dry_run_counts_the_audience_and_changes_nothing() {
     let writer = Api::for_user(&site, "wr@example.org", Role::Contributor).await;
     assert_eq!(writer.post(&dry, json!({})).await.0, 403);
 
-    // Published, an update's dry run counts the same readers.
+    // Published over 20 minutes, an update's dry run counts the same
+    // readers and is spread as the story's notification was, unless asked
+    // otherwise.
     let (status, _) = editor
-        .post(&format!("/api/v1/admin/stories/{id}/publish"), json!({}))
+        .post(
+            &format!("/api/v1/admin/stories/{id}/publish"),
+            spread(json!({"spread_minutes": 20})),
+        )
         .await;
     assert_eq!(status, 200);
+    let update = format!("/api/v1/admin/stories/{id}/push?dry_run=true");
     assert_eq!(
-        editor
-            .post(
-                &format!("/api/v1/admin/stories/{id}/push?dry_run=true"),
-                json!({})
-            )
-            .await,
-        (200, json!({"audience": 3, "held_now": 1}))
+        editor.post(&update, json!({})).await,
+        (
+            200,
+            json!({"audience": 3, "held_now": 1, "spread_minutes": 20})
+        )
     );
+    assert_eq!(
+        editor.post(&update, json!({"spread_minutes": 0})).await.1["spread_minutes"],
+        0
+    );
+    let (status, body) = editor.post(&update, json!({"spread_minutes": 5000})).await;
+    assert_eq!(
+        (status, code(&body)),
+        (400, "invalid_notification"),
+        "{body}"
+    );
+    assert!(body.to_string().contains("push.spread_minutes"), "{body}");
 }
 
 #[tokio::test]

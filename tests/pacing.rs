@@ -170,6 +170,36 @@ async fn the_push_panel_spreads_a_notification_and_refuses_nonsense() {
         ["Deliver over: must be between 0 and 1440 minutes (a day)"]
     );
 
+    // Asked first, the editor is told when readers get it: a share at a
+    // time, not "now"; as breaking news, at once unless asked.
+    // (A draft in Politics makes the topic a reader can follow.)
+    common::editor::create_draft(&editor, "Slow draft", "Slowly.").await;
+    let endpoint = "https://fcm.googleapis.com/fcm/send/slow-reader";
+    common::devices::subscribe(&site.client, &site.base, endpoint, &["politics"]).await;
+    let mut fields = common::editor::story_fields("Slow news", "Slowly.");
+    fields.extend([
+        ("action", "publish"),
+        ("push_send", "on"),
+        ("push_spread_minutes", "30"),
+    ]);
+    let (status, html) =
+        common::text_of(editor.post_form("/newsroom/stories/new", &fields).await).await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(
+        common::select_text(&html, "#confirm-detail"),
+        [
+            "Nobody's quiet hours or daily limit holds it back. It is spread over 30 minutes: \
+             readers get it a share at a time, the last about 30 minutes after sending starts."
+        ]
+    );
+    fields.push(("push_breaking", "on"));
+    let (_, html) = common::text_of(editor.post_form("/newsroom/stories/new", &fields).await).await;
+    assert!(
+        common::select_text(&html, "#confirm-detail")[0]
+            .ends_with("not over 30 minutes: tick “Spread breaking news too” to spread it."),
+        "{html}"
+    );
+
     let mut fields = common::editor::story_fields("Slow news", "Slowly.");
     fields.extend([
         ("action", "publish-confirmed"),
@@ -253,6 +283,18 @@ async fn an_update_is_spread_as_its_story_was_unless_its_sender_says() {
         common::select_text(&html, "#update_spread_minutes-error"),
         ["Deliver over: must be between 0 and 1440 minutes (a day)"]
     );
+    // Refused as soon as it is asked, not after a confirmation.
+    let ask = [("action", "update"), ("update_spread_minutes", "5000")];
+    let (status, html) = common::text_of(editor.post_form(&path, &ask).await).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        common::select_text(&html, "#confirm-detail").is_empty(),
+        "{html}"
+    );
+    assert_eq!(
+        common::select_text(&html, "#update_spread_minutes-error"),
+        ["Deliver over: must be between 0 and 1440 minutes (a day)"]
+    );
     let response = editor.post_form(&path, &send("12")).await;
     assert_eq!(response.status(), 303);
     let s = stats(&site, id).await;
@@ -261,4 +303,18 @@ async fn an_update_is_spread_as_its_story_was_unless_its_sender_says() {
         .and_then(|jobs| jobs.iter().max_by_key(|j| j["id"].as_i64()))
         .expect("a job");
     assert_eq!(last["spread_minutes"], 12, "{s}");
+    // Asked with the spread left empty, the dialog names the spread the
+    // update inherits from that last one.
+    let endpoint = "https://fcm.googleapis.com/fcm/send/slow-update-reader";
+    common::devices::subscribe(&site.client, &site.base, endpoint, &["politics"]).await;
+    let ask = [("action", "update"), ("update_spread_minutes", "")];
+    let (status, html) = common::text_of(editor.post_form(&path, &ask).await).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        common::select_text(&html, "#confirm-detail")[0].ends_with(
+            "It is spread over 12 minutes: readers get it a share at a time, \
+             the last about 12 minutes after sending starts."
+        ),
+        "{html}"
+    );
 }

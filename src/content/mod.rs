@@ -22,5 +22,7 @@ pub mod sitemap;
 pub mod slug;
 pub mod spread;
 
-pub use model::{BREAKING_TOPIC, CallToAction, Image, Story, StorySummary, Topic, TopicRef};
+pub use model::{
+    BREAKING_TOPIC, CallToAction, Image, Story, StorySummary, Topic, TopicRef, in_breaking_topic,
+};
 pub use seo::Seo;

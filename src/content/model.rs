@@ -8,6 +8,13 @@ use serde::{Deserialize, Serialize};
 /// subscribers follow it by default.
 pub const BREAKING_TOPIC: &str = "breaking";
 
+/// Whether a story with `topics` is in the [`BREAKING_TOPIC`] topic, which
+/// makes its notifications breaking news (urgent, and not spread unless
+/// asked).
+pub fn in_breaking_topic(topics: &[TopicRef]) -> bool {
+    topics.iter().any(|t| t.slug == BREAKING_TOPIC)
+}
+
 /// A topic such as "Politics": a page, a feed, and something readers follow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Topic {

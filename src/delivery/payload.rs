@@ -22,7 +22,7 @@
 //! Urgency is high when either of two things marks the story as breaking:
 //! - the newsroom's *breaking* flag on the job (`NotificationSettings::breaking`),
 //!   which also sends the notification to every subscriber;
-//! - the story's [`BREAKING_TOPIC`] topic, a topic like any other for who
+//! - the story's [`BREAKING_TOPIC`](crate::content::BREAKING_TOPIC) topic, a topic like any other for who
 //!   receives it (its followers, which new subscribers are by default).
 //!
 //! A live story's **key event** ([`prepare_key_event`]) is a notification of
@@ -39,9 +39,9 @@
 use webpush::{Direction, Notification, PushOptions, Topic, Ttl, Urgency};
 
 use crate::config::Config;
-use crate::content::BREAKING_TOPIC;
 use crate::content::Story;
 use crate::content::excerpt::{first_sentence, plain_excerpt};
+use crate::content::in_breaking_topic;
 use crate::content::input::{FieldError, NotificationSettings, parse_story_json};
 use crate::content::language;
 use crate::content::model::story_path;
@@ -71,7 +71,7 @@ pub struct StoryText {
     pub image: Option<String>,
     /// Unix ms; shown by the device as the notification's time.
     pub published_at_ms: i64,
-    /// Whether the story is in the [`BREAKING_TOPIC`] topic.
+    /// Whether the story is in the [`BREAKING_TOPIC`](crate::content::BREAKING_TOPIC) topic.
     pub in_breaking_topic: bool,
     /// The part of the page the notification opens (`entry-7`), if not
     /// its top.
@@ -87,7 +87,7 @@ impl StoryText {
             path: story.path(),
             image: story.image.as_ref().map(|image| image.src.clone()),
             published_at_ms: story.published_at.map_or(0, |t| t.timestamp_millis()),
-            in_breaking_topic: story.topics.iter().any(|t| t.slug == BREAKING_TOPIC),
+            in_breaking_topic: in_breaking_topic(&story.topics),
             anchor: None,
         }
     }
@@ -540,7 +540,7 @@ pub fn preview_panel(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{Image, TopicRef};
+    use crate::content::{BREAKING_TOPIC, Image, TopicRef};
     use chrono::{DateTime, Utc};
 
     fn story(topics: &[&str], standfirst: &str) -> Story {

@@ -10,9 +10,11 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{EditorialError, PushOptions, require_publisher};
+use super::{EditorialError, PushOptions, UpdateRequest, require_publisher};
 use crate::accounts::Principal;
+use crate::content::input::NotificationSettings;
 use crate::content::model::TopicRef;
+use crate::content::{in_breaking_topic, spread};
 use crate::delivery::reminders::decide_for_recipient;
 use crate::reminders::SitePolicy;
 use crate::reminders::rules::Decision;
@@ -64,36 +66,87 @@ impl Reach {
     }
 }
 
-/// The reach of publishing story `id` now with `push` (by default a
-/// notification is sent, not breaking).
-pub async fn publish_reach(
+/// How a notification goes out: to everyone at once, or spread over some
+/// minutes (the push panel's "Deliver over").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pace {
+    /// The minutes it is spread over; 0: all at once.
+    pub spread_minutes: u32,
+    /// The minutes asked for. More than `spread_minutes` when breaking news
+    /// goes at once because "spread breaking news too" was not asked.
+    pub asked_minutes: u32,
+}
+
+impl Pace {
+    /// The pace of a notification with `settings` about a story that is
+    /// in the breaking-news topic or not (as the fan-out spreads it).
+    pub fn of(settings: &NotificationSettings, in_breaking_topic: bool) -> Pace {
+        let breaking = settings.breaking || in_breaking_topic;
+        Pace {
+            spread_minutes: spread::minutes(
+                settings.spread_minutes,
+                settings.spread_breaking,
+                breaking,
+            ),
+            asked_minutes: settings.spread_minutes,
+        }
+    }
+}
+
+/// Whom a notification will reach, and how fast.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub reach: Reach,
+    pub pace: Pace,
+}
+
+impl Plan {
+    /// The plan of a notification with `settings` about a story with
+    /// `topics`.
+    pub fn of(settings: &NotificationSettings, topics: Vec<TopicRef>) -> Plan {
+        let pace = Pace::of(settings, in_breaking_topic(&topics));
+        Plan {
+            reach: Reach::of(settings.send, settings.breaking, topics),
+            pace,
+        }
+    }
+}
+
+/// The plan of publishing story `id` now with `push` (by default a
+/// notification is sent, at once, not breaking). Options the publication
+/// would refuse are refused here too, with the same errors.
+pub async fn publish_plan(
     store: &Store,
     who: &Principal,
     id: i64,
     push: Option<&PushOptions>,
     now: DateTime<Utc>,
-) -> Result<Reach, EditorialError> {
+) -> Result<Plan, EditorialError> {
     require_publisher(who, "publish stories")?;
     let story = super::get_story(store, who, id, now).await?;
-    let send = push.and_then(|p| p.send).unwrap_or(true);
-    let breaking = push.and_then(|p| p.breaking).unwrap_or(false);
-    Ok(Reach::of(send, breaking, story.story.topics))
+    let settings = match push {
+        Some(push) => push.settings()?,
+        None => NotificationSettings::default(),
+    };
+    Ok(Plan::of(&settings, story.story.topics))
 }
 
-/// The reach of an updated notification of story `id`: breaking when
-/// asked, or when an earlier notification of the story was (as
-/// [`super::send_update`] sends it).
-pub async fn update_reach(
+/// The plan of an updated notification of story `id`, as
+/// [`super::send_update`] sends it: breaking when asked or when an earlier
+/// notification of the story was, and spread as asked or as the last one
+/// was.
+pub async fn update_plan(
     store: &Store,
     who: &Principal,
     id: i64,
-    breaking: bool,
+    request: &UpdateRequest,
     now: DateTime<Utc>,
-) -> Result<Reach, EditorialError> {
+) -> Result<Plan, EditorialError> {
     require_publisher(who, "send notifications")?;
     let story = super::get_story(store, who, id, now).await?;
-    let breaking = breaking || store.notified_as_breaking(id).await?;
-    Ok(Reach::of(true, breaking, story.story.topics))
+    let earlier = store.earlier_notifications(id).await?;
+    let settings = earlier.update(&request.settings()?);
+    Ok(Plan::of(&settings, story.story.topics))
 }
 
 /// Counts whom `reach` would notify now, as `who` (editors and admins).

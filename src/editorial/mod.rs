@@ -59,7 +59,7 @@ use crate::store::{Actor, EditorialRecord, ListedStory};
 
 pub use crate::content::input::NotificationSettings;
 pub use crate::store::{Correction, RevisionAction, RevisionSnapshot, StoryStatus};
-pub use audience::{AudienceCount, Reach, count_audience, publish_reach, update_reach};
+pub use audience::{AudienceCount, Pace, Plan, Reach, count_audience, publish_plan, update_plan};
 pub use autosave::{
     EDITING_WINDOW, Editing, EditingState, Pending, autosave, check_in, discard_autosave,
     open_for_editing, pending_autosave,

@@ -26,6 +26,28 @@ pub struct UpdateRequest {
     pub spread_breaking: Option<bool>,
 }
 
+impl UpdateRequest {
+    /// The request checked by the rules of a story's notification, its
+    /// errors named `push.title`, `push.body` and `push.spread_minutes`.
+    pub(super) fn settings(&self) -> Result<UpdateSettings, EditorialError> {
+        let checked = NotificationInput {
+            title: self.title.clone(),
+            body: self.body.clone(),
+            ttl_seconds: None,
+        }
+        .validate("push")
+        .map_err(|errors| EditorialError::InvalidStory(InputErrors(errors)))?;
+        Ok(UpdateSettings {
+            title: checked.title,
+            body: checked.body,
+            ttl_seconds: checked.ttl_seconds,
+            breaking: self.breaking,
+            spread_minutes: self.spread_minutes.map(checked_spread).transpose()?,
+            spread_breaking: self.spread_breaking,
+        })
+    }
+}
+
 /// Queues an update of story `story_id`'s notification and returns its job
 /// id. Editors and admins only (`forbidden`); the story must be published
 /// (`not_published`); the text is checked by the rules of a story's
@@ -45,21 +67,7 @@ pub async fn send_update(
     }
     // Refused as unknown when the caller may not read it.
     get_story(store, who, story_id, now).await?;
-    let checked = NotificationInput {
-        title: request.title,
-        body: request.body,
-        ttl_seconds: None,
-    }
-    .validate("push")
-    .map_err(|errors| EditorialError::InvalidStory(InputErrors(errors)))?;
-    let settings = UpdateSettings {
-        title: checked.title,
-        body: checked.body,
-        ttl_seconds: checked.ttl_seconds,
-        breaking: request.breaking,
-        spread_minutes: request.spread_minutes.map(checked_spread).transpose()?,
-        spread_breaking: request.spread_breaking,
-    };
+    let settings = request.settings()?;
     let job = store
         .enqueue_update(story_id, &settings, now.timestamp())
         .await

@@ -17,7 +17,7 @@ use axum::response::Response;
 
 use super::layout::{self, Chrome, Section};
 use crate::accounts::Principal;
-use crate::editorial::{AudienceCount, Reach};
+use crate::editorial::{AudienceCount, Pace, Plan, Reach};
 use crate::web::AppState;
 
 /// The suffix of an action whose confirmation was given.
@@ -81,8 +81,10 @@ pub enum Notifying {
     Update,
 }
 
-/// The dialog for `what`, reaching `reach`, `count` of them now.
-pub fn audience_dialog(what: Notifying, reach: &Reach, count: &AudienceCount) -> AudienceDialog {
+/// The dialog for `what`, going out as `plan` says, to `count` readers
+/// now.
+pub fn audience_dialog(what: Notifying, plan: &Plan, count: &AudienceCount) -> AudienceDialog {
+    let reach = &plan.reach;
     let n = count.audience;
     let whom = match reach {
         Reach::Followers(topics) if !topics.is_empty() => format!(
@@ -132,7 +134,7 @@ pub fn audience_dialog(what: Notifying, reach: &Reach, count: &AudienceCount) ->
             "Nobody follows {} yet, so no reader would be notified.",
             Reach::topic_list(topics)
         ),
-        _ => held_detail(count),
+        _ => held_detail(count, &plan.pace, what),
     };
     AudienceDialog {
         question,
@@ -144,17 +146,60 @@ pub fn audience_dialog(what: Notifying, reach: &Reach, count: &AudienceCount) ->
     }
 }
 
-fn held_detail(count: &AudienceCount) -> String {
+fn held_detail(count: &AudienceCount, pace: &Pace, what: Notifying) -> String {
     if count.audience == 0 {
         return "No reader will be notified: nobody follows these topics yet.".into();
     }
-    match count.held_now {
-        0 => "Every one of them gets it now; nobody's quiet hours or daily limit holds it back."
-            .into(),
-        held => format!(
+    let held = match (count.held_now, pace.spread_minutes) {
+        (0, 0) => {
+            "Every one of them gets it now; nobody's quiet hours or daily limit holds it back."
+                .to_owned()
+        }
+        (0, _) => "Nobody's quiet hours or daily limit holds it back.".to_owned(),
+        (held, _) => format!(
             "{} of them are in their quiet hours or at their daily limit: they get it in their next digest instead.",
             grouped(held)
         ),
+    };
+    match pace_sentence(pace, what) {
+        Some(pace) => format!("{held} {pace}"),
+        None => held,
+    }
+}
+
+/// When a spread notification reaches its readers, or why the spread asked
+/// for does not apply; `None` for a notification sent at once as asked.
+fn pace_sentence(pace: &Pace, what: Notifying) -> Option<String> {
+    if pace.spread_minutes > 0 {
+        let over = duration(pace.spread_minutes);
+        return Some(format!(
+            "It is spread over {over}: readers get it a share at a time, the last about {over} after sending starts."
+        ));
+    }
+    if pace.asked_minutes == 0 {
+        return None;
+    }
+    let asked = duration(pace.asked_minutes);
+    Some(match what {
+        Notifying::Publish | Notifying::Schedule => format!(
+            "As breaking news it goes to all of them at once, not over {asked}: tick “Spread breaking news too” to spread it."
+        ),
+        Notifying::Update => {
+            format!("As breaking news it goes to all of them at once, not over {asked}.")
+        }
+    })
+}
+
+/// "1 minute", "45 minutes", "2 hours", "1 hour and 30 minutes".
+pub fn duration(minutes: u32) -> String {
+    let unit = |n: u32, one: &str| match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {one}s"),
+    };
+    match (minutes / 60, minutes % 60) {
+        (0, m) => unit(m, "minute"),
+        (h, 0) => unit(h, "hour"),
+        (h, m) => format!("{} and {}", unit(h, "hour"), unit(m, "minute")),
     }
 }
 
@@ -260,41 +305,120 @@ mod tests {
         }
     }
 
+    /// A plan sent at once, or spread over `asked` minutes, of which
+    /// `spread` apply.
+    fn plan(reach: &Reach, spread: u32, asked: u32) -> Plan {
+        Plan {
+            reach: reach.clone(),
+            pace: Pace {
+                spread_minutes: spread,
+                asked_minutes: asked,
+            },
+        }
+    }
+
+    fn count(audience: u64, held_now: u64) -> AudienceCount {
+        AudienceCount { audience, held_now }
+    }
+
     #[test]
     fn the_question_names_whom_it_reaches() {
         let politics = Reach::Followers(vec![topic("Politics"), topic("Russia")]);
-        let count = |audience, held_now| AudienceCount { audience, held_now };
-        let dialog = audience_dialog(Notifying::Publish, &politics, &count(12_408, 312));
+        let at_once = |reach: &Reach| plan(reach, 0, 0);
+        let dialog = audience_dialog(Notifying::Publish, &at_once(&politics), &count(12_408, 312));
         assert_eq!(
             dialog.question,
             "Publish and notify 12,408 readers who follow Politics or Russia?"
         );
-        assert!(
-            dialog
-                .detail
-                .starts_with("312 of them are in their quiet hours")
+        assert_eq!(
+            dialog.detail,
+            "312 of them are in their quiet hours or at their daily limit: they get it in their next digest instead."
         );
         assert_eq!(
             (dialog.form_id, dialog.action.as_str()),
             ("story-form", "publish-confirmed")
         );
-        let one = audience_dialog(Notifying::Update, &politics, &count(1, 0));
+        let one = audience_dialog(Notifying::Update, &at_once(&politics), &count(1, 0));
         assert_eq!(
             one.question,
             "Send an updated notification to 1 reader who follows Politics or Russia?"
         );
-        let breaking = audience_dialog(Notifying::Publish, &Reach::Everyone, &count(40, 0));
+        assert_eq!(
+            one.detail,
+            "Every one of them gets it now; nobody's quiet hours or daily limit holds it back."
+        );
+        let breaking = audience_dialog(
+            Notifying::Publish,
+            &at_once(&Reach::Everyone),
+            &count(40, 0),
+        );
         assert_eq!(
             breaking.question,
             "Publish and notify every subscriber (40 readers), as breaking news?"
         );
-        let nobody = audience_dialog(Notifying::Publish, &politics, &count(0, 0));
+        let nobody = audience_dialog(Notifying::Publish, &at_once(&politics), &count(0, 0));
         assert_eq!(nobody.question, "Publish without notifying anyone?");
         assert_eq!(
             nobody.detail,
             "Nobody follows Politics or Russia yet, so no reader would be notified."
         );
         assert_eq!(nobody.button, "Publish");
+    }
+
+    #[test]
+    fn the_detail_says_when_readers_get_it() {
+        let politics = Reach::Followers(vec![topic("Politics")]);
+        // Spread: nobody "gets it now".
+        let spread = audience_dialog(Notifying::Publish, &plan(&politics, 30, 30), &count(200, 0));
+        assert_eq!(
+            spread.detail,
+            "Nobody's quiet hours or daily limit holds it back. It is spread over 30 minutes: \
+             readers get it a share at a time, the last about 30 minutes after sending starts."
+        );
+        let held = audience_dialog(Notifying::Update, &plan(&politics, 90, 90), &count(200, 12));
+        assert!(
+            held.detail
+                .starts_with("12 of them are in their quiet hours")
+                && held.detail.ends_with(
+                    "It is spread over 1 hour and 30 minutes: readers get it a share at a time, \
+                     the last about 1 hour and 30 minutes after sending starts."
+                ),
+            "{}",
+            held.detail
+        );
+        // Asked for, but breaking news goes at once: the editor is told
+        // why, and on the push panel how to spread it anyway.
+        let breaking = plan(&Reach::Everyone, 0, 45);
+        let publish = audience_dialog(Notifying::Schedule, &breaking, &count(40, 0));
+        assert!(
+            publish.detail.ends_with(
+                "As breaking news it goes to all of them at once, not over 45 minutes: \
+                 tick “Spread breaking news too” to spread it."
+            ),
+            "{}",
+            publish.detail
+        );
+        let update = audience_dialog(Notifying::Update, &breaking, &count(40, 0));
+        assert!(
+            update
+                .detail
+                .ends_with("As breaking news it goes to all of them at once, not over 45 minutes."),
+            "{}",
+            update.detail
+        );
+        // Nobody to reach: nothing about when.
+        let nobody = audience_dialog(Notifying::Publish, &plan(&politics, 30, 30), &count(0, 0));
+        assert!(!nobody.detail.contains("spread"), "{}", nobody.detail);
+    }
+
+    #[test]
+    fn durations_read_as_a_person_says_them() {
+        assert_eq!(duration(1), "1 minute");
+        assert_eq!(duration(45), "45 minutes");
+        assert_eq!(duration(60), "1 hour");
+        assert_eq!(duration(61), "1 hour and 1 minute");
+        assert_eq!(duration(150), "2 hours and 30 minutes");
+        assert_eq!(duration(1440), "24 hours");
     }
 
     #[test]

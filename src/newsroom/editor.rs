@@ -26,9 +26,10 @@ use super::revisions::{Line, around_changes, diff_lines};
 use super::story_form::{Action, StoryForm, form_errors};
 use crate::accounts::Principal;
 use crate::content::dates;
+use crate::content::input::InputErrors;
 use crate::content::model::TopicRef;
 use crate::editorial::{
-    self, AudienceCount, EditableStory, EditorialError, Publication, Reach, StoryStatus,
+    self, AudienceCount, EditableStory, EditorialError, Plan, Publication, StoryStatus,
 };
 use crate::store::PreviewLinkRecord;
 use crate::web::AppState;
@@ -525,19 +526,20 @@ async fn submit(
         .filter(|_| notifying == Some(Notifying::Publish) && form.push_send);
     } else if let Some(what) = notifying.filter(|_| form.push_send)
         && let Ok(draft) = form.story_input(slug_locked).validate()
+        && let Ok(settings) = push.settings()
     {
         let topics = draft.topics.into_iter().map(|t| TopicRef {
             slug: t.slug,
             name: t.name,
         });
-        let audience = Reach::of(true, form.push_breaking, topics.collect());
+        let plan = Plan::of(&settings, topics.collect());
         let policy = &state.config.reminders;
-        let counted = editorial::count_audience(&state.store, user, &audience, policy, now).await;
+        let counted = editorial::count_audience(&state.store, user, &plan.reach, policy, now).await;
         let count = match counted {
             Ok(count) => count,
             Err(e) => return refused(state, user, view, e).await,
         };
-        view.dialog = Some(confirm::audience_dialog(what, &audience, &count));
+        view.dialog = Some(confirm::audience_dialog(what, &plan, &count));
         return render(state, user, view).await;
     }
     let story = current.map(|s| (s.story.id, version.unwrap_or(0)));
@@ -620,6 +622,23 @@ async fn refused(
         }
         None => page_error(state, user, e),
     }
+}
+
+/// An update's refused text or spread, on the update form's fields.
+fn update_field_errors(problems: InputErrors) -> FieldErrors {
+    let mut errors = FieldErrors::none();
+    for p in problems.0 {
+        let (input, label) = match p.field.as_str() {
+            "push.body" => ("update_body", "Updated text"),
+            "push.spread_minutes" => ("update_spread_minutes", "Deliver over"),
+            _ => ("update_title", "Updated title"),
+        };
+        errors.items.push(super::field_errors::FieldError {
+            field: input.to_owned(),
+            message: format!("{label}: {}", p.message),
+        });
+    }
+    errors
 }
 
 /// The editor of a stored story, with a side form's refusal.
@@ -749,23 +768,24 @@ async fn send_update(
     let now = Utc::now();
     let id = story.story.id;
     if !confirm::is_confirmed_action(fields.get("action")) {
-        let counted =
-            match editorial::update_reach(&state.store, &user, id, request.breaking, now).await {
-                Ok(reach) => {
-                    let policy = &state.config.reminders;
-                    editorial::count_audience(&state.store, &user, &reach, policy, now)
-                        .await
-                        .map(|count| (reach, count))
-                }
-                Err(e) => Err(e),
-            };
-        let (reach, count) = match counted {
+        let policy = &state.config.reminders;
+        let counted = match editorial::update_plan(&state.store, &user, id, &request, now).await {
+            Ok(plan) => editorial::count_audience(&state.store, &user, &plan.reach, policy, now)
+                .await
+                .map(|count| (plan, count)),
+            Err(e) => Err(e),
+        };
+        let (plan, count) = match counted {
             Ok(counted) => counted,
+            Err(EditorialError::InvalidStory(problems)) => {
+                let errors = update_field_errors(problems);
+                return side_refused(&state, &user, &story, side, errors).await;
+            }
             Err(e) => return page_error(&state, &user, e),
         };
         let mut view = View::new(Some(&story), StoryForm::of_story(&story));
         view.side = side;
-        view.dialog = Some(confirm::audience_dialog(Notifying::Update, &reach, &count));
+        view.dialog = Some(confirm::audience_dialog(Notifying::Update, &plan, &count));
         return render(&state, &user, view).await;
     }
     // Counted when asked (see `confirm`).
@@ -776,18 +796,7 @@ async fn send_update(
     match editorial::send_update(&state.store, &user, id, request, now).await {
         Ok(_) => Redirect::to(&done_url(id, "update-sent", count.as_ref())).into_response(),
         Err(EditorialError::InvalidStory(problems)) => {
-            let mut errors = FieldErrors::none();
-            for p in problems.0 {
-                let (input, label) = match p.field.as_str() {
-                    "push.body" => ("update_body", "Updated text"),
-                    "push.spread_minutes" => ("update_spread_minutes", "Deliver over"),
-                    _ => ("update_title", "Updated title"),
-                };
-                errors.items.push(super::field_errors::FieldError {
-                    field: input.to_owned(),
-                    message: format!("{label}: {}", p.message),
-                });
-            }
+            let errors = update_field_errors(problems);
             side_refused(&state, &user, &story, side, errors).await
         }
         Err(EditorialError::NotPublished) => {

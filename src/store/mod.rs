@@ -62,9 +62,9 @@ pub use editorial::{
     PreviewLinkRecord, RevisionAction, RevisionRecord, RevisionSnapshot, StoryQuery, StoryStatus,
 };
 pub use fanout::{
-    Audience, Checkpoint, DEFAULT_TTL_SECONDS, DeliveryTally, DueRetry, FailureEntry, HostTally,
-    JobInfo, JobKind, JobStats, Outcomes, PushStats, Recipient, RetryEntry, ShardLease,
-    ShardProgress, ShardRecipient, UpdateError, UpdateSettings,
+    Audience, Checkpoint, DEFAULT_TTL_SECONDS, DeliveryTally, DueRetry, EarlierNotifications,
+    FailureEntry, HostTally, JobInfo, JobKind, JobStats, Outcomes, PushStats, Recipient,
+    RetryEntry, ShardLease, ShardProgress, ShardRecipient, UpdateError, UpdateSettings,
 };
 pub use follower_history::{FollowerPoint, TopicFollowers, day_start};
 pub use hot_queries::{HotArg, HotQuery, LARGE_TABLES};

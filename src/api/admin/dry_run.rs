@@ -1,7 +1,8 @@
 //! `?dry_run=true` on the routes that notify readers (publish, send an
-//! update): 200 `{"audience": N, "held_now": M}`, whom it would reach now
-//! and how many of them their reminder settings would hold, with nothing
-//! changed.
+//! update): 200 `{"audience": N, "held_now": M, "spread_minutes": S}`,
+//! whom it would reach now, how many of them their reminder settings would
+//! hold, and over how many minutes it would be spread (0: at once), with
+//! nothing changed.
 
 use axum::Json;
 use axum::extract::Query;
@@ -9,10 +10,10 @@ use axum::extract::rejection::QueryRejection;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::accounts::Principal;
-use crate::editorial::{self, Reach};
+use crate::editorial::{self, AudienceCount, Plan};
 use crate::web::AppState;
 use crate::web::api_error::ApiError;
 
@@ -32,14 +33,23 @@ pub fn requested(query: Result<Query<DryRunQuery>, QueryRejection>) -> Result<bo
         .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))
 }
 
-/// The dry run's answer for `reach`, counted by
+/// A dry run's answer.
+#[derive(Serialize)]
+struct DryRun {
+    #[serde(flatten)]
+    count: AudienceCount,
+    spread_minutes: u32,
+}
+
+/// The dry run's answer for `plan`, counted by
 /// [`editorial::count_audience`], as the newsroom's confirmation is.
-pub async fn answer(
-    state: &AppState,
-    who: &Principal,
-    reach: &Reach,
-) -> Result<Response, ApiError> {
+pub async fn answer(state: &AppState, who: &Principal, plan: &Plan) -> Result<Response, ApiError> {
     let policy = &state.config.reminders;
-    let count = editorial::count_audience(&state.store, who, reach, policy, Utc::now()).await?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(count)).into_response())
+    let count =
+        editorial::count_audience(&state.store, who, &plan.reach, policy, Utc::now()).await?;
+    let answer = DryRun {
+        count,
+        spread_minutes: plan.pace.spread_minutes,
+    };
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(answer)).into_response())
 }

@@ -122,11 +122,6 @@ async fn create_push_update(
     } else {
         parse_json(&body)?
     };
-    if dry_run {
-        let reach =
-            editorial::update_reach(&state.store, &user, id, request.breaking, Utc::now()).await?;
-        return dry_run::answer(&state, &user, &reach).await;
-    }
     let request = editorial::UpdateRequest {
         title: request.title,
         body: request.body,
@@ -134,21 +129,32 @@ async fn create_push_update(
         spread_minutes: request.spread_minutes,
         spread_breaking: request.spread_breaking,
     };
+    if dry_run {
+        let plan = editorial::update_plan(&state.store, &user, id, &request, Utc::now())
+            .await
+            .map_err(invalid_notification)?;
+        return dry_run::answer(&state, &user, &plan).await;
+    }
     let job_id = editorial::send_update(&state.store, &user, id, request, Utc::now())
         .await
-        .map_err(|e| match e {
-            EditorialError::InvalidStory(errors) => {
-                ApiError::bad_request("invalid_notification", errors.to_string())
-                    .with_fields(&errors.0)
-            }
-            other => other.into(),
-        })?;
+        .map_err(invalid_notification)?;
     Ok((
         StatusCode::ACCEPTED,
         [(header::CACHE_CONTROL, "no-store")],
         Json(json!({"job_id": job_id, "story_id": id})),
     )
         .into_response())
+}
+
+/// An update's text or spread refused: 400 `invalid_notification`, naming
+/// the fields; other errors as everywhere.
+fn invalid_notification(e: EditorialError) -> ApiError {
+    match e {
+        EditorialError::InvalidStory(errors) => {
+            ApiError::bad_request("invalid_notification", errors.to_string()).with_fields(&errors.0)
+        }
+        other => other.into(),
+    }
 }
 
 /// As the other admin story routes answer for a story that does not exist.

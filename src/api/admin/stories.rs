@@ -220,8 +220,8 @@ async fn publish_story(
     };
     if dry_run {
         let push = body.push.as_ref();
-        let reach = editorial::publish_reach(&state.store, &who, id, push, Utc::now()).await?;
-        return dry_run::answer(&state, &who, &reach).await;
+        let plan = editorial::publish_plan(&state.store, &who, id, push, Utc::now()).await?;
+        return dry_run::answer(&state, &who, &plan).await;
     }
     let saved =
         editorial::publish_story(&state.store, &who, id, body.push.as_ref(), Utc::now()).await?;

@@ -135,19 +135,15 @@ pub(in crate::store) const EARLIER_JOBS_DONE: &str = "NOT EXISTS (SELECT 1 FROM 
             OR EXISTS (SELECT 1 FROM push_shards sh WHERE sh.job_id = e.id AND sh.state <> 'done')))";
 
 impl Store {
-    /// Whether a notification of story `story_id` went out as breaking
-    /// news (an update of it is breaking too). A live story's breaking key
-    /// event does not make the story breaking news.
-    pub async fn notified_as_breaking(&self, story_id: i64) -> Result<bool, StoreError> {
-        let count: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM push_jobs
-             WHERE story_id = $1 AND breaking = 1 AND silent = 0 AND entry_id IS NULL",
-        )
-        .bind(story_id)
-        .fetch_one(&self.pool)
-        .await?
-        .try_get(0)?;
-        Ok(count > 0)
+    /// What story `story_id`'s earlier notifications decide for an update
+    /// of it. A live story's key events do not count: a breaking key event
+    /// does not make the story breaking news.
+    pub async fn earlier_notifications(
+        &self,
+        story_id: i64,
+    ) -> Result<EarlierNotifications, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        earlier_notifications(&mut conn, story_id).await
     }
 
     /// The newsroom's "send an update" for a published story: a new job,
@@ -182,40 +178,10 @@ impl Store {
             Some(at) if at.is_none_or(|at| at > now) => return Err(UpdateError::NotPublished),
             Some(_) => {}
         }
-        // The story's own notifications, not its key events'.
-        let earlier = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM push_jobs
-                     WHERE story_id = $1 AND breaking = 1 AND silent = 0 AND entry_id IS NULL),
-                    last.ttl_seconds, last.spread_minutes, last.spread_breaking
-             FROM (SELECT 1) AS one
-             LEFT JOIN (SELECT ttl_seconds, spread_minutes, spread_breaking FROM push_jobs
-                        WHERE story_id = $1 AND entry_id IS NULL
-                        ORDER BY id DESC LIMIT 1) AS last ON 1 = 1",
-        )
-        .bind(story_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let breaking_before: i64 = earlier.try_get(0)?;
-        let last_ttl: Option<i64> = earlier.try_get(1)?;
-        let last_minutes: Option<i64> = earlier.try_get(2)?;
-        let last_spread_breaking: Option<i64> = earlier.try_get(3)?;
-        let ttl = settings
-            .ttl_seconds
-            .or_else(|| last_ttl.and_then(|t| u32::try_from(t).ok()))
-            .unwrap_or(DEFAULT_TTL_SECONDS);
-        let update = NotificationSettings {
-            title: settings.title.clone(),
-            body: settings.body.clone(),
-            ttl_seconds: Some(ttl),
-            send: true,
-            breaking: settings.breaking || breaking_before > 0,
-            spread_minutes: settings.spread_minutes.unwrap_or_else(|| {
-                last_minutes.map_or(0, |minutes| u32::try_from(minutes).unwrap_or(0))
-            }),
-            spread_breaking: settings
-                .spread_breaking
-                .unwrap_or(last_spread_breaking.is_some_and(|breaking| breaking != 0)),
-        };
+        let update = earlier_notifications(&mut tx, story_id)
+            .await?
+            .update(settings);
+        let ttl = update.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS);
         let id = insert_job(&mut tx, story_id, now, &update, JobKind::Update, ttl, now).await?;
         tx.commit().await?;
         self.announce_job().await;
@@ -462,6 +428,41 @@ impl Store {
             planned_at_ms,
         }))
     }
+}
+
+/// What story `story_id`'s own notifications (not its key events')
+/// decide for an update: whether one was breaking, and the last one's TTL
+/// and spread.
+async fn earlier_notifications(
+    conn: &mut AnyConnection,
+    story_id: i64,
+) -> Result<EarlierNotifications, StoreError> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM push_jobs
+                 WHERE story_id = $1 AND breaking = 1 AND silent = 0 AND entry_id IS NULL),
+                last.ttl_seconds, last.spread_minutes, last.spread_breaking
+         FROM (SELECT 1) AS one
+         LEFT JOIN (SELECT ttl_seconds, spread_minutes, spread_breaking FROM push_jobs
+                    WHERE story_id = $1 AND entry_id IS NULL
+                    ORDER BY id DESC LIMIT 1) AS last ON 1 = 1",
+    )
+    .bind(story_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let breaking_before: i64 = row.try_get(0)?;
+    let last_ttl: Option<i64> = row.try_get(1)?;
+    let last_minutes: Option<i64> = row.try_get(2)?;
+    let last_spread_breaking: Option<i64> = row.try_get(3)?;
+    Ok(EarlierNotifications::new(
+        breaking_before > 0,
+        last_minutes.map(|minutes| {
+            (
+                last_ttl.and_then(|t| u32::try_from(t).ok()),
+                u32::try_from(minutes).unwrap_or(0),
+                last_spread_breaking.is_some_and(|breaking| breaking != 0),
+            )
+        }),
+    ))
 }
 
 /// Whether story `story_id` is in the breaking-news topic.

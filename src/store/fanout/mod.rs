@@ -19,7 +19,7 @@
 //! per publication, and the stats can say nothing was sent) but finished
 //! at once and never delivered.
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use super::json_rows::{json_array, json_rows_sql, parse_json_rows};
 use super::reminders::{
@@ -162,6 +162,46 @@ pub struct UpdateSettings {
     pub breaking: bool,
     pub spread_minutes: Option<u32>,
     pub spread_breaking: Option<bool>,
+}
+
+/// What a story's earlier notifications (not its key events') decide for
+/// an update of it: [`Store::earlier_notifications`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EarlierNotifications {
+    /// One of them went out as breaking news, so an update does too.
+    pub breaking: bool,
+    /// The last one's TTL, spread and "spread breaking news too".
+    last: Option<(Option<u32>, u32, bool)>,
+}
+
+impl EarlierNotifications {
+    pub(in crate::store) fn new(
+        breaking: bool,
+        last: Option<(Option<u32>, u32, bool)>,
+    ) -> EarlierNotifications {
+        EarlierNotifications { breaking, last }
+    }
+
+    /// How an update with `settings` goes out: what is `None` there is as
+    /// the last notification was (the defaults when there was none), and
+    /// it is breaking when asked or when an earlier one was.
+    pub fn update(&self, settings: &UpdateSettings) -> NotificationSettings {
+        let (last_ttl, last_minutes, last_spread_breaking) = self.last.unwrap_or_default();
+        NotificationSettings {
+            title: settings.title.clone(),
+            body: settings.body.clone(),
+            ttl_seconds: Some(
+                settings
+                    .ttl_seconds
+                    .or(last_ttl)
+                    .unwrap_or(DEFAULT_TTL_SECONDS),
+            ),
+            send: true,
+            breaking: settings.breaking || self.breaking,
+            spread_minutes: settings.spread_minutes.unwrap_or(last_minutes),
+            spread_breaking: settings.spread_breaking.unwrap_or(last_spread_breaking),
+        }
+    }
 }
 
 /// Why the newsroom's "send an update" was refused.
