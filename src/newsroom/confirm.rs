@@ -134,6 +134,9 @@ pub fn audience_dialog(what: Notifying, plan: &Plan, count: &AudienceCount) -> A
             "Nobody follows {} yet, so no reader would be notified.",
             Reach::topic_list(topics)
         ),
+        Reach::Everyone if nobody => {
+            "Nobody has subscribed to notifications yet, so no reader would be notified.".into()
+        }
         _ => held_detail(count, &plan.pace, what),
     };
     AudienceDialog {
@@ -355,6 +358,12 @@ mod tests {
         assert_eq!(
             breaking.question,
             "Publish and notify every subscriber (40 readers), as breaking news?"
+        );
+        let no_subscriber =
+            audience_dialog(Notifying::Publish, &at_once(&Reach::Everyone), &count(0, 0));
+        assert_eq!(
+            no_subscriber.detail,
+            "Nobody has subscribed to notifications yet, so no reader would be notified."
         );
         let nobody = audience_dialog(Notifying::Publish, &at_once(&politics), &count(0, 0));
         assert_eq!(nobody.question, "Publish without notifying anyone?");
