@@ -531,3 +531,44 @@ async fn the_openapi_document_describes_every_route() {
         assert!(codes.contains(&json!(code)), "{code} undocumented");
     }
 }
+
+/// SQLite's own mechanics: another process holding the write lock past
+/// `busy_timeout` (5 s), as two nodes on one data folder can under load.
+#[tokio::test]
+async fn a_registration_while_the_database_is_locked_is_a_503_to_retry_not_a_500() {
+    use sqlx::{Connection, Executor};
+    let site = TestSite::start_sqlite().await;
+    site.publish(&common::story_json("s", "S", &["Politics"]))
+        .await;
+    let url = format!("sqlite://{}", site.data.path().join("herald.db").display());
+    let mut other_process = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("a second connection");
+    other_process
+        .execute("BEGIN IMMEDIATE")
+        .await
+        .expect("the write lock");
+
+    let endpoint = "https://fcm.googleapis.com/fcm/send/locked-out";
+    let response = site
+        .client
+        .post(format!("{}/api/v1/push/subscriptions", site.base))
+        .json(&json!({"subscription": subscription(endpoint), "topics": ["politics"]}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response.headers().get("retry-after").map(|v| v.as_bytes()),
+        Some(&b"1"[..])
+    );
+    let body: Value = response.json().await.expect("JSON answer");
+    assert_eq!(body["error"]["code"], "busy", "{body}");
+
+    // Nothing was half-written: once the lock is let go, the same
+    // registration is a new one.
+    other_process.execute("ROLLBACK").await.expect("rollback");
+    let (status, answer) = site.register(endpoint, &["politics"]).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(slugs(&answer), ["politics"]);
+}

@@ -152,6 +152,27 @@ pub enum StoreError {
     Sealed { context: String, source: SealError },
 }
 
+impl StoreError {
+    /// Whether the database was too busy to answer in time: another
+    /// process held SQLite's write lock past `busy_timeout`, or every pooled
+    /// connection stayed in use past the pool's timeout. Worth another try
+    /// in a moment; nothing was written.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::PoolTimedOut) => true,
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended
+                // codes (the low byte is the primary code).
+                e.code()
+                    .and_then(|code| code.parse::<i32>().ok())
+                    .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+                    && e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Set on every SQLite connection: wait for locks rather than fail at once,
 /// write-ahead logging so readers never block the writer, and enforced
 /// foreign keys.

@@ -77,6 +77,18 @@ impl ApiError {
         ApiError::new(StatusCode::FORBIDDEN, code, message)
     }
 
+    /// 503 `busy` with `Retry-After: 1`: the database could not take the
+    /// request in time ([`StoreError::is_busy`]); nothing was written.
+    fn busy(cause: &dyn std::fmt::Display) -> ApiError {
+        tracing::warn!(error = %cause, "API request refused: the database is busy");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the site is busy; nothing was changed, please try again in a moment",
+        )
+        .with_retry_after(std::time::Duration::from_secs(1))
+    }
+
     fn internal(cause: &dyn std::fmt::Display) -> ApiError {
         tracing::error!(error = %cause, "API request failed");
         ApiError::new(
@@ -111,6 +123,9 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
+        if e.is_busy() {
+            return ApiError::busy(&e);
+        }
         ApiError::internal(&e)
     }
 }
@@ -118,6 +133,7 @@ impl From<StoreError> for ApiError {
 impl From<PushError> for ApiError {
     fn from(e: PushError) -> ApiError {
         match &e {
+            PushError::Store(store) if store.is_busy() => ApiError::busy(&e),
             PushError::Random(_) | PushError::Store(_) => ApiError::internal(&e),
             PushError::EndpointTaken => {
                 ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string())
