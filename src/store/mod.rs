@@ -160,14 +160,16 @@ impl StoreError {
     pub fn is_busy(&self) -> bool {
         match self {
             StoreError::Database(sqlx::Error::PoolTimedOut) => true,
-            StoreError::Database(sqlx::Error::Database(e)) => {
-                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended
-                // codes (the low byte is the primary code).
-                e.code()
-                    .and_then(|code| code.parse::<i32>().ok())
-                    .is_some_and(|code| matches!(code & 0xff, 5 | 6))
-                    && e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
-            }
+            // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended
+            // codes (the low byte is the primary code).
+            StoreError::Database(sqlx::Error::Database(e)) => e
+                .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                .and_then(|sqlite| {
+                    sqlx::error::DatabaseError::code(sqlite)?
+                        .parse::<i32>()
+                        .ok()
+                })
+                .is_some_and(|code| matches!(code & 0xff, 5 | 6)),
             _ => false,
         }
     }

@@ -453,16 +453,15 @@ async fn earlier_notifications(
     let last_ttl: Option<i64> = row.try_get(1)?;
     let last_minutes: Option<i64> = row.try_get(2)?;
     let last_spread_breaking: Option<i64> = row.try_get(3)?;
-    Ok(EarlierNotifications::new(
-        breaking_before > 0,
-        last_minutes.map(|minutes| {
-            (
-                last_ttl.and_then(|t| u32::try_from(t).ok()),
-                u32::try_from(minutes).unwrap_or(0),
-                last_spread_breaking.is_some_and(|breaking| breaking != 0),
-            )
+    Ok(EarlierNotifications {
+        breaking: breaking_before > 0,
+        // The last notification's row, when the story has one.
+        last: last_minutes.map(|minutes| LastNotification {
+            ttl_seconds: last_ttl.and_then(|t| u32::try_from(t).ok()),
+            spread_minutes: u32::try_from(minutes).unwrap_or(0),
+            spread_breaking: last_spread_breaking.is_some_and(|breaking| breaking != 0),
         }),
-    ))
+    })
 }
 
 /// Whether story `story_id` is in the breaking-news topic.

@@ -170,36 +170,37 @@ pub struct UpdateSettings {
 pub struct EarlierNotifications {
     /// One of them went out as breaking news, so an update does too.
     pub breaking: bool,
-    /// The last one's TTL, spread and "spread breaking news too".
-    last: Option<(Option<u32>, u32, bool)>,
+    /// How the last one went out, if there was one.
+    pub(in crate::store) last: Option<LastNotification>,
+}
+
+/// How a story's last notification went out, as an update inherits it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(in crate::store) struct LastNotification {
+    pub ttl_seconds: Option<u32>,
+    pub spread_minutes: u32,
+    pub spread_breaking: bool,
 }
 
 impl EarlierNotifications {
-    pub(in crate::store) fn new(
-        breaking: bool,
-        last: Option<(Option<u32>, u32, bool)>,
-    ) -> EarlierNotifications {
-        EarlierNotifications { breaking, last }
-    }
-
     /// How an update with `settings` goes out: what is `None` there is as
     /// the last notification was (the defaults when there was none), and
     /// it is breaking when asked or when an earlier one was.
     pub fn update(&self, settings: &UpdateSettings) -> NotificationSettings {
-        let (last_ttl, last_minutes, last_spread_breaking) = self.last.unwrap_or_default();
+        let last = self.last.unwrap_or_default();
         NotificationSettings {
             title: settings.title.clone(),
             body: settings.body.clone(),
             ttl_seconds: Some(
                 settings
                     .ttl_seconds
-                    .or(last_ttl)
+                    .or(last.ttl_seconds)
                     .unwrap_or(DEFAULT_TTL_SECONDS),
             ),
             send: true,
             breaking: settings.breaking || self.breaking,
-            spread_minutes: settings.spread_minutes.unwrap_or(last_minutes),
-            spread_breaking: settings.spread_breaking.unwrap_or(last_spread_breaking),
+            spread_minutes: settings.spread_minutes.unwrap_or(last.spread_minutes),
+            spread_breaking: settings.spread_breaking.unwrap_or(last.spread_breaking),
         }
     }
 }
